@@ -1,0 +1,71 @@
+// The AWS CLI v2 from Debian (/usr/bin/aws, installed by .ci/run) against a spawned server.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bucketName } from "./helpers/clients.ts";
+import { ACCESS_KEY, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
+
+const AWS = "/usr/bin/aws";
+const hasCli = existsSync(AWS);
+if (!hasCli) console.warn(`e2e/awscli.test.ts: ${AWS} not found (apt-get install awscli); AWS CLI tests skipped`);
+
+let server: TestServer;
+let work: string;
+beforeAll(async () => {
+  if (!hasCli) return;
+  server = await startServer();
+  work = mkdtempSync(join(tmpdir(), "bleepstore-awscli-"));
+});
+afterAll(async () => {
+  await server?.[Symbol.asyncDispose]();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function aws(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([AWS, "--endpoint-url", server.endpoint, ...args], {
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: work,
+      AWS_ACCESS_KEY_ID: ACCESS_KEY,
+      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+      AWS_DEFAULT_REGION: "us-east-1",
+      AWS_CONFIG_FILE: join(work, "no-config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(work, "no-credentials"),
+      AWS_PAGER: "",
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+describe.skipIf(!hasCli)("AWS CLI", () => {
+  test("mb, cp up, cp down to stdout, ls, rm, rb", async () => {
+    const bucket = bucketName("cli");
+    const file = join(work, "readme.txt");
+    const text = "BleepStore via the AWS CLI\n".repeat(100);
+    writeFileSync(file, text);
+
+    const mb = await aws("s3", "mb", `s3://${bucket}`);
+    expect(mb.stderr).toBe("");
+    expect(mb.code).toBe(0);
+    expect((await aws("s3", "cp", file, `s3://${bucket}/docs/readme.txt`)).code).toBe(0);
+    const down = await aws("s3", "cp", `s3://${bucket}/docs/readme.txt`, "-");
+    expect(down.code).toBe(0);
+    expect(down.stdout).toBe(text);
+    const ls = await aws("s3", "ls");
+    expect(ls.stdout).toContain(bucket);
+    expect((await aws("s3", "rm", `s3://${bucket}/docs/readme.txt`)).code).toBe(0);
+    expect((await aws("s3", "rb", `s3://${bucket}`)).code).toBe(0);
+  });
+
+  test("s3api head-object on a missing key fails with 404", async () => {
+    const bucket = bucketName("cli404");
+    await aws("s3", "mb", `s3://${bucket}`);
+    const head = await aws("s3api", "head-object", "--bucket", bucket, "--key", "nope");
+    expect(head.code).not.toBe(0);
+    expect(head.stderr).toContain("404");
+  });
+});

@@ -1,0 +1,109 @@
+// Starts a real BleepStore for e2e tests: `bun src/main.ts` (or the compiled binary named by
+// BLEEPSTORE_BINARY) on a free loopback port with a temp data dir. With BLEEPSTORE_ENDPOINT set, tests
+// run against that server instead and the tests that must kill or restart a server are skipped.
+import type { Subprocess } from "bun";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..", "..");
+export const EXTERNAL_ENDPOINT = process.env.BLEEPSTORE_ENDPOINT;
+export const ACCESS_KEY = process.env.BLEEPSTORE_TEST_ACCESS_KEY ?? "bleepstore";
+export const SECRET_KEY = process.env.BLEEPSTORE_TEST_SECRET_KEY ?? "bleepstore-secret";
+
+export interface TestServer {
+  endpoint: string;
+  dataDir: string;
+  /** Sends SIGKILL and waits for the process to be gone. */
+  kill9(): Promise<void>;
+  /** Starts again on the same port and data dir (after kill9). */
+  restart(): Promise<void>;
+  /** Kills the server and removes its data dir. */
+  [Symbol.asyncDispose](): Promise<void>;
+  logs(): string;
+}
+
+function command(port: number, dataDir: string, args: string[]): string[] {
+  const flags = ["--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, ...args];
+  const binary = process.env.BLEEPSTORE_BINARY;
+  return binary ? [binary, ...flags] : [process.execPath, join(ROOT, "src", "main.ts"), ...flags];
+}
+
+/** Spawns the server and resolves once it logs that it listens, with the port it got. */
+async function spawnServer(port: number, dataDir: string, args: string[], env: Record<string, string>, sink: string[]) {
+  const proc = Bun.spawn(command(port, dataDir, args), {
+    cwd: dataDir,
+    env: { ...process.env, ...env },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const reader = proc.stderr.getReader();
+  const decoder = new TextDecoder();
+  let pending = "";
+  let resolveListening!: (port: number) => void;
+  let rejectListening!: (err: Error) => void;
+  const listening = new Promise<number>((res, rej) => {
+    resolveListening = res;
+    rejectListening = rej;
+  });
+  // Drain stderr for the server's whole life, or a full pipe would stall it.
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      pending += decoder.decode(value, { stream: true });
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        sink.push(line);
+        if (line.includes('"msg":"listening"')) resolveListening((JSON.parse(line) as { port: number }).port);
+      }
+    }
+    rejectListening(new Error(`server exited before listening:\n${sink.join("\n")}`));
+  })();
+  const timer = setTimeout(() => rejectListening(new Error(`server did not listen within 15 s:\n${sink.join("\n")}`)), 15_000);
+  try {
+    return { proc, port: await listening };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function startServer(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<TestServer> {
+  if (EXTERNAL_ENDPOINT) {
+    return {
+      endpoint: EXTERNAL_ENDPOINT,
+      dataDir: "",
+      kill9: async () => { throw new Error("cannot kill an external server"); },
+      restart: async () => { throw new Error("cannot restart an external server"); },
+      [Symbol.asyncDispose]: async () => {},
+      logs: () => "",
+    };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), "bleepstore-e2e-"));
+  const sink: string[] = [];
+  const args = options.args ?? [];
+  const env = options.env ?? {};
+  let { proc, port } = await spawnServer(0, dataDir, args, env, sink);
+  const server: TestServer = {
+    endpoint: `http://127.0.0.1:${port}`,
+    dataDir,
+    async kill9() {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    },
+    async restart() {
+      ({ proc, port } = await spawnServer(port, dataDir, args, env, sink));
+    },
+    async [Symbol.asyncDispose]() {
+      proc.kill("SIGKILL");
+      await proc.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    logs: () => sink.join("\n"),
+  };
+  return server;
+}
+
+export type { Subprocess };

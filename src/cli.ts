@@ -1,0 +1,61 @@
+// Command-line flags: parsed into config overrides, plus --help, --version and --check.
+import { parseArgs } from "node:util";
+import { LOG_LEVELS, type Overrides } from "./config.ts";
+import pkg from "../package.json" with { type: "json" };
+
+export const VERSION: string = pkg.version;
+
+export const HELP = `bleepstore ${VERSION} — an S3-compatible object store
+
+Usage: bleepstore [options]
+
+Options:
+  --config <file>      YAML config file (see bleepstore.example.yaml); no file means built-in defaults
+  --host <address>     address to listen on (server.host, default 0.0.0.0)
+  --port <number>      port to listen on (server.port, default 9000; 0 picks a free port)
+  --data-dir <dir>     put the SQLite metadata and object files under <dir> (default ./data)
+  --log-level <level>  ${LOG_LEVELS.join(" | ")} (logging.level, default info)
+  --check              validate the configuration, print it without secrets, and exit
+  --version            print the version and exit
+  -h, --help           print this help and exit
+
+Environment: BLEEPSTORE_CONFIG, BLEEPSTORE_HOST, BLEEPSTORE_PORT, BLEEPSTORE_DATA_DIR,
+BLEEPSTORE_LOG_LEVEL, and BLEEPSTORE_<SECTION>_<KEY> for any config key
+(e.g. BLEEPSTORE_AUTH_SECRET_KEY, BLEEPSTORE_METADATA_SQLITE_PATH). Environment variables
+override flags, and flags override the config file.
+`;
+
+export interface CliOptions extends Overrides {
+  help: boolean;
+  version: boolean;
+  check: boolean;
+}
+
+/** Parses argv (without the runtime and script); throws with a one-line message on a bad flag. */
+export function parseCli(argv: string[]): CliOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "data-dir": { type: "string" },
+      "log-level": { type: "string" },
+      check: { type: "boolean", default: false },
+      version: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  return {
+    help: values.help ?? false,
+    version: values.version ?? false,
+    check: values.check ?? false,
+    ...(values.config !== undefined ? { configFile: values.config } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values.port !== undefined ? { port: values.port } : {}),
+    ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
+    ...(values["log-level"] !== undefined ? { logLevel: values["log-level"] } : {}),
+  };
+}

@@ -1,0 +1,200 @@
+// Typed configuration: defaults that need no file, a YAML file, CLI flags and BLEEPSTORE_* env vars
+// (env overrides flags, flags override the file). Every key is validated; the first bad one stops
+// start-up with a ConfigError naming it.
+import { join } from "node:path";
+
+export const METADATA_ENGINES = ["sqlite", "memory", "local", "dynamodb", "firestore", "cosmos"] as const;
+export const STORAGE_BACKENDS = ["local", "memory", "sqlite", "aws", "gcp", "azure"] as const;
+export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+
+export type MetadataEngine = (typeof METADATA_ENGINES)[number];
+export type StorageBackendName = (typeof STORAGE_BACKENDS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_DATA_DIR = "./data";
+
+function defaults(dataDir: string) {
+  return {
+    server: { host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost" },
+    auth: { access_key: "bleepstore", secret_key: "bleepstore-secret" },
+    metadata: {
+      engine: "sqlite" as MetadataEngine,
+      sqlite: { path: join(dataDir, "metadata.db") },
+      local: { root_dir: join(dataDir, "metadata") },
+      dynamodb: { table: "bleepstore-metadata", region: "us-east-1", endpoint_url: "" },
+      firestore: { collection: "bleepstore-metadata", project: "my-project", credentials_file: "" },
+      cosmos: { database: "bleepstore", container: "metadata", endpoint: "", connection_string: "" },
+    },
+    storage: {
+      backend: "local" as StorageBackendName,
+      local: { root_dir: join(dataDir, "objects") },
+      memory: { max_size_bytes: 0 },
+      aws: { bucket: "", region: "us-east-1", prefix: "", endpoint_url: "", use_path_style: false },
+      gcp: { bucket: "", project: "", prefix: "", credentials_file: "" },
+      azure: { container: "", account: "", prefix: "", connection_string: "" },
+    },
+    observability: { metrics: true, health_check: true },
+    logging: { level: "info" as LogLevel },
+  };
+}
+
+export type Config = ReturnType<typeof defaults>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Constraints beyond a leaf's type, keyed by dotted path. */
+const ENUMS: Record<string, readonly string[]> = {
+  "metadata.engine": METADATA_ENGINES,
+  "storage.backend": STORAGE_BACKENDS,
+  "logging.level": LOG_LEVELS,
+};
+const INT_RANGES: Record<string, [number, number]> = {
+  "server.port": [0, 65535],
+  "storage.memory.max_size_bytes": [0, Number.MAX_SAFE_INTEGER],
+};
+const NON_EMPTY = new Set(["server.host", "server.region", "auth.access_key", "auth.secret_key"]);
+
+export interface Overrides {
+  configFile?: string;
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  logLevel?: string;
+}
+
+type Tree = { [k: string]: unknown };
+const isTree = (v: unknown): v is Tree => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Every leaf path of the defaults, e.g. "metadata.sqlite.path". */
+function leafPaths(tree: Tree, prefix = ""): string[] {
+  return Object.entries(tree).flatMap(([k, v]) => (isTree(v) ? leafPaths(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+}
+
+function getPath(tree: Tree, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, k) => (isTree(node) ? node[k] : undefined), tree);
+}
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const keys = path.split(".");
+  const last = keys.pop()!;
+  let node = tree;
+  for (const k of keys) node = node[k] as Tree;
+  node[last] = value;
+}
+
+/** Merge a parsed file into the defaults, rejecting unknown keys and wrong shapes. */
+function mergeFile(target: Tree, source: unknown, prefix: string): void {
+  if (!isTree(source)) throw new ConfigError(`config: ${prefix || "file"} must be a mapping`);
+  for (const [k, v] of Object.entries(source)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (!(k in target)) throw new ConfigError(`config: unknown key "${path}"`);
+    if (isTree(target[k])) {
+      if (v === null || v === undefined) continue;
+      mergeFile(target[k] as Tree, v, path);
+    } else {
+      target[k] = v;
+    }
+  }
+}
+
+/** Coerce a string from a flag or env var to the leaf's type. */
+function coerce(path: string, raw: string, like: unknown): unknown {
+  if (typeof like === "number") {
+    const n = Number(raw);
+    return raw.trim() === "" || Number.isNaN(n) ? raw : n;
+  }
+  if (typeof like === "boolean") {
+    const v = raw.toLowerCase();
+    if (["true", "1", "yes", "on"].includes(v)) return true;
+    if (["false", "0", "no", "off"].includes(v)) return false;
+    throw new ConfigError(`config: ${path} must be true or false (got "${raw}")`);
+  }
+  return raw;
+}
+
+function validate(config: Tree, reference: Tree): void {
+  for (const path of leafPaths(reference)) {
+    const value = getPath(config, path);
+    const like = getPath(reference, path);
+    const shown = JSON.stringify(value);
+    if (typeof like === "number") {
+      const [lo, hi] = INT_RANGES[path] ?? [0, Number.MAX_SAFE_INTEGER];
+      if (typeof value !== "number" || !Number.isInteger(value) || value < lo || value > hi)
+        throw new ConfigError(`config: ${path} must be an integer from ${lo} to ${hi} (got ${shown})`);
+    } else if (typeof like === "boolean") {
+      if (typeof value !== "boolean") throw new ConfigError(`config: ${path} must be true or false (got ${shown})`);
+    } else if (typeof value !== "string") {
+      throw new ConfigError(`config: ${path} must be a string (got ${shown})`);
+    } else if (ENUMS[path] && !ENUMS[path].includes(value)) {
+      throw new ConfigError(`config: ${path} must be one of ${ENUMS[path].join(", ")} (got ${shown})`);
+    } else if (NON_EMPTY.has(path) && value.trim() === "") {
+      throw new ConfigError(`config: ${path} must not be empty`);
+    }
+  }
+}
+
+/** The env var that overrides a leaf: metadata.sqlite.path -> BLEEPSTORE_METADATA_SQLITE_PATH. */
+export const envName = (path: string) => `BLEEPSTORE_${path.replace(/\./g, "_").toUpperCase()}`;
+
+/** --data-dir moves every local path at once, like any flag over the file; a per-path env var still wins. */
+function applyDataDir(config: Tree, dataDir: string): void {
+  const moved = defaults(dataDir) as unknown as Tree;
+  for (const path of ["metadata.sqlite.path", "metadata.local.root_dir", "storage.local.root_dir"]) {
+    setPath(config, path, getPath(moved, path));
+  }
+}
+
+export async function loadConfig(
+  overrides: Overrides = {},
+  env: Record<string, string | undefined> = process.env,
+): Promise<Config> {
+  const dataDir = env.BLEEPSTORE_DATA_DIR ?? overrides.dataDir;
+  const config = defaults(DEFAULT_DATA_DIR) as unknown as Tree;
+  const reference = defaults(DEFAULT_DATA_DIR) as unknown as Tree;
+
+  const configFile = env.BLEEPSTORE_CONFIG ?? overrides.configFile;
+  if (configFile) {
+    const file = Bun.file(configFile);
+    if (!(await file.exists())) throw new ConfigError(`config: file not found: ${configFile}`);
+    let parsed: unknown;
+    try {
+      parsed = Bun.YAML.parse(await file.text());
+    } catch (err) {
+      throw new ConfigError(`config: ${configFile} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+    }
+    if (parsed !== null && parsed !== undefined) mergeFile(config, parsed, "");
+  }
+  if (dataDir !== undefined) applyDataDir(config, dataDir);
+
+  const flags: Array<[string, string | undefined]> = [
+    ["server.host", overrides.host],
+    ["server.port", overrides.port],
+    ["logging.level", overrides.logLevel],
+  ];
+  for (const [path, raw] of flags) if (raw !== undefined) setPath(config, path, coerce(path, raw, getPath(reference, path)));
+
+  const envAliases: Record<string, string> = {
+    BLEEPSTORE_HOST: "server.host",
+    BLEEPSTORE_PORT: "server.port",
+    BLEEPSTORE_LOG_LEVEL: "logging.level",
+  };
+  for (const [name, path] of Object.entries(envAliases)) {
+    const raw = env[name];
+    if (raw !== undefined) setPath(config, path, coerce(path, raw, getPath(reference, path)));
+  }
+  for (const path of leafPaths(reference)) {
+    const raw = env[envName(path)];
+    if (raw !== undefined) setPath(config, path, coerce(path, raw, getPath(reference, path)));
+  }
+
+  validate(config, reference);
+  return config as unknown as Config;
+}
+
+/** The defaults as they apply with no file, flag or env var (for --help and the example file's test). */
+export const defaultConfig = (): Config => defaults(DEFAULT_DATA_DIR);

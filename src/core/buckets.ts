@@ -1,0 +1,101 @@
+// Bucket operations of the engine: create, list, head, locate, delete, with ownership and ACL checks.
+import { noSuchBucket, S3Error } from "../errors.ts";
+import type { Acl, BucketRecord, Owner } from "../metadata/store.ts";
+import { cannedAcl, requirePermission, type Requester } from "./acl.ts";
+import type { EngineContext } from "./context.ts";
+import { assertBucketName } from "./names.ts";
+
+export interface CreateBucketInput {
+  name: string;
+  /** LocationConstraint from the body; "" or undefined means the server's region. */
+  locationConstraint?: string;
+  /** A canned ACL name or an explicit ACL; private when absent. */
+  acl?: string | Acl;
+}
+
+export interface ListBucketsInput {
+  prefix?: string;
+  maxBuckets?: number;
+  /** Exclusive start name (decoded continuation token). */
+  after?: string;
+}
+
+export interface BucketList {
+  buckets: BucketRecord[];
+  /** Name of the last bucket returned when more remain. */
+  nextAfter?: string;
+}
+
+/** Only authenticated requesters own buckets. */
+export function requireOwner(requester: Requester): Owner {
+  if (!requester) throw new S3Error("AccessDenied");
+  return requester;
+}
+
+export class Buckets {
+  constructor(private readonly ctx: EngineContext) {}
+
+  /** The bucket, or NoSuchBucket. */
+  async get(name: string): Promise<BucketRecord> {
+    const bucket = await this.ctx.metadata.getBucket(name);
+    if (!bucket) throw noSuchBucket(name);
+    return bucket;
+  }
+
+  async create(requester: Requester, input: CreateBucketInput): Promise<BucketRecord> {
+    const owner = requireOwner(requester);
+    assertBucketName(input.name);
+    const region = this.checkLocation(input.locationConstraint);
+    const acl = typeof input.acl === "object" ? input.acl : cannedAcl(input.acl ?? "private", owner);
+    const record: BucketRecord = { name: input.name, region, owner, acl, createdAt: Date.now() };
+    if (await this.ctx.metadata.createBucket(record)) return record;
+    const existing = await this.ctx.metadata.getBucket(input.name);
+    if (existing && existing.owner.id === owner.id) {
+      // us-east-1 answers a repeated create by the owner with success, every other region with 409.
+      if (this.ctx.region === "us-east-1") return existing;
+      throw new S3Error("BucketAlreadyOwnedByYou", { detail: { BucketName: input.name } });
+    }
+    throw new S3Error("BucketAlreadyExists", { detail: { BucketName: input.name } });
+  }
+
+  private checkLocation(constraint: string | undefined): string {
+    if (constraint === undefined || constraint === "") return this.ctx.region;
+    if (constraint === this.ctx.region && constraint !== "us-east-1") return constraint;
+    if (constraint === "us-east-1") {
+      throw new S3Error("InvalidLocationConstraint", { message: "The specified location-constraint is not valid", detail: { LocationConstraint: constraint } });
+    }
+    throw new S3Error("IllegalLocationConstraintException", {
+      message: `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+    });
+  }
+
+  async list(requester: Requester, input: ListBucketsInput = {}): Promise<BucketList> {
+    const owner = requireOwner(requester);
+    const max = input.maxBuckets ?? 10000;
+    const mine = (await this.ctx.metadata.listBuckets()).filter(
+      (b) => b.owner.id === owner.id && b.name.startsWith(input.prefix ?? "") && (input.after === undefined || b.name > input.after),
+    );
+    const buckets = mine.slice(0, max);
+    const last = buckets.at(-1);
+    return mine.length > max && last ? { buckets, nextAfter: last.name } : { buckets };
+  }
+
+  /** HeadBucket / GetBucketLocation: the bucket, if the requester may read it. */
+  async head(requester: Requester, name: string): Promise<BucketRecord> {
+    const bucket = await this.get(name);
+    requirePermission(bucket.acl, requester, "READ");
+    return bucket;
+  }
+
+  async location(requester: Requester, name: string): Promise<string> {
+    const bucket = await this.get(name);
+    if (!requester || requester.id !== bucket.owner.id) throw new S3Error("AccessDenied");
+    return bucket.region;
+  }
+
+  async delete(requester: Requester, name: string): Promise<void> {
+    const bucket = await this.get(name);
+    if (!requester || requester.id !== bucket.owner.id) throw new S3Error("AccessDenied");
+    if (!(await this.ctx.metadata.deleteBucket(name))) throw noSuchBucket(name);
+  }
+}

@@ -1,0 +1,11 @@
+// What the engine's services share: the stores, the server's region and a logger.
+import type { Logger } from "../log.ts";
+import type { MetadataStore } from "../metadata/store.ts";
+import type { StorageBackend } from "../storage/backend.ts";
+
+export interface EngineContext {
+  metadata: MetadataStore;
+  storage: StorageBackend;
+  region: string;
+  log: Logger;
+}

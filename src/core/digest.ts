@@ -1,0 +1,119 @@
+// Hashing of an upload in the same pass as its write: MD5 for the ETag, SHA-256 when the signature
+// names the payload hash, and the flexible checksum the client asked for. Mismatches throw at the
+// end of the stream, before the storage backend keeps anything.
+import { S3Error } from "../errors.ts";
+import type { ChecksumAlgorithm, ObjectChecksum } from "../metadata/store.ts";
+
+export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"];
+
+/** What the client claims about the bytes it sends; everything optional. */
+export interface BodyExpectations {
+  /** Content-MD5, base64. */
+  contentMd5?: string;
+  /** x-amz-content-sha256 when it is a hex digest. */
+  sha256Hex?: string;
+  /** Flexible checksum to compute, and the value to check when the client sent one (base64). */
+  checksum?: { algorithm: ChecksumAlgorithm; expected?: string };
+  /** Declared length (Content-Length or x-amz-decoded-content-length). */
+  size?: number;
+  /** Largest body accepted. */
+  maxSize?: number;
+}
+
+export interface BodyDigest {
+  etag: string;
+  size: number;
+  checksum?: ObjectChecksum;
+}
+
+interface Hasher {
+  update(chunk: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+class Crc32Hasher implements Hasher {
+  private crc = 0;
+  update(chunk: Uint8Array): void {
+    this.crc = Bun.hash.crc32(chunk, this.crc);
+  }
+  digest(): Uint8Array {
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, this.crc >>> 0);
+    return out;
+  }
+}
+
+class CryptoHasherAdapter implements Hasher {
+  private readonly h: Bun.CryptoHasher;
+  constructor(algorithm: "sha1" | "sha256" | "md5") {
+    this.h = new Bun.CryptoHasher(algorithm);
+  }
+  update(chunk: Uint8Array): void {
+    this.h.update(chunk);
+  }
+  digest(): Uint8Array {
+    return new Uint8Array(this.h.digest());
+  }
+}
+
+export function checksumHasher(algorithm: ChecksumAlgorithm): Hasher {
+  switch (algorithm) {
+    case "CRC32":
+      return new Crc32Hasher();
+    case "SHA1":
+      return new CryptoHasherAdapter("sha1");
+    case "SHA256":
+      return new CryptoHasherAdapter("sha256");
+    case "CRC32C":
+    case "CRC64NVME":
+      throw new S3Error("NotImplemented", { message: `The ${algorithm} checksum algorithm is not supported yet.` });
+  }
+}
+
+const toBase64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+
+/** Validates a Content-MD5 header's form (base64 of 16 bytes) before any byte is read. */
+export function assertContentMd5(value: string): void {
+  const bytes = Buffer.from(value, "base64");
+  if (bytes.length !== 16 || bytes.toString("base64") !== value) throw new S3Error("InvalidDigest");
+}
+
+/**
+ * Wraps `source` so that every chunk is hashed on its way to storage; `result` is filled in, and the
+ * expectations checked, after the last chunk and before the generator finishes.
+ */
+export async function* digesting(
+  source: AsyncIterable<Uint8Array>,
+  expect: BodyExpectations,
+  result: Partial<BodyDigest>,
+): AsyncGenerator<Uint8Array> {
+  const md5 = new CryptoHasherAdapter("md5");
+  const sha256 = expect.sha256Hex ? new CryptoHasherAdapter("sha256") : undefined;
+  const checksum = expect.checksum ? checksumHasher(expect.checksum.algorithm) : undefined;
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (expect.maxSize !== undefined && size > expect.maxSize) throw new S3Error("EntityTooLarge");
+    if (expect.size !== undefined && size > expect.size) {
+      throw new S3Error("InvalidRequest", { message: "The request body is longer than its declared length." });
+    }
+    md5.update(chunk);
+    sha256?.update(chunk);
+    checksum?.update(chunk);
+    yield chunk;
+  }
+  if (expect.size !== undefined && size !== expect.size) throw new S3Error("IncompleteBody");
+  const md5Bytes = md5.digest();
+  if (expect.contentMd5 !== undefined && toBase64(md5Bytes) !== expect.contentMd5) throw new S3Error("BadDigest");
+  if (sha256 && toHex(sha256.digest()) !== expect.sha256Hex!.toLowerCase()) throw new S3Error("XAmzContentSHA256Mismatch");
+  if (checksum && expect.checksum) {
+    const value = toBase64(checksum.digest());
+    if (expect.checksum.expected !== undefined && value !== expect.checksum.expected) {
+      throw new S3Error("BadDigest", { message: `The ${expect.checksum.algorithm} you specified did not match the calculated checksum.` });
+    }
+    result.checksum = { algorithm: expect.checksum.algorithm, value, type: "FULL_OBJECT" };
+  }
+  result.etag = toHex(md5Bytes);
+  result.size = size;
+}

@@ -1,0 +1,165 @@
+// Object operations of the engine: put (stream → storage under a new id → metadata commit), get and
+// head (conditions, ranges), delete. Bytes are never buffered whole; a failed write keeps nothing.
+import { noSuchKey, S3Error } from "../errors.ts";
+import { checkCondition } from "../metadata/condition.ts";
+import type { Acl, BucketRecord, ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
+import type { ByteRange, StoredData } from "../storage/backend.ts";
+import { cannedAcl, requirePermission, type Requester } from "./acl.ts";
+import type { Buckets } from "./buckets.ts";
+import { requireOwner } from "./buckets.ts";
+import { checkReadConditions, type ReadConditions } from "./conditions.ts";
+import type { EngineContext } from "./context.ts";
+import { assertContentMd5, digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
+import { assertKey } from "./names.ts";
+import { resolveRange } from "./range.ts";
+
+/** Largest object a single PutObject may carry (S3's limit). */
+export const MAX_PUT_SIZE = 5 * 1024 ** 3;
+
+export interface PutObjectInput {
+  bucket: string;
+  key: string;
+  body: AsyncIterable<Uint8Array>;
+  /** Declared body length, when known. */
+  size?: number;
+  contentType?: string;
+  /** System headers to keep (content-encoding, cache-control, ...), lower-case names. */
+  headers?: Record<string, string>;
+  userMetadata?: Record<string, string>;
+  storageClass?: string;
+  acl?: string | Acl;
+  contentMd5?: string;
+  sha256Hex?: string;
+  checksum?: { algorithm: ChecksumAlgorithm; expected?: string };
+  condition?: WriteCondition;
+}
+
+export interface GetObjectInput {
+  bucket: string;
+  key: string;
+  range?: string;
+  conditions?: ReadConditions;
+}
+
+export interface ObjectRead {
+  record: ObjectRecord;
+  /** Set when a Range was honoured. */
+  range?: ByteRange;
+}
+
+export interface ObjectReadWithData extends ObjectRead {
+  data: StoredData;
+}
+
+export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
+export class Objects {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly buckets: Buckets,
+  ) {}
+
+  async put(requester: Requester, input: PutObjectInput): Promise<ObjectRecord> {
+    const owner = requireOwner(requester);
+    assertKey(input.key);
+    if (input.contentMd5 !== undefined) assertContentMd5(input.contentMd5);
+    if (input.size !== undefined && input.size > MAX_PUT_SIZE) throw new S3Error("EntityTooLarge");
+    const bucket = await this.writableBucket(requester, input.bucket);
+    const acl = typeof input.acl === "object" ? input.acl : cannedAcl(input.acl ?? "private", owner, bucket.owner);
+    // Fail a doomed conditional write before its bytes are stored (the store re-checks atomically).
+    if (input.condition) await this.precheck(input.bucket, input.key, input.condition);
+
+    const expect: BodyExpectations = {
+      contentMd5: input.contentMd5, sha256Hex: input.sha256Hex, checksum: input.checksum, size: input.size, maxSize: MAX_PUT_SIZE,
+    };
+    const digest: Partial<BodyDigest> = {};
+    const stored = await this.ctx.storage.write(digesting(input.body, expect, digest));
+    const record: ObjectRecord = {
+      bucket: input.bucket,
+      key: input.key,
+      size: stored.size,
+      etag: digest.etag!,
+      lastModified: Date.now(),
+      storageId: stored.id,
+      contentType: input.contentType || DEFAULT_CONTENT_TYPE,
+      headers: input.headers ?? {},
+      userMetadata: input.userMetadata ?? {},
+      storageClass: input.storageClass ?? "STANDARD",
+      owner,
+      acl,
+      ...(digest.checksum ? { checksum: digest.checksum } : {}),
+    };
+    await this.commit(record, input.condition);
+    return record;
+  }
+
+  /** Records `record` in metadata, then frees the storage of whatever it replaced. */
+  async commit(record: ObjectRecord, condition?: WriteCondition): Promise<void> {
+    let previous: ObjectRecord | null;
+    try {
+      previous = await this.ctx.metadata.putObject(record, condition);
+    } catch (err) {
+      await this.discard(record.storageId);
+      throw err;
+    }
+    if (previous && previous.storageId !== record.storageId) await this.discard(previous.storageId);
+  }
+
+  private async discard(storageId: string): Promise<void> {
+    try {
+      await this.ctx.storage.delete(storageId);
+    } catch (err) {
+      // An orphan file wastes space but is invisible; start-up reconciliation can remove it.
+      this.ctx.log.warn("could not delete unreferenced object data", { storageId, err });
+    }
+  }
+
+  private async precheck(bucket: string, key: string, condition: WriteCondition): Promise<void> {
+    const current = await this.ctx.metadata.getObject(bucket, key);
+    checkCondition(key, current, condition);
+  }
+
+  private async writableBucket(requester: Requester, name: string): Promise<BucketRecord> {
+    const bucket = await this.buckets.get(name);
+    requirePermission(bucket.acl, requester, "WRITE");
+    return bucket;
+  }
+
+  /** HeadObject: the record after access, conditions and range are checked. */
+  async head(requester: Requester, input: GetObjectInput): Promise<ObjectRead> {
+    assertKey(input.key);
+    const bucket = await this.buckets.get(input.bucket);
+    const record = await this.ctx.metadata.getObject(input.bucket, input.key);
+    if (!record) {
+      // Like S3: only a requester who may list the bucket learns that a key does not exist.
+      requirePermission(bucket.acl, requester, "READ");
+      throw noSuchKey(input.key);
+    }
+    requirePermission(record.acl, requester, "READ");
+    if (input.conditions) checkReadConditions(input.conditions, record.etag, record.lastModified);
+    const range = resolveRange(input.range, record.size);
+    return range ? { record, range } : { record };
+  }
+
+  async get(requester: Requester, input: GetObjectInput): Promise<ObjectReadWithData> {
+    // A concurrent overwrite may free the data between the metadata read and the open: look again once.
+    for (let attempt = 0; ; attempt++) {
+      const read = await this.head(requester, input);
+      const data = await this.ctx.storage.read(read.record.storageId, read.range);
+      if (data) return { ...read, data };
+      const now = await this.ctx.metadata.getObject(input.bucket, input.key);
+      if (attempt === 0 && now?.storageId !== read.record.storageId) continue;
+      this.ctx.log.error("object data missing from storage", {
+        bucket: input.bucket, key: input.key, storageId: read.record.storageId,
+      });
+      throw new S3Error("InternalError");
+    }
+  }
+
+  async delete(requester: Requester, bucket: string, key: string): Promise<void> {
+    assertKey(key);
+    await this.writableBucket(requester, bucket);
+    const previous = await this.ctx.metadata.deleteObject(bucket, key);
+    if (previous) await this.discard(previous.storageId);
+  }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bun
+// Entry point: parse flags → load config → build stores → recover → create app → listen.
+// There is no shutdown path: every start is a recovery, so kill -9 is always safe.
+import { HELP, parseCli, VERSION } from "./cli.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { Engine } from "./core/engine.ts";
+import { createLogger } from "./log.ts";
+import { createMetadataStore } from "./metadata/index.ts";
+import { createApp } from "./server/app.ts";
+import { createStorage } from "./storage/index.ts";
+
+function redacted(config: Config): Config {
+  const copy = structuredClone(config);
+  copy.auth.secret_key = "***";
+  if (copy.metadata.cosmos.connection_string) copy.metadata.cosmos.connection_string = "***";
+  if (copy.storage.azure.connection_string) copy.storage.azure.connection_string = "***";
+  return copy;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const cli = parseCli(argv);
+  if (cli.help) return void process.stdout.write(HELP);
+  if (cli.version) return void process.stdout.write(`bleepstore ${VERSION}\n`);
+  const config = await loadConfig(cli);
+  if (cli.check) return void process.stdout.write(`${JSON.stringify(redacted(config), null, 2)}\nconfig OK\n`);
+
+  const log = createLogger(config.logging.level);
+  const engine = new Engine({
+    metadata: await createMetadataStore(config),
+    storage: await createStorage(config),
+    region: config.server.region,
+    log,
+    credentials: [{ accessKey: config.auth.access_key, secretKey: config.auth.secret_key }],
+  });
+  await engine.start();
+
+  const app = createApp({ engine, log, domain: config.server.domain });
+  const server = Bun.serve({
+    hostname: config.server.host,
+    port: config.server.port,
+    fetch: app.fetch,
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    idleTimeout: 120,
+  });
+  log.info("listening", {
+    url: `http://${config.server.host}:${server.port}`,
+    port: server.port,
+    metadata: config.metadata.engine,
+    storage: config.storage.backend,
+    version: VERSION,
+  });
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const usage = err instanceof ConfigError || String((err as { code?: unknown })?.code).startsWith("ERR_PARSE_ARGS");
+  const message = usage ? (err as Error).message : `bleepstore: failed to start: ${(err as Error)?.stack ?? String(err)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

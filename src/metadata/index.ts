@@ -1,0 +1,24 @@
+// Builds the configured metadata engine. Engines are imported on demand so an embedded server never
+// loads a cloud SDK it does not use.
+import type { Config } from "../config.ts";
+import { ConfigError } from "../config.ts";
+import type { MetadataStore } from "./store.ts";
+
+export async function createMetadataStore(config: Config): Promise<MetadataStore> {
+  const engine = config.metadata.engine;
+  switch (engine) {
+    case "sqlite": {
+      const { SqliteMetadataStore } = await import("./sqlite.ts");
+      return new SqliteMetadataStore(config.metadata.sqlite.path);
+    }
+    case "memory": {
+      const { MemoryMetadataStore } = await import("./memory.ts");
+      return new MemoryMetadataStore();
+    }
+    case "local":
+    case "dynamodb":
+    case "firestore":
+    case "cosmos":
+      throw new ConfigError(`config: metadata.engine "${engine}" is not available in this version yet (use sqlite or memory)`);
+  }
+}

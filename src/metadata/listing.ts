@@ -1,0 +1,88 @@
+// Key order and the prefix/delimiter roll-up shared by every engine that can seek in key order.
+// S3 lists keys in UTF-8 byte order, which is Unicode code point order (not JS's UTF-16 order).
+import type { ListEntry, ListPage, ListQuery } from "./store.ts";
+
+/** Compares two keys in UTF-8 byte order. */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (supplementary code points) sort after U+E000..U+FFFF in code point order.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** The smallest key greater than every key that starts with `prefix`; null when there is none. */
+export function prefixEnd(prefix: string): string | null {
+  const points = Array.from(prefix);
+  while (points.length > 0) {
+    const last = points.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) {
+      const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+      return points.join("") + String.fromCodePoint(next);
+    }
+  }
+  return null;
+}
+
+/** Entries in key order starting at `from` (inclusive or not); iterated lazily and abandoned early. */
+export type Seek = (from: string, inclusive: boolean) => Iterable<ListEntry>;
+
+/**
+ * One page of a listing: keys under `prefix`, rolled up at `delimiter` into common prefixes, starting
+ * after `query.after`. Each common prefix costs one seek past it, never a scan of the keys inside it.
+ */
+export function listPage(query: ListQuery, seek: Seek): ListPage {
+  const page: ListPage = { entries: [], commonPrefixes: [], isTruncated: false };
+  fill(page, query, seek);
+  if (!page.isTruncated) delete page.nextMarker;
+  return page;
+}
+
+function fill(page: ListPage, query: ListQuery, seek: Seek): void {
+  const { prefix, delimiter, after, maxKeys } = query;
+  if (maxKeys <= 0) return;
+
+  let from = compareKeys(after, prefix) >= 0 ? after : prefix;
+  let inclusive = from !== after;
+  let count = 0;
+  for (;;) {
+    let restart: string | null | undefined;
+    for (const entry of seek(from, inclusive)) {
+      const key = entry.key;
+      if (!key.startsWith(prefix)) return;
+      const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+      if (cut >= 0) {
+        const common = key.slice(0, cut + delimiter.length);
+        if (compareKeys(common, after) > 0) {
+          if (count === maxKeys) {
+            page.isTruncated = true;
+            return;
+          }
+          page.commonPrefixes.push(common);
+          page.nextMarker = common;
+          count++;
+        }
+        restart = prefixEnd(common);
+        break;
+      }
+      if (count === maxKeys) {
+        page.isTruncated = true;
+        return;
+      }
+      page.entries.push(entry);
+      page.nextMarker = key;
+      count++;
+    }
+    if (restart === undefined || restart === null) return;
+    from = restart;
+    inclusive = true;
+  }
+}

@@ -1,0 +1,129 @@
+// In-memory metadata engine: for tests and throwaway servers. Per bucket, a key-sorted array (UTF-8
+// order) beside a map, so listing seeks by binary search like the SQLite engine's index.
+import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
+import { checkCondition } from "./condition.ts";
+import { compareKeys, listPage } from "./listing.ts";
+import type {
+  Acl, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, WriteCondition,
+} from "./store.ts";
+
+interface BucketState {
+  record: BucketRecord;
+  keys: string[];
+  objects: Map<string, ObjectRecord>;
+}
+
+/** Index of the first key >= `key` (or > `key` when not inclusive). */
+function lowerBound(keys: string[], key: string, inclusive: boolean): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareKeys(keys[mid]!, key);
+    if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// Records are copied in and out so callers can never mutate the store's state.
+const copy = <T>(value: T): T => structuredClone(value);
+
+export class MemoryMetadataStore implements MetadataStore {
+  readonly engine = "memory";
+  private readonly credentials = new Map<string, Credential>();
+  private readonly buckets = new Map<string, BucketState>();
+
+  async init(): Promise<void> {}
+  async close(): Promise<void> {}
+  async ping(): Promise<void> {}
+
+  async putCredential(c: Credential): Promise<void> {
+    const existing = this.credentials.get(c.accessKey);
+    this.credentials.set(c.accessKey, copy(existing ? { ...c, createdAt: existing.createdAt } : c));
+  }
+
+  async getCredential(accessKey: string): Promise<Credential | null> {
+    const c = this.credentials.get(accessKey);
+    return c ? copy(c) : null;
+  }
+
+  async listCredentials(): Promise<Credential[]> {
+    return [...this.credentials.values()].sort((a, b) => compareKeys(a.accessKey, b.accessKey)).map(copy);
+  }
+
+  async deleteCredential(accessKey: string): Promise<boolean> {
+    return this.credentials.delete(accessKey);
+  }
+
+  async createBucket(b: BucketRecord): Promise<boolean> {
+    if (this.buckets.has(b.name)) return false;
+    this.buckets.set(b.name, { record: copy(b), keys: [], objects: new Map() });
+    return true;
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | null> {
+    const state = this.buckets.get(name);
+    return state ? copy(state.record) : null;
+  }
+
+  async listBuckets(): Promise<BucketRecord[]> {
+    return [...this.buckets.values()].map((s) => copy(s.record)).sort((a, b) => compareKeys(a.name, b.name));
+  }
+
+  async deleteBucket(name: string): Promise<boolean> {
+    const state = this.buckets.get(name);
+    if (!state) return false;
+    if (state.objects.size > 0) throw bucketNotEmpty(name);
+    return this.buckets.delete(name);
+  }
+
+  async setBucketAcl(name: string, acl: Acl): Promise<boolean> {
+    const state = this.buckets.get(name);
+    if (!state) return false;
+    state.record.acl = copy(acl);
+    return true;
+  }
+
+  async getObject(bucket: string, key: string): Promise<ObjectRecord | null> {
+    const o = this.buckets.get(bucket)?.objects.get(key);
+    return o ? copy(o) : null;
+  }
+
+  async putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null> {
+    const state = this.buckets.get(r.bucket);
+    if (!state) throw noSuchBucket(r.bucket);
+    const previous = state.objects.get(r.key) ?? null;
+    checkCondition(r.key, previous, condition);
+    if (!previous) state.keys.splice(lowerBound(state.keys, r.key, true), 0, r.key);
+    state.objects.set(r.key, copy(r));
+    return previous;
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<ObjectRecord | null> {
+    const state = this.buckets.get(bucket);
+    const previous = state?.objects.get(key);
+    if (!state || !previous) return null;
+    state.objects.delete(key);
+    state.keys.splice(lowerBound(state.keys, key, true), 1);
+    return previous;
+  }
+
+  async setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {
+    const o = this.buckets.get(bucket)?.objects.get(key);
+    if (!o) return false;
+    o.acl = copy(acl);
+    return true;
+  }
+
+  async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {
+    const state = this.buckets.get(bucket);
+    if (!state) throw noSuchBucket(bucket);
+    return listPage(query, function* (from, inclusive): Generator<ListEntry> {
+      for (let i = lowerBound(state.keys, from, inclusive); i < state.keys.length; i++) {
+        const o = state.objects.get(state.keys[i]!)!;
+        yield { key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass, owner: { ...o.owner } };
+      }
+    });
+  }
+}

@@ -1,0 +1,222 @@
+// SQLite metadata engine (bun:sqlite): WAL, synchronous=FULL so an acknowledged write survives power
+// loss, numbered migrations in user_version, prepared statements, objects clustered by (bucket, key)
+// so listing is an index range scan.
+import { Database, type Statement } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
+import { listPage } from "./listing.ts";
+import type {
+  Acl, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, WriteCondition,
+} from "./store.ts";
+import { checkCondition } from "./condition.ts";
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE credentials (
+     access_key TEXT PRIMARY KEY, secret_key TEXT NOT NULL, owner_id TEXT NOT NULL,
+     owner_name TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE TABLE buckets (
+     name TEXT PRIMARY KEY, region TEXT NOT NULL, owner_id TEXT NOT NULL, owner_name TEXT NOT NULL,
+     acl TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE TABLE objects (
+     bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+     last_modified INTEGER NOT NULL, storage_id TEXT NOT NULL, content_type TEXT NOT NULL,
+     headers TEXT NOT NULL, user_metadata TEXT NOT NULL, storage_class TEXT NOT NULL,
+     owner_id TEXT NOT NULL, owner_name TEXT NOT NULL, acl TEXT NOT NULL, checksum TEXT,
+     PRIMARY KEY (bucket, key)) WITHOUT ROWID;`,
+];
+
+interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
+interface BucketRow { name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number }
+interface EntryRow { key: string; size: number; etag: string; last_modified: number; storage_class: string; owner_id: string; owner_name: string }
+interface ObjectRow extends EntryRow {
+  bucket: string; storage_id: string; content_type: string; headers: string; user_metadata: string; acl: string; checksum: string | null;
+}
+
+const toCredential = (r: CredentialRow): Credential => ({
+  accessKey: r.access_key, secretKey: r.secret_key, owner: { id: r.owner_id, displayName: r.owner_name }, createdAt: r.created_at,
+});
+const toBucket = (r: BucketRow): BucketRecord => ({
+  name: r.name, region: r.region, owner: { id: r.owner_id, displayName: r.owner_name }, acl: JSON.parse(r.acl) as Acl, createdAt: r.created_at,
+});
+const toEntry = (r: EntryRow): ListEntry => ({
+  key: r.key, size: r.size, etag: r.etag, lastModified: r.last_modified, storageClass: r.storage_class,
+  owner: { id: r.owner_id, displayName: r.owner_name },
+});
+const toObject = (r: ObjectRow): ObjectRecord => ({
+  ...toEntry(r),
+  bucket: r.bucket, storageId: r.storage_id, contentType: r.content_type,
+  headers: JSON.parse(r.headers) as Record<string, string>,
+  userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
+  acl: JSON.parse(r.acl) as Acl,
+  ...(r.checksum ? { checksum: JSON.parse(r.checksum) as ObjectRecord["checksum"] } : {}),
+});
+
+const ENTRY_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, owner_name";
+
+export class SqliteMetadataStore implements MetadataStore {
+  readonly engine = "sqlite";
+  private db!: Database;
+  private q!: ReturnType<SqliteMetadataStore["prepare"]>;
+
+  constructor(private readonly path: string) {}
+
+  async init(): Promise<void> {
+    if (this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
+    this.db = new Database(this.path, { create: true, strict: true });
+    this.db.exec("PRAGMA journal_mode = WAL");
+    this.db.exec("PRAGMA synchronous = FULL");
+    this.db.exec("PRAGMA busy_timeout = 5000");
+    this.migrate();
+    this.q = this.prepare();
+  }
+
+  private migrate(): void {
+    const { user_version: current } = this.db.query("PRAGMA user_version").get() as { user_version: number };
+    if (current > MIGRATIONS.length) {
+      throw new Error(`metadata database ${this.path} has schema ${current}, newer than this build knows (${MIGRATIONS.length})`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.exec(`PRAGMA user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      ping: db.query("SELECT 1"),
+      putCredential: db.query(
+        `INSERT INTO credentials (access_key, secret_key, owner_id, owner_name, created_at)
+         VALUES ($access_key, $secret_key, $owner_id, $owner_name, $created_at)
+         ON CONFLICT (access_key) DO UPDATE SET secret_key = excluded.secret_key,
+           owner_id = excluded.owner_id, owner_name = excluded.owner_name`),
+      getCredential: db.query("SELECT * FROM credentials WHERE access_key = ?") as Statement<CredentialRow>,
+      listCredentials: db.query("SELECT * FROM credentials ORDER BY access_key") as Statement<CredentialRow>,
+      deleteCredential: db.query("DELETE FROM credentials WHERE access_key = ?"),
+      insertBucket: db.query(
+        `INSERT OR IGNORE INTO buckets (name, region, owner_id, owner_name, acl, created_at)
+         VALUES ($name, $region, $owner_id, $owner_name, $acl, $created_at)`),
+      getBucket: db.query("SELECT * FROM buckets WHERE name = ?") as Statement<BucketRow>,
+      listBuckets: db.query("SELECT * FROM buckets ORDER BY name") as Statement<BucketRow>,
+      deleteBucket: db.query("DELETE FROM buckets WHERE name = ?"),
+      setBucketAcl: db.query("UPDATE buckets SET acl = ? WHERE name = ?"),
+      anyObject: db.query("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1"),
+      getObject: db.query("SELECT * FROM objects WHERE bucket = ? AND key = ?") as Statement<ObjectRow>,
+      upsertObject: db.query(
+        `INSERT OR REPLACE INTO objects (bucket, key, size, etag, last_modified, storage_id, content_type, headers,
+           user_metadata, storage_class, owner_id, owner_name, acl, checksum)
+         VALUES ($bucket, $key, $size, $etag, $last_modified, $storage_id, $content_type, $headers,
+           $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum)`),
+      deleteObject: db.query("DELETE FROM objects WHERE bucket = ? AND key = ?"),
+      setObjectAcl: db.query("UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?"),
+      seekFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key`) as Statement<EntryRow>,
+      seekAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ORDER BY key`) as Statement<EntryRow>,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+  }
+
+  async ping(): Promise<void> {
+    this.q.ping.get();
+  }
+
+  async putCredential(c: Credential): Promise<void> {
+    this.q.putCredential.run({
+      access_key: c.accessKey, secret_key: c.secretKey, owner_id: c.owner.id, owner_name: c.owner.displayName, created_at: c.createdAt,
+    });
+  }
+
+  async getCredential(accessKey: string): Promise<Credential | null> {
+    const row = this.q.getCredential.get(accessKey);
+    return row ? toCredential(row) : null;
+  }
+
+  async listCredentials(): Promise<Credential[]> {
+    return this.q.listCredentials.all().map(toCredential);
+  }
+
+  async deleteCredential(accessKey: string): Promise<boolean> {
+    return this.q.deleteCredential.run(accessKey).changes > 0;
+  }
+
+  async createBucket(b: BucketRecord): Promise<boolean> {
+    const result = this.q.insertBucket.run({
+      name: b.name, region: b.region, owner_id: b.owner.id, owner_name: b.owner.displayName,
+      acl: JSON.stringify(b.acl), created_at: b.createdAt,
+    });
+    return result.changes > 0;
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | null> {
+    const row = this.q.getBucket.get(name);
+    return row ? toBucket(row) : null;
+  }
+
+  async listBuckets(): Promise<BucketRecord[]> {
+    return this.q.listBuckets.all().map(toBucket);
+  }
+
+  async deleteBucket(name: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (this.q.anyObject.get(name)) throw bucketNotEmpty(name);
+      return this.q.deleteBucket.run(name).changes > 0;
+    }).immediate();
+  }
+
+  async setBucketAcl(name: string, acl: Acl): Promise<boolean> {
+    return this.q.setBucketAcl.run(JSON.stringify(acl), name).changes > 0;
+  }
+
+  async getObject(bucket: string, key: string): Promise<ObjectRecord | null> {
+    const row = this.q.getObject.get(bucket, key);
+    return row ? toObject(row) : null;
+  }
+
+  async putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null> {
+    return this.db.transaction((): ObjectRecord | null => {
+      if (!this.q.getBucket.get(r.bucket)) throw noSuchBucket(r.bucket);
+      const row = this.q.getObject.get(r.bucket, r.key);
+      const previous = row ? toObject(row) : null;
+      checkCondition(r.key, previous, condition);
+      this.q.upsertObject.run({
+        bucket: r.bucket, key: r.key, size: r.size, etag: r.etag, last_modified: r.lastModified,
+        storage_id: r.storageId, content_type: r.contentType, headers: JSON.stringify(r.headers),
+        user_metadata: JSON.stringify(r.userMetadata), storage_class: r.storageClass,
+        owner_id: r.owner.id, owner_name: r.owner.displayName, acl: JSON.stringify(r.acl),
+        checksum: r.checksum ? JSON.stringify(r.checksum) : null,
+      });
+      return previous;
+    }).immediate();
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<ObjectRecord | null> {
+    return this.db.transaction((): ObjectRecord | null => {
+      const row = this.q.getObject.get(bucket, key);
+      if (!row) return null;
+      this.q.deleteObject.run(bucket, key);
+      return toObject(row);
+    }).immediate();
+  }
+
+  async setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {
+    return this.q.setObjectAcl.run(JSON.stringify(acl), bucket, key).changes > 0;
+  }
+
+  async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {
+    if (!this.q.getBucket.get(bucket)) throw noSuchBucket(bucket);
+    // Each seek is a fresh range scan on the (bucket, key) primary key, stepped lazily.
+    return listPage(query, (from, inclusive) => {
+      const stmt = inclusive ? this.q.seekFrom : this.q.seekAfter;
+      return mapIter(stmt.iterate(bucket, from), toEntry);
+    });
+  }
+}
+
+function* mapIter<A, B>(source: Iterable<A>, fn: (a: A) => B): Generator<B> {
+  for (const a of source) yield fn(a);
+}

@@ -1,0 +1,132 @@
+// The HTTP edge: an Elysia app whose catch-all route turns each request into one S3 operation,
+// authenticates it, runs its handler and renders the result (XML, bytes or an S3 error) with the
+// common S3 headers. The only place that sees a Request.
+import { Elysia } from "elysia";
+import type { Engine } from "../core/engine.ts";
+import { notImplemented, S3Error, toS3Error } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { authenticate } from "./auth/authenticate.ts";
+import { OPERATIONS } from "./operations/index.ts";
+import { resolve, type ResolvedRequest } from "./resolve.ts";
+import type { S3Request, S3Response } from "./types.ts";
+import { buildXml } from "./xml.ts";
+
+export interface AppOptions {
+  engine: Engine;
+  log: Logger;
+  /** Host suffix for virtual-hosted-style requests (bucket.DOMAIN). */
+  domain: string;
+}
+
+const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+const newRequestId = () => hex(8).toUpperCase();
+
+/** Path and query exactly as the client sent them: no decoding, no dot-segment normalisation. */
+export function splitUrl(url: string): { rawPath: string; rawQuery: string } {
+  const scheme = url.indexOf("://");
+  const pathStart = url.indexOf("/", scheme < 0 ? 0 : scheme + 3);
+  const rest = pathStart < 0 ? "/" : url.slice(pathStart);
+  const q = rest.indexOf("?");
+  return q < 0 ? { rawPath: rest, rawQuery: "" } : { rawPath: rest.slice(0, q), rawQuery: rest.slice(q + 1) };
+}
+
+function commonHeaders(requestId: string): Record<string, string> {
+  return {
+    "x-amz-request-id": requestId,
+    "x-amz-id-2": Buffer.from(hex(24), "hex").toString("base64"),
+    date: new Date().toUTCString(),
+    server: "BleepStore",
+  };
+}
+
+function render(res: S3Response, requestId: string, method: string): Response {
+  const headers = { ...commonHeaders(requestId), ...res.headers };
+  const status = res.status ?? 200;
+  if (res.xml) {
+    headers["content-type"] = "application/xml";
+    return new Response(method === "HEAD" ? null : buildXml(res.xml.root, res.xml.body), { status, headers });
+  }
+  const body = res.body;
+  if (body === undefined || body === null || method === "HEAD") {
+    if (!("content-length" in headers) && status !== 204 && status !== 304) headers["content-length"] = "0";
+    return new Response(null, { status, headers });
+  }
+  if (typeof body === "string" || body instanceof Blob) return new Response(body, { status, headers });
+  headers["content-length"] = String(body.size);
+  return new Response(body.stream, { status, headers });
+}
+
+function renderError(err: S3Error, requestId: string, resource: string, method: string): Response {
+  const headers: Record<string, string> = { ...commonHeaders(requestId), ...err.headers };
+  if (method === "HEAD" || err.status === 304) return new Response(null, { status: err.status, headers });
+  headers["content-type"] = "application/xml";
+  const doc = buildXml(
+    "Error",
+    { Code: err.code, Message: err.message, ...err.detail, Resource: resource, RequestId: requestId, HostId: headers["x-amz-id-2"]! },
+    false,
+  );
+  return new Response(doc, { status: err.status, headers });
+}
+
+export async function handleS3(request: Request, options: AppOptions): Promise<Response> {
+  const started = performance.now();
+  const requestId = newRequestId();
+  const method = request.method;
+  const { rawPath, rawQuery } = splitUrl(request.url);
+  let resolved: ResolvedRequest | undefined;
+  let response: Response;
+  let failure: S3Error | undefined;
+  try {
+    const query = new URLSearchParams(rawQuery);
+    resolved = resolve(method, rawPath, query, request.headers, options.domain);
+    const auth = await authenticate({ method, rawPath, rawQuery, headers: request.headers }, (ak) => options.engine.credential(ak));
+    const handler = OPERATIONS[resolved.operation];
+    if (!handler) throw notImplemented(resolved.unsupported ?? resolved.operation);
+    const req: S3Request = {
+      operation: resolved.operation,
+      ...(resolved.bucket !== undefined ? { bucket: resolved.bucket } : {}),
+      ...(resolved.key !== undefined ? { key: resolved.key } : {}),
+      method,
+      query,
+      headers: request.headers,
+      body: request.body,
+      auth,
+      requester: auth.requester,
+      engine: options.engine,
+      requestId,
+    };
+    response = render(await handler(req), requestId, method);
+  } catch (err) {
+    failure = toS3Error(err);
+    let resource = rawPath;
+    try {
+      resource = decodeURIComponent(rawPath);
+    } catch {
+      // keep the raw path
+    }
+    response = renderError(failure, requestId, resource, method);
+  }
+  const fields = {
+    requestId,
+    operation: resolved?.unsupported ?? resolved?.operation,
+    method,
+    bucket: resolved?.bucket,
+    key: resolved?.key,
+    status: response.status,
+    error: failure?.code,
+    bytesIn: Number(request.headers.get("content-length") ?? 0),
+    ms: Math.round((performance.now() - started) * 100) / 100,
+  };
+  if (failure && failure.status >= 500) options.log.error("request failed", { ...fields, err: failure.cause ?? failure });
+  else options.log.info("request", fields);
+  return response;
+}
+
+export function createApp(options: AppOptions) {
+  return new Elysia()
+    .all("/*", ({ request }) => handleS3(request, options), { parse: "none" })
+    .onError(({ error }) => {
+      options.log.error("unhandled error", { err: error });
+      return renderError(toS3Error(error), newRequestId(), "/", "GET");
+    });
+}

@@ -1,0 +1,79 @@
+// Object headers in both directions: what a write request carries into the engine (content type,
+// system headers, x-amz-meta-*, storage class, ACL) and what a read response sends back.
+import { S3Error } from "../errors.ts";
+import type { ObjectRecord } from "../metadata/store.ts";
+
+/** System headers S3 stores with an object and returns on GET/HEAD. */
+export const STORED_HEADERS = ["content-encoding", "content-language", "content-disposition", "cache-control", "expires"] as const;
+
+export const STORAGE_CLASSES = [
+  "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE",
+  "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE",
+];
+
+/** S3's limit on the user-defined metadata of one object (names and values, in UTF-8 bytes). */
+export const MAX_USER_METADATA_BYTES = 2048;
+
+export interface WriteHeaders {
+  contentType?: string;
+  headers: Record<string, string>;
+  userMetadata: Record<string, string>;
+  storageClass?: string;
+}
+
+export function writeHeaders(h: Headers): WriteHeaders {
+  const headers: Record<string, string> = {};
+  for (const name of STORED_HEADERS) {
+    let value = h.get(name);
+    if (value === null) continue;
+    // aws-chunked is transfer framing, not a property of the object.
+    if (name === "content-encoding") value = value.split(",").map((e) => e.trim()).filter((e) => e !== "aws-chunked" && e !== "").join(",");
+    if (value !== "") headers[name] = value;
+  }
+  const userMetadata: Record<string, string> = {};
+  let metadataBytes = 0;
+  for (const [name, value] of h) {
+    if (!name.startsWith("x-amz-meta-")) continue;
+    const short = name.slice("x-amz-meta-".length);
+    userMetadata[short] = value;
+    metadataBytes += Buffer.byteLength(short) + Buffer.byteLength(value);
+  }
+  if (metadataBytes > MAX_USER_METADATA_BYTES) {
+    throw new S3Error("MetadataTooLarge", { detail: { Size: String(metadataBytes), MaxSizeAllowed: String(MAX_USER_METADATA_BYTES) } });
+  }
+  const storageClass = h.get("x-amz-storage-class") ?? undefined;
+  if (storageClass !== undefined && !STORAGE_CLASSES.includes(storageClass)) throw new S3Error("InvalidStorageClass");
+  const contentType = h.get("content-type") ?? undefined;
+  return { ...(contentType ? { contentType } : {}), headers, userMetadata, ...(storageClass ? { storageClass } : {}) };
+}
+
+export const quoteEtag = (etag: string) => `"${etag}"`;
+export const httpDate = (ms: number) => new Date(ms).toUTCString();
+
+/** Headers of a GET/HEAD response for `record`. */
+export function objectHeaders(record: ObjectRecord, withChecksum: boolean): Record<string, string> {
+  const out: Record<string, string> = {
+    "content-type": record.contentType,
+    etag: quoteEtag(record.etag),
+    "last-modified": httpDate(record.lastModified),
+    "accept-ranges": "bytes",
+  };
+  Object.assign(out, record.headers);
+  for (const [name, value] of Object.entries(record.userMetadata)) out[`x-amz-meta-${name}`] = value;
+  if (record.storageClass !== "STANDARD") out["x-amz-storage-class"] = record.storageClass;
+  if (withChecksum && record.checksum) {
+    out[`x-amz-checksum-${record.checksum.algorithm.toLowerCase()}`] = record.checksum.value;
+    out["x-amz-checksum-type"] = record.checksum.type;
+  }
+  return out;
+}
+
+/** GetObject's response-* query parameters, which override the stored headers on a signed request. */
+export const RESPONSE_OVERRIDES: Record<string, string> = {
+  "response-content-type": "content-type",
+  "response-content-language": "content-language",
+  "response-expires": "expires",
+  "response-cache-control": "cache-control",
+  "response-content-disposition": "content-disposition",
+  "response-content-encoding": "content-encoding",
+};

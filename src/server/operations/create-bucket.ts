@@ -1,0 +1,26 @@
+// CreateBucket: optional CreateBucketConfiguration body (LocationConstraint) and a canned ACL.
+import { S3Error } from "../../errors.ts";
+import { bucketOf, type OperationHandler } from "../types.ts";
+import { parseXml, readXmlBody } from "../xml.ts";
+
+function locationConstraint(xml: string): string | undefined {
+  if (xml.trim() === "") return undefined;
+  const doc = parseXml(xml);
+  const config = doc.CreateBucketConfiguration;
+  if (config === undefined) throw new S3Error("MalformedXML");
+  if (config === "" || typeof config !== "object" || config === null) return undefined;
+  const value = (config as Record<string, unknown>).LocationConstraint;
+  return typeof value === "string" ? value : undefined;
+}
+
+export const createBucket: OperationHandler = async (req) => {
+  const bucket = bucketOf(req);
+  const acl = req.headers.get("x-amz-acl") ?? undefined;
+  const constraint = locationConstraint(await readXmlBody(req.body));
+  await req.engine.buckets.create(req.requester, {
+    name: bucket,
+    ...(constraint !== undefined ? { locationConstraint: constraint } : {}),
+    ...(acl !== undefined ? { acl } : {}),
+  });
+  return { headers: { location: `/${bucket}` } };
+};

@@ -1,0 +1,56 @@
+// GetObject and HeadObject: conditional reads, single ranges (206 + Content-Range), response-*
+// overrides, checksums on request; GetObject sends the stored bytes straight from the backend.
+import type { GetObjectInput, ObjectRead } from "../../core/objects.ts";
+import { S3Error } from "../../errors.ts";
+import { objectHeaders, RESPONSE_OVERRIDES } from "../headers.ts";
+import { bucketOf, keyOf, type OperationHandler, type S3Request, type S3Response } from "../types.ts";
+
+function readInput(req: S3Request): GetObjectInput {
+  const h = req.headers;
+  const conditions = {
+    ...(h.has("if-match") ? { ifMatch: h.get("if-match")! } : {}),
+    ...(h.has("if-none-match") ? { ifNoneMatch: h.get("if-none-match")! } : {}),
+    ...(h.has("if-modified-since") ? { ifModifiedSince: h.get("if-modified-since")! } : {}),
+    ...(h.has("if-unmodified-since") ? { ifUnmodifiedSince: h.get("if-unmodified-since")! } : {}),
+  };
+  const partNumber = req.query.get("partNumber");
+  if (partNumber !== null && partNumber !== "1") {
+    throw new S3Error("InvalidPartNumber", { message: "The requested partnumber is not satisfiable" });
+  }
+  return {
+    bucket: bucketOf(req),
+    key: keyOf(req),
+    conditions,
+    ...(h.has("range") ? { range: h.get("range")! } : {}),
+  };
+}
+
+function readResponse(req: S3Request, read: ObjectRead): S3Response {
+  const { record, range } = read;
+  const withChecksum = !range && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
+  const headers = objectHeaders(record, withChecksum);
+  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = req.query.get(param);
+    if (value === null) continue;
+    if (!req.requester) throw new S3Error("InvalidRequest", { message: "Request specific response headers cannot be used for anonymous GET requests." });
+    headers[header] = value;
+  }
+  if (req.query.has("partNumber")) headers["x-amz-mp-parts-count"] = "1";
+  if (range) {
+    headers["content-range"] = `bytes ${range.start}-${range.end}/${record.size}`;
+    headers["content-length"] = String(range.end - range.start + 1);
+    return { status: 206, headers };
+  }
+  headers["content-length"] = String(record.size);
+  return { status: 200, headers };
+}
+
+export const getObject: OperationHandler = async (req) => {
+  const read = await req.engine.objects.get(req.requester, readInput(req));
+  return { ...readResponse(req, read), body: read.data };
+};
+
+export const headObject: OperationHandler = async (req) => {
+  const read = await req.engine.objects.head(req.requester, readInput(req));
+  return readResponse(req, read);
+};

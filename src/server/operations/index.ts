@@ -1,0 +1,23 @@
+// The operation table: every operation BleepStore serves, by its AWS name.
+import type { Operation } from "../resolve.ts";
+import type { OperationHandler } from "../types.ts";
+import { createBucket } from "./create-bucket.ts";
+import { deleteBucket } from "./delete-bucket.ts";
+import { deleteObject } from "./delete-object.ts";
+import { getBucketLocation } from "./get-bucket-location.ts";
+import { getObject, headObject } from "./get-object.ts";
+import { headBucket } from "./head-bucket.ts";
+import { listBuckets } from "./list-buckets.ts";
+import { putObject } from "./put-object.ts";
+
+export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
+  ListBuckets: listBuckets,
+  CreateBucket: createBucket,
+  DeleteBucket: deleteBucket,
+  HeadBucket: headBucket,
+  GetBucketLocation: getBucketLocation,
+  PutObject: putObject,
+  GetObject: getObject,
+  HeadObject: headObject,
+  DeleteObject: deleteObject,
+};

@@ -1,0 +1,54 @@
+// XML in and out through fast-xml-parser: typed objects to documents via the builder (which escapes
+// every value), and request bodies validated, size-capped and parsed with no DTD or entity expansion.
+import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
+import { S3Error } from "../errors.ts";
+
+export const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/** Largest XML request body accepted (S3 caps DeleteObjects bodies near this size). */
+export const MAX_XML_BYTES = 2 * 1024 * 1024;
+
+/** A value the builder renders: text, a nested element, or a list of repeated elements. */
+export type XmlValue = string | number | boolean | undefined | XmlNode | XmlValue[];
+export interface XmlNode {
+  [name: string]: XmlValue;
+}
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", suppressEmptyNode: false });
+
+/** A complete document with `root` as its element; `namespace` false for Error documents. */
+export function buildXml(root: string, body: XmlNode, namespace: string | false = S3_NS): string {
+  const node = namespace ? { "@_xmlns": namespace, ...body } : body;
+  return XML_DECLARATION + builder.build({ [root]: node });
+}
+
+/** Parses a request body; `lists` names the element paths (like "Delete.Object") that are always arrays. */
+export function parseXml(text: string, lists: readonly string[] = []): Record<string, unknown> {
+  if (text.length > MAX_XML_BYTES) throw new S3Error("MalformedXML", { message: "The XML you provided was too large." });
+  if (/<!DOCTYPE|<!ENTITY/i.test(text) || XMLValidator.validate(text) !== true) throw new S3Error("MalformedXML");
+  const parser = new XMLParser({
+    ignoreAttributes: true,
+    removeNSPrefix: true,
+    parseTagValue: false,
+    trimValues: false,
+    processEntities: true,
+    htmlEntities: false,
+    ignoreDeclaration: true,
+    isArray: (_name, path) => lists.includes(String(path)),
+  });
+  return parser.parse(text) as Record<string, unknown>;
+}
+
+/** Reads an XML request body with a size cap, without trusting Content-Length. */
+export async function readXmlBody(body: AsyncIterable<Uint8Array> | null): Promise<string> {
+  if (!body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_XML_BYTES) throw new S3Error("MalformedXML", { message: "The XML you provided was too large." });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
+}

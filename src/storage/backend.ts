@@ -1,0 +1,30 @@
+// The storage contract: where object bytes live. Every write lands under a fresh id, so a write that
+// is not yet committed to metadata can never be seen through a key, and overwrites never mix bytes.
+
+/** Bytes to read: a Blob (Bun sends a file-backed Blob with sendfile) or a stream of known size. */
+export type StoredData = Blob | { stream: ReadableStream<Uint8Array>; size: number };
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  start: number;
+  /** Last byte, inclusive. */
+  end: number;
+}
+
+export interface StorageBackend {
+  readonly name: string;
+  /** Recovery on start-up: remove temp files left by a crash. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** A cheap check that the backend can be written to. */
+  ping(): Promise<void>;
+  /**
+   * Writes `source` durably under a new id and returns it with the byte count. If `source` throws
+   * (a digest mismatch found at its end, a client that went away), nothing is kept.
+   */
+  write(source: AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }>;
+  /** The object's bytes (or a range of them); null if the id holds nothing. */
+  read(id: string, range?: ByteRange): Promise<StoredData | null>;
+  /** Removes an id; absent ids are not an error. */
+  delete(id: string): Promise<void>;
+}

@@ -1,0 +1,4 @@
+import { MemoryMetadataStore } from "../../src/metadata/memory.ts";
+import { metadataContract } from "../contract/metadata.contract.ts";
+
+metadataContract("memory", async () => new MemoryMetadataStore());

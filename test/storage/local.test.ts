@@ -1,0 +1,60 @@
+import { expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LocalStorage } from "../../src/storage/local.ts";
+import { storageContract } from "../contract/storage.contract.ts";
+
+let dir = "";
+storageContract(
+  "local",
+  async () => {
+    dir = mkdtempSync(join(tmpdir(), "bleepstore-local-"));
+    return new LocalStorage(join(dir, "objects"));
+  },
+  async () => rmSync(dir, { recursive: true, force: true }),
+);
+
+test("local: start-up clears temp files a crash left behind", async () => {
+  const d = mkdtempSync(join(tmpdir(), "bleepstore-local-"));
+  try {
+    mkdirSync(join(d, ".tmp"), { recursive: true });
+    writeFileSync(join(d, ".tmp", "half-written"), "partial");
+    const storage = new LocalStorage(d);
+    await storage.init();
+    expect(readdirSync(join(d, ".tmp"))).toEqual([]);
+    await storage.close();
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test("local: a failed write leaves no temp file", async () => {
+  const d = mkdtempSync(join(tmpdir(), "bleepstore-local-"));
+  try {
+    const storage = new LocalStorage(d);
+    await storage.init();
+    await storage.write((async function* () {
+      yield new Uint8Array(10);
+      throw new Error("boom");
+    })()).catch(() => {});
+    expect(readdirSync(join(d, ".tmp"))).toEqual([]);
+    expect(storage.listIds()).toEqual([]);
+    await storage.close();
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test("local: ids that are not ours never reach the filesystem", async () => {
+  const d = mkdtempSync(join(tmpdir(), "bleepstore-local-"));
+  try {
+    const storage = new LocalStorage(d);
+    await storage.init();
+    await expect(storage.read("../../etc/passwd")).rejects.toThrow("invalid storage id");
+    expect(existsSync(join(d, "..", "etc"))).toBe(false);
+    await storage.close();
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
