@@ -5,6 +5,7 @@ import type { Credential, MetadataStore } from "../metadata/store.ts";
 import type { StorageBackend } from "../storage/backend.ts";
 import { Buckets } from "./buckets.ts";
 import type { EngineContext } from "./context.ts";
+import { Listing } from "./listing.ts";
 import { Objects } from "./objects.ts";
 
 export interface EngineOptions {
@@ -24,6 +25,7 @@ export function ownerIdFor(accessKey: string): string {
 export class Engine {
   readonly buckets: Buckets;
   readonly objects: Objects;
+  readonly listing: Listing;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
   private readonly ctx: EngineContext;
@@ -34,6 +36,7 @@ export class Engine {
     this.storage = options.storage;
     this.buckets = new Buckets(this.ctx);
     this.objects = new Objects(this.ctx, this.buckets);
+    this.listing = new Listing(this.ctx, this.buckets);
   }
 
   /** Recovery: open and migrate metadata, clear storage temp files, seed credentials. */

@@ -117,7 +117,8 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     bytesIn: Number(request.headers.get("content-length") ?? 0),
     ms: Math.round((performance.now() - started) * 100) / 100,
   };
-  if (failure && failure.status >= 500) options.log.error("request failed", { ...fields, err: failure.cause ?? failure });
+  if (failure?.code === "InternalError") options.log.error("request failed", { ...fields, err: failure.cause ?? failure });
+  else if (failure && failure.status >= 500) options.log.warn("request", fields);
   else options.log.info("request", fields);
   return response;
 }

@@ -8,6 +8,9 @@ import { getBucketLocation } from "./get-bucket-location.ts";
 import { getObject, headObject } from "./get-object.ts";
 import { headBucket } from "./head-bucket.ts";
 import { listBuckets } from "./list-buckets.ts";
+import { listObjectVersions } from "./list-object-versions.ts";
+import { listObjects } from "./list-objects.ts";
+import { listObjectsV2 } from "./list-objects-v2.ts";
 import { putObject } from "./put-object.ts";
 
 export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
@@ -16,6 +19,9 @@ export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
   DeleteBucket: deleteBucket,
   HeadBucket: headBucket,
   GetBucketLocation: getBucketLocation,
+  ListObjects: listObjects,
+  ListObjectsV2: listObjectsV2,
+  ListObjectVersions: listObjectVersions,
   PutObject: putObject,
   GetObject: getObject,
   HeadObject: headObject,

@@ -1,0 +1,31 @@
+// ListObjects (V1): prefix, delimiter, max-keys, marker / NextMarker, encoding-type=url.
+import { parseMaxKeys } from "../../core/listing.ts";
+import { commonPrefixesXml, entryXml, listParams } from "../listing.ts";
+import { bucketOf, type OperationHandler } from "../types.ts";
+
+export const listObjects: OperationHandler = async (req) => {
+  const q = req.query;
+  const params = listParams(q);
+  const maxKeys = parseMaxKeys(q.get("max-keys"));
+  const marker = q.get("marker") ?? "";
+  const page = await req.engine.listing.list(req.requester, {
+    bucket: bucketOf(req), prefix: params.prefix, delimiter: params.delimiter, after: marker, maxKeys,
+  });
+  return {
+    xml: {
+      root: "ListBucketResult",
+      body: {
+        Name: bucketOf(req),
+        Prefix: params.encode(params.prefix),
+        Marker: params.encode(marker),
+        ...(page.isTruncated && page.nextMarker !== undefined ? { NextMarker: params.encode(page.nextMarker) } : {}),
+        MaxKeys: maxKeys,
+        ...(params.delimiter ? { Delimiter: params.encode(params.delimiter) } : {}),
+        IsTruncated: page.isTruncated,
+        Contents: page.entries.map((e) => entryXml(e, params.encode, true)),
+        CommonPrefixes: commonPrefixesXml(page.commonPrefixes, params.encode),
+        ...(params.encodingType ? { EncodingType: params.encodingType } : {}),
+      },
+    },
+  };
+};
