@@ -40,3 +40,15 @@ export function checkReadConditions(c: ReadConditions, etag: string, lastModifie
     if (since !== undefined && modified <= since) throw new S3Error("NotModified");
   }
 }
+
+/** The x-amz-copy-source-if-* conditions: the same rules, but every failure is 412. */
+export function checkCopyConditions(c: ReadConditions, etag: string, lastModifiedMs: number): void {
+  try {
+    checkReadConditions(c, etag, lastModifiedMs);
+  } catch (err) {
+    if (err instanceof S3Error && err.code === "NotModified") {
+      throw new S3Error("PreconditionFailed", { detail: { Condition: "x-amz-copy-source-If-None-Match" } });
+    }
+    throw err;
+  }
+}

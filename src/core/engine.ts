@@ -5,6 +5,7 @@ import type { Credential, MetadataStore } from "../metadata/store.ts";
 import type { StorageBackend } from "../storage/backend.ts";
 import { Buckets } from "./buckets.ts";
 import type { EngineContext } from "./context.ts";
+import { Copier } from "./copy.ts";
 import { Listing } from "./listing.ts";
 import { Objects } from "./objects.ts";
 
@@ -26,6 +27,7 @@ export class Engine {
   readonly buckets: Buckets;
   readonly objects: Objects;
   readonly listing: Listing;
+  readonly copier: Copier;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
   private readonly ctx: EngineContext;
@@ -37,6 +39,7 @@ export class Engine {
     this.buckets = new Buckets(this.ctx);
     this.objects = new Objects(this.ctx, this.buckets);
     this.listing = new Listing(this.ctx, this.buckets);
+    this.copier = new Copier(this.ctx, this.buckets, this.objects);
   }
 
   /** Recovery: open and migrate metadata, clear storage temp files, seed credentials. */

@@ -1,10 +1,10 @@
 // Object operations of the engine: put (stream → storage under a new id → metadata commit), get and
 // head (conditions, ranges), delete. Bytes are never buffered whole; a failed write keeps nothing.
-import { noSuchKey, S3Error } from "../errors.ts";
+import { noSuchKey, S3Error, toS3Error } from "../errors.ts";
 import { checkCondition } from "../metadata/condition.ts";
 import type { Acl, BucketRecord, ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
 import type { ByteRange, StoredData } from "../storage/backend.ts";
-import { cannedAcl, requirePermission, type Requester } from "./acl.ts";
+import { allows, cannedAcl, requirePermission, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import { requireOwner } from "./buckets.ts";
 import { checkReadConditions, type ReadConditions } from "./conditions.ts";
@@ -161,5 +161,24 @@ export class Objects {
     await this.writableBucket(requester, bucket);
     const previous = await this.ctx.metadata.deleteObject(bucket, key);
     if (previous) await this.discard(previous.storageId);
+  }
+
+  /** DeleteObjects: one metadata step for all valid keys; a per-key error for the others. */
+  async deleteMany(requester: Requester, bucket: string, keys: string[]): Promise<Array<S3Error | null>> {
+    const record = await this.buckets.get(bucket);
+    const denied = !allows(record.acl, requester, "WRITE");
+    const results = keys.map((key): S3Error | null => {
+      if (denied) return new S3Error("AccessDenied");
+      try {
+        assertKey(key);
+        return null;
+      } catch (err) {
+        return toS3Error(err);
+      }
+    });
+    const valid = keys.filter((_, i) => results[i] === null);
+    const removed = await this.ctx.metadata.deleteObjects(bucket, valid);
+    await Promise.all(removed.map((r) => (r ? this.discard(r.storageId) : undefined)));
+    return results;
   }
 }

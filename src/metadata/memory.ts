@@ -109,6 +109,12 @@ export class MemoryMetadataStore implements MetadataStore {
     return previous;
   }
 
+  async deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>> {
+    const out: Array<ObjectRecord | null> = [];
+    for (const key of keys) out.push(await this.deleteObject(bucket, key));
+    return out;
+  }
+
   async setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {
     const o = this.buckets.get(bucket)?.objects.get(key);
     if (!o) return false;

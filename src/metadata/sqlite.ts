@@ -195,12 +195,18 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async deleteObject(bucket: string, key: string): Promise<ObjectRecord | null> {
-    return this.db.transaction((): ObjectRecord | null => {
-      const row = this.q.getObject.get(bucket, key);
-      if (!row) return null;
-      this.q.deleteObject.run(bucket, key);
-      return toObject(row);
-    }).immediate();
+    return (await this.deleteObjects(bucket, [key]))[0] ?? null;
+  }
+
+  async deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>> {
+    return this.db.transaction(() =>
+      keys.map((key): ObjectRecord | null => {
+        const row = this.q.getObject.get(bucket, key);
+        if (!row) return null;
+        this.q.deleteObject.run(bucket, key);
+        return toObject(row);
+      }),
+    ).immediate();
   }
 
   async setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {

@@ -126,6 +126,8 @@ export interface MetadataStore {
   putObject(record: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null>;
   /** Returns the record it removed, or null. */
   deleteObject(bucket: string, key: string): Promise<ObjectRecord | null>;
+  /** Deletes many keys in one atomic step; returns what each removed (null where absent), in order. */
+  deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>>;
   setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean>;
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
 }

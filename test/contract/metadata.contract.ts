@@ -79,6 +79,17 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.deleteObject("b", "k")).toBeNull();
     });
 
+    test("deleteObjects removes many keys at once and reports each", async () => {
+      await store.createBucket(bucketRecord("b"));
+      const a = objectRecord("b", "a");
+      const c = objectRecord("b", "c");
+      await store.putObject(a);
+      await store.putObject(c);
+      expect(await store.deleteObjects("b", ["a", "b", "c", "a"])).toEqual([a, null, c, null]);
+      expect(await store.getObject("b", "a")).toBeNull();
+      expect(await store.getObject("b", "c")).toBeNull();
+    });
+
     test("putObject into a missing bucket is NoSuchBucket", async () => {
       expect(await errorCode(store.putObject(objectRecord("nope", "k")))).toBe("NoSuchBucket");
     });

@@ -1,9 +1,11 @@
 // The operation table: every operation BleepStore serves, by its AWS name.
 import type { Operation } from "../resolve.ts";
 import type { OperationHandler } from "../types.ts";
+import { copyObject } from "./copy-object.ts";
 import { createBucket } from "./create-bucket.ts";
 import { deleteBucket } from "./delete-bucket.ts";
 import { deleteObject } from "./delete-object.ts";
+import { deleteObjects } from "./delete-objects.ts";
 import { getBucketLocation } from "./get-bucket-location.ts";
 import { getObject, headObject } from "./get-object.ts";
 import { headBucket } from "./head-bucket.ts";
@@ -23,7 +25,9 @@ export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
   ListObjectsV2: listObjectsV2,
   ListObjectVersions: listObjectVersions,
   PutObject: putObject,
+  CopyObject: copyObject,
   GetObject: getObject,
   HeadObject: headObject,
   DeleteObject: deleteObject,
+  DeleteObjects: deleteObjects,
 };

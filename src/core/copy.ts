@@ -1,0 +1,105 @@
+// CopyObject: a new object from an existing one, its bytes streamed from storage to storage (never
+// held in memory), its metadata copied or replaced, guarded by the x-amz-copy-source-if-* conditions.
+import { noSuchKey, S3Error } from "../errors.ts";
+import type { Acl, ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
+import type { StoredData } from "../storage/backend.ts";
+import { cannedAcl, requirePermission, type Requester } from "./acl.ts";
+import { requireOwner, type Buckets } from "./buckets.ts";
+import { checkCopyConditions, type ReadConditions } from "./conditions.ts";
+import type { EngineContext } from "./context.ts";
+import { digesting, type BodyDigest } from "./digest.ts";
+import { assertKey } from "./names.ts";
+import type { Objects } from "./objects.ts";
+import { DEFAULT_CONTENT_TYPE } from "./objects.ts";
+
+export interface CopySource {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+export interface CopyObjectInput {
+  source: CopySource;
+  bucket: string;
+  key: string;
+  /** REPLACE takes content type, headers and user metadata from the request; COPY keeps the source's. */
+  metadataDirective: "COPY" | "REPLACE";
+  contentType?: string;
+  headers?: Record<string, string>;
+  userMetadata?: Record<string, string>;
+  storageClass?: string;
+  acl?: string | Acl;
+  conditions?: ReadConditions;
+  condition?: WriteCondition;
+  checksumAlgorithm?: ChecksumAlgorithm;
+}
+
+/** Any stored data as a byte stream. */
+export function dataStream(data: StoredData): AsyncIterable<Uint8Array> {
+  return data instanceof Blob ? data.stream() : data.stream;
+}
+
+export class Copier {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly buckets: Buckets,
+    private readonly objects: Objects,
+  ) {}
+
+  /** The source object of a copy, after existence, access and x-amz-copy-source-if-* checks. */
+  async source(requester: Requester, source: CopySource, conditions?: ReadConditions): Promise<ObjectRecord> {
+    if (source.versionId !== undefined && source.versionId !== "null") {
+      throw new S3Error("NoSuchVersion", { detail: { Key: source.key, VersionId: source.versionId } });
+    }
+    assertKey(source.key);
+    await this.buckets.get(source.bucket);
+    const record = await this.ctx.metadata.getObject(source.bucket, source.key);
+    if (!record) throw noSuchKey(source.key);
+    requirePermission(record.acl, requester, "READ");
+    if (conditions) checkCopyConditions(conditions, record.etag, record.lastModified);
+    return record;
+  }
+
+  async copy(requester: Requester, input: CopyObjectInput): Promise<ObjectRecord> {
+    const owner = requireOwner(requester);
+    assertKey(input.key);
+    const src = await this.source(requester, input.source, input.conditions);
+    const bucket = await this.buckets.get(input.bucket);
+    requirePermission(bucket.acl, requester, "WRITE");
+    const onto = input.source.bucket === input.bucket && input.source.key === input.key;
+    if (onto && input.metadataDirective === "COPY" && (input.storageClass ?? src.storageClass) === src.storageClass) {
+      throw new S3Error("InvalidRequest", {
+        message:
+          "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      });
+    }
+    const data = await this.ctx.storage.read(src.storageId);
+    if (!data) {
+      this.ctx.log.error("object data missing from storage", { bucket: src.bucket, key: src.key, storageId: src.storageId });
+      throw new S3Error("InternalError");
+    }
+    const algorithm = input.checksumAlgorithm ?? src.checksum?.algorithm;
+    const digest: Partial<BodyDigest> = {};
+    const stored = await this.ctx.storage.write(
+      digesting(dataStream(data), { size: src.size, ...(algorithm ? { checksum: { algorithm } } : {}) }, digest),
+    );
+    const replace = input.metadataDirective === "REPLACE";
+    const record: ObjectRecord = {
+      bucket: input.bucket,
+      key: input.key,
+      size: stored.size,
+      etag: digest.etag!,
+      lastModified: Date.now(),
+      storageId: stored.id,
+      contentType: replace ? input.contentType || DEFAULT_CONTENT_TYPE : src.contentType,
+      headers: replace ? (input.headers ?? {}) : src.headers,
+      userMetadata: replace ? (input.userMetadata ?? {}) : src.userMetadata,
+      storageClass: input.storageClass ?? src.storageClass,
+      owner,
+      acl: typeof input.acl === "object" ? input.acl : cannedAcl(input.acl ?? "private", owner, bucket.owner),
+      ...(digest.checksum ? { checksum: digest.checksum } : {}),
+    };
+    await this.objects.commit(record, input.condition);
+    return record;
+  }
+}

@@ -1,0 +1,54 @@
+// CopyObject: x-amz-copy-source, x-amz-metadata-directive COPY/REPLACE, the copy-source conditions;
+// answers CopyObjectResult.
+import { CHECKSUM_ALGORITHMS } from "../../core/digest.ts";
+import { S3Error } from "../../errors.ts";
+import type { ChecksumAlgorithm } from "../../metadata/store.ts";
+import { copySourceConditions, parseCopySource } from "../copy-source.ts";
+import { quoteEtag, writeHeaders } from "../headers.ts";
+import { isoDate } from "../listing.ts";
+import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import { writeCondition } from "./put-object.ts";
+
+function directive(value: string | null): "COPY" | "REPLACE" {
+  if (value === null) return "COPY";
+  const upper = value.toUpperCase();
+  if (upper === "COPY" || upper === "REPLACE") return upper;
+  throw new S3Error("InvalidArgument", {
+    message: "Unknown metadata directive.",
+    detail: { ArgumentName: "x-amz-metadata-directive", ArgumentValue: value },
+  });
+}
+
+export const copyObject: OperationHandler = async (req) => {
+  const h = req.headers;
+  const metadataDirective = directive(h.get("x-amz-metadata-directive"));
+  const meta = writeHeaders(h);
+  const acl = h.get("x-amz-acl") ?? undefined;
+  const algorithm = h.get("x-amz-checksum-algorithm")?.toUpperCase() as ChecksumAlgorithm | undefined;
+  if (algorithm !== undefined && !CHECKSUM_ALGORITHMS.includes(algorithm)) {
+    throw new S3Error("InvalidRequest", { message: "Value for x-amz-checksum-algorithm header is invalid." });
+  }
+  const condition = writeCondition(h);
+  const record = await req.engine.copier.copy(req.requester, {
+    source: parseCopySource(h.get("x-amz-copy-source")!),
+    bucket: bucketOf(req),
+    key: keyOf(req),
+    metadataDirective,
+    ...(metadataDirective === "REPLACE" ? { ...(meta.contentType ? { contentType: meta.contentType } : {}), headers: meta.headers, userMetadata: meta.userMetadata } : {}),
+    ...(meta.storageClass ? { storageClass: meta.storageClass } : {}),
+    ...(acl !== undefined ? { acl } : {}),
+    conditions: copySourceConditions(h),
+    ...(condition ? { condition } : {}),
+    ...(algorithm ? { checksumAlgorithm: algorithm } : {}),
+  });
+  return {
+    xml: {
+      root: "CopyObjectResult",
+      body: {
+        LastModified: isoDate(record.lastModified),
+        ETag: quoteEtag(record.etag),
+        ...(record.checksum ? { [`Checksum${record.checksum.algorithm}`]: record.checksum.value } : {}),
+      },
+    },
+  };
+};

@@ -1,0 +1,54 @@
+// DeleteObjects: up to 1000 keys from a <Delete> document whose integrity is proven by Content-MD5 or
+// an x-amz-checksum-* header; per-key results, or only the errors in Quiet mode.
+import { digesting, type BodyDigest } from "../../core/digest.ts";
+import { S3Error } from "../../errors.ts";
+import { uploadBody } from "../body.ts";
+import { bucketOf, type OperationHandler } from "../types.ts";
+import { parseXml, readXmlBody, type XmlNode } from "../xml.ts";
+
+export const MAX_DELETE_KEYS = 1000;
+
+interface DeleteEntry {
+  key: string;
+  versionId?: string;
+}
+
+function parseDelete(xml: string): { quiet: boolean; entries: DeleteEntry[] } {
+  const doc = parseXml(xml, ["Delete.Object"]).Delete as { Object?: unknown[]; Quiet?: unknown } | undefined;
+  if (!doc || typeof doc !== "object" || !Array.isArray(doc.Object) || doc.Object.length === 0) throw new S3Error("MalformedXML");
+  if (doc.Object.length > MAX_DELETE_KEYS) {
+    throw new S3Error("MalformedXML", { message: `The request may contain at most ${MAX_DELETE_KEYS} keys.` });
+  }
+  const entries = doc.Object.map((o): DeleteEntry => {
+    const obj = o as { Key?: unknown; VersionId?: unknown };
+    if (typeof obj !== "object" || obj === null || typeof obj.Key !== "string") throw new S3Error("MalformedXML");
+    return { key: obj.Key, ...(typeof obj.VersionId === "string" ? { versionId: obj.VersionId } : {}) };
+  });
+  const quiet = String(doc.Quiet ?? "false").trim().toLowerCase() === "true";
+  return { quiet, entries };
+}
+
+export const deleteObjects: OperationHandler = async (req) => {
+  const h = req.headers;
+  const hasChecksum = [...h.keys()].some((name) => name.startsWith("x-amz-checksum-") && name !== "x-amz-checksum-type");
+  if (!h.has("content-md5") && !hasChecksum) {
+    throw new S3Error("InvalidRequest", { message: "Missing required header for this request: Content-MD5" });
+  }
+  const { source, expect } = uploadBody(req.body, h, req.auth.payload);
+  const digest: Partial<BodyDigest> = {};
+  const checked = digesting(source, { ...expect, ...(h.has("content-md5") ? { contentMd5: h.get("content-md5")! } : {}) }, digest);
+  const { quiet, entries } = parseDelete(await readXmlBody(checked));
+
+  const unversioned = entries.filter((e) => e.versionId === undefined || e.versionId === "null");
+  const results = await req.engine.objects.deleteMany(req.requester, bucketOf(req), unversioned.map((e) => e.key));
+  const outcome = new Map(unversioned.map((e, i) => [e, results[i] ?? null]));
+  const deleted: XmlNode[] = [];
+  const errors: XmlNode[] = [];
+  for (const e of entries) {
+    const err = outcome.has(e) ? outcome.get(e)! : new S3Error("NoSuchVersion");
+    const version = e.versionId !== undefined ? { VersionId: e.versionId } : {};
+    if (err) errors.push({ Key: e.key, ...version, Code: err.code, Message: err.message });
+    else if (!quiet) deleted.push({ Key: e.key, ...version });
+  }
+  return { xml: { root: "DeleteResult", body: { Deleted: deleted, Error: errors } } };
+};
