@@ -27,8 +27,10 @@ const TABLE = {
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
   InvalidURI: [400, "Couldn't parse the specified URI."],
   KeyTooLongError: [400, "Your key is too long."],
+  MalformedACLError: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   MalformedXML: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
+  MissingSecurityHeader: [400, "Your request was missing a required header."],
   MethodNotAllowed: [405, "The specified method is not allowed against this resource."],
   MissingContentLength: [411, "You must provide the Content-Length HTTP header."],
   NoSuchBucket: [404, "The specified bucket does not exist."],
@@ -43,6 +45,7 @@ const TABLE = {
   SignatureDoesNotMatch: [403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."],
   SlowDown: [503, "Please reduce your request rate."],
   StorageFull: [507, "The server has no space left to store this object."],
+  UnresolvableGrantByEmailAddress: [400, "The email address you provided does not match any account on record."],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
 } as const satisfies Record<string, readonly [number, string]>;
 

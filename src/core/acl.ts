@@ -15,6 +15,48 @@ export type CannedAcl = (typeof CANNED_ACLS)[number];
 /** Who is asking: an authenticated owner, or null for an anonymous request. */
 export type Requester = Owner | null;
 
+/** The canonical user S3 shows as the owner of what an anonymous request wrote. */
+export const ANONYMOUS: Owner = { id: "65a011a29cdf8ec533ec3d1ccaae921c", displayName: "anonymous" };
+
+/** How a request sets an ACL: a canned name, or explicit grants (from x-amz-grant-* or a policy body). */
+export type AclSpec = string | { grants: Grant[] };
+
+const PERMISSIONS: readonly Permission[] = ["FULL_CONTROL", "READ", "WRITE", "READ_ACP", "WRITE_ACP"];
+const GROUPS = [ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY];
+
+export function isPermission(value: string): value is Permission {
+  return (PERMISSIONS as readonly string[]).includes(value);
+}
+
+/**
+ * The ACL a spec stands for, with `owner` as its owner. Explicit grants must name known users
+ * (`knownUser` answers for a canonical id) and known groups.
+ */
+export async function resolveAcl(
+  spec: AclSpec,
+  owner: Owner,
+  bucketOwner: Owner,
+  knownUser: (id: string) => Promise<Owner | null>,
+): Promise<Acl> {
+  if (typeof spec === "string") return cannedAcl(spec, owner, bucketOwner);
+  const grants: Grant[] = [];
+  for (const grant of spec.grants) {
+    const g = grant.grantee;
+    if (g.type === "AmazonCustomerByEmail") throw new S3Error("UnresolvableGrantByEmailAddress", { detail: { EmailAddress: g.email } });
+    if (g.type === "Group" && !GROUPS.includes(g.uri)) {
+      throw new S3Error("InvalidArgument", { message: "Invalid group uri", detail: { ArgumentName: "uri", ArgumentValue: g.uri } });
+    }
+    if (g.type === "CanonicalUser") {
+      const user = await knownUser(g.id);
+      if (!user) throw new S3Error("InvalidArgument", { message: "Invalid id", detail: { ArgumentName: "CanonicalUser/ID", ArgumentValue: g.id } });
+      grants.push({ grantee: { type: "CanonicalUser", id: user.id, displayName: user.displayName }, permission: grant.permission });
+      continue;
+    }
+    grants.push(grant);
+  }
+  return { owner, grants };
+}
+
 const userGrant = (owner: Owner, permission: Permission): Grant => ({
   grantee: { type: "CanonicalUser", id: owner.id, displayName: owner.displayName },
   permission,

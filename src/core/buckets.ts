@@ -1,7 +1,7 @@
 // Bucket operations of the engine: create, list, head, locate, delete, with ownership and ACL checks.
 import { noSuchBucket, S3Error } from "../errors.ts";
-import type { Acl, BucketRecord, Owner } from "../metadata/store.ts";
-import { cannedAcl, requirePermission, type Requester } from "./acl.ts";
+import type { BucketRecord, Owner } from "../metadata/store.ts";
+import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { EngineContext } from "./context.ts";
 import { assertBucketName } from "./names.ts";
 
@@ -9,8 +9,8 @@ export interface CreateBucketInput {
   name: string;
   /** LocationConstraint from the body; "" or undefined means the server's region. */
   locationConstraint?: string;
-  /** A canned ACL name or an explicit ACL; private when absent. */
-  acl?: string | Acl;
+  /** A canned ACL name or explicit grants; private when absent. */
+  acl?: AclSpec;
 }
 
 export interface ListBucketsInput {
@@ -46,7 +46,7 @@ export class Buckets {
     const owner = requireOwner(requester);
     assertBucketName(input.name);
     const region = this.checkLocation(input.locationConstraint);
-    const acl = typeof input.acl === "object" ? input.acl : cannedAcl(input.acl ?? "private", owner);
+    const acl = await resolveAcl(input.acl ?? "private", owner, owner, this.ctx.knownUser);
     const record: BucketRecord = { name: input.name, region, owner, acl, createdAt: Date.now() };
     if (await this.ctx.metadata.createBucket(record)) return record;
     const existing = await this.ctx.metadata.getBucket(input.name);

@@ -1,6 +1,6 @@
 // What the engine's services share: the stores, the server's region and a logger.
 import type { Logger } from "../log.ts";
-import type { MetadataStore } from "../metadata/store.ts";
+import type { MetadataStore, Owner } from "../metadata/store.ts";
 import type { StorageBackend } from "../storage/backend.ts";
 
 export interface EngineContext {
@@ -8,4 +8,6 @@ export interface EngineContext {
   storage: StorageBackend;
   region: string;
   log: Logger;
+  /** The owner behind a canonical user id, if any key pair has it (for ACL grants). */
+  knownUser(id: string): Promise<Owner | null>;
 }

@@ -1,9 +1,9 @@
 // CopyObject: a new object from an existing one, its bytes streamed from storage to storage (never
 // held in memory), its metadata copied or replaced, guarded by the x-amz-copy-source-if-* conditions.
 import { noSuchKey, S3Error } from "../errors.ts";
-import type { Acl, ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
+import type { ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
 import type { StoredData } from "../storage/backend.ts";
-import { cannedAcl, requirePermission, type Requester } from "./acl.ts";
+import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import { requireOwner, type Buckets } from "./buckets.ts";
 import { checkCopyConditions, type ReadConditions } from "./conditions.ts";
 import type { EngineContext } from "./context.ts";
@@ -28,7 +28,7 @@ export interface CopyObjectInput {
   headers?: Record<string, string>;
   userMetadata?: Record<string, string>;
   storageClass?: string;
-  acl?: string | Acl;
+  acl?: AclSpec;
   conditions?: ReadConditions;
   condition?: WriteCondition;
   checksumAlgorithm?: ChecksumAlgorithm;
@@ -78,6 +78,7 @@ export class Copier {
       this.ctx.log.error("object data missing from storage", { bucket: src.bucket, key: src.key, storageId: src.storageId });
       throw new S3Error("InternalError");
     }
+    const acl = await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser);
     const algorithm = input.checksumAlgorithm ?? src.checksum?.algorithm;
     const digest: Partial<BodyDigest> = {};
     const stored = await this.ctx.storage.write(
@@ -96,7 +97,7 @@ export class Copier {
       userMetadata: replace ? (input.userMetadata ?? {}) : src.userMetadata,
       storageClass: input.storageClass ?? src.storageClass,
       owner,
-      acl: typeof input.acl === "object" ? input.acl : cannedAcl(input.acl ?? "private", owner, bucket.owner),
+      acl,
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
     };
     await this.objects.commit(record, input.condition);

@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import type { Credential, MetadataStore } from "../metadata/store.ts";
 import type { StorageBackend } from "../storage/backend.ts";
 import { Buckets } from "./buckets.ts";
+import { Acls } from "./acls.ts";
 import type { EngineContext } from "./context.ts";
 import { Copier } from "./copy.ts";
 import { Listing } from "./listing.ts";
@@ -28,18 +29,26 @@ export class Engine {
   readonly objects: Objects;
   readonly listing: Listing;
   readonly copier: Copier;
+  readonly acls: Acls;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
   private readonly ctx: EngineContext;
 
   constructor(private readonly options: EngineOptions) {
-    this.ctx = { metadata: options.metadata, storage: options.storage, region: options.region, log: options.log };
+    this.ctx = {
+      metadata: options.metadata,
+      storage: options.storage,
+      region: options.region,
+      log: options.log,
+      knownUser: async (id) => (await options.metadata.listCredentials()).find((c) => c.owner.id === id)?.owner ?? null,
+    };
     this.metadata = options.metadata;
     this.storage = options.storage;
     this.buckets = new Buckets(this.ctx);
     this.objects = new Objects(this.ctx, this.buckets);
     this.listing = new Listing(this.ctx, this.buckets);
     this.copier = new Copier(this.ctx, this.buckets, this.objects);
+    this.acls = new Acls(this.ctx, this.buckets);
   }
 
   /** Recovery: open and migrate metadata, clear storage temp files, seed credentials. */

@@ -2,11 +2,10 @@
 // head (conditions, ranges), delete. Bytes are never buffered whole; a failed write keeps nothing.
 import { noSuchKey, S3Error, toS3Error } from "../errors.ts";
 import { checkCondition } from "../metadata/condition.ts";
-import type { Acl, BucketRecord, ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
+import type { BucketRecord, ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
 import type { ByteRange, StoredData } from "../storage/backend.ts";
-import { allows, cannedAcl, requirePermission, type Requester } from "./acl.ts";
+import { allows, ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
-import { requireOwner } from "./buckets.ts";
 import { checkReadConditions, type ReadConditions } from "./conditions.ts";
 import type { EngineContext } from "./context.ts";
 import { assertContentMd5, digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
@@ -27,7 +26,7 @@ export interface PutObjectInput {
   headers?: Record<string, string>;
   userMetadata?: Record<string, string>;
   storageClass?: string;
-  acl?: string | Acl;
+  acl?: AclSpec;
   contentMd5?: string;
   sha256Hex?: string;
   checksum?: { algorithm: ChecksumAlgorithm; expected?: string };
@@ -60,12 +59,13 @@ export class Objects {
   ) {}
 
   async put(requester: Requester, input: PutObjectInput): Promise<ObjectRecord> {
-    const owner = requireOwner(requester);
+    // Anonymous writes (allowed by a public-read-write bucket) belong to S3's anonymous user.
+    const owner = requester ?? ANONYMOUS;
     assertKey(input.key);
     if (input.contentMd5 !== undefined) assertContentMd5(input.contentMd5);
     if (input.size !== undefined && input.size > MAX_PUT_SIZE) throw new S3Error("EntityTooLarge");
     const bucket = await this.writableBucket(requester, input.bucket);
-    const acl = typeof input.acl === "object" ? input.acl : cannedAcl(input.acl ?? "private", owner, bucket.owner);
+    const acl = await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser);
     // Fail a doomed conditional write before its bytes are stored (the store re-checks atomically).
     if (input.condition) await this.precheck(input.bucket, input.key, input.condition);
 

@@ -8,6 +8,7 @@ import { quoteEtag, writeHeaders } from "../headers.ts";
 import { isoDate } from "../listing.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 import { writeCondition } from "./put-object.ts";
+import { aclFromHeaders } from "../acl.ts";
 
 function directive(value: string | null): "COPY" | "REPLACE" {
   if (value === null) return "COPY";
@@ -23,7 +24,7 @@ export const copyObject: OperationHandler = async (req) => {
   const h = req.headers;
   const metadataDirective = directive(h.get("x-amz-metadata-directive"));
   const meta = writeHeaders(h);
-  const acl = h.get("x-amz-acl") ?? undefined;
+  const acl = aclFromHeaders(h);
   const algorithm = h.get("x-amz-checksum-algorithm")?.toUpperCase() as ChecksumAlgorithm | undefined;
   if (algorithm !== undefined && !CHECKSUM_ALGORITHMS.includes(algorithm)) {
     throw new S3Error("InvalidRequest", { message: "Value for x-amz-checksum-algorithm header is invalid." });

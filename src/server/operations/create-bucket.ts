@@ -2,6 +2,7 @@
 import { S3Error } from "../../errors.ts";
 import { bucketOf, type OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody } from "../xml.ts";
+import { aclFromHeaders } from "../acl.ts";
 
 function locationConstraint(xml: string): string | undefined {
   if (xml.trim() === "") return undefined;
@@ -15,7 +16,7 @@ function locationConstraint(xml: string): string | undefined {
 
 export const createBucket: OperationHandler = async (req) => {
   const bucket = bucketOf(req);
-  const acl = req.headers.get("x-amz-acl") ?? undefined;
+  const acl = aclFromHeaders(req.headers);
   const constraint = locationConstraint(await readXmlBody(req.body));
   await req.engine.buckets.create(req.requester, {
     name: bucket,

@@ -6,6 +6,7 @@ import { createBucket } from "./create-bucket.ts";
 import { deleteBucket } from "./delete-bucket.ts";
 import { deleteObject } from "./delete-object.ts";
 import { deleteObjects } from "./delete-objects.ts";
+import { getBucketAcl, getObjectAcl } from "./get-acl.ts";
 import { getBucketLocation } from "./get-bucket-location.ts";
 import { getObject, headObject } from "./get-object.ts";
 import { headBucket } from "./head-bucket.ts";
@@ -13,6 +14,7 @@ import { listBuckets } from "./list-buckets.ts";
 import { listObjectVersions } from "./list-object-versions.ts";
 import { listObjects } from "./list-objects.ts";
 import { listObjectsV2 } from "./list-objects-v2.ts";
+import { putBucketAcl, putObjectAcl } from "./put-acl.ts";
 import { putObject } from "./put-object.ts";
 
 export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
@@ -21,6 +23,10 @@ export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
   DeleteBucket: deleteBucket,
   HeadBucket: headBucket,
   GetBucketLocation: getBucketLocation,
+  GetBucketAcl: getBucketAcl,
+  PutBucketAcl: putBucketAcl,
+  GetObjectAcl: getObjectAcl,
+  PutObjectAcl: putObjectAcl,
   ListObjects: listObjects,
   ListObjectsV2: listObjectsV2,
   ListObjectVersions: listObjectVersions,

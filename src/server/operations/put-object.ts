@@ -6,6 +6,7 @@ import { uploadBody } from "../body.ts";
 import { quoteEtag, writeHeaders } from "../headers.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 import { etagList } from "../../core/conditions.ts";
+import { aclFromHeaders } from "../acl.ts";
 
 /** If-None-Match: * and If-Match: <etag> on a write. */
 export function writeCondition(headers: Headers): WriteCondition | undefined {
@@ -24,7 +25,7 @@ export function writeCondition(headers: Headers): WriteCondition | undefined {
 export const putObject: OperationHandler = async (req) => {
   const { source, expect } = uploadBody(req.body, req.headers, req.auth.payload);
   const meta = writeHeaders(req.headers);
-  const acl = req.headers.get("x-amz-acl") ?? undefined;
+  const acl = aclFromHeaders(req.headers);
   const condition = writeCondition(req.headers);
   const record = await req.engine.objects.put(req.requester, {
     bucket: bucketOf(req),

@@ -1,0 +1,50 @@
+// Get/Put ACL on buckets and objects: READ_ACP to read an ACL, WRITE_ACP to replace it (the owner
+// always may). The resource keeps its owner; only the grants change.
+import { noSuchKey } from "../errors.ts";
+import type { Acl } from "../metadata/store.ts";
+import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
+import type { Buckets } from "./buckets.ts";
+import type { EngineContext } from "./context.ts";
+import { assertKey } from "./names.ts";
+
+export class Acls {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly buckets: Buckets,
+  ) {}
+
+  async getBucketAcl(requester: Requester, name: string): Promise<Acl> {
+    const bucket = await this.buckets.get(name);
+    requirePermission(bucket.acl, requester, "READ_ACP");
+    return bucket.acl;
+  }
+
+  async putBucketAcl(requester: Requester, name: string, spec: AclSpec): Promise<void> {
+    const bucket = await this.buckets.get(name);
+    requirePermission(bucket.acl, requester, "WRITE_ACP");
+    const acl = await resolveAcl(spec, bucket.owner, bucket.owner, this.ctx.knownUser);
+    await this.ctx.metadata.setBucketAcl(name, acl);
+  }
+
+  private async object(bucket: string, key: string) {
+    assertKey(key);
+    await this.buckets.get(bucket);
+    const record = await this.ctx.metadata.getObject(bucket, key);
+    if (!record) throw noSuchKey(key);
+    return record;
+  }
+
+  async getObjectAcl(requester: Requester, bucket: string, key: string): Promise<Acl> {
+    const record = await this.object(bucket, key);
+    requirePermission(record.acl, requester, "READ_ACP");
+    return record.acl;
+  }
+
+  async putObjectAcl(requester: Requester, bucket: string, key: string, spec: AclSpec): Promise<void> {
+    const record = await this.object(bucket, key);
+    requirePermission(record.acl, requester, "WRITE_ACP");
+    const bucketRecord = await this.buckets.get(bucket);
+    const acl = await resolveAcl(spec, record.owner, bucketRecord.owner, this.ctx.knownUser);
+    if (!(await this.ctx.metadata.setObjectAcl(bucket, key, acl))) throw noSuchKey(key);
+  }
+}
