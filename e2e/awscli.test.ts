@@ -1,6 +1,6 @@
 // The AWS CLI v2 from Debian (/usr/bin/aws, installed by .ci/run) against a spawned server.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bucketName } from "./helpers/clients.ts";
@@ -68,4 +68,47 @@ describe.skipIf(!hasCli)("AWS CLI", () => {
     expect(head.code).not.toBe(0);
     expect(head.stderr).toContain("404");
   });
+
+  test("sync 500 files up, down, and again with nothing re-transferred; ls and rm --recursive", async () => {
+    const bucket = bucketName("sync");
+    const up = join(work, "up");
+    const files: string[] = [];
+    for (let d = 0; d < 10; d++) {
+      mkdirSync(join(up, `dir${d}`, "sub"), { recursive: true });
+      for (let f = 0; f < 50; f++) {
+        const rel = f % 2 ? `dir${d}/sub/f${f}.txt` : `dir${d}/f${f}.txt`;
+        writeFileSync(join(up, rel), `content of ${rel}\n`.repeat(f + 1));
+        files.push(rel);
+      }
+    }
+    expect((await aws("s3", "mb", `s3://${bucket}`)).code).toBe(0);
+
+    const first = await aws("s3", "sync", up, `s3://${bucket}/tree`);
+    expect(first.code).toBe(0);
+    expect(first.stdout.match(/^upload:/gm)?.length).toBe(500);
+    const again = await aws("s3", "sync", up, `s3://${bucket}/tree`);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe("");
+
+    const ls = await aws("s3", "ls", "--recursive", `s3://${bucket}/`);
+    expect(ls.code).toBe(0);
+    const listed = ls.stdout.trim().split("\n").map((line) => line.trim().split(/\s+/).slice(3).join(" "));
+    expect(listed.sort()).toEqual(files.map((f) => `tree/${f}`).sort());
+
+    const down = join(work, "down");
+    const pull = await aws("s3", "sync", `s3://${bucket}/tree`, down);
+    expect(pull.code).toBe(0);
+    expect(pull.stdout.match(/^download:/gm)?.length).toBe(500);
+    for (const rel of files) expect(readFileSync(join(down, rel), "utf8")).toBe(readFileSync(join(up, rel), "utf8"));
+    const pullAgain = await aws("s3", "sync", `s3://${bucket}/tree`, down);
+    expect(pullAgain.code).toBe(0);
+    expect(pullAgain.stdout).toBe("");
+    expect(readdirSync(down).sort()).toEqual(Array.from({ length: 10 }, (_, d) => `dir${d}`));
+
+    const rm = await aws("s3", "rm", "--recursive", `s3://${bucket}/tree`);
+    expect(rm.code).toBe(0);
+    expect(rm.stdout.match(/^delete:/gm)?.length).toBe(500);
+    expect((await aws("s3", "ls", "--recursive", `s3://${bucket}/`)).stdout).toBe("");
+    expect((await aws("s3", "rb", `s3://${bucket}`)).code).toBe(0);
+  }, 120_000);
 });

@@ -6,6 +6,7 @@ import {
 import { Readable } from "node:stream";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
+import { signedFetch } from "./helpers/sign.ts";
 
 let server: TestServer;
 let s3: S3Client;
@@ -120,6 +121,16 @@ describe("PutObject / GetObject", () => {
     expect(await got.Body!.transformToString()).toBe("1");
   });
 
+  test("If-Match writes only over the named ETag; on a missing key it is 404", async () => {
+    const first = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cas", Body: "v1" }));
+    expect(await s3Status(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cas", Body: "v2", IfMatch: '"0000"' })))).toBe(412);
+    const second = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cas", Body: "v2", IfMatch: first.ETag }));
+    expect(second.ETag).not.toBe(first.ETag);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "cas" }));
+    expect(await got.Body!.transformToString()).toBe("v2");
+    expect(await s3Status(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "cas-missing", Body: "x", IfMatch: first.ETag })))).toBe(404);
+  });
+
   test("into a missing bucket is NoSuchBucket", async () => {
     expect(await s3ErrorCode(s3.send(new PutObjectCommand({ Bucket: bucketName("nobucket"), Key: "k", Body: "x" })))).toBe("NoSuchBucket");
   });
@@ -144,8 +155,26 @@ describe("GetObject ranges and conditions", () => {
     expect(await got.Body!.transformToString()).toBe(body);
   });
 
-  test("a range past the end is 416 InvalidRange", async () => {
+  test("a range past the end is 416 InvalidRange with Content-Range: bytes */size", async () => {
     expect(await s3ErrorCode(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "digits", Range: "bytes=10-" })))).toBe("InvalidRange");
+    const res = await signedFetch(`${server.endpoint}/${bucket}/digits`, { headers: { range: "bytes=20-30" } });
+    expect(res.status).toBe(416);
+    expect(res.headers.get("content-range")).toBe("bytes */10");
+  });
+
+  test("several ranges at once serve the whole object", async () => {
+    const res = await signedFetch(`${server.endpoint}/${bucket}/digits`, { headers: { range: "bytes=0-1,4-5" } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("0123456789");
+  });
+
+  test("HeadObject honours the same conditions", async () => {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "digits" }));
+    expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "digits", IfNoneMatch: head.ETag })))).toBe(304);
+    expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "digits", IfMatch: '"x"' })))).toBe(412);
+    const later = new Date(Date.now() + 3600_000);
+    expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "digits", IfModifiedSince: later })))).toBe(304);
+    expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "digits", IfUnmodifiedSince: new Date(0) })))).toBe(412);
   });
 
   test("If-None-Match with the current ETag is 304, If-Match with another is 412", async () => {
