@@ -33,6 +33,7 @@ function defaults(dataDir: string) {
       gcp: { bucket: "", project: "", prefix: "", credentials_file: "" },
       azure: { container: "", account: "", prefix: "", connection_string: "" },
     },
+    multipart: { upload_ttl_seconds: 7 * 24 * 3600 },
     observability: { metrics: true, health_check: true },
     logging: { level: "info" as LogLevel },
   };
@@ -56,6 +57,7 @@ const ENUMS: Record<string, readonly string[]> = {
 const INT_RANGES: Record<string, [number, number]> = {
   "server.port": [0, 65535],
   "storage.memory.max_size_bytes": [0, Number.MAX_SAFE_INTEGER],
+  "multipart.upload_ttl_seconds": [1, Number.MAX_SAFE_INTEGER],
 };
 const NON_EMPTY = new Set(["server.host", "server.region", "auth.access_key", "auth.secret_key"]);
 

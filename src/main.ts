@@ -18,6 +18,7 @@ function redacted(config: Config): Config {
 }
 
 async function main(argv: string[]): Promise<void> {
+  const startedAt = Date.now();
   const cli = parseCli(argv);
   if (cli.help) return void process.stdout.write(HELP);
   if (cli.version) return void process.stdout.write(`bleepstore ${VERSION}\n`);
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<void> {
     region: config.server.region,
     log,
     credentials: [{ accessKey: config.auth.access_key, secretKey: config.auth.secret_key }],
+    uploadTtlMs: config.multipart.upload_ttl_seconds * 1000,
   });
   await engine.start();
 
@@ -49,6 +51,10 @@ async function main(argv: string[]): Promise<void> {
     storage: config.storage.backend,
     version: VERSION,
   });
+  engine.reconcile(startedAt).then(
+    (removed) => log.info("storage reconciled", { orphansRemoved: removed }),
+    (err: unknown) => log.error("storage reconciliation failed", { err }),
+  );
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

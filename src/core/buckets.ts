@@ -2,7 +2,7 @@
 import { noSuchBucket, S3Error } from "../errors.ts";
 import type { BucketRecord, Owner } from "../metadata/store.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
-import type { EngineContext } from "./context.ts";
+import { freeStorage, type EngineContext } from "./context.ts";
 import { assertBucketName } from "./names.ts";
 
 export interface CreateBucketInput {
@@ -96,6 +96,8 @@ export class Buckets {
   async delete(requester: Requester, name: string): Promise<void> {
     const bucket = await this.get(name);
     if (!requester || requester.id !== bucket.owner.id) throw new S3Error("AccessDenied");
-    if (!(await this.ctx.metadata.deleteBucket(name))) throw noSuchBucket(name);
+    const parts = await this.ctx.metadata.deleteBucket(name);
+    if (parts === null) throw noSuchBucket(name);
+    await freeStorage(this.ctx, parts.map((p) => p.storageId));
   }
 }

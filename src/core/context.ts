@@ -11,3 +11,17 @@ export interface EngineContext {
   /** The owner behind a canonical user id, if any key pair has it (for ACL grants). */
   knownUser(id: string): Promise<Owner | null>;
 }
+
+/** Deletes stored data nothing refers to any more. A failure leaves an orphan, which is invisible
+ * and removed by the start-up reconciliation, so it is logged, not thrown. */
+export async function freeStorage(ctx: EngineContext, storageIds: string[]): Promise<void> {
+  await Promise.all(
+    storageIds.map(async (storageId) => {
+      try {
+        await ctx.storage.delete(storageId);
+      } catch (err) {
+        ctx.log.warn("could not delete unreferenced object data", { storageId, err });
+      }
+    }),
+  );
+}

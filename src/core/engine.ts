@@ -8,6 +8,7 @@ import { Acls } from "./acls.ts";
 import type { EngineContext } from "./context.ts";
 import { Copier } from "./copy.ts";
 import { Listing } from "./listing.ts";
+import { Multipart } from "./multipart.ts";
 import { Objects } from "./objects.ts";
 
 export interface EngineOptions {
@@ -17,7 +18,11 @@ export interface EngineOptions {
   log: Logger;
   /** Key pairs to make sure exist (seeded from config on every start). */
   credentials?: Array<{ accessKey: string; secretKey: string }>;
+  /** Multipart uploads older than this are reaped at start-up (default 7 days). */
+  uploadTtlMs?: number;
 }
+
+const DEFAULT_UPLOAD_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** The canonical user id S3 shows for an access key's owner: stable, 64 hex characters. */
 export function ownerIdFor(accessKey: string): string {
@@ -30,6 +35,7 @@ export class Engine {
   readonly listing: Listing;
   readonly copier: Copier;
   readonly acls: Acls;
+  readonly multipart: Multipart;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
   private readonly ctx: EngineContext;
@@ -49,9 +55,13 @@ export class Engine {
     this.listing = new Listing(this.ctx, this.buckets);
     this.copier = new Copier(this.ctx, this.buckets, this.objects);
     this.acls = new Acls(this.ctx, this.buckets);
+    this.multipart = new Multipart(this.ctx, this.buckets, this.copier);
   }
 
-  /** Recovery: open and migrate metadata, clear storage temp files, seed credentials. */
+  /**
+   * Recovery: open and migrate metadata (SQLite replays its WAL), clear storage temp files, seed
+   * credentials, reap expired multipart uploads. Run before serving.
+   */
   async start(): Promise<void> {
     await this.metadata.init();
     await this.storage.init();
@@ -65,6 +75,24 @@ export class Engine {
       };
       await this.metadata.putCredential(credential);
     }
+    const reaped = await this.multipart.reapInitiatedBefore(Date.now() - (this.options.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS));
+    if (reaped > 0) this.options.log.info("reaped expired multipart uploads", { count: reaped });
+  }
+
+  /**
+   * Removes stored data no metadata refers to: what a crash left between writing data and committing
+   * its metadata. Only data older than `startedAt` is considered, since anything newer may belong to a
+   * request in flight; everything older was written by a process that is gone. Safe to run while serving.
+   */
+  async reconcile(startedAt: number): Promise<number> {
+    if (!this.storage.listStored) return 0;
+    let removed = 0;
+    for await (const { id, modified } of this.storage.listStored()) {
+      if (modified >= startedAt || (await this.metadata.isStorageIdReferenced(id))) continue;
+      await this.storage.delete(id);
+      removed++;
+    }
+    return removed;
   }
 
   async stop(): Promise<void> {

@@ -7,7 +7,7 @@ import type { ByteRange, StoredData } from "../storage/backend.ts";
 import { allows, ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import { checkReadConditions, type ReadConditions } from "./conditions.ts";
-import type { EngineContext } from "./context.ts";
+import { freeStorage, type EngineContext } from "./context.ts";
 import { assertContentMd5, digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import { resolveRange } from "./range.ts";
@@ -37,6 +37,8 @@ export interface GetObjectInput {
   bucket: string;
   key: string;
   range?: string;
+  /** Read one part of a multipart object (1-based); part 1 of any other object is the whole of it. */
+  partNumber?: number;
   conditions?: ReadConditions;
 }
 
@@ -51,6 +53,19 @@ export interface ObjectReadWithData extends ObjectRead {
 }
 
 export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
+/** The bytes of part `n` of an object; null (the whole object) for part 1 of a single-part object. */
+function partRange(record: ObjectRecord, n: number): ByteRange | null {
+  const sizes = record.partSizes;
+  if (!sizes) {
+    if (n === 1) return null;
+    throw new S3Error("InvalidPartNumber");
+  }
+  if (n > sizes.length) throw new S3Error("InvalidPartNumber");
+  const start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+  if (sizes[n - 1] === 0) return null;
+  return { start, end: start + sizes[n - 1]! - 1 };
+}
 
 export class Objects {
   constructor(
@@ -99,19 +114,10 @@ export class Objects {
     try {
       previous = await this.ctx.metadata.putObject(record, condition);
     } catch (err) {
-      await this.discard(record.storageId);
+      await freeStorage(this.ctx, [record.storageId]);
       throw err;
     }
-    if (previous && previous.storageId !== record.storageId) await this.discard(previous.storageId);
-  }
-
-  private async discard(storageId: string): Promise<void> {
-    try {
-      await this.ctx.storage.delete(storageId);
-    } catch (err) {
-      // An orphan file wastes space but is invisible; start-up reconciliation can remove it.
-      this.ctx.log.warn("could not delete unreferenced object data", { storageId, err });
-    }
+    if (previous && previous.storageId !== record.storageId) await freeStorage(this.ctx, [previous.storageId]);
   }
 
   private async precheck(bucket: string, key: string, condition: WriteCondition): Promise<void> {
@@ -137,7 +143,7 @@ export class Objects {
     }
     requirePermission(record.acl, requester, "READ");
     if (input.conditions) checkReadConditions(input.conditions, record.etag, record.lastModified);
-    const range = resolveRange(input.range, record.size);
+    const range = input.partNumber !== undefined ? partRange(record, input.partNumber) : resolveRange(input.range, record.size);
     return range ? { record, range } : { record };
   }
 
@@ -160,7 +166,7 @@ export class Objects {
     assertKey(key);
     await this.writableBucket(requester, bucket);
     const previous = await this.ctx.metadata.deleteObject(bucket, key);
-    if (previous) await this.discard(previous.storageId);
+    if (previous) await freeStorage(this.ctx, [previous.storageId]);
   }
 
   /** DeleteObjects: one metadata step for all valid keys; a per-key error for the others. */
@@ -178,7 +184,7 @@ export class Objects {
     });
     const valid = keys.filter((_, i) => results[i] === null);
     const removed = await this.ctx.metadata.deleteObjects(bucket, valid);
-    await Promise.all(removed.map((r) => (r ? this.discard(r.storageId) : undefined)));
+    await freeStorage(this.ctx, removed.flatMap((r) => (r ? [r.storageId] : [])));
     return results;
   }
 }

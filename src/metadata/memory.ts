@@ -1,10 +1,11 @@
 // In-memory metadata engine: for tests and throwaway servers. Per bucket, a key-sorted array (UTF-8
 // order) beside a map, so listing seeks by binary search like the SQLite engine's index.
-import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
+import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
 import { checkCondition } from "./condition.ts";
 import { compareKeys, listPage } from "./listing.ts";
 import type {
-  Acl, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, WriteCondition,
+  Acl, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, PartPage,
+  PartRecord, UploadRecord, WriteCondition,
 } from "./store.ts";
 
 interface BucketState {
@@ -33,6 +34,7 @@ export class MemoryMetadataStore implements MetadataStore {
   readonly engine = "memory";
   private readonly credentials = new Map<string, Credential>();
   private readonly buckets = new Map<string, BucketState>();
+  private readonly uploads = new Map<string, { record: UploadRecord; parts: Map<number, PartRecord> }>();
 
   async init(): Promise<void> {}
   async close(): Promise<void> {}
@@ -71,11 +73,16 @@ export class MemoryMetadataStore implements MetadataStore {
     return [...this.buckets.values()].map((s) => copy(s.record)).sort((a, b) => compareKeys(a.name, b.name));
   }
 
-  async deleteBucket(name: string): Promise<boolean> {
+  async deleteBucket(name: string): Promise<PartRecord[] | null> {
     const state = this.buckets.get(name);
-    if (!state) return false;
+    if (!state) return null;
     if (state.objects.size > 0) throw bucketNotEmpty(name);
-    return this.buckets.delete(name);
+    this.buckets.delete(name);
+    const parts: PartRecord[] = [];
+    for (const [id, upload] of this.uploads) {
+      if (upload.record.bucket === name) parts.push(...(await this.deleteUpload(id))!);
+    }
+    return parts;
   }
 
   async setBucketAcl(name: string, acl: Acl): Promise<boolean> {
@@ -91,6 +98,10 @@ export class MemoryMetadataStore implements MetadataStore {
   }
 
   async putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null> {
+    return this.writeObject(r, condition);
+  }
+
+  private writeObject(r: ObjectRecord, condition?: WriteCondition): ObjectRecord | null {
     const state = this.buckets.get(r.bucket);
     if (!state) throw noSuchBucket(r.bucket);
     const previous = state.objects.get(r.key) ?? null;
@@ -131,5 +142,69 @@ export class MemoryMetadataStore implements MetadataStore {
         yield { key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass, owner: { ...o.owner } };
       }
     });
+  }
+
+  async isStorageIdReferenced(storageId: string): Promise<boolean> {
+    for (const state of this.buckets.values()) for (const o of state.objects.values()) if (o.storageId === storageId) return true;
+    for (const u of this.uploads.values()) for (const p of u.parts.values()) if (p.storageId === storageId) return true;
+    return false;
+  }
+
+  async createUpload(upload: UploadRecord): Promise<void> {
+    if (!this.buckets.has(upload.bucket)) throw noSuchBucket(upload.bucket);
+    this.uploads.set(upload.uploadId, { record: copy(upload), parts: new Map() });
+  }
+
+  async getUpload(uploadId: string): Promise<UploadRecord | null> {
+    const u = this.uploads.get(uploadId);
+    return u ? copy(u.record) : null;
+  }
+
+  async listUploads(bucket: string, prefix: string): Promise<UploadRecord[]> {
+    return [...this.uploads.values()]
+      .map((u) => u.record)
+      .filter((u) => u.bucket === bucket && u.key.startsWith(prefix) && u.completedEtag === undefined)
+      .sort((a, b) => compareKeys(a.key, b.key) || compareKeys(a.uploadId, b.uploadId))
+      .map(copy);
+  }
+
+  async uploadsInitiatedBefore(before: number): Promise<UploadRecord[]> {
+    return [...this.uploads.values()].map((u) => u.record).filter((u) => u.initiated < before).sort((a, b) => a.initiated - b.initiated).map(copy);
+  }
+
+  private inProgress(uploadId: string) {
+    const u = this.uploads.get(uploadId);
+    if (!u || u.record.completedEtag !== undefined) throw new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });
+    return u;
+  }
+
+  async putPart(part: PartRecord): Promise<PartRecord | null> {
+    const u = this.inProgress(part.uploadId);
+    const previous = u.parts.get(part.partNumber) ?? null;
+    u.parts.set(part.partNumber, copy(part));
+    return previous;
+  }
+
+  async listParts(uploadId: string, after: number, max: number): Promise<PartPage> {
+    const all = [...(this.uploads.get(uploadId)?.parts.values() ?? [])].filter((p) => p.partNumber > after).sort((a, b) => a.partNumber - b.partNumber);
+    const parts = all.slice(0, max).map(copy);
+    const last = parts.at(-1);
+    return all.length > max && last ? { parts, isTruncated: true, nextPartNumberMarker: last.partNumber } : { parts, isTruncated: false };
+  }
+
+  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload> {
+    const u = this.inProgress(uploadId);
+    const previous = this.writeObject(object, condition);
+    const parts = [...u.parts.values()].sort((a, b) => a.partNumber - b.partNumber);
+    u.parts.clear();
+    u.record.completedEtag = object.etag;
+    return { previous, parts };
+  }
+
+  async deleteUpload(uploadId: string): Promise<PartRecord[] | null> {
+    const u = this.uploads.get(uploadId);
+    if (!u) return null;
+    this.uploads.delete(uploadId);
+    return [...u.parts.values()].sort((a, b) => a.partNumber - b.partNumber);
   }
 }

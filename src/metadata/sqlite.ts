@@ -4,12 +4,14 @@
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
+import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
 import { listPage } from "./listing.ts";
 import type {
-  Acl, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, WriteCondition,
+  Acl, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, PartPage,
+  PartRecord, UploadRecord, WriteCondition,
 } from "./store.ts";
 import { checkCondition } from "./condition.ts";
+import { partParams, prepareUploads, toPart, toUpload, UPLOAD_TABLES, uploadParams } from "./sqlite-uploads.ts";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE credentials (
@@ -24,6 +26,9 @@ const MIGRATIONS: string[] = [
      headers TEXT NOT NULL, user_metadata TEXT NOT NULL, storage_class TEXT NOT NULL,
      owner_id TEXT NOT NULL, owner_name TEXT NOT NULL, acl TEXT NOT NULL, checksum TEXT,
      PRIMARY KEY (bucket, key)) WITHOUT ROWID;`,
+  `ALTER TABLE objects ADD COLUMN part_sizes TEXT;
+   CREATE INDEX objects_by_storage_id ON objects (storage_id);
+   ${UPLOAD_TABLES}`,
 ];
 
 interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
@@ -31,6 +36,7 @@ interface BucketRow { name: string; region: string; owner_id: string; owner_name
 interface EntryRow { key: string; size: number; etag: string; last_modified: number; storage_class: string; owner_id: string; owner_name: string }
 interface ObjectRow extends EntryRow {
   bucket: string; storage_id: string; content_type: string; headers: string; user_metadata: string; acl: string; checksum: string | null;
+  part_sizes: string | null;
 }
 
 const toCredential = (r: CredentialRow): Credential => ({
@@ -50,6 +56,7 @@ const toObject = (r: ObjectRow): ObjectRecord => ({
   userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
   acl: JSON.parse(r.acl) as Acl,
   ...(r.checksum ? { checksum: JSON.parse(r.checksum) as ObjectRecord["checksum"] } : {}),
+  ...(r.part_sizes ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
 });
 
 const ENTRY_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, owner_name";
@@ -58,6 +65,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly engine = "sqlite";
   private db!: Database;
   private q!: ReturnType<SqliteMetadataStore["prepare"]>;
+  private u!: ReturnType<typeof prepareUploads>;
 
   constructor(private readonly path: string) {}
 
@@ -69,6 +77,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.exec("PRAGMA busy_timeout = 5000");
     this.migrate();
     this.q = this.prepare();
+    this.u = prepareUploads(this.db);
   }
 
   private migrate(): void {
@@ -107,9 +116,10 @@ export class SqliteMetadataStore implements MetadataStore {
       getObject: db.query("SELECT * FROM objects WHERE bucket = ? AND key = ?") as Statement<ObjectRow>,
       upsertObject: db.query(
         `INSERT OR REPLACE INTO objects (bucket, key, size, etag, last_modified, storage_id, content_type, headers,
-           user_metadata, storage_class, owner_id, owner_name, acl, checksum)
+           user_metadata, storage_class, owner_id, owner_name, acl, checksum, part_sizes)
          VALUES ($bucket, $key, $size, $etag, $last_modified, $storage_id, $content_type, $headers,
-           $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum)`),
+           $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes)`),
+      objectByStorageId: db.query("SELECT 1 FROM objects WHERE storage_id = ? LIMIT 1"),
       deleteObject: db.query("DELETE FROM objects WHERE bucket = ? AND key = ?"),
       setObjectAcl: db.query("UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?"),
       seekFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key`) as Statement<EntryRow>,
@@ -161,10 +171,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.q.listBuckets.all().map(toBucket);
   }
 
-  async deleteBucket(name: string): Promise<boolean> {
-    return this.db.transaction(() => {
+  async deleteBucket(name: string): Promise<PartRecord[] | null> {
+    return this.db.transaction((): PartRecord[] | null => {
       if (this.q.anyObject.get(name)) throw bucketNotEmpty(name);
-      return this.q.deleteBucket.run(name).changes > 0;
+      if (this.q.deleteBucket.run(name).changes === 0) return null;
+      return this.u.uploadsOfBucket.all(name).flatMap(({ upload_id }) => this.dropUpload(upload_id));
     }).immediate();
   }
 
@@ -178,20 +189,24 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null> {
-    return this.db.transaction((): ObjectRecord | null => {
-      if (!this.q.getBucket.get(r.bucket)) throw noSuchBucket(r.bucket);
-      const row = this.q.getObject.get(r.bucket, r.key);
-      const previous = row ? toObject(row) : null;
-      checkCondition(r.key, previous, condition);
-      this.q.upsertObject.run({
-        bucket: r.bucket, key: r.key, size: r.size, etag: r.etag, last_modified: r.lastModified,
-        storage_id: r.storageId, content_type: r.contentType, headers: JSON.stringify(r.headers),
-        user_metadata: JSON.stringify(r.userMetadata), storage_class: r.storageClass,
-        owner_id: r.owner.id, owner_name: r.owner.displayName, acl: JSON.stringify(r.acl),
-        checksum: r.checksum ? JSON.stringify(r.checksum) : null,
-      });
-      return previous;
-    }).immediate();
+    return this.db.transaction(() => this.writeObject(r, condition)).immediate();
+  }
+
+  /** Inside a transaction: check the bucket and the condition, upsert, return the replaced record. */
+  private writeObject(r: ObjectRecord, condition?: WriteCondition): ObjectRecord | null {
+    if (!this.q.getBucket.get(r.bucket)) throw noSuchBucket(r.bucket);
+    const row = this.q.getObject.get(r.bucket, r.key);
+    const previous = row ? toObject(row) : null;
+    checkCondition(r.key, previous, condition);
+    this.q.upsertObject.run({
+      bucket: r.bucket, key: r.key, size: r.size, etag: r.etag, last_modified: r.lastModified,
+      storage_id: r.storageId, content_type: r.contentType, headers: JSON.stringify(r.headers),
+      user_metadata: JSON.stringify(r.userMetadata), storage_class: r.storageClass,
+      owner_id: r.owner.id, owner_name: r.owner.displayName, acl: JSON.stringify(r.acl),
+      checksum: r.checksum ? JSON.stringify(r.checksum) : null,
+      part_sizes: r.partSizes ? JSON.stringify(r.partSizes) : null,
+    });
+    return previous;
   }
 
   async deleteObject(bucket: string, key: string): Promise<ObjectRecord | null> {
@@ -220,6 +235,76 @@ export class SqliteMetadataStore implements MetadataStore {
       const stmt = inclusive ? this.q.seekFrom : this.q.seekAfter;
       return mapIter(stmt.iterate(bucket, from), toEntry);
     });
+  }
+
+  async isStorageIdReferenced(storageId: string): Promise<boolean> {
+    return this.q.objectByStorageId.get(storageId) !== null || this.u.partByStorageId.get(storageId) !== null;
+  }
+
+  async createUpload(upload: UploadRecord): Promise<void> {
+    this.db.transaction(() => {
+      if (!this.q.getBucket.get(upload.bucket)) throw noSuchBucket(upload.bucket);
+      this.u.insertUpload.run(uploadParams(upload));
+    }).immediate();
+  }
+
+  async getUpload(uploadId: string): Promise<UploadRecord | null> {
+    const row = this.u.getUpload.get(uploadId);
+    return row ? toUpload(row) : null;
+  }
+
+  async listUploads(bucket: string, prefix: string): Promise<UploadRecord[]> {
+    const out: UploadRecord[] = [];
+    for (const row of this.u.listUploads.iterate(bucket, prefix)) {
+      if (!row.key.startsWith(prefix)) break;
+      out.push(toUpload(row));
+    }
+    return out;
+  }
+
+  async uploadsInitiatedBefore(before: number): Promise<UploadRecord[]> {
+    return this.u.uploadsBefore.all(before).map(toUpload);
+  }
+
+  async putPart(part: PartRecord): Promise<PartRecord | null> {
+    return this.db.transaction((): PartRecord | null => {
+      const upload = this.u.getUpload.get(part.uploadId);
+      if (!upload || upload.completed_etag !== null) throw new S3Error("NoSuchUpload", { detail: { UploadId: part.uploadId } });
+      const previous = this.u.getPart.get(part.uploadId, part.partNumber);
+      this.u.upsertPart.run(partParams(part));
+      return previous ? toPart(previous) : null;
+    }).immediate();
+  }
+
+  async listParts(uploadId: string, after: number, max: number): Promise<PartPage> {
+    const rows = this.u.partsAfter.all(uploadId, after, max + 1);
+    const parts = rows.slice(0, max).map(toPart);
+    const last = parts.at(-1);
+    return rows.length > max && last ? { parts, isTruncated: true, nextPartNumberMarker: last.partNumber } : { parts, isTruncated: false };
+  }
+
+  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload> {
+    return this.db.transaction((): CompletedUpload => {
+      const upload = this.u.getUpload.get(uploadId);
+      if (!upload || upload.completed_etag !== null) throw new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });
+      const previous = this.writeObject(object, condition);
+      const parts = this.u.allParts.all(uploadId).map(toPart);
+      this.u.deleteParts.run(uploadId);
+      this.u.completeUpload.run(object.etag, uploadId);
+      return { previous, parts };
+    }).immediate();
+  }
+
+  async deleteUpload(uploadId: string): Promise<PartRecord[] | null> {
+    return this.db.transaction((): PartRecord[] | null => (this.u.getUpload.get(uploadId) ? this.dropUpload(uploadId) : null)).immediate();
+  }
+
+  /** Inside a transaction: removes an upload and its parts, returning the parts. */
+  private dropUpload(uploadId: string): PartRecord[] {
+    const parts = this.u.allParts.all(uploadId).map(toPart);
+    this.u.deleteParts.run(uploadId);
+    this.u.deleteUpload.run(uploadId);
+    return parts;
   }
 }
 

@@ -65,6 +65,53 @@ export interface ObjectRecord {
   owner: Owner;
   acl: Acl;
   checksum?: ObjectChecksum;
+  /** Sizes of the parts, in order, for an object completed from a multipart upload. */
+  partSizes?: number[];
+}
+
+/** A multipart upload: what the completed object will be, besides its bytes. */
+export interface UploadRecord {
+  /** Time-ordered, so (key, uploadId) sorts uploads of one key by initiation. */
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  owner: Owner;
+  contentType: string;
+  headers: Record<string, string>;
+  userMetadata: Record<string, string>;
+  storageClass: string;
+  acl: Acl;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: "FULL_OBJECT" | "COMPOSITE";
+  /** Set once completed: the object's ETag, so a retried Complete answers the same. */
+  completedEtag?: string;
+}
+
+export interface PartRecord {
+  uploadId: string;
+  partNumber: number;
+  size: number;
+  /** Hex MD5 of the part, unquoted. */
+  etag: string;
+  storageId: string;
+  lastModified: number;
+  /** Base64 checksum of the part in the upload's algorithm. */
+  checksum?: string;
+}
+
+export interface PartPage {
+  parts: PartRecord[];
+  isTruncated: boolean;
+  nextPartNumberMarker?: number;
+}
+
+/** The result of atomically turning an upload into an object. */
+export interface CompletedUpload {
+  /** The object the completion replaced, if any (its storage is now free). */
+  previous: ObjectRecord | null;
+  /** Every part the upload held (their storage is now free). */
+  parts: PartRecord[];
 }
 
 /** The columns a listing needs; cheaper than a full record. */
@@ -114,8 +161,11 @@ export interface MetadataStore {
   getBucket(name: string): Promise<BucketRecord | null>;
   /** All buckets, sorted by name. */
   listBuckets(): Promise<BucketRecord[]>;
-  /** Deletes an empty bucket; throws BucketNotEmpty if it holds objects; false if absent. */
-  deleteBucket(name: string): Promise<boolean>;
+  /**
+   * Deletes a bucket that holds no objects (else BucketNotEmpty), with its multipart uploads; returns
+   * the parts those uploads held (their storage is now free), or null if there was no such bucket.
+   */
+  deleteBucket(name: string): Promise<PartRecord[] | null>;
   setBucketAcl(name: string, acl: Acl): Promise<boolean>;
 
   getObject(bucket: string, key: string): Promise<ObjectRecord | null>;
@@ -130,4 +180,29 @@ export interface MetadataStore {
   deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>>;
   setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean>;
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
+  /** Whether any object record points at this storage id (orphan reconciliation). */
+  isStorageIdReferenced(storageId: string): Promise<boolean>;
+
+  /** Records a new upload; NoSuchBucket if the bucket is gone. */
+  createUpload(upload: UploadRecord): Promise<void>;
+  /** The upload, in progress or completed; null if unknown or aborted. */
+  getUpload(uploadId: string): Promise<UploadRecord | null>;
+  /** In-progress uploads of a bucket whose keys start with `prefix`, sorted by key then uploadId. */
+  listUploads(bucket: string, prefix: string): Promise<UploadRecord[]>;
+  /** Uploads (in progress or completed) initiated before `before` (ms), for the TTL reaper. */
+  uploadsInitiatedBefore(before: number): Promise<UploadRecord[]>;
+  /**
+   * Adds or replaces a part of an in-progress upload; NoSuchUpload if it is gone or completed.
+   * Returns the part it replaced.
+   */
+  putPart(part: PartRecord): Promise<PartRecord | null>;
+  /** Parts with numbers greater than `after`, at most `max`. */
+  listParts(uploadId: string, after: number, max: number): Promise<PartPage>;
+  /**
+   * In one atomic step: checks `condition` against the current object, writes `object`, marks the
+   * upload completed and removes its parts. NoSuchUpload if it is not in progress.
+   */
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload>;
+  /** Removes an upload (in progress or completed) with its parts; returns the parts, or null if unknown. */
+  deleteUpload(uploadId: string): Promise<PartRecord[] | null>;
 }

@@ -27,4 +27,6 @@ export interface StorageBackend {
   read(id: string, range?: ByteRange): Promise<StoredData | null>;
   /** Removes an id; absent ids are not an error. */
   delete(id: string): Promise<void>;
+  /** Every stored id with its last write time (ms), for orphan reconciliation; absent if not listable. */
+  listStored?(): AsyncIterable<{ id: string; modified: number }>;
 }

@@ -1,7 +1,7 @@
 // Local-disk storage: each write goes to <root>/.tmp, is fdatasync'd, renamed to <root>/<xx>/<id> and
 // the directory fsync'd, so a file is either whole under its final name or gone after a crash.
 // Reads hand Bun a file-backed Blob, which it sends with sendfile without copying through JS.
-import { closeSync, fdatasync, fsync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlink, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Error } from "../errors.ts";
@@ -104,10 +104,17 @@ export class LocalStorage implements StorageBackend {
     }
   }
 
-  /** Every stored id (for reconciliation against metadata). */
-  listIds(): string[] {
-    return readdirSync(this.root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && /^[0-9a-f]{2}$/.test(d.name))
-      .flatMap((d) => readdirSync(join(this.root, d.name)).filter((n) => ID_SHAPE.test(n)));
+  async *listStored(): AsyncIterable<{ id: string; modified: number }> {
+    const shards = readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory() && /^[0-9a-f]{2}$/.test(d.name));
+    for (const shard of shards) {
+      for (const name of readdirSync(join(this.root, shard.name))) {
+        if (!ID_SHAPE.test(name)) continue;
+        try {
+          yield { id: name, modified: statSync(join(this.root, shard.name, name)).mtimeMs };
+        } catch (err) {
+          if (!isErrno(err, "ENOENT")) throw err;
+        }
+      }
+    }
   }
 }

@@ -1,7 +1,7 @@
 // The contract every MetadataStore implementation must pass; each engine's test file runs it.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { S3Error } from "../../src/errors.ts";
-import type { Acl, BucketRecord, MetadataStore, ObjectRecord } from "../../src/metadata/store.ts";
+import type { Acl, BucketRecord, MetadataStore, ObjectRecord, PartRecord, UploadRecord } from "../../src/metadata/store.ts";
 
 const owner = { id: "a".repeat(64), displayName: "alice" };
 const acl: Acl = { owner, grants: [{ grantee: { type: "CanonicalUser", id: owner.id, displayName: "alice" }, permission: "FULL_CONTROL" }] };
@@ -13,6 +13,20 @@ export function objectRecord(bucket: string, key: string, extra: Partial<ObjectR
     bucket, key, size: 3, etag: "acbd18db4cc2f85cedef654fccc4a4d8", lastModified: 1_700_000_000_123,
     storageId: crypto.randomUUID().replaceAll("-", ""), contentType: "text/plain",
     headers: { "cache-control": "no-cache" }, userMetadata: { color: "blue" }, storageClass: "STANDARD", owner, acl, ...extra,
+  };
+}
+
+export function uploadRecord(bucket: string, key: string, uploadId: string, initiated = 1_700_000_000_000): UploadRecord {
+  return {
+    uploadId, bucket, key, initiated, owner, contentType: "video/mp4", headers: { "content-language": "en" },
+    userMetadata: { a: "1" }, storageClass: "STANDARD", acl, checksumAlgorithm: "CRC32", checksumType: "COMPOSITE",
+  };
+}
+
+export function partRecord(uploadId: string, partNumber: number, extra: Partial<PartRecord> = {}): PartRecord {
+  return {
+    uploadId, partNumber, size: 5 * 1024 * 1024, etag: `${partNumber}`.padStart(32, "0"), storageId: crypto.randomUUID().replaceAll("-", ""),
+    lastModified: 1_700_000_000_000 + partNumber, checksum: "AAAAAA==", ...extra,
   };
 }
 
@@ -54,8 +68,8 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.createBucket(bucketRecord("beta"))).toBe(false);
       expect(await store.getBucket("beta")).toEqual(bucketRecord("beta"));
       expect((await store.listBuckets()).map((b) => b.name)).toEqual(["alpha", "beta"]);
-      expect(await store.deleteBucket("beta")).toBe(true);
-      expect(await store.deleteBucket("beta")).toBe(false);
+      expect(await store.deleteBucket("beta")).toEqual([]);
+      expect(await store.deleteBucket("beta")).toBeNull();
       expect(await store.getBucket("beta")).toBeNull();
     });
 
@@ -64,7 +78,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.putObject(objectRecord("full", "k"));
       expect(await errorCode(store.deleteBucket("full"))).toBe("BucketNotEmpty");
       await store.deleteObject("full", "k");
-      expect(await store.deleteBucket("full")).toBe(true);
+      expect(await store.deleteBucket("full")).toEqual([]);
     });
 
     test("objects: put returns what it replaced, get round-trips every field", async () => {
@@ -150,6 +164,88 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
 
     test("listing a missing bucket is NoSuchBucket", async () => {
       expect(await errorCode(store.listObjects("nope", { prefix: "", delimiter: "", after: "", maxKeys: 10 }))).toBe("NoSuchBucket");
+    });
+
+    test("uploads: create, get, list by key then id, and by age", async () => {
+      await store.createBucket(bucketRecord("b"));
+      await store.createUpload(uploadRecord("b", "k2", "u3", 3));
+      await store.createUpload(uploadRecord("b", "k1", "u2", 2));
+      await store.createUpload(uploadRecord("b", "k1", "u1", 1));
+      await store.createUpload(uploadRecord("b", "other", "u4", 4));
+      expect(await store.getUpload("u1")).toEqual(uploadRecord("b", "k1", "u1", 1));
+      expect(await store.getUpload("nope")).toBeNull();
+      expect((await store.listUploads("b", "k")).map((u) => u.uploadId)).toEqual(["u1", "u2", "u3"]);
+      expect((await store.uploadsInitiatedBefore(3)).map((u) => u.uploadId)).toEqual(["u1", "u2"]);
+      expect(await errorCode(store.createUpload(uploadRecord("missing", "k", "u9")))).toBe("NoSuchBucket");
+    });
+
+    test("parts: put, replace, list with a marker", async () => {
+      await store.createBucket(bucketRecord("b"));
+      await store.createUpload(uploadRecord("b", "k", "u"));
+      const p1 = partRecord("u", 1);
+      expect(await store.putPart(p1)).toBeNull();
+      const p1b = partRecord("u", 1, { size: 7 });
+      expect(await store.putPart(p1b)).toEqual(p1);
+      for (const n of [3, 2, 10]) await store.putPart(partRecord("u", n));
+      const first = await store.listParts("u", 0, 2);
+      expect(first.parts.map((p) => p.partNumber)).toEqual([1, 2]);
+      expect(first.parts[0]).toEqual(p1b);
+      expect(first.isTruncated).toBe(true);
+      expect(first.nextPartNumberMarker).toBe(2);
+      const rest = await store.listParts("u", 2, 2);
+      expect(rest.parts.map((p) => p.partNumber)).toEqual([3, 10]);
+      expect(rest.isTruncated).toBe(false);
+      expect(await errorCode(store.putPart(partRecord("nope", 1)))).toBe("NoSuchUpload");
+    });
+
+    test("completeUpload writes the object, frees the parts and remembers the ETag", async () => {
+      await store.createBucket(bucketRecord("b"));
+      await store.createUpload(uploadRecord("b", "k", "u"));
+      const parts = [partRecord("u", 1), partRecord("u", 2)];
+      for (const p of parts) await store.putPart(p);
+      const old = objectRecord("b", "k");
+      await store.putObject(old);
+      const object = objectRecord("b", "k", { etag: "abc-2", partSizes: [5, 5] });
+      const done = await store.completeUpload("u", object);
+      expect(done.previous).toEqual(old);
+      expect(done.parts).toEqual(parts);
+      expect(await store.getObject("b", "k")).toEqual(object);
+      expect((await store.getUpload("u"))?.completedEtag).toBe("abc-2");
+      expect(await store.listUploads("b", "")).toEqual([]);
+      expect(await errorCode(store.completeUpload("u", object))).toBe("NoSuchUpload");
+      expect(await errorCode(store.putPart(partRecord("u", 3)))).toBe("NoSuchUpload");
+    });
+
+    test("completeUpload checks the write condition atomically", async () => {
+      await store.createBucket(bucketRecord("b"));
+      await store.putObject(objectRecord("b", "k"));
+      await store.createUpload(uploadRecord("b", "k", "u"));
+      expect(await errorCode(store.completeUpload("u", objectRecord("b", "k"), { ifNoneMatch: true }))).toBe("PreconditionFailed");
+      expect((await store.getUpload("u"))?.completedEtag).toBeUndefined();
+    });
+
+    test("deleteUpload and deleteBucket drop uploads with their parts", async () => {
+      await store.createBucket(bucketRecord("b"));
+      await store.createUpload(uploadRecord("b", "k", "u1"));
+      await store.createUpload(uploadRecord("b", "k", "u2"));
+      const p = partRecord("u1", 1);
+      await store.putPart(p);
+      expect(await store.isStorageIdReferenced(p.storageId)).toBe(true);
+      expect(await store.deleteUpload("u1")).toEqual([p]);
+      expect(await store.deleteUpload("u1")).toBeNull();
+      expect(await store.isStorageIdReferenced(p.storageId)).toBe(false);
+      const q = partRecord("u2", 4);
+      await store.putPart(q);
+      expect(await store.deleteBucket("b")).toEqual([q]);
+      expect(await store.getUpload("u2")).toBeNull();
+    });
+
+    test("isStorageIdReferenced sees objects", async () => {
+      await store.createBucket(bucketRecord("b"));
+      const o = objectRecord("b", "k");
+      await store.putObject(o);
+      expect(await store.isStorageIdReferenced(o.storageId)).toBe(true);
+      expect(await store.isStorageIdReferenced("f".repeat(32))).toBe(false);
     });
 
     test("records handed out are copies", async () => {

@@ -39,7 +39,23 @@ test("local: a failed write leaves no temp file", async () => {
       throw new Error("boom");
     })()).catch(() => {});
     expect(readdirSync(join(d, ".tmp"))).toEqual([]);
-    expect(storage.listIds()).toEqual([]);
+    expect(await Array.fromAsync(storage.listStored())).toEqual([]);
+    await storage.close();
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test("local: listStored yields every stored id with its write time", async () => {
+  const d = mkdtempSync(join(tmpdir(), "bleepstore-local-"));
+  try {
+    const storage = new LocalStorage(d);
+    await storage.init();
+    const a = await storage.write((async function* () { yield new Uint8Array(3); })());
+    const b = await storage.write((async function* () { yield new Uint8Array(4); })());
+    const listed = await Array.fromAsync(storage.listStored());
+    expect(listed.map((e) => e.id).sort()).toEqual([a.id, b.id].sort());
+    expect(listed.every((e) => Math.abs(e.modified - Date.now()) < 60_000)).toBe(true);
     await storage.close();
   } finally {
     rmSync(d, { recursive: true, force: true });

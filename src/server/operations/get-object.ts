@@ -1,5 +1,6 @@
 // GetObject and HeadObject: conditional reads, single ranges (206 + Content-Range), response-*
 // overrides, checksums on request; GetObject sends the stored bytes straight from the backend.
+import { assertPartNumber } from "../../core/multipart.ts";
 import type { GetObjectInput, ObjectRead } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
 import { objectHeaders, RESPONSE_OVERRIDES } from "../headers.ts";
@@ -13,15 +14,18 @@ function readInput(req: S3Request): GetObjectInput {
     ...(h.has("if-modified-since") ? { ifModifiedSince: h.get("if-modified-since")! } : {}),
     ...(h.has("if-unmodified-since") ? { ifUnmodifiedSince: h.get("if-unmodified-since")! } : {}),
   };
-  const partNumber = req.query.get("partNumber");
-  if (partNumber !== null && partNumber !== "1") {
-    throw new S3Error("InvalidPartNumber", { message: "The requested partnumber is not satisfiable" });
+  const partText = req.query.get("partNumber");
+  const partNumber = partText === null ? undefined : /^\d+$/.test(partText) ? Number(partText) : Number.NaN;
+  if (partNumber !== undefined) {
+    assertPartNumber(partNumber);
+    if (h.has("range")) throw new S3Error("InvalidRequest", { message: "Cannot specify both Range header and partNumber query parameter" });
   }
   return {
     bucket: bucketOf(req),
     key: keyOf(req),
     conditions,
     ...(h.has("range") ? { range: h.get("range")! } : {}),
+    ...(partNumber !== undefined ? { partNumber } : {}),
   };
 }
 
@@ -35,7 +39,7 @@ function readResponse(req: S3Request, read: ObjectRead): S3Response {
     if (!req.requester) throw new S3Error("InvalidRequest", { message: "Request specific response headers cannot be used for anonymous GET requests." });
     headers[header] = value;
   }
-  if (req.query.has("partNumber")) headers["x-amz-mp-parts-count"] = "1";
+  if (req.query.has("partNumber") || record.partSizes) headers["x-amz-mp-parts-count"] = String(record.partSizes?.length ?? 1);
   if (range) {
     headers["content-range"] = `bytes ${range.start}-${range.end}/${record.size}`;
     headers["content-length"] = String(range.end - range.start + 1);

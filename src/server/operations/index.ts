@@ -1,7 +1,10 @@
 // The operation table: every operation BleepStore serves, by its AWS name.
 import type { Operation } from "../resolve.ts";
 import type { OperationHandler } from "../types.ts";
+import { abortMultipartUpload } from "./abort-multipart-upload.ts";
+import { completeMultipartUpload } from "./complete-multipart-upload.ts";
 import { copyObject } from "./copy-object.ts";
+import { createMultipartUpload } from "./create-multipart-upload.ts";
 import { createBucket } from "./create-bucket.ts";
 import { deleteBucket } from "./delete-bucket.ts";
 import { deleteObject } from "./delete-object.ts";
@@ -11,11 +14,15 @@ import { getBucketLocation } from "./get-bucket-location.ts";
 import { getObject, headObject } from "./get-object.ts";
 import { headBucket } from "./head-bucket.ts";
 import { listBuckets } from "./list-buckets.ts";
+import { listMultipartUploads } from "./list-multipart-uploads.ts";
+import { listParts } from "./list-parts.ts";
 import { listObjectVersions } from "./list-object-versions.ts";
 import { listObjects } from "./list-objects.ts";
 import { listObjectsV2 } from "./list-objects-v2.ts";
 import { putBucketAcl, putObjectAcl } from "./put-acl.ts";
 import { putObject } from "./put-object.ts";
+import { uploadPart } from "./upload-part.ts";
+import { uploadPartCopy } from "./upload-part-copy.ts";
 
 export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
   ListBuckets: listBuckets,
@@ -32,6 +39,13 @@ export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
   ListObjectVersions: listObjectVersions,
   PutObject: putObject,
   CopyObject: copyObject,
+  CreateMultipartUpload: createMultipartUpload,
+  UploadPart: uploadPart,
+  UploadPartCopy: uploadPartCopy,
+  CompleteMultipartUpload: completeMultipartUpload,
+  AbortMultipartUpload: abortMultipartUpload,
+  ListParts: listParts,
+  ListMultipartUploads: listMultipartUploads,
   GetObject: getObject,
   HeadObject: headObject,
   DeleteObject: deleteObject,

@@ -1,0 +1,332 @@
+// Multipart uploads: each part is stored under its own id; Complete streams the parts, in order, into
+// one new stored object and commits it, the upload's completion and the parts' removal in one
+// metadata step, so the object appears whole or not at all. Nothing is held in memory.
+import { S3Error } from "../errors.ts";
+import type { ChecksumAlgorithm, ObjectRecord, PartRecord, UploadRecord, WriteCondition } from "../metadata/store.ts";
+import type { ByteRange } from "../storage/backend.ts";
+import { ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
+import type { Buckets } from "./buckets.ts";
+import { checkCondition } from "../metadata/condition.ts";
+import { freeStorage, type EngineContext } from "./context.ts";
+import type { Copier, CopySource } from "./copy.ts";
+import { dataStream } from "./copy.ts";
+import { assertContentMd5, checksumHasher, digesting, type BodyDigest } from "./digest.ts";
+import { assertKey } from "./names.ts";
+import { DEFAULT_CONTENT_TYPE } from "./objects.ts";
+import type { ReadConditions } from "./conditions.ts";
+import { pageUploads, type UploadListQuery, type UploadPage } from "./upload-listing.ts";
+
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export const MAX_PART_SIZE = 5 * 1024 ** 3;
+export const MAX_PART_NUMBER = 10000;
+export const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+
+export interface CreateUploadInput {
+  bucket: string;
+  key: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  userMetadata?: Record<string, string>;
+  storageClass?: string;
+  acl?: AclSpec;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: "FULL_OBJECT" | "COMPOSITE";
+}
+
+export interface UploadPartInput {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  body: AsyncIterable<Uint8Array>;
+  size?: number;
+  contentMd5?: string;
+  sha256Hex?: string;
+  checksum?: { algorithm: ChecksumAlgorithm; expected?: string };
+}
+
+export interface UploadPartCopyInput {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  source: CopySource;
+  /** x-amz-copy-source-range: bytes=first-last, both inclusive. */
+  range?: ByteRange;
+  conditions?: ReadConditions;
+}
+
+export interface CompletePart {
+  partNumber: number;
+  etag: string;
+  checksum?: string;
+}
+
+/** The ETag of a multipart object: MD5 of the parts' binary MD5s, then "-N". */
+export function multipartEtag(partEtags: string[]): string {
+  const md5 = new Bun.CryptoHasher("md5");
+  for (const etag of partEtags) md5.update(Buffer.from(etag, "hex"));
+  return `${md5.digest("hex")}-${partEtags.length}`;
+}
+
+/** S3's composite checksum: the algorithm over the parts' raw checksums, then "-N". */
+export function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksums: string[]): string {
+  const h = checksumHasher(algorithm);
+  for (const c of partChecksums) h.update(Buffer.from(c, "base64"));
+  return `${Buffer.from(h.digest()).toString("base64")}-${partChecksums.length}`;
+}
+
+const bareEtag = (etag: string) => etag.trim().replace(/^"(.*)"$/, "$1");
+
+export function assertPartNumber(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PART_NUMBER) {
+    throw new S3Error("InvalidArgument", {
+      message: `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`,
+      detail: { ArgumentName: "partNumber", ArgumentValue: String(n) },
+    });
+  }
+}
+
+export class Multipart {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly buckets: Buckets,
+    private readonly copier: Copier,
+  ) {}
+
+  private async writable(requester: Requester, bucket: string) {
+    const record = await this.buckets.get(bucket);
+    requirePermission(record.acl, requester, "WRITE");
+    return record;
+  }
+
+  /** An in-progress upload of exactly this bucket and key, or NoSuchUpload. */
+  private async inProgress(bucket: string, key: string, uploadId: string): Promise<UploadRecord> {
+    const upload = await this.ctx.metadata.getUpload(uploadId);
+    if (!upload || upload.completedEtag !== undefined || upload.bucket !== bucket || upload.key !== key) {
+      throw new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });
+    }
+    return upload;
+  }
+
+  async create(requester: Requester, input: CreateUploadInput): Promise<UploadRecord> {
+    assertKey(input.key);
+    const bucket = await this.writable(requester, input.bucket);
+    const owner = requester ?? ANONYMOUS;
+    const upload: UploadRecord = {
+      // UUIDv7 is time-ordered: uploads of one key list in initiation order.
+      uploadId: Bun.randomUUIDv7().replaceAll("-", ""),
+      bucket: input.bucket,
+      key: input.key,
+      initiated: Date.now(),
+      owner,
+      contentType: input.contentType || DEFAULT_CONTENT_TYPE,
+      headers: input.headers ?? {},
+      userMetadata: input.userMetadata ?? {},
+      storageClass: input.storageClass ?? "STANDARD",
+      acl: await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser),
+      ...(input.checksumAlgorithm ? { checksumAlgorithm: input.checksumAlgorithm, checksumType: input.checksumType ?? "COMPOSITE" } : {}),
+    };
+    await this.ctx.metadata.createUpload(upload);
+    return upload;
+  }
+
+  /** Records a stored part; frees the part it replaced, or its own storage if the upload is gone. */
+  private async recordPart(part: PartRecord): Promise<PartRecord> {
+    let previous: PartRecord | null;
+    try {
+      previous = await this.ctx.metadata.putPart(part);
+    } catch (err) {
+      await freeStorage(this.ctx, [part.storageId]);
+      throw err;
+    }
+    if (previous) await freeStorage(this.ctx, [previous.storageId]);
+    return part;
+  }
+
+  /** Stores a part; also says the upload's checksum algorithm, for the response headers. */
+  async uploadPart(requester: Requester, input: UploadPartInput): Promise<PartRecord & { checksumAlgorithm?: ChecksumAlgorithm }> {
+    assertPartNumber(input.partNumber);
+    if (input.contentMd5 !== undefined) assertContentMd5(input.contentMd5);
+    if (input.size !== undefined && input.size > MAX_PART_SIZE) throw new S3Error("EntityTooLarge");
+    await this.writable(requester, input.bucket);
+    const upload = await this.inProgress(input.bucket, input.key, input.uploadId);
+    if (input.checksum && upload.checksumAlgorithm && input.checksum.algorithm !== upload.checksumAlgorithm) {
+      throw new S3Error("InvalidRequest", {
+        message: `Checksum Type mismatch occurred, expected checksum Type: ${upload.checksumAlgorithm.toLowerCase()}, actual checksum Type: ${input.checksum.algorithm.toLowerCase()}`,
+      });
+    }
+    // Parts of an upload with a checksum algorithm always get that checksum, sent or not.
+    const checksum = input.checksum ?? (upload.checksumAlgorithm ? { algorithm: upload.checksumAlgorithm } : undefined);
+    const digest: Partial<BodyDigest> = {};
+    const stored = await this.ctx.storage.write(
+      digesting(input.body, {
+        contentMd5: input.contentMd5, sha256Hex: input.sha256Hex, size: input.size, maxSize: MAX_PART_SIZE,
+        ...(checksum ? { checksum } : {}),
+      }, digest),
+    );
+    const part = await this.recordPart({
+      uploadId: input.uploadId,
+      partNumber: input.partNumber,
+      size: stored.size,
+      etag: digest.etag!,
+      storageId: stored.id,
+      lastModified: Date.now(),
+      ...(digest.checksum ? { checksum: digest.checksum.value } : {}),
+    });
+    return { ...part, ...(checksum ? { checksumAlgorithm: checksum.algorithm } : {}) };
+  }
+
+  async uploadPartCopy(requester: Requester, input: UploadPartCopyInput): Promise<PartRecord> {
+    assertPartNumber(input.partNumber);
+    await this.writable(requester, input.bucket);
+    const upload = await this.inProgress(input.bucket, input.key, input.uploadId);
+    const src = await this.copier.source(requester, input.source, input.conditions);
+    const range = input.range;
+    if (range && (range.start > range.end || range.end >= src.size)) {
+      throw new S3Error("InvalidRange", { message: "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy, within the object." });
+    }
+    const data = await this.ctx.storage.read(src.storageId, range);
+    if (!data) throw new S3Error("InternalError");
+    const size = range ? range.end - range.start + 1 : src.size;
+    if (size > MAX_PART_SIZE) throw new S3Error("EntityTooLarge");
+    const digest: Partial<BodyDigest> = {};
+    const checksum = upload.checksumAlgorithm ? { checksum: { algorithm: upload.checksumAlgorithm } } : {};
+    const stored = await this.ctx.storage.write(digesting(dataStream(data), { size, ...checksum }, digest));
+    return this.recordPart({
+      uploadId: input.uploadId,
+      partNumber: input.partNumber,
+      size: stored.size,
+      etag: digest.etag!,
+      storageId: stored.id,
+      lastModified: Date.now(),
+      ...(digest.checksum ? { checksum: digest.checksum.value } : {}),
+    });
+  }
+
+  async listParts(requester: Requester, bucket: string, key: string, uploadId: string, after: number, max: number) {
+    const record = await this.buckets.get(bucket);
+    requirePermission(record.acl, requester, "READ");
+    const upload = await this.inProgress(bucket, key, uploadId);
+    return { upload, page: await this.ctx.metadata.listParts(uploadId, after, max) };
+  }
+
+  async listUploads(requester: Requester, bucket: string, query: UploadListQuery): Promise<UploadPage> {
+    const record = await this.buckets.get(bucket);
+    requirePermission(record.acl, requester, "READ");
+    return pageUploads(await this.ctx.metadata.listUploads(bucket, query.prefix), query);
+  }
+
+  async abort(requester: Requester, bucket: string, key: string, uploadId: string): Promise<void> {
+    await this.writable(requester, bucket);
+    await this.inProgress(bucket, key, uploadId);
+    const parts = await this.ctx.metadata.deleteUpload(uploadId);
+    if (parts) await freeStorage(this.ctx, parts.map((p) => p.storageId));
+  }
+
+  /** Checks the requested part list against the stored parts; returns the stored parts in order. */
+  private async chosenParts(uploadId: string, requested: CompletePart[]): Promise<PartRecord[]> {
+    if (requested.length === 0) throw new S3Error("MalformedXML", { message: "You must specify at least one part." });
+    const stored = new Map((await this.ctx.metadata.listParts(uploadId, 0, MAX_PART_NUMBER)).parts.map((p) => [p.partNumber, p]));
+    const chosen: PartRecord[] = [];
+    requested.forEach((want, i) => {
+      if (i > 0 && want.partNumber <= requested[i - 1]!.partNumber) throw new S3Error("InvalidPartOrder");
+      const part = stored.get(want.partNumber);
+      if (!part || part.etag !== bareEtag(want.etag) || (want.checksum !== undefined && want.checksum !== part.checksum)) {
+        throw new S3Error("InvalidPart", { detail: { UploadId: uploadId, PartNumber: String(want.partNumber), ETag: want.etag } });
+      }
+      chosen.push(part);
+    });
+    chosen.forEach((part, i) => {
+      if (i < chosen.length - 1 && part.size < MIN_PART_SIZE) {
+        throw new S3Error("EntityTooSmall", {
+          detail: { ProposedSize: String(part.size), MinSizeAllowed: String(MIN_PART_SIZE), PartNumber: String(part.partNumber), ETag: part.etag },
+        });
+      }
+    });
+    return chosen;
+  }
+
+  private async *assemble(parts: PartRecord[]): AsyncGenerator<Uint8Array> {
+    for (const part of parts) {
+      const data = await this.ctx.storage.read(part.storageId);
+      if (!data) {
+        this.ctx.log.error("part data missing from storage", { uploadId: part.uploadId, partNumber: part.partNumber });
+        throw new S3Error("InternalError");
+      }
+      yield* dataStream(data);
+    }
+  }
+
+  /** A retried Complete of an upload that already completed answers with the same ETag. */
+  private async alreadyCompleted(bucket: string, key: string, uploadId: string): Promise<{ bucket: string; key: string; etag: string } | null> {
+    const upload = await this.ctx.metadata.getUpload(uploadId);
+    if (!upload?.completedEtag || upload.bucket !== bucket || upload.key !== key) return null;
+    return { bucket, key, etag: upload.completedEtag };
+  }
+
+  async complete(
+    requester: Requester,
+    input: { bucket: string; key: string; uploadId: string; parts: CompletePart[]; condition?: WriteCondition },
+  ): Promise<Pick<ObjectRecord, "bucket" | "key" | "etag" | "checksum">> {
+    await this.writable(requester, input.bucket);
+    const done = await this.alreadyCompleted(input.bucket, input.key, input.uploadId);
+    if (done) return done;
+    const upload = await this.inProgress(input.bucket, input.key, input.uploadId);
+    const parts = await this.chosenParts(input.uploadId, input.parts);
+    const size = parts.reduce((n, p) => n + p.size, 0);
+    if (size > MAX_OBJECT_SIZE) throw new S3Error("EntityTooLarge");
+    // Fail a doomed conditional write before copying any bytes (the store re-checks atomically).
+    if (input.condition) checkCondition(input.key, await this.ctx.metadata.getObject(input.bucket, input.key), input.condition);
+
+    const algorithm = upload.checksumAlgorithm;
+    const fullObject = algorithm !== undefined && upload.checksumType === "FULL_OBJECT";
+    const digest: Partial<BodyDigest> = {};
+    const stored = await this.ctx.storage.write(
+      digesting(this.assemble(parts), { size, skipEtag: true, ...(fullObject ? { checksum: { algorithm } } : {}) }, digest),
+    );
+    const record: ObjectRecord = {
+      bucket: upload.bucket,
+      key: upload.key,
+      size: stored.size,
+      etag: multipartEtag(parts.map((p) => p.etag)),
+      lastModified: Date.now(),
+      storageId: stored.id,
+      contentType: upload.contentType,
+      headers: upload.headers,
+      userMetadata: upload.userMetadata,
+      storageClass: upload.storageClass,
+      owner: upload.owner,
+      acl: upload.acl,
+      partSizes: parts.map((p) => p.size),
+      ...(fullObject && digest.checksum ? { checksum: digest.checksum } : {}),
+      ...(algorithm && !fullObject && parts.every((p) => p.checksum)
+        ? { checksum: { algorithm, value: compositeChecksum(algorithm, parts.map((p) => p.checksum!)), type: "COMPOSITE" as const } }
+        : {}),
+    };
+    let completed;
+    try {
+      completed = await this.ctx.metadata.completeUpload(input.uploadId, record, input.condition);
+    } catch (err) {
+      await freeStorage(this.ctx, [stored.id]);
+      // A concurrent Complete of the same upload won: answer as its retry would.
+      const winner = err instanceof S3Error && err.code === "NoSuchUpload" ? await this.alreadyCompleted(input.bucket, input.key, input.uploadId) : null;
+      if (winner) return winner;
+      throw err;
+    }
+    const freed = completed.parts.map((p) => p.storageId);
+    if (completed.previous) freed.push(completed.previous.storageId);
+    await freeStorage(this.ctx, freed);
+    return record;
+  }
+
+  /** Start-up reaper: drops uploads (and completed-upload records) initiated before `before`. */
+  async reapInitiatedBefore(before: number): Promise<number> {
+    const expired = await this.ctx.metadata.uploadsInitiatedBefore(before);
+    for (const upload of expired) {
+      const parts = await this.ctx.metadata.deleteUpload(upload.uploadId);
+      if (parts) await freeStorage(this.ctx, parts.map((p) => p.storageId));
+    }
+    return expired.length;
+  }
+}

@@ -1,0 +1,46 @@
+// CompleteMultipartUpload: the part list (ascending, each with its ETag and optional checksum) becomes
+// the object; If-None-Match / If-Match are honoured.
+import type { CompletePart } from "../../core/multipart.ts";
+import { CHECKSUM_ALGORITHMS } from "../../core/digest.ts";
+import { S3Error } from "../../errors.ts";
+import { quoteEtag } from "../headers.ts";
+import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import { parseXml, readXmlBody } from "../xml.ts";
+import { writeCondition } from "./put-object.ts";
+
+function parseParts(xml: string): CompletePart[] {
+  const doc = parseXml(xml, ["CompleteMultipartUpload.Part"]).CompleteMultipartUpload as { Part?: unknown[] } | undefined | "";
+  if (doc === undefined) throw new S3Error("MalformedXML");
+  const parts = doc === "" ? [] : (doc.Part ?? []);
+  return parts.map((p): CompletePart => {
+    const part = p as Record<string, unknown>;
+    const n = typeof part.PartNumber === "string" && /^\d+$/.test(part.PartNumber.trim()) ? Number(part.PartNumber) : Number.NaN;
+    if (Number.isNaN(n) || typeof part.ETag !== "string") throw new S3Error("MalformedXML");
+    const checksumField = CHECKSUM_ALGORITHMS.map((a) => part[`Checksum${a}`]).find((v) => typeof v === "string") as string | undefined;
+    return { partNumber: n, etag: part.ETag, ...(checksumField !== undefined ? { checksum: checksumField } : {}) };
+  });
+}
+
+export const completeMultipartUpload: OperationHandler = async (req) => {
+  const uploadId = req.query.get("uploadId")!;
+  const parts = parseParts(await readXmlBody(req.body));
+  const condition = writeCondition(req.headers);
+  const done = await req.engine.multipart.complete(req.requester, {
+    bucket: bucketOf(req), key: keyOf(req), uploadId, parts, ...(condition ? { condition } : {}),
+  });
+  const headers: Record<string, string> = {};
+  if (done.checksum) headers["x-amz-checksum-type"] = done.checksum.type;
+  return {
+    headers,
+    xml: {
+      root: "CompleteMultipartUploadResult",
+      body: {
+        Location: `/${done.bucket}/${encodeURIComponent(done.key).replace(/%2F/g, "/")}`,
+        Bucket: done.bucket,
+        Key: done.key,
+        ETag: quoteEtag(done.etag),
+        ...(done.checksum ? { [`Checksum${done.checksum.algorithm}`]: done.checksum.value, ChecksumType: done.checksum.type } : {}),
+      },
+    },
+  };
+};

@@ -1,0 +1,34 @@
+// UploadPartCopy: a part copied from an existing object, optionally a byte range of it.
+import { S3Error } from "../../errors.ts";
+import { copySourceConditions, parseCopySource } from "../copy-source.ts";
+import { quoteEtag } from "../headers.ts";
+import { isoDate } from "../listing.ts";
+import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import { partTarget } from "./upload-part.ts";
+
+function copyRange(value: string | null): { start: number; end: number } | undefined {
+  if (value === null) return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(value.trim());
+  if (!m) {
+    throw new S3Error("InvalidArgument", {
+      message: "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+      detail: { ArgumentName: "x-amz-copy-source-range", ArgumentValue: value },
+    });
+  }
+  return { start: Number(m[1]), end: Number(m[2]) };
+}
+
+export const uploadPartCopy: OperationHandler = async (req) => {
+  const { uploadId, partNumber } = partTarget(req);
+  const range = copyRange(req.headers.get("x-amz-copy-source-range"));
+  const part = await req.engine.multipart.uploadPartCopy(req.requester, {
+    bucket: bucketOf(req),
+    key: keyOf(req),
+    uploadId,
+    partNumber,
+    source: parseCopySource(req.headers.get("x-amz-copy-source")!),
+    ...(range ? { range } : {}),
+    conditions: copySourceConditions(req.headers),
+  });
+  return { xml: { root: "CopyPartResult", body: { LastModified: isoDate(part.lastModified), ETag: quoteEtag(part.etag) } } };
+};
