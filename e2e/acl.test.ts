@@ -1,6 +1,6 @@
 // Bucket and object ACLs through the AWS SDK: canned ACLs, grant headers, policy bodies, mixed modes,
 // and what anonymous requests may then do.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   CreateBucketCommand, GetBucketAclCommand, GetObjectAclCommand, PutBucketAclCommand, PutObjectAclCommand, PutObjectCommand,
   type S3Client,
@@ -8,6 +8,9 @@ import {
 import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 const ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers";
 let server: TestServer;

@@ -1,9 +1,12 @@
 // Authentication and access through real clients: wrong secrets, unknown keys, clock skew, anonymous
 // access decided by ACLs, presigned URLs from Bun's S3Client.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client, type S3Client as Client } from "@aws-sdk/client-s3";
 import { awsClient, bucketName, bunClient, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { ACCESS_KEY, startServer, type TestServer } from "./helpers/server.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 let server: TestServer;
 let s3: Client;

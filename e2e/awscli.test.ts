@@ -1,10 +1,13 @@
 // The AWS CLI v2 from Debian (/usr/bin/aws, installed by .ci/run) against a spawned server.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bucketName } from "./helpers/clients.ts";
 import { ACCESS_KEY, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 const AWS = "/usr/bin/aws";
 const hasCli = existsSync(AWS);

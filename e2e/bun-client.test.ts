@@ -1,8 +1,11 @@
 // Bun's own S3Client against a spawned server.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { awsClient, bucketName, bunClient } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 let server: TestServer;
 let s3: Bun.S3Client;

@@ -1,8 +1,11 @@
 // CopyObject through the AWS SDK: same and cross bucket, COPY/REPLACE, onto itself, copy-source conditions.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { CopyObjectCommand, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 let server: TestServer;
 let s3: S3Client;

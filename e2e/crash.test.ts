@@ -1,11 +1,14 @@
 // Crash-only durability: kill -9 in the middle of a 100 MiB PUT, restart on the same data dir, and
 // nothing of that upload is visible or left on disk, while what was acknowledged before is intact.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { awsClient, bucketName, bunClient, s3Status } from "./helpers/clients.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 let server: TestServer;
 let s3: S3Client;

@@ -1,10 +1,13 @@
 // DeleteObjects through the AWS SDK (which proves the body with a CRC32 checksum) and with raw
 // requests (Content-MD5, malformed bodies).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 let server: TestServer;
 let s3: S3Client;

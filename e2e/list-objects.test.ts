@@ -1,5 +1,5 @@
 // ListObjectsV2, ListObjects (V1) and ListObjectVersions through the AWS SDK.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   CreateBucketCommand, ListObjectsCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, type S3Client,
   paginateListObjectsV2,
@@ -7,6 +7,9 @@ import {
 import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 let server: TestServer;
 let s3: S3Client;

@@ -1,5 +1,5 @@
 // Object operations through the AWS SDK (default settings: it sends CRC32 checksums) against a spawned server.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client,
 } from "@aws-sdk/client-s3";
@@ -7,6 +7,9 @@ import { Readable } from "node:stream";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 let server: TestServer;
 let s3: S3Client;

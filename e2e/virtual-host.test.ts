@@ -1,10 +1,13 @@
 // Virtual-hosted-style addressing: bucket.localhost:port with the AWS SDK (forcePathStyle off) and
 // with signed raw requests.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { bucketName } from "./helpers/clients.ts";
 import { ACCESS_KEY, EXTERNAL_ENDPOINT, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
 import { signedFetch, signRequest } from "./helpers/sign.ts";
+
+// Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
+setDefaultTimeout(60_000);
 
 let server: TestServer;
 let port = "";
