@@ -114,4 +114,23 @@ describe.skipIf(!hasCli)("AWS CLI", () => {
     expect((await aws("s3", "ls", "--recursive", `s3://${bucket}/`)).stdout).toBe("");
     expect((await aws("s3", "rb", `s3://${bucket}`)).code).toBe(0);
   }, 120_000);
+
+  test("cp of a 100 MiB file (multipart in the CLI) round-trips byte-identical", async () => {
+    const bucket = bucketName("cli-big");
+    const src = join(work, "big.bin");
+    const data = new Uint8Array(100 * 1024 * 1024);
+    for (let i = 0; i < data.length; i += 65536) crypto.getRandomValues(data.subarray(i, i + 65536));
+    writeFileSync(src, data);
+    expect((await aws("s3", "mb", `s3://${bucket}`)).code).toBe(0);
+    const up = await aws("s3", "cp", src, `s3://${bucket}/big.bin`);
+    expect(up.stderr).toBe("");
+    expect(up.code).toBe(0);
+    const head = await aws("s3api", "head-object", "--bucket", bucket, "--key", "big.bin");
+    expect(JSON.parse(head.stdout).ETag).toMatch(/-\d+"$/);
+    const back = join(work, "big.back");
+    expect((await aws("s3", "cp", `s3://${bucket}/big.bin`, back)).code).toBe(0);
+    expect(Buffer.compare(readFileSync(back), Buffer.from(data))).toBe(0);
+    rmSync(src);
+    rmSync(back);
+  }, 120_000);
 });

@@ -44,6 +44,8 @@ async function main(argv: string[]): Promise<void> {
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     idleTimeout: 120,
   });
+  // One plain line on stdout whatever the log level, for people and for scripts waiting on the port.
+  process.stdout.write(`BleepStore ${VERSION} listening on http://${config.server.host}:${server.port}\n`);
   log.info("listening", {
     url: `http://${config.server.host}:${server.port}`,
     port: server.port,

@@ -14,6 +14,8 @@ export const SECRET_KEY = process.env.BLEEPSTORE_TEST_SECRET_KEY ?? "bleepstore-
 export interface TestServer {
   endpoint: string;
   dataDir: string;
+  /** The server's process id (0 for an external server). */
+  pid(): number;
   /** Sends SIGKILL and waits for the process to be gone. */
   kill9(): Promise<void>;
   /** Starts again on the same port and data dir (after kill9). */
@@ -29,39 +31,47 @@ function command(port: number, dataDir: string, args: string[]): string[] {
   return binary ? [binary, ...flags] : [process.execPath, join(ROOT, "src", "main.ts"), ...flags];
 }
 
-/** Spawns the server and resolves once it logs that it listens, with the port it got. */
+/** Drains a pipe line by line for the process's whole life (a full pipe would stall the server). */
+function drainLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let pending = "";
+  return (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      pending += decoder.decode(value, { stream: true });
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        onLine(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+    }
+  })();
+}
+
+/** Spawns the server and resolves once it announces its port on stdout. */
 async function spawnServer(port: number, dataDir: string, args: string[], env: Record<string, string>, sink: string[]) {
   const proc = Bun.spawn(command(port, dataDir, args), {
     cwd: dataDir,
     env: { ...process.env, ...env },
-    stdout: "ignore",
+    stdout: "pipe",
     stderr: "pipe",
   });
-  const reader = proc.stderr.getReader();
-  const decoder = new TextDecoder();
-  let pending = "";
   let resolveListening!: (port: number) => void;
   let rejectListening!: (err: Error) => void;
   const listening = new Promise<number>((res, rej) => {
     resolveListening = res;
     rejectListening = rej;
   });
-  // Drain stderr for the server's whole life, or a full pipe would stall it.
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      pending += decoder.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        sink.push(line);
-        if (line.includes('"msg":"listening"')) resolveListening((JSON.parse(line) as { port: number }).port);
-      }
-    }
-    rejectListening(new Error(`server exited before listening:\n${sink.join("\n")}`));
-  })();
+  const announced = /listening on http:\/\/[^\s]+:(\d+)$/;
+  const stdout = drainLines(proc.stdout, (line) => {
+    sink.push(line);
+    const m = announced.exec(line);
+    if (m) resolveListening(Number(m[1]));
+  });
+  const stderr = drainLines(proc.stderr, (line) => sink.push(line));
+  void Promise.all([stdout, stderr]).then(() => rejectListening(new Error(`server exited before listening:\n${sink.join("\n")}`)));
   const timer = setTimeout(() => rejectListening(new Error(`server did not listen within 15 s:\n${sink.join("\n")}`)), 15_000);
   try {
     return { proc, port: await listening };
@@ -75,6 +85,7 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
     return {
       endpoint: EXTERNAL_ENDPOINT,
       dataDir: "",
+      pid: () => 0,
       kill9: async () => { throw new Error("cannot kill an external server"); },
       restart: async () => { throw new Error("cannot restart an external server"); },
       [Symbol.asyncDispose]: async () => {},
@@ -89,6 +100,7 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
   const server: TestServer = {
     endpoint: `http://127.0.0.1:${port}`,
     dataDir,
+    pid: () => proc.pid,
     async kill9() {
       proc.kill("SIGKILL");
       await proc.exited;

@@ -2,7 +2,7 @@
 // one new stored object and commits it, the upload's completion and the parts' removal in one
 // metadata step, so the object appears whole or not at all. Nothing is held in memory.
 import { S3Error } from "../errors.ts";
-import type { ChecksumAlgorithm, ObjectRecord, PartRecord, UploadRecord, WriteCondition } from "../metadata/store.ts";
+import type { ChecksumAlgorithm, ObjectChecksum, ObjectRecord, PartRecord, UploadRecord, WriteCondition } from "../metadata/store.ts";
 import type { ByteRange } from "../storage/backend.ts";
 import { ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
@@ -247,6 +247,30 @@ export class Multipart {
     return chosen;
   }
 
+  /**
+   * One stored object made of the parts, with the whole-object checksum when asked: natively where the
+   * backend can compose, else by streaming the parts through write().
+   */
+  private async join(parts: PartRecord[], fullObject?: ChecksumAlgorithm): Promise<{ stored: { id: string; size: number }; checksum?: ObjectChecksum }> {
+    const size = parts.reduce((n, p) => n + p.size, 0);
+    if (this.ctx.storage.compose) {
+      const hasher = fullObject ? checksumHasher(fullObject) : undefined;
+      const stored = await this.ctx.storage.compose(parts.map((p) => p.storageId), hasher ? (chunk) => hasher.update(chunk) : undefined);
+      if (stored.size !== size) {
+        await freeStorage(this.ctx, [stored.id]);
+        this.ctx.log.error("part data does not match its metadata", { uploadId: parts[0]?.uploadId, expected: size, found: stored.size });
+        throw new S3Error("InternalError");
+      }
+      const value = hasher ? Buffer.from(hasher.digest()).toString("base64") : undefined;
+      return { stored, ...(value && fullObject ? { checksum: { algorithm: fullObject, value, type: "FULL_OBJECT" as const } } : {}) };
+    }
+    const digest: Partial<BodyDigest> = {};
+    const stored = await this.ctx.storage.write(
+      digesting(this.assemble(parts), { size, skipEtag: true, ...(fullObject ? { checksum: { algorithm: fullObject } } : {}) }, digest),
+    );
+    return { stored, ...(digest.checksum ? { checksum: digest.checksum } : {}) };
+  }
+
   private async *assemble(parts: PartRecord[]): AsyncGenerator<Uint8Array> {
     for (const part of parts) {
       const data = await this.ctx.storage.read(part.storageId);
@@ -281,10 +305,7 @@ export class Multipart {
 
     const algorithm = upload.checksumAlgorithm;
     const fullObject = algorithm !== undefined && upload.checksumType === "FULL_OBJECT";
-    const digest: Partial<BodyDigest> = {};
-    const stored = await this.ctx.storage.write(
-      digesting(this.assemble(parts), { size, skipEtag: true, ...(fullObject ? { checksum: { algorithm } } : {}) }, digest),
-    );
+    const { stored, checksum } = await this.join(parts, fullObject ? algorithm : undefined);
     const record: ObjectRecord = {
       bucket: upload.bucket,
       key: upload.key,
@@ -299,7 +320,7 @@ export class Multipart {
       owner: upload.owner,
       acl: upload.acl,
       partSizes: parts.map((p) => p.size),
-      ...(fullObject && digest.checksum ? { checksum: digest.checksum } : {}),
+      ...(checksum ? { checksum } : {}),
       ...(algorithm && !fullObject && parts.every((p) => p.checksum)
         ? { checksum: { algorithm, value: compositeChecksum(algorithm, parts.map((p) => p.checksum!)), type: "COMPOSITE" as const } }
         : {}),

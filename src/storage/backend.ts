@@ -27,6 +27,12 @@ export interface StorageBackend {
   read(id: string, range?: ByteRange): Promise<StoredData | null>;
   /** Removes an id; absent ids are not an error. */
   delete(id: string): Promise<void>;
+  /**
+   * Writes one new object made of the given stored objects in order, as durably as write(); `observe`
+   * sees every byte on the way (for whole-object checksums) and may throw to abandon the result.
+   * Optional: without it, the engine streams the parts through write().
+   */
+  compose?(ids: string[], observe?: (chunk: Uint8Array) => void): Promise<{ id: string; size: number }>;
   /** Every stored id with its last write time (ms), for orphan reconciliation; absent if not listable. */
   listStored?(): AsyncIterable<{ id: string; modified: number }>;
 }

@@ -1,18 +1,20 @@
 // Local-disk storage: each write goes to <root>/.tmp, is fdatasync'd, renamed to <root>/<xx>/<id> and
 // the directory fsync'd, so a file is either whole under its final name or gone after a crash.
 // Reads hand Bun a file-backed Blob, which it sends with sendfile without copying through JS.
-import { closeSync, fdatasync, fsync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
+import { closeSync, fdatasync, fsync, mkdirSync, openSync, read, readdirSync, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Error } from "../errors.ts";
 import type { ByteRange, StorageBackend, StoredData } from "./backend.ts";
 
 const fdatasyncAsync = promisify(fdatasync);
+const readAsync = promisify(read);
 const fsyncAsync = promisify(fsync);
 const unlinkAsync = promisify(unlink);
 
 const newId = () => crypto.randomUUID().replaceAll("-", "");
 const ID_SHAPE = /^[0-9a-f]{32}$/;
+const COMPOSE_BUFFER = 1024 * 1024;
 
 function writeAll(fd: number, chunk: Uint8Array): void {
   let offset = 0;
@@ -66,15 +68,51 @@ export class LocalStorage implements StorageBackend {
   }
 
   async write(source: AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }> {
-    const id = newId();
-    const tmp = join(this.tmpDir, id);
-    let fd: number | undefined = openSync(tmp, "wx", 0o644);
-    try {
+    return this.durably(async (fd) => {
       let size = 0;
       for await (const chunk of source) {
         writeAll(fd, chunk);
         size += chunk.length;
       }
+      return size;
+    });
+  }
+
+  async compose(ids: string[], observe?: (chunk: Uint8Array) => void): Promise<{ id: string; size: number }> {
+    const paths = ids.map((id) => this.path(id));
+    // One reused buffer: assembling any number of parts allocates nothing per chunk.
+    const buffer = new Uint8Array(COMPOSE_BUFFER);
+    return this.durably(async (fd) => {
+      let size = 0;
+      for (const path of paths) {
+        const input = openSync(path, "r");
+        try {
+          for (;;) {
+            const { bytesRead: n } = await readAsync(input, buffer, 0, buffer.length, null);
+            if (n === 0) break;
+            const chunk = buffer.subarray(0, n);
+            observe?.(chunk);
+            writeAll(fd, chunk);
+            size += n;
+          }
+        } finally {
+          closeSync(input);
+        }
+      }
+      return size;
+    });
+  }
+
+  /**
+   * Runs `fill` against a new temp file, then makes it durable under a fresh id: fdatasync, rename
+   * into its shard, fsync the shard directory. On any failure the temp file is removed.
+   */
+  private async durably(fill: (fd: number) => Promise<number>): Promise<{ id: string; size: number }> {
+    const id = newId();
+    const tmp = join(this.tmpDir, id);
+    let fd: number | undefined = openSync(tmp, "wx", 0o644);
+    try {
+      const size = await fill(fd);
       await fdatasyncAsync(fd);
       closeSync(fd);
       fd = undefined;

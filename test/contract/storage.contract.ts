@@ -60,6 +60,20 @@ export function storageContract(name: string, open: () => Promise<StorageBackend
       await expect(storage.write(failing("partial"))).rejects.toThrow("client went away");
     });
 
+    test("compose (where offered) joins stored objects in order and shows every byte", async () => {
+      if (!storage.compose) return;
+      const a = await storage.write(chunks("first-"));
+      const b = await storage.write(chunks("second-"));
+      const c = await storage.write(chunks("third"));
+      let seen = "";
+      const joined = await storage.compose([a.id, b.id, c.id], (chunk) => (seen += new TextDecoder().decode(chunk)));
+      expect(joined.size).toBe(18);
+      expect(await text(await storage.read(joined.id))).toBe("first-second-third");
+      expect(seen).toBe("first-second-third");
+      expect(await text(await storage.read(a.id))).toBe("first-");
+      await expect(storage.compose([a.id], () => { throw new Error("checksum mismatch"); })).rejects.toThrow("checksum mismatch");
+    });
+
     test("ping answers", async () => {
       await storage.ping();
     });
