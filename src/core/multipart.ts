@@ -70,10 +70,10 @@ export function multipartEtag(partEtags: string[]): string {
 }
 
 /** S3's composite checksum: the algorithm over the parts' raw checksums, then "-N". */
-export function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksums: string[]): string {
+export async function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksums: string[]): Promise<string> {
   const h = checksumHasher(algorithm);
   for (const c of partChecksums) h.update(Buffer.from(c, "base64"));
-  return `${Buffer.from(h.digest()).toString("base64")}-${partChecksums.length}`;
+  return `${Buffer.from(await h.digest()).toString("base64")}-${partChecksums.length}`;
 }
 
 const bareEtag = (etag: string) => etag.trim().replace(/^"(.*)"$/, "$1");
@@ -261,7 +261,7 @@ export class Multipart {
         this.ctx.log.error("part data does not match its metadata", { uploadId: parts[0]?.uploadId, expected: size, found: stored.size });
         throw new S3Error("InternalError");
       }
-      const value = hasher ? Buffer.from(hasher.digest()).toString("base64") : undefined;
+      const value = hasher ? Buffer.from(await hasher.digest()).toString("base64") : undefined;
       return { stored, ...(value && fullObject ? { checksum: { algorithm: fullObject, value, type: "FULL_OBJECT" as const } } : {}) };
     }
     const digest: Partial<BodyDigest> = {};
@@ -322,7 +322,7 @@ export class Multipart {
       partSizes: parts.map((p) => p.size),
       ...(checksum ? { checksum } : {}),
       ...(algorithm && !fullObject && parts.every((p) => p.checksum)
-        ? { checksum: { algorithm, value: compositeChecksum(algorithm, parts.map((p) => p.checksum!)), type: "COMPOSITE" as const } }
+        ? { checksum: { algorithm, value: await compositeChecksum(algorithm, parts.map((p) => p.checksum!)), type: "COMPOSITE" as const } }
         : {}),
     };
     let completed;

@@ -12,6 +12,7 @@ import { deleteObjects } from "./delete-objects.ts";
 import { getBucketAcl, getObjectAcl } from "./get-acl.ts";
 import { getBucketLocation } from "./get-bucket-location.ts";
 import { getObject, headObject } from "./get-object.ts";
+import { getObjectAttributes } from "./get-object-attributes.ts";
 import { headBucket } from "./head-bucket.ts";
 import { listBuckets } from "./list-buckets.ts";
 import { listMultipartUploads } from "./list-multipart-uploads.ts";
@@ -48,6 +49,7 @@ export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
   ListMultipartUploads: listMultipartUploads,
   GetObject: getObject,
   HeadObject: headObject,
+  GetObjectAttributes: getObjectAttributes,
   DeleteObject: deleteObject,
   DeleteObjects: deleteObjects,
 };
