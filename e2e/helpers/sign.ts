@@ -11,6 +11,8 @@ export interface SignOptions {
   body?: string | Uint8Array;
   /** Sign with UNSIGNED-PAYLOAD instead of the body's SHA-256. */
   unsignedPayload?: boolean;
+  /** Sign with this x-amz-content-sha256 value (e.g. STREAMING-AWS4-HMAC-SHA256-PAYLOAD). */
+  payloadHash?: string;
   accessKey?: string;
   secretKey?: string;
   now?: Date;
@@ -22,7 +24,7 @@ export function signRequest(url: string, o: SignOptions = {}): { method: string;
   const method = o.method ?? "GET";
   const amzDate = (o.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
   const date = amzDate.slice(0, 8);
-  const payloadHash = o.unsignedPayload ? "UNSIGNED-PAYLOAD" : sha256(o.body ?? "");
+  const payloadHash = o.payloadHash ?? (o.unsignedPayload ? "UNSIGNED-PAYLOAD" : sha256(o.body ?? ""));
   const headers: Record<string, string> = { ...o.headers, host: u.host, "x-amz-date": amzDate, "x-amz-content-sha256": payloadHash };
   const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -38,4 +40,59 @@ export function signRequest(url: string, o: SignOptions = {}): { method: string;
 
 export function signedFetch(url: string, o: SignOptions = {}): Promise<Response> {
   return fetch(url, signRequest(url, o));
+}
+
+export interface ChunkedOptions {
+  /** Corrupt the signature of this chunk (0-based; the final empty chunk is chunks.length). */
+  tamperChunk?: number;
+  /** A trailing checksum header, sent with STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER. */
+  trailer?: { name: string; value: string };
+  /** Corrupt the trailer signature. */
+  tamperTrailer?: boolean;
+}
+
+/** A PUT with an aws-chunked body whose every chunk (and trailer) is signed, as AWS documents it. */
+export function signedChunkedPut(url: string, chunks: Uint8Array[], o: ChunkedOptions = {}): { method: string; headers: Record<string, string>; body: Uint8Array } {
+  const now = new Date();
+  const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const date = amzDate.slice(0, 8);
+  const scope = `${date}/us-east-1/s3/aws4_request`;
+  const key = hmac(hmac(hmac(hmac(`AWS4${SECRET_KEY}`, date), "us-east-1"), "s3"), "aws4_request");
+  const decoded = chunks.reduce((n, c) => n + c.length, 0);
+  const mode = o.trailer ? "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" : "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+  const frame = (size: number, sig: string) => `${size.toString(16)};chunk-signature=${sig}\r\n`;
+  // The encoded length must be known before signing; signatures are fixed-length hex.
+  const fakeSig = "0".repeat(64);
+  let length = chunks.reduce((n, c) => n + frame(c.length, fakeSig).length + c.length + 2, 0) + frame(0, fakeSig).length;
+  const trailerLine = o.trailer ? `${o.trailer.name}:${o.trailer.value}\r\n` : "";
+  length += o.trailer ? trailerLine.length + `x-amz-trailer-signature:${fakeSig}\r\n`.length + 2 : 2;
+  const headers: Record<string, string> = {
+    "content-encoding": "aws-chunked",
+    "x-amz-decoded-content-length": String(decoded),
+    "content-length": String(length),
+    ...(o.trailer ? { "x-amz-trailer": o.trailer.name } : {}),
+  };
+  const init = signRequest(url, { method: "PUT", headers, payloadHash: mode, now });
+  let previous = /Signature=([0-9a-f]{64})/.exec(init.headers.authorization!)![1]!;
+  const parts: Uint8Array[] = [];
+  const enc = new TextEncoder();
+  [...chunks, new Uint8Array(0)].forEach((chunk, i) => {
+    const toSign = `AWS4-HMAC-SHA256-PAYLOAD\n${amzDate}\n${scope}\n${previous}\n${sha256("")}\n${sha256(chunk)}`;
+    let sig = new Bun.CryptoHasher("sha256", key).update(toSign).digest("hex");
+    previous = sig;
+    if (o.tamperChunk === i) sig = sig.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    parts.push(enc.encode(frame(chunk.length, sig)), chunk);
+    if (chunk.length > 0) parts.push(enc.encode("\r\n"));
+  });
+  if (o.trailer) {
+    const toSign = `AWS4-HMAC-SHA256-TRAILER\n${amzDate}\n${scope}\n${previous}\n${sha256(`${o.trailer.name}:${o.trailer.value}\n`)}`;
+    let sig = new Bun.CryptoHasher("sha256", key).update(toSign).digest("hex");
+    if (o.tamperTrailer) sig = sig.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    parts.push(enc.encode(`${trailerLine}x-amz-trailer-signature:${sig}\r\n\r\n`));
+  } else {
+    parts.push(enc.encode("\r\n"));
+  }
+  const body = Buffer.concat(parts);
+  if (body.length !== length) throw new Error(`encoded length ${body.length} != declared ${length}`);
+  return { method: "PUT", headers: init.headers, body };
 }
