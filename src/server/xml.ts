@@ -33,7 +33,9 @@ export function parseXml(text: string, lists: readonly string[] = []): Record<st
     parseTagValue: false,
     trimValues: false,
     processEntities: true,
-    htmlEntities: false,
+    // Decodes numeric character references too (Go's encoding/xml, used by rclone, writes " as &#34;),
+    // each exactly once.
+    htmlEntities: true,
     ignoreDeclaration: true,
     isArray: (_name, path) => lists.includes(String(path)),
   });

@@ -23,6 +23,11 @@ describe("xml", () => {
     expect(doc).toEqual({ Delete: { Object: [{ Key: " a&b " }] } });
   });
 
+  test("parseXml decodes numeric character references once, as Go clients write quotes", () => {
+    const doc = parseXml("<P><ETag>&#34;abc&#34;</ETag><K>&#x22;&amp;#34;&lt;</K></P>");
+    expect(doc).toEqual({ P: { ETag: '"abc"', K: '"&#34;<' } });
+  });
+
   test("parseXml rejects malformed documents and any DTD", () => {
     expect(() => parseXml("<A><B></A>")).toThrow(expect.objectContaining({ code: "MalformedXML" }));
     expect(() => parseXml('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')).toThrow(expect.objectContaining({ code: "MalformedXML" }));
