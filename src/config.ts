@@ -34,7 +34,8 @@ function defaults(dataDir: string) {
       azure: { container: "", account: "", prefix: "", connection_string: "" },
     },
     multipart: { upload_ttl_seconds: 7 * 24 * 3600 },
-    observability: { metrics: true, health_check: true },
+    observability: { metrics: true, health_check: true, api_docs: true },
+    admin: { token: "" },
     logging: { level: "info" as LogLevel },
   };
 }

@@ -36,7 +36,16 @@ async function main(argv: string[]): Promise<void> {
   });
   await engine.start();
 
-  const app = createApp({ engine, log, domain: config.server.domain });
+  const app = await createApp({
+    engine,
+    log,
+    domain: config.server.domain,
+    version: VERSION,
+    healthChecks: config.observability.health_check,
+    exposeMetrics: config.observability.metrics,
+    apiDocs: config.observability.api_docs,
+    adminToken: config.admin.token,
+  });
   const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,

@@ -7,6 +7,7 @@ import { Buckets } from "./buckets.ts";
 import { Acls } from "./acls.ts";
 import type { EngineContext } from "./context.ts";
 import { Copier } from "./copy.ts";
+import { Credentials, ownerIdFor } from "./credentials.ts";
 import { Listing } from "./listing.ts";
 import { Multipart } from "./multipart.ts";
 import { Objects } from "./objects.ts";
@@ -24,10 +25,7 @@ export interface EngineOptions {
 
 const DEFAULT_UPLOAD_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/** The canonical user id S3 shows for an access key's owner: stable, 64 hex characters. */
-export function ownerIdFor(accessKey: string): string {
-  return new Bun.CryptoHasher("sha256").update(`bleepstore-owner:${accessKey}`).digest("hex");
-}
+export { ownerIdFor };
 
 export class Engine {
   readonly buckets: Buckets;
@@ -36,6 +34,7 @@ export class Engine {
   readonly copier: Copier;
   readonly acls: Acls;
   readonly multipart: Multipart;
+  readonly credentials: Credentials;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
   private readonly ctx: EngineContext;
@@ -56,6 +55,7 @@ export class Engine {
     this.copier = new Copier(this.ctx, this.buckets, this.objects);
     this.acls = new Acls(this.ctx, this.buckets);
     this.multipart = new Multipart(this.ctx, this.buckets, this.copier);
+    this.credentials = new Credentials(this.ctx);
   }
 
   /**

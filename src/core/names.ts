@@ -7,6 +7,8 @@ const BUCKET_CHARS = /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/;
 const IP_SHAPED = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 const RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
 const RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+/** Paths BleepStore serves itself (health, metrics, API docs), so no bucket may take their names. */
+export const RESERVED_BUCKET_NAMES = ["healthz", "readyz", "health", "metrics", "docs", "openapi.json"];
 
 /** Why `name` is not a valid bucket name, or null when it is. */
 export function bucketNameProblem(name: string): string | null {
@@ -19,6 +21,7 @@ export function bucketNameProblem(name: string): string | null {
   if (IP_SHAPED.test(name)) return "Bucket name must not be formatted as an IP address.";
   if (RESERVED_PREFIXES.some((p) => name.startsWith(p))) return "Bucket name must not start with a reserved prefix.";
   if (RESERVED_SUFFIXES.some((s) => name.endsWith(s))) return "Bucket name must not end with a reserved suffix.";
+  if (RESERVED_BUCKET_NAMES.includes(name)) return `Bucket name ${name} is reserved for a BleepStore endpoint.`;
   return null;
 }
 

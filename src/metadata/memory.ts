@@ -12,6 +12,8 @@ interface BucketState {
   record: BucketRecord;
   keys: string[];
   objects: Map<string, ObjectRecord>;
+  /** Sum of the objects' sizes. */
+  bytes: number;
 }
 
 /** Index of the first key >= `key` (or > `key` when not inclusive). */
@@ -41,8 +43,7 @@ export class MemoryMetadataStore implements MetadataStore {
   async ping(): Promise<void> {}
 
   async putCredential(c: Credential): Promise<void> {
-    const existing = this.credentials.get(c.accessKey);
-    this.credentials.set(c.accessKey, copy(existing ? { ...c, createdAt: existing.createdAt } : c));
+    this.credentials.set(c.accessKey, copy(c));
   }
 
   async getCredential(accessKey: string): Promise<Credential | null> {
@@ -60,7 +61,7 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async createBucket(b: BucketRecord): Promise<boolean> {
     if (this.buckets.has(b.name)) return false;
-    this.buckets.set(b.name, { record: copy(b), keys: [], objects: new Map() });
+    this.buckets.set(b.name, { record: copy(b), keys: [], objects: new Map(), bytes: 0 });
     return true;
   }
 
@@ -108,6 +109,7 @@ export class MemoryMetadataStore implements MetadataStore {
     checkCondition(r.key, previous, condition);
     if (!previous) state.keys.splice(lowerBound(state.keys, r.key, true), 0, r.key);
     state.objects.set(r.key, copy(r));
+    state.bytes += r.size - (previous?.size ?? 0);
     return previous;
   }
 
@@ -117,6 +119,7 @@ export class MemoryMetadataStore implements MetadataStore {
     if (!state || !previous) return null;
     state.objects.delete(key);
     state.keys.splice(lowerBound(state.keys, key, true), 1);
+    state.bytes -= previous.size;
     return previous;
   }
 
@@ -142,6 +145,16 @@ export class MemoryMetadataStore implements MetadataStore {
         yield { key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass, owner: { ...o.owner } };
       }
     });
+  }
+
+  async bucketStats(): Promise<Array<{ bucket: string; objects: number; bytes: number }>> {
+    return [...this.buckets.values()]
+      .map((state) => ({ bucket: state.record.name, objects: state.objects.size, bytes: state.bytes }))
+      .sort((a, b) => compareKeys(a.bucket, b.bucket));
+  }
+
+  async openUploadCount(): Promise<number> {
+    return [...this.uploads.values()].filter((u) => u.record.completedEtag === undefined).length;
   }
 
   async isStorageIdReferenced(storageId: string): Promise<boolean> {

@@ -29,6 +29,11 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE objects ADD COLUMN part_sizes TEXT;
    CREATE INDEX objects_by_storage_id ON objects (storage_id);
    ${UPLOAD_TABLES}`,
+  `ALTER TABLE buckets ADD COLUMN object_count INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE buckets ADD COLUMN byte_count INTEGER NOT NULL DEFAULT 0;
+   UPDATE buckets SET
+     object_count = (SELECT count(*) FROM objects WHERE objects.bucket = buckets.name),
+     byte_count = (SELECT coalesce(sum(size), 0) FROM objects WHERE objects.bucket = buckets.name);`,
 ];
 
 interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
@@ -101,7 +106,7 @@ export class SqliteMetadataStore implements MetadataStore {
         `INSERT INTO credentials (access_key, secret_key, owner_id, owner_name, created_at)
          VALUES ($access_key, $secret_key, $owner_id, $owner_name, $created_at)
          ON CONFLICT (access_key) DO UPDATE SET secret_key = excluded.secret_key,
-           owner_id = excluded.owner_id, owner_name = excluded.owner_name`),
+           owner_id = excluded.owner_id, owner_name = excluded.owner_name, created_at = excluded.created_at`),
       getCredential: db.query("SELECT * FROM credentials WHERE access_key = ?") as Statement<CredentialRow>,
       listCredentials: db.query("SELECT * FROM credentials ORDER BY access_key") as Statement<CredentialRow>,
       deleteCredential: db.query("DELETE FROM credentials WHERE access_key = ?"),
@@ -120,6 +125,9 @@ export class SqliteMetadataStore implements MetadataStore {
          VALUES ($bucket, $key, $size, $etag, $last_modified, $storage_id, $content_type, $headers,
            $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes)`),
       objectByStorageId: db.query("SELECT 1 FROM objects WHERE storage_id = ? LIMIT 1"),
+      countObjects: db.query("UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE name = ?"),
+      bucketStats: db.query("SELECT name, object_count, byte_count FROM buckets ORDER BY name") as Statement<{ name: string; object_count: number; byte_count: number }>,
+      openUploads: db.query("SELECT count(*) AS n FROM uploads WHERE completed_etag IS NULL") as Statement<{ n: number }>,
       deleteObject: db.query("DELETE FROM objects WHERE bucket = ? AND key = ?"),
       setObjectAcl: db.query("UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?"),
       seekFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key`) as Statement<EntryRow>,
@@ -131,8 +139,11 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db?.close();
   }
 
+  /** Proves the database answers and can take the write lock (a read-only or locked file fails). */
   async ping(): Promise<void> {
     this.q.ping.get();
+    this.db.exec("BEGIN IMMEDIATE");
+    this.db.exec("ROLLBACK");
   }
 
   async putCredential(c: Credential): Promise<void> {
@@ -206,6 +217,7 @@ export class SqliteMetadataStore implements MetadataStore {
       checksum: r.checksum ? JSON.stringify(r.checksum) : null,
       part_sizes: r.partSizes ? JSON.stringify(r.partSizes) : null,
     });
+    this.q.countObjects.run(previous ? 0 : 1, r.size - (previous?.size ?? 0), r.bucket);
     return previous;
   }
 
@@ -219,6 +231,7 @@ export class SqliteMetadataStore implements MetadataStore {
         const row = this.q.getObject.get(bucket, key);
         if (!row) return null;
         this.q.deleteObject.run(bucket, key);
+        this.q.countObjects.run(-1, -row.size, bucket);
         return toObject(row);
       }),
     ).immediate();
@@ -235,6 +248,14 @@ export class SqliteMetadataStore implements MetadataStore {
       const stmt = inclusive ? this.q.seekFrom : this.q.seekAfter;
       return mapIter(stmt.iterate(bucket, from), toEntry);
     });
+  }
+
+  async bucketStats(): Promise<Array<{ bucket: string; objects: number; bytes: number }>> {
+    return this.q.bucketStats.all().map((r) => ({ bucket: r.name, objects: r.object_count, bytes: r.byte_count }));
+  }
+
+  async openUploadCount(): Promise<number> {
+    return this.q.openUploads.get()?.n ?? 0;
   }
 
   async isStorageIdReferenced(storageId: string): Promise<boolean> {

@@ -151,6 +151,7 @@ export interface MetadataStore {
   /** A cheap round trip that proves the store answers. */
   ping(): Promise<void>;
 
+  /** Inserts or replaces a key pair, every field as given. */
   putCredential(credential: Credential): Promise<void>;
   getCredential(accessKey: string): Promise<Credential | null>;
   listCredentials(): Promise<Credential[]>;
@@ -180,6 +181,10 @@ export interface MetadataStore {
   deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>>;
   setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean>;
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
+  /** Objects and bytes per bucket, kept as counters by every write (never a scan). */
+  bucketStats(): Promise<Array<{ bucket: string; objects: number; bytes: number }>>;
+  /** How many multipart uploads are in progress. */
+  openUploadCount(): Promise<number>;
   /** Whether any object record points at this storage id (orphan reconciliation). */
   isStorageIdReferenced(storageId: string): Promise<boolean>;
 

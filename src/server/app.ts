@@ -6,7 +6,11 @@ import type { Engine } from "../core/engine.ts";
 import { notImplemented, S3Error, toS3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { authenticate } from "./auth/authenticate.ts";
+import { adminRoutes } from "./admin.ts";
+import { docsRoutes } from "./docs.ts";
 import { OPERATIONS } from "./operations/index.ts";
+import { opsRoutes } from "./ops.ts";
+import { S3Metrics } from "./s3-metrics.ts";
 import { resolve, type ResolvedRequest } from "./resolve.ts";
 import type { S3Request, S3Response } from "./types.ts";
 import { buildXml } from "./xml.ts";
@@ -16,6 +20,16 @@ export interface AppOptions {
   log: Logger;
   /** Host suffix for virtual-hosted-style requests (bucket.DOMAIN). */
   domain: string;
+  version?: string;
+  metrics?: S3Metrics;
+  /** Serve /healthz, /readyz and /health. */
+  healthChecks?: boolean;
+  /** Serve /metrics. */
+  exposeMetrics?: boolean;
+  /** Serve /openapi.json and /docs. */
+  apiDocs?: boolean;
+  /** Bearer token of the admin API; empty disables it. */
+  adminToken?: string;
 }
 
 const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
@@ -70,6 +84,7 @@ function renderError(err: S3Error, requestId: string, resource: string, method: 
 
 export async function handleS3(request: Request, options: AppOptions): Promise<Response> {
   const started = performance.now();
+  options.metrics?.begin();
   const requestId = newRequestId();
   const method = request.method;
   const { rawPath, rawQuery } = splitUrl(request.url);
@@ -106,16 +121,22 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     }
     response = renderError(failure, requestId, resource, method);
   }
+  const seconds = (performance.now() - started) / 1000;
+  const bytesIn = Number(request.headers.get("content-length") ?? 0) || 0;
+  const bytesOut = method === "HEAD" ? 0 : Number(response.headers.get("content-length") ?? 0) || 0;
+  const operation = resolved?.unsupported ?? resolved?.operation ?? "Unknown";
+  options.metrics?.end({ operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}) });
   const fields = {
     requestId,
-    operation: resolved?.unsupported ?? resolved?.operation,
+    operation,
     method,
     bucket: resolved?.bucket,
     key: resolved?.key,
     status: response.status,
     error: failure?.code,
-    bytesIn: Number(request.headers.get("content-length") ?? 0),
-    ms: Math.round((performance.now() - started) * 100) / 100,
+    bytesIn,
+    bytesOut,
+    ms: Math.round(seconds * 100_000) / 100,
   };
   if (failure?.code === "InternalError") options.log.error("request failed", { ...fields, err: failure.cause ?? failure });
   else if (failure && failure.status >= 500) options.log.warn("request", fields);
@@ -123,11 +144,24 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   return response;
 }
 
-export function createApp(options: AppOptions) {
-  return new Elysia()
-    .all("/*", ({ request }) => handleS3(request, options), { parse: "none" })
-    .onError(({ error }) => {
-      options.log.error("unhandled error", { err: error });
-      return renderError(toS3Error(error), newRequestId(), "/", "GET");
+/** The whole HTTP surface: ops endpoints, the admin API, API docs (when enabled), and S3 behind them. */
+export async function createApp(options: AppOptions) {
+  const metrics = options.metrics ?? new S3Metrics(options.engine);
+  const s3 = { ...options, metrics };
+  const app = new Elysia()
+    .use(opsRoutes({
+      engine: options.engine, metrics, version: options.version ?? "dev",
+      healthChecks: options.healthChecks ?? true, exposeMetrics: options.exposeMetrics ?? true,
+    }))
+    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log));
+  if (options.apiDocs ?? true) app.use(await docsRoutes(options.version ?? "dev"));
+  return app
+    .all("/*", ({ request }) => handleS3(request, s3), { parse: "none" })
+    .onError(({ error, request }) => {
+      // Errors of S3 requests are rendered by handleS3; this catches the rest (a malformed admin body...).
+      if (error instanceof S3Error || (error as { status?: number }).status === undefined) {
+        options.log.error("unhandled error", { err: error, path: new URL(request.url).pathname });
+        return renderError(toS3Error(error), newRequestId(), "/", "GET");
+      }
     });
 }

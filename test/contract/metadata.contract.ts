@@ -55,7 +55,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.putCredential({ accessKey: "k1", secretKey: "s1", owner, createdAt: 1 });
       await store.putCredential({ accessKey: "k0", secretKey: "s0", owner, createdAt: 2 });
       await store.putCredential({ accessKey: "k1", secretKey: "s1b", owner, createdAt: 3 });
-      expect((await store.getCredential("k1"))?.secretKey).toBe("s1b");
+      expect(await store.getCredential("k1")).toEqual({ accessKey: "k1", secretKey: "s1b", owner, createdAt: 3 });
       expect((await store.listCredentials()).map((c) => c.accessKey)).toEqual(["k0", "k1"]);
       expect(await store.deleteCredential("k1")).toBe(true);
       expect(await store.deleteCredential("k1")).toBe(false);
@@ -238,6 +238,24 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.putPart(q);
       expect(await store.deleteBucket("b")).toEqual([q]);
       expect(await store.getUpload("u2")).toBeNull();
+    });
+
+    test("bucketStats and openUploadCount follow every write", async () => {
+      await store.createBucket(bucketRecord("a"));
+      await store.createBucket(bucketRecord("b"));
+      await store.putObject(objectRecord("a", "1", { size: 10 }));
+      await store.putObject(objectRecord("a", "2", { size: 5 }));
+      await store.putObject(objectRecord("a", "1", { size: 7 }));
+      await store.deleteObjects("a", ["2", "missing"]);
+      await store.createUpload(uploadRecord("b", "k", "u1"));
+      await store.createUpload(uploadRecord("b", "k", "u2"));
+      expect(await store.openUploadCount()).toBe(2);
+      await store.completeUpload("u1", objectRecord("b", "k", { size: 100 }));
+      expect(await store.openUploadCount()).toBe(1);
+      expect(await store.bucketStats()).toEqual([
+        { bucket: "a", objects: 1, bytes: 7 },
+        { bucket: "b", objects: 1, bytes: 100 },
+      ]);
     });
 
     test("isStorageIdReferenced sees objects", async () => {

@@ -1,0 +1,54 @@
+// Key pairs: each access key owns its own buckets. The admin API creates, lists and revokes them.
+import { S3Error } from "../errors.ts";
+import type { Credential } from "../metadata/store.ts";
+import type { EngineContext } from "./context.ts";
+
+const ALPHANUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+function randomFrom(alphabet: string, length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+}
+
+/** The canonical user id S3 shows for an access key's owner: stable, 64 hex characters. */
+export function ownerIdFor(accessKey: string): string {
+  return new Bun.CryptoHasher("sha256").update(`bleepstore-owner:${accessKey}`).digest("hex");
+}
+
+export interface NewCredential {
+  accessKey?: string;
+  secretKey?: string;
+  displayName?: string;
+}
+
+export class Credentials {
+  constructor(private readonly ctx: EngineContext) {}
+
+  async create(input: NewCredential = {}): Promise<Credential> {
+    const accessKey = input.accessKey ?? `BS${randomFrom(ALPHANUM, 18)}`;
+    if (!/^[A-Za-z0-9._-]{3,128}$/.test(accessKey)) {
+      throw new S3Error("InvalidArgument", { message: "An access key is 3 to 128 letters, digits, '.', '_' or '-'." });
+    }
+    if (await this.ctx.metadata.getCredential(accessKey)) {
+      throw new S3Error("InvalidArgument", { message: `The access key ${accessKey} already exists.` });
+    }
+    const secretKey = input.secretKey ?? Buffer.from(crypto.getRandomValues(new Uint8Array(30))).toString("base64url");
+    if (secretKey.length < 8) throw new S3Error("InvalidArgument", { message: "A secret key has at least 8 characters." });
+    const credential: Credential = {
+      accessKey,
+      secretKey,
+      owner: { id: ownerIdFor(accessKey), displayName: input.displayName ?? accessKey },
+      createdAt: Date.now(),
+    };
+    await this.ctx.metadata.putCredential(credential);
+    return credential;
+  }
+
+  list(): Promise<Credential[]> {
+    return this.ctx.metadata.listCredentials();
+  }
+
+  revoke(accessKey: string): Promise<boolean> {
+    return this.ctx.metadata.deleteCredential(accessKey);
+  }
+}
