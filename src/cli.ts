@@ -3,7 +3,16 @@ import { parseArgs } from "node:util";
 import { LOG_LEVELS, type Overrides } from "./config.ts";
 import pkg from "../package.json" with { type: "json" };
 
+// Baked in by build.ts (bun build --define); absent when running from source.
+declare const BLEEPSTORE_COMMIT: string | undefined;
+declare const BLEEPSTORE_TARGET: string | undefined;
+
 export const VERSION: string = pkg.version;
+export const COMMIT: string = typeof BLEEPSTORE_COMMIT === "string" ? BLEEPSTORE_COMMIT : "source";
+const TARGET: string = typeof BLEEPSTORE_TARGET === "string" ? BLEEPSTORE_TARGET : `${process.platform}-${process.arch}`;
+
+/** What --version prints. */
+export const VERSION_LINE = `bleepstore ${VERSION} (commit ${COMMIT}, ${TARGET}, bun ${Bun.version})`;
 
 export const HELP = `bleepstore ${VERSION} — an S3-compatible object store
 
@@ -15,7 +24,7 @@ Options:
   --port <number>      port to listen on (server.port, default 9000; 0 picks a free port)
   --data-dir <dir>     put the SQLite metadata and object files under <dir> (default ./data)
   --log-level <level>  ${LOG_LEVELS.join(" | ")} (logging.level, default info)
-  --check              validate the configuration, print it without secrets, and exit
+  --check              validate the configuration (with --config, that file), print it without secrets, and exit
   --version            print the version and exit
   -h, --help           print this help and exit
 

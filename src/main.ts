@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // Entry point: parse flags → load config → build stores → recover → create app → listen.
 // There is no shutdown path: every start is a recovery, so kill -9 is always safe.
-import { HELP, parseCli, VERSION } from "./cli.ts";
+import { HELP, parseCli, VERSION, VERSION_LINE } from "./cli.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { Engine } from "./core/engine.ts";
 import { createLogger } from "./log.ts";
@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<void> {
   const startedAt = Date.now();
   const cli = parseCli(argv);
   if (cli.help) return void process.stdout.write(HELP);
-  if (cli.version) return void process.stdout.write(`bleepstore ${VERSION}\n`);
+  if (cli.version) return void process.stdout.write(`${VERSION_LINE}\n`);
   const config = await loadConfig(cli);
   if (cli.check) return void process.stdout.write(`${JSON.stringify(redacted(config), null, 2)}\nconfig OK\n`);
 

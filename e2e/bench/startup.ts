@@ -1,0 +1,54 @@
+// Benchmark: time from exec to the first successful signed ListBuckets, idle RSS, and binary size.
+// Runs the compiled binary (BLEEPSTORE_BINARY, default dist/bleepstore) or, with --source, bun src/main.ts.
+// Usage: bun e2e/bench/startup.ts [--source] [runs]   (loopback only; each run uses a fresh data dir)
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { signRequest } from "../helpers/sign.ts";
+
+const root = join(import.meta.dir, "..", "..");
+const fromSource = process.argv.includes("--source");
+const runs = Number(process.argv.filter((a) => /^\d+$/.test(a))[0] ?? 7);
+const binary = process.env.BLEEPSTORE_BINARY ?? join(root, "dist", "bleepstore");
+if (!fromSource && !existsSync(binary)) throw new Error(`${binary} not found: run npm run build first, or pass --source`);
+const command = fromSource ? [process.execPath, join(root, "src", "main.ts")] : [binary];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+
+async function once(port: number): Promise<{ ms: number; idleMiB: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "bleepstore-startup-"));
+  const url = `http://127.0.0.1:${port}/`;
+  const started = performance.now();
+  const proc = Bun.spawn([...command, "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, "--log-level", "warn"], {
+    cwd: dir, stdout: "ignore", stderr: "ignore",
+  });
+  try {
+    for (;;) {
+      const ok = await fetch(url, signRequest(url)).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      if (performance.now() - started > 10_000) throw new Error("server did not answer within 10 s");
+      await Bun.sleep(1);
+    }
+    const ms = performance.now() - started;
+    await Bun.sleep(1000);
+    return { ms, idleMiB: rssMiB(proc.pid) };
+  } finally {
+    proc.kill("SIGKILL");
+    await proc.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+for (let i = 0; i < runs; i++) results.push(await once(19000 + Math.floor(Math.random() * 20000)));
+const report = {
+  bench: "startup",
+  subject: fromSource ? "bun src/main.ts" : binary,
+  runs,
+  startToFirstListBucketsMs: { median: +median(results.map((r) => r.ms)).toFixed(1), max: +Math.max(...results.map((r) => r.ms)).toFixed(1) },
+  idleRssMiB: +median(results.map((r) => r.idleMiB)).toFixed(1),
+  ...(fromSource ? {} : { binaryMiB: +(statSync(binary).size / 1024 / 1024).toFixed(1) }),
+};
+console.log(JSON.stringify(report));
+console.log(`${report.subject}: first ListBuckets after ${report.startToFirstListBucketsMs.median} ms (median of ${runs}; budget 150), idle RSS ${report.idleRssMiB} MiB (budget 45)${"binaryMiB" in report ? `, binary ${report.binaryMiB} MiB` : ""}`);
