@@ -23,10 +23,32 @@ export function buildXml(root: string, body: XmlNode, namespace: string | false 
   return XML_DECLARATION + builder.build({ [root]: node });
 }
 
+/** No S3 request document nests deeper than a handful of elements; deeper ones are refused unparsed. */
+export const MAX_XML_DEPTH = 32;
+
+function tooDeep(text: string): boolean {
+  let depth = 0;
+  for (const m of text.matchAll(/<(\/?)[A-Za-z_][^>]*?(\/?)>/g)) {
+    if (m[1]) depth--;
+    else if (!m[2] && ++depth > MAX_XML_DEPTH) return true;
+  }
+  return false;
+}
+
 /** Parses a request body; `lists` names the element paths (like "Delete.Object") that are always arrays. */
 export function parseXml(text: string, lists: readonly string[] = []): Record<string, unknown> {
   if (text.length > MAX_XML_BYTES) throw new S3Error("MalformedXML", { message: "The XML you provided was too large." });
-  if (/<!DOCTYPE|<!ENTITY/i.test(text) || XMLValidator.validate(text) !== true) throw new S3Error("MalformedXML");
+  if (/<!DOCTYPE|<!ENTITY/i.test(text) || tooDeep(text)) throw new S3Error("MalformedXML");
+  try {
+    if (XMLValidator.validate(text) !== true) throw new S3Error("MalformedXML");
+    return parse(text, lists);
+  } catch (err) {
+    // Whatever the parser itself trips on (recursion, odd input) is the client's malformed XML.
+    throw err instanceof S3Error ? err : new S3Error("MalformedXML", { cause: err });
+  }
+}
+
+function parse(text: string, lists: readonly string[]): Record<string, unknown> {
   const parser = new XMLParser({
     ignoreAttributes: true,
     removeNSPrefix: true,

@@ -32,5 +32,7 @@ describe("xml", () => {
     expect(() => parseXml("<A><B></A>")).toThrow(expect.objectContaining({ code: "MalformedXML" }));
     expect(() => parseXml('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')).toThrow(expect.objectContaining({ code: "MalformedXML" }));
     expect(() => parseXml("<a>" + "x".repeat(3 * 1024 * 1024) + "</a>")).toThrow(expect.objectContaining({ code: "MalformedXML" }));
+    expect(() => parseXml(`${"<a>".repeat(5000)}${"</a>".repeat(5000)}`)).toThrow(expect.objectContaining({ code: "MalformedXML" }));
+    expect(parseXml(`${"<a>".repeat(10)}x${"</a>".repeat(10)}<b/>`.replace(/^/, "<r>") + "</r>")).toBeDefined();
   });
 });
