@@ -59,8 +59,16 @@ describe.skipIf(skip)("compiled binary", () => {
       stderr: "pipe",
     });
     const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    const summary = `${out}\n${err}`.split("\n").filter((l) => /^\s*\d+ (pass|fail|skip)|^Ran |^\(fail\)/.test(l)).join("\n");
-    if (code !== 0) console.error(`${out}\n${err}`.slice(-8000));
+    const all = `${out}\n${err}`;
+    const summary = all.split("\n").filter((l) => /^\s*\d+ (pass|fail|skip)|^Ran |^\(fail\)/.test(l)).join("\n");
+    if (code !== 0) {
+      // Every failure with the 40 lines before it (where bun prints the error), and the whole log on disk.
+      const log = join(tmpdir(), `bleepstore-binary-suite-${Date.now()}.log`);
+      writeFileSync(log, all);
+      const lines = all.split("\n");
+      const blocks = lines.flatMap((l, i) => (l.startsWith("(fail)") ? [lines.slice(Math.max(0, i - 40), i + 1).join("\n")] : []));
+      console.error(`nested e2e run against the binary failed; full log: ${log}\n${blocks.join("\n---\n")}`);
+    }
     expect(summary).toMatch(/^ 0 fail$/m);
     expect(summary).toMatch(/^ [1-9]\d* pass$/m);
     expect(code).toBe(0);

@@ -15,7 +15,7 @@ export const DEFAULT_DATA_DIR = "./data";
 
 function defaults(dataDir: string) {
   return {
-    server: { host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost" },
+    server: { host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120 },
     auth: { access_key: "bleepstore", secret_key: "bleepstore-secret" },
     metadata: {
       engine: "sqlite" as MetadataEngine,
@@ -57,6 +57,7 @@ const ENUMS: Record<string, readonly string[]> = {
 };
 const INT_RANGES: Record<string, [number, number]> = {
   "server.port": [0, 65535],
+  "server.idle_timeout_seconds": [1, 255],
   "storage.memory.max_size_bytes": [0, Number.MAX_SAFE_INTEGER],
   "multipart.upload_ttl_seconds": [1, Number.MAX_SAFE_INTEGER],
 };

@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<void> {
     port: config.server.port,
     fetch: app.fetch,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    idleTimeout: 120,
+    idleTimeout: config.server.idle_timeout_seconds,
   });
   // One plain line on stdout whatever the log level, for people and for scripts waiting on the port.
   process.stdout.write(`BleepStore ${VERSION} listening on http://${config.server.host}:${server.port}\n`);

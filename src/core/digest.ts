@@ -96,6 +96,15 @@ export function assertContentMd5(value: string): void {
   if (bytes.length !== 16 || bytes.toString("base64") !== value) throw new S3Error("InvalidDigest");
 }
 
+/** A body stream that breaks off (the client went away, a connection timed out) is an IncompleteBody. */
+async function* failuresAsIncomplete(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw err instanceof S3Error ? err : new S3Error("IncompleteBody", { message: "The request body ended before it was complete.", cause: err });
+  }
+}
+
 /**
  * Wraps `source` so that every chunk is hashed on its way to storage; `result` is filled in, and the
  * expectations checked, after the last chunk and before the generator finishes.
@@ -109,7 +118,7 @@ export async function* digesting(
   const sha256 = expect.sha256Hex ? new CryptoHasherAdapter("sha256") : undefined;
   const checksum = expect.checksum ? checksumHasher(expect.checksum.algorithm) : undefined;
   let size = 0;
-  for await (const chunk of source) {
+  for await (const chunk of failuresAsIncomplete(source)) {
     size += chunk.length;
     if (expect.maxSize !== undefined && size > expect.maxSize) throw new S3Error("EntityTooLarge");
     if (expect.size !== undefined && size > expect.size) {

@@ -70,6 +70,9 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly engine = "sqlite";
   private db!: Database;
   private q!: ReturnType<SqliteMetadataStore["prepare"]>;
+  /** Writes waiting for the next group commit. */
+  private pending: Array<{ run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+  private flushScheduled = false;
   private u!: ReturnType<typeof prepareUploads>;
 
   constructor(private readonly path: string) {}
@@ -133,6 +136,51 @@ export class SqliteMetadataStore implements MetadataStore {
       seekFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key`) as Statement<EntryRow>,
       seekAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ORDER BY key`) as Statement<EntryRow>,
     };
+  }
+
+  /**
+   * Group commit: bun:sqlite commits synchronously, so with synchronous=FULL every commit's fsync
+   * would stall the event loop and line concurrent writers up behind each other. Writes issued in
+   * the same event-loop turn share one transaction (one WAL fsync); each runs in its own savepoint,
+   * so one failing (a precondition, a missing bucket) never undoes another. Each caller's promise
+   * settles only after the shared commit is durable.
+   */
+  private grouped<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const jobs = this.pending;
+    this.pending = [];
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const job of jobs) {
+          try {
+            outcomes.push({ ok: true, value: this.db.transaction(job.run)() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      }).immediate();
+    } catch (error) {
+      // A commit that fails leaves nothing written; a full disk is the client-visible StorageFull.
+      const full = String((error as { code?: unknown })?.code ?? "").startsWith("SQLITE_FULL");
+      for (const job of jobs) job.reject(full ? new S3Error("StorageFull", { cause: error }) : error);
+      return;
+    }
+    jobs.forEach((job, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) job.resolve(o.value);
+      else job.reject(o.error);
+    });
   }
 
   async close(): Promise<void> {
@@ -199,8 +247,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return row ? toObject(row) : null;
   }
 
-  async putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null> {
-    return this.db.transaction(() => this.writeObject(r, condition)).immediate();
+  putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null> {
+    return this.grouped(() => this.writeObject(r, condition));
   }
 
   /** Inside a transaction: check the bucket and the condition, upsert, return the replaced record. */
@@ -225,8 +273,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return (await this.deleteObjects(bucket, [key]))[0] ?? null;
   }
 
-  async deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>> {
-    return this.db.transaction(() =>
+  deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>> {
+    return this.grouped(() =>
       keys.map((key): ObjectRecord | null => {
         const row = this.q.getObject.get(bucket, key);
         if (!row) return null;
@@ -234,7 +282,7 @@ export class SqliteMetadataStore implements MetadataStore {
         this.q.countObjects.run(-1, -row.size, bucket);
         return toObject(row);
       }),
-    ).immediate();
+    );
   }
 
   async setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {
@@ -287,14 +335,14 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.u.uploadsBefore.all(before).map(toUpload);
   }
 
-  async putPart(part: PartRecord): Promise<PartRecord | null> {
-    return this.db.transaction((): PartRecord | null => {
+  putPart(part: PartRecord): Promise<PartRecord | null> {
+    return this.grouped((): PartRecord | null => {
       const upload = this.u.getUpload.get(part.uploadId);
       if (!upload || upload.completed_etag !== null) throw new S3Error("NoSuchUpload", { detail: { UploadId: part.uploadId } });
       const previous = this.u.getPart.get(part.uploadId, part.partNumber);
       this.u.upsertPart.run(partParams(part));
       return previous ? toPart(previous) : null;
-    }).immediate();
+    });
   }
 
   async listParts(uploadId: string, after: number, max: number): Promise<PartPage> {
@@ -304,8 +352,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return rows.length > max && last ? { parts, isTruncated: true, nextPartNumberMarker: last.partNumber } : { parts, isTruncated: false };
   }
 
-  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload> {
-    return this.db.transaction((): CompletedUpload => {
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload> {
+    return this.grouped((): CompletedUpload => {
       const upload = this.u.getUpload.get(uploadId);
       if (!upload || upload.completed_etag !== null) throw new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });
       const previous = this.writeObject(object, condition);
@@ -313,7 +361,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.u.deleteParts.run(uploadId);
       this.u.completeUpload.run(object.etag, uploadId);
       return { previous, parts };
-    }).immediate();
+    });
   }
 
   async deleteUpload(uploadId: string): Promise<PartRecord[] | null> {

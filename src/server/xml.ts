@@ -17,10 +17,13 @@ export interface XmlNode {
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", suppressEmptyNode: false });
 
+// Characters XML 1.0 cannot carry literally; S3 writes them as character references.
+const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/g;
+
 /** A complete document with `root` as its element; `namespace` false for Error documents. */
 export function buildXml(root: string, body: XmlNode, namespace: string | false = S3_NS): string {
   const node = namespace ? { "@_xmlns": namespace, ...body } : body;
-  return XML_DECLARATION + builder.build({ [root]: node });
+  return XML_DECLARATION + builder.build({ [root]: node }).replace(CONTROL, (c: string) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
 }
 
 /** No S3 request document nests deeper than a handful of elements; deeper ones are refused unparsed. */

@@ -1,0 +1,171 @@
+// The benchmark: a freshly started BleepStore and the ceiling fixture, measured in one run, so every
+// figure can be read as a ratio (this machine is noisy; ratios in one run are what mean something).
+// Prints one JSON line per scenario, then a table. Loopback only; every scenario is bounded in time.
+// Usage: bun e2e/bench/run.ts [--seconds N]   (npm run bench)
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startServer } from "../helpers/server.ts";
+import { signRequest } from "../helpers/sign.ts";
+import { runLoad, type LoadResult } from "./load.ts";
+
+const { values } = parseArgs({ args: Bun.argv.slice(2), options: { seconds: { type: "string", default: "3" } } });
+const SECONDS = Number(values.seconds);
+const KiB4 = new Uint8Array(4096).fill(97);
+const MiB = 1024 * 1024;
+
+interface Row { scenario: string; result: LoadResult; ceilingRatio?: number; diskRatio?: number; serverCpuPct: number; serverPeakRssMiB: number }
+const rows: Row[] = [];
+
+function procStats(pid: number): { cpuSeconds: number; peakMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, peakMiB: Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024 };
+}
+
+await using server = await startServer({ args: ["--log-level", "error"] });
+const pid = server.pid();
+const ep = server.endpoint;
+
+const ceiling = Bun.spawn([process.execPath, join(import.meta.dir, "ceiling-fixture.ts")], { stdout: "pipe", stderr: "inherit" });
+const ceilingPort = await (async () => {
+  const reader = ceiling.stdout.getReader();
+  let text = "";
+  for (;;) {
+    const { value } = await reader.read();
+    text += new TextDecoder().decode(value);
+    const m = /listening on (\d+)/.exec(text);
+    if (m) return Number(m[1]);
+  }
+})();
+const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
+
+const ok = (res: Response, bytes: number) => (res.ok ? bytes : { error: `${res.status}` });
+const send = async (url: string, init: RequestInit) => {
+  const res = await fetch(url, init);
+  const body = await res.arrayBuffer();
+  return { res, size: body.byteLength };
+};
+
+async function measure(scenario: string, run: () => Promise<LoadResult>, extra: Partial<Row> = {}): Promise<LoadResult> {
+  const before = procStats(pid);
+  const result = await run();
+  const after = procStats(pid);
+  const row: Row = {
+    scenario, result, ...extra,
+    serverCpuPct: +((100 * (after.cpuSeconds - before.cpuSeconds)) / result.seconds).toFixed(0),
+    serverPeakRssMiB: +after.peakMiB.toFixed(1),
+  };
+  rows.push(row);
+  console.log(JSON.stringify({ bench: "bleepstore", ...row }));
+  return result;
+}
+
+// Setup: the bucket and a 4 KiB object to read.
+await fetch(`${ep}/bench`, signRequest(`${ep}/bench`, { method: "PUT" }));
+await fetch(`${ep}/bench/small`, signRequest(`${ep}/bench/small`, { method: "PUT", body: KiB4 }));
+
+for (const c of [1, 8, 32]) {
+  const ceilGet = await measure(`ceiling GET 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
+    const { res, size } = await send(`${ceilingUrl}/x`, {});
+    return ok(res, size);
+  } }));
+  await measure(`GET 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
+    const url = `${ep}/bench/small`;
+    const { res, size } = await send(url, signRequest(url));
+    return ok(res, size);
+  } }), {}).then((r) => (rows.at(-1)!.ceilingRatio = +(r.opsPerSec / ceilGet.opsPerSec).toFixed(2)));
+  await measure(`HEAD 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
+    const url = `${ep}/bench/small`;
+    const { res } = await send(url, signRequest(url, { method: "HEAD" }));
+    return ok(res, 0);
+  } })).then((r) => (rows.at(-1)!.ceilingRatio = +(r.opsPerSec / ceilGet.opsPerSec).toFixed(2)));
+  const ceilPut = await measure(`ceiling PUT 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
+    const { res } = await send(`${ceilingUrl}/x`, { method: "PUT", body: KiB4 });
+    return ok(res, 4096);
+  } }));
+  await measure(`PUT 4KiB c=${c} (durable)`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
+    const url = `${ep}/bench/put-${c}-${i}`;
+    const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
+    return ok(res, 4096);
+  } })).then((r) => (rows.at(-1)!.ceilingRatio = +(r.opsPerSec / ceilPut.opsPerSec).toFixed(2)));
+  await measure(`DELETE c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
+    const url = `${ep}/bench/put-${c}-${i}`;
+    const { res } = await send(url, signRequest(url, { method: "DELETE" }));
+    return ok(res, 0);
+  } }));
+}
+
+// LIST: 10,000 keys as 100 prefixes × 100 keys, rolled up by the delimiter.
+await fetch(`${ep}/listing`, signRequest(`${ep}/listing`, { method: "PUT" }));
+await runLoad({ concurrency: 32, seconds: 600, count: 10_000, request: async (i) => {
+  const url = `${ep}/listing/p${String(Math.floor(i / 100)).padStart(3, "0")}/k${String(i % 100).padStart(3, "0")}`;
+  const { res } = await send(url, signRequest(url, { method: "PUT", body: "", unsignedPayload: true }));
+  return ok(res, 0);
+} });
+await measure("LIST delimiter 10k keys → 100 prefixes c=1", () => runLoad({ concurrency: 1, seconds: SECONDS, request: async () => {
+  const url = `${ep}/listing?list-type=2&delimiter=%2F`;
+  const { res, size } = await send(url, signRequest(url));
+  return ok(res, size);
+} }));
+
+// Large objects against raw disk in the same run.
+const big = new Uint8Array(64 * MiB);
+for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
+const diskDir = mkdtempSync(join(tmpdir(), "bleepstore-disk-"));
+const diskWrite = (() => {
+  const t = performance.now();
+  const fd = openSync(join(diskDir, "raw"), "w");
+  for (let i = 0; i < big.length; i += MiB) writeSync(fd, big, i, MiB);
+  fdatasyncSync(fd);
+  closeSync(fd);
+  return 64 * MiB / 1e6 / ((performance.now() - t) / 1000);
+})();
+const diskRead = await (async () => {
+  const t = performance.now();
+  await Bun.file(join(diskDir, "raw")).bytes();
+  return 64 * MiB / 1e6 / ((performance.now() - t) / 1000);
+})();
+rmSync(diskDir, { recursive: true, force: true });
+await measure("PUT 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
+  const url = `${ep}/bench/big-${i}`;
+  const { res } = await send(url, signRequest(url, { method: "PUT", body: big, unsignedPayload: true }));
+  return ok(res, big.length);
+} })).then((r) => (rows.at(-1)!.diskRatio = +(r.MBps / diskWrite).toFixed(2)));
+await measure("GET 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
+  const url = `${ep}/bench/big-${i % 4}`;
+  const { res, size } = await send(url, signRequest(url));
+  return ok(res, size);
+} })).then((r) => (rows.at(-1)!.diskRatio = +(r.MBps / diskRead).toFixed(2)));
+
+// 256 MiB multipart in 8 MiB parts, 4 at a time.
+await measure("multipart 256MiB in 8MiB parts c=4", async () => {
+  const url = `${ep}/bench/mpu`;
+  const created = await (await fetch(`${url}?uploads`, signRequest(`${url}?uploads`, { method: "POST" }))).text();
+  const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created)![1]!;
+  const part = big.subarray(0, 8 * MiB);
+  const etags: string[] = [];
+  const result = await runLoad({ concurrency: 4, seconds: 600, count: 32, request: async (i) => {
+    const u = `${url}?partNumber=${i + 1}&uploadId=${uploadId}`;
+    const { res } = await send(u, signRequest(u, { method: "PUT", body: part, unsignedPayload: true }));
+    etags[i] = res.headers.get("etag") ?? "";
+    return ok(res, part.length);
+  } });
+  const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
+  const t = performance.now();
+  const done = await fetch(`${url}?uploadId=${uploadId}`, signRequest(`${url}?uploadId=${uploadId}`, { method: "POST", body: xml }));
+  if (!done.ok) result.errors++;
+  await done.arrayBuffer();
+  const seconds = result.seconds + (performance.now() - t) / 1000;
+  return { ...result, seconds: +seconds.toFixed(2), MBps: +(256 * MiB / 1e6 / seconds).toFixed(1) };
+});
+
+ceiling.kill();
+console.log(`\nraw disk here: write ${diskWrite.toFixed(0)} MB/s (fdatasync), read ${diskRead.toFixed(0)} MB/s\n`);
+console.log("| scenario | ops/s | MB/s | p50 ms | p99 ms | errors | vs ceiling | vs disk | server CPU % | server peak RSS MiB |");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
+for (const r of rows) {
+  const x = r.result;
+  console.log(`| ${r.scenario} | ${x.opsPerSec} | ${x.MBps} | ${x.p50ms} | ${x.p99ms} | ${x.errors}${x.firstError ? ` (${x.firstError})` : ""} | ${r.ceilingRatio ?? ""} | ${r.diskRatio ?? ""} | ${r.serverCpuPct} | ${r.serverPeakRssMiB} |`);
+}
