@@ -1,7 +1,7 @@
 // The benchmark: a freshly started BleepStore and the ceiling fixture, measured in one run, so every
 // figure can be read as a ratio (this machine is noisy; ratios in one run are what mean something).
 // Prints one JSON line per scenario, then a table. Loopback only; every scenario is bounded in time.
-// Usage: bun e2e/bench/run.ts [--seconds N]   (npm run bench)
+// Usage: bun e2e/bench/run.ts [--seconds N] [--only "PUT 4KiB"]   (npm run bench)
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,10 @@ import { startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 
-const { values } = parseArgs({ args: Bun.argv.slice(2), options: { seconds: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { seconds: { type: "string", default: "3" }, only: { type: "string" } },
+});
 const SECONDS = Number(values.seconds);
 const KiB4 = new Uint8Array(4096).fill(97);
 const MiB = 1024 * 1024;
@@ -29,6 +32,8 @@ const pid = server.pid();
 const ep = server.endpoint;
 
 const ceiling = Bun.spawn([process.execPath, join(import.meta.dir, "ceiling-fixture.ts")], { stdout: "pipe", stderr: "inherit" });
+// However this run ends, the fixture goes with it.
+process.on("exit", () => ceiling.kill("SIGKILL"));
 const ceilingPort = await (async () => {
   const reader = ceiling.stdout.getReader();
   let text = "";
@@ -48,7 +53,11 @@ const send = async (url: string, init: RequestInit) => {
   return { res, size: body.byteLength };
 };
 
+const EMPTY: LoadResult = { ops: 0, errors: 0, seconds: 1, opsPerSec: 1, p50ms: 0, p99ms: 0, bytes: 0, MBps: 1 };
+
+/** Runs one scenario (unless --only names others) and records it with the server's CPU and peak RSS. */
 async function measure(scenario: string, run: () => Promise<LoadResult>, extra: Partial<Row> = {}): Promise<LoadResult> {
+  if (values.only && !scenario.includes(values.only)) return EMPTY;
   const before = procStats(pid);
   const result = await run();
   const after = procStats(pid);
@@ -161,7 +170,7 @@ await measure("multipart 256MiB in 8MiB parts c=4", async () => {
   return { ...result, seconds: +seconds.toFixed(2), MBps: +(256 * MiB / 1e6 / seconds).toFixed(1) };
 });
 
-ceiling.kill();
+ceiling.kill("SIGKILL");
 console.log(`\nraw disk here: write ${diskWrite.toFixed(0)} MB/s (fdatasync), read ${diskRead.toFixed(0)} MB/s\n`);
 console.log("| scenario | ops/s | MB/s | p50 ms | p99 ms | errors | vs ceiling | vs disk | server CPU % | server peak RSS MiB |");
 console.log("|---|---|---|---|---|---|---|---|---|---|");

@@ -24,6 +24,7 @@ export class Acls {
     requirePermission(bucket.acl, requester, "WRITE_ACP");
     const acl = await resolveAcl(spec, bucket.owner, bucket.owner, this.ctx.knownUser);
     await this.ctx.metadata.setBucketAcl(name, acl);
+    this.buckets.forget(name);
   }
 
   private async object(bucket: string, key: string) {

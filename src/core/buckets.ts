@@ -32,14 +32,39 @@ export function requireOwner(requester: Requester): Owner {
   return requester;
 }
 
+const CACHE_LIMIT = 10_000;
+
 export class Buckets {
+  /**
+   * Every request reads its bucket (and ACL). Buckets change only through the engine, which updates
+   * this cache; stores re-check bucket existence inside their own writes, so a stale hit can only
+   * delay a NoSuchBucket, never write into a deleted bucket. Records are shared: never mutate them.
+   */
+  private readonly cache = new Map<string, BucketRecord>();
+  /** Bumped by every change, so a lookup that overlapped one does not cache what it read. */
+  private generation = 0;
+
   constructor(private readonly ctx: EngineContext) {}
 
   /** The bucket, or NoSuchBucket. */
   async get(name: string): Promise<BucketRecord> {
+    const hit = this.cache.get(name);
+    if (hit) return hit;
+    const generation = this.generation;
     const bucket = await this.ctx.metadata.getBucket(name);
     if (!bucket) throw noSuchBucket(name);
+    if (generation === this.generation) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(name, bucket);
+    }
     return bucket;
+  }
+
+  /** Drops one cached bucket (after it changed), or all of them. */
+  forget(name?: string): void {
+    this.generation++;
+    if (name === undefined) this.cache.clear();
+    else this.cache.delete(name);
   }
 
   async create(requester: Requester, input: CreateBucketInput): Promise<BucketRecord> {
@@ -96,7 +121,9 @@ export class Buckets {
   async delete(requester: Requester, name: string): Promise<void> {
     const bucket = await this.get(name);
     if (!requester || requester.id !== bucket.owner.id) throw new S3Error("AccessDenied");
+    this.forget(name);
     const parts = await this.ctx.metadata.deleteBucket(name);
+    this.forget(name);
     if (parts === null) throw noSuchBucket(name);
     await freeStorage(this.ctx, parts.map((p) => p.storageId));
   }

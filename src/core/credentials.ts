@@ -21,8 +21,34 @@ export interface NewCredential {
   displayName?: string;
 }
 
+const CACHE_LIMIT = 10_000;
+
 export class Credentials {
+  /** Every signed request looks its key up; pairs change only through this class (or forget()). */
+  private readonly cache = new Map<string, Credential | null>();
+  /** Bumped by every change, so a lookup that overlapped one does not cache what it read. */
+  private generation = 0;
+
   constructor(private readonly ctx: EngineContext) {}
+
+  /** The key pair for an access key, or null; cached, including misses. */
+  async get(accessKey: string): Promise<Credential | null> {
+    const hit = this.cache.get(accessKey);
+    if (hit !== undefined) return hit;
+    const generation = this.generation;
+    const found = await this.ctx.metadata.getCredential(accessKey);
+    if (generation === this.generation) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(accessKey, found);
+    }
+    return found;
+  }
+
+  /** Drops cached pairs after a change made around this class (a metadata import, a re-seed). */
+  forget(): void {
+    this.generation++;
+    this.cache.clear();
+  }
 
   async create(input: NewCredential = {}): Promise<Credential> {
     const accessKey = input.accessKey ?? `BS${randomFrom(ALPHANUM, 18)}`;
@@ -41,6 +67,7 @@ export class Credentials {
       createdAt: Date.now(),
     };
     await this.ctx.metadata.putCredential(credential);
+    this.forget();
     return credential;
   }
 
@@ -48,7 +75,10 @@ export class Credentials {
     return this.ctx.metadata.listCredentials();
   }
 
-  revoke(accessKey: string): Promise<boolean> {
-    return this.ctx.metadata.deleteCredential(accessKey);
+  async revoke(accessKey: string): Promise<boolean> {
+    this.forget();
+    const removed = await this.ctx.metadata.deleteCredential(accessKey);
+    this.forget();
+    return removed;
   }
 }

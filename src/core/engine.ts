@@ -75,6 +75,7 @@ export class Engine {
       };
       await this.metadata.putCredential(credential);
     }
+    this.forgetCaches();
     const reaped = await this.multipart.reapInitiatedBefore(Date.now() - (this.options.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS));
     if (reaped > 0) this.options.log.info("reaped expired multipart uploads", { count: reaped });
   }
@@ -102,6 +103,12 @@ export class Engine {
 
   /** The key pair for an access key (used by request authentication). */
   credential(accessKey: string): Promise<Credential | null> {
-    return this.metadata.getCredential(accessKey);
+    return this.credentials.get(accessKey);
+  }
+
+  /** After metadata changed behind the engine's back (an import): drop what it caches. */
+  forgetCaches(): void {
+    this.credentials.forget();
+    this.buckets.forget();
   }
 }

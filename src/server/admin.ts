@@ -54,7 +54,11 @@ export function adminRoutes(engine: Engine, token: string, log: Logger) {
     .get("/metadata", () => exportMetadata(engine.metadata), {
       detail: { summary: "Export all metadata (credentials with secrets, buckets, objects, uploads, parts) as JSON" },
     })
-    .post("/metadata", async ({ body }) => importMetadata(engine.metadata, body), {
+    .post("/metadata", async ({ body }) => {
+      const counts = await importMetadata(engine.metadata, body);
+      engine.forgetCaches();
+      return counts;
+    }, {
       body: t.Object({ format: t.String(), version: t.Number() }, { additionalProperties: true }),
       detail: { summary: "Import a metadata export (object bytes must already be in the storage backend)" },
     })
