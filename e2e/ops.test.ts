@@ -18,7 +18,7 @@ let server: TestServer;
 let s3: S3Client;
 
 beforeAll(async () => {
-  server = await startServer({ env: { BLEEPSTORE_ADMIN_TOKEN: TOKEN } });
+  server = await startServer({ env: { BLEEPSTORE_ADMIN_TOKEN: TOKEN, BLEEPSTORE_OBSERVABILITY_API_DOCS: "true" } });
   s3 = awsClient(server.endpoint);
 });
 afterAll(async () => {
@@ -122,6 +122,11 @@ describe("API documentation", () => {
     const specUrl = /"url":"([^"]+)"/.exec(html)?.[1];
     expect(specUrl).toBeDefined();
     expect(await (await fetch(new URL(specUrl!, docs))).json()).toEqual(spec);
+  });
+
+  test("API docs are off unless enabled", async () => {
+    await using plain = await startServer();
+    expect((await fetch(`${plain.endpoint}/openapi.json`)).status).not.toBe(200);
   });
 
   test("the endpoint names are reserved: no bucket may take them", async () => {

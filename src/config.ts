@@ -34,7 +34,7 @@ function defaults(dataDir: string) {
       azure: { container: "", account: "", prefix: "", connection_string: "" },
     },
     multipart: { upload_ttl_seconds: 7 * 24 * 3600 },
-    observability: { metrics: true, health_check: true, api_docs: true },
+    observability: { metrics: true, health_check: true, api_docs: false },
     admin: { token: "" },
     logging: { level: "info" as LogLevel },
   };

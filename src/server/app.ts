@@ -154,7 +154,7 @@ export async function createApp(options: AppOptions) {
       healthChecks: options.healthChecks ?? true, exposeMetrics: options.exposeMetrics ?? true,
     }))
     .use(adminRoutes(options.engine, options.adminToken ?? "", options.log));
-  if (options.apiDocs ?? true) app.use(await docsRoutes(options.version ?? "dev"));
+  if (options.apiDocs) app.use(await docsRoutes(options.version ?? "dev"));
   return app
     .all("/*", ({ request }) => handleS3(request, s3), { parse: "none" })
     .onError(({ error, request }) => {
