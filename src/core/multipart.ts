@@ -10,7 +10,7 @@ import { checkCondition } from "../metadata/condition.ts";
 import { freeStorage, type EngineContext } from "./context.ts";
 import type { Copier, CopySource } from "./copy.ts";
 import { dataStream } from "./copy.ts";
-import { assertContentMd5, checksumHasher, digesting, type BodyDigest } from "./digest.ts";
+import { assertContentMd5, checksumHasher, digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import { DEFAULT_CONTENT_TYPE } from "./objects.ts";
 import type { ReadConditions } from "./conditions.ts";
@@ -158,21 +158,9 @@ export class Multipart {
     }
     // Parts of an upload with a checksum algorithm always get that checksum, sent or not.
     const checksum = input.checksum ?? (upload.checksumAlgorithm ? { algorithm: upload.checksumAlgorithm } : undefined);
-    const digest: Partial<BodyDigest> = {};
-    const stored = await this.ctx.storage.write(
-      digesting(input.body, {
-        contentMd5: input.contentMd5, sha256Hex: input.sha256Hex, size: input.size, maxSize: MAX_PART_SIZE,
-        ...(checksum ? { checksum } : {}),
-      }, digest),
-    );
-    const part = await this.recordPart({
-      uploadId: input.uploadId,
-      partNumber: input.partNumber,
-      size: stored.size,
-      etag: digest.etag!,
-      storageId: stored.id,
-      lastModified: Date.now(),
-      ...(digest.checksum ? { checksum: digest.checksum.value } : {}),
+    const part = await this.storePart(input, input.body, {
+      contentMd5: input.contentMd5, sha256Hex: input.sha256Hex, size: input.size, maxSize: MAX_PART_SIZE,
+      ...(checksum ? { checksum } : {}),
     });
     return { ...part, ...(checksum ? { checksumAlgorithm: checksum.algorithm } : {}) };
   }
@@ -190,12 +178,21 @@ export class Multipart {
     if (!data) throw new S3Error("InternalError");
     const size = range ? range.end - range.start + 1 : src.size;
     if (size > MAX_PART_SIZE) throw new S3Error("EntityTooLarge");
-    const digest: Partial<BodyDigest> = {};
     const checksum = upload.checksumAlgorithm ? { checksum: { algorithm: upload.checksumAlgorithm } } : {};
-    const stored = await this.ctx.storage.write(digesting(dataStream(data), { size, ...checksum }, digest));
+    return this.storePart(input, dataStream(data), { size, ...checksum });
+  }
+
+  /** Streams one part into storage with its digests, then records it (see recordPart). */
+  private async storePart(
+    target: { uploadId: string; partNumber: number },
+    body: AsyncIterable<Uint8Array>,
+    expect: BodyExpectations,
+  ): Promise<PartRecord> {
+    const digest: Partial<BodyDigest> = {};
+    const stored = await this.ctx.storage.write(digesting(body, expect, digest));
     return this.recordPart({
-      uploadId: input.uploadId,
-      partNumber: input.partNumber,
+      uploadId: target.uploadId,
+      partNumber: target.partNumber,
       size: stored.size,
       etag: digest.etag!,
       storageId: stored.id,
