@@ -56,13 +56,19 @@ const send = async (url: string, init: RequestInit) => {
 const EMPTY: LoadResult = { ops: 0, errors: 0, seconds: 1, opsPerSec: 1, p50ms: 0, p99ms: 0, bytes: 0, MBps: 1 };
 
 /** Runs one scenario (unless --only names others) and records it with the server's CPU and peak RSS. */
-async function measure(scenario: string, run: () => Promise<LoadResult>, extra: Partial<Row> = {}): Promise<LoadResult> {
+async function measure(
+  scenario: string,
+  run: () => Promise<LoadResult>,
+  against: { ceiling?: LoadResult; diskMBps?: number } = {},
+): Promise<LoadResult> {
   if (values.only && !scenario.includes(values.only)) return EMPTY;
   const before = procStats(pid);
   const result = await run();
   const after = procStats(pid);
   const row: Row = {
-    scenario, result, ...extra,
+    scenario, result,
+    ...(against.ceiling && against.ceiling !== EMPTY ? { ceilingRatio: +(result.opsPerSec / against.ceiling.opsPerSec).toFixed(2) } : {}),
+    ...(against.diskMBps ? { diskRatio: +(result.MBps / against.diskMBps).toFixed(2) } : {}),
     serverCpuPct: +((100 * (after.cpuSeconds - before.cpuSeconds)) / result.seconds).toFixed(0),
     serverPeakRssMiB: +after.peakMiB.toFixed(1),
   };
@@ -84,12 +90,12 @@ for (const c of [1, 8, 32]) {
     const url = `${ep}/bench/small`;
     const { res, size } = await send(url, signRequest(url));
     return ok(res, size);
-  } }), {}).then((r) => (rows.at(-1)!.ceilingRatio = +(r.opsPerSec / ceilGet.opsPerSec).toFixed(2)));
+  } }), { ceiling: ceilGet });
   await measure(`HEAD 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
     const url = `${ep}/bench/small`;
     const { res } = await send(url, signRequest(url, { method: "HEAD" }));
     return ok(res, 0);
-  } })).then((r) => (rows.at(-1)!.ceilingRatio = +(r.opsPerSec / ceilGet.opsPerSec).toFixed(2)));
+  } }), { ceiling: ceilGet });
   const ceilPut = await measure(`ceiling PUT 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
     const { res } = await send(`${ceilingUrl}/x`, { method: "PUT", body: KiB4 });
     return ok(res, 4096);
@@ -98,7 +104,7 @@ for (const c of [1, 8, 32]) {
     const url = `${ep}/bench/put-${c}-${i}`;
     const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
     return ok(res, 4096);
-  } })).then((r) => (rows.at(-1)!.ceilingRatio = +(r.opsPerSec / ceilPut.opsPerSec).toFixed(2)));
+  } }), { ceiling: ceilPut });
   await measure(`DELETE c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
     const url = `${ep}/bench/put-${c}-${i}`;
     const { res } = await send(url, signRequest(url, { method: "DELETE" }));
@@ -141,12 +147,12 @@ await measure("PUT 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS 
   const url = `${ep}/bench/big-${i}`;
   const { res } = await send(url, signRequest(url, { method: "PUT", body: big, unsignedPayload: true }));
   return ok(res, big.length);
-} })).then((r) => (rows.at(-1)!.diskRatio = +(r.MBps / diskWrite).toFixed(2)));
+} }), { diskMBps: diskWrite });
 await measure("GET 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
   const url = `${ep}/bench/big-${i % 4}`;
   const { res, size } = await send(url, signRequest(url));
   return ok(res, size);
-} })).then((r) => (rows.at(-1)!.diskRatio = +(r.MBps / diskRead).toFixed(2)));
+} }), { diskMBps: diskRead });
 
 // 256 MiB multipart in 8 MiB parts, 4 at a time.
 await measure("multipart 256MiB in 8MiB parts c=4", async () => {
