@@ -1,9 +1,11 @@
 // What the three listing operations share on the wire: their common query parameters, the
 // encoding-type=url form of keys, and the XML of an object entry.
+import { parseMaxKeys } from "../core/listing.ts";
 import { S3Error } from "../errors.ts";
 import type { ListEntry } from "../metadata/store.ts";
 import { uriEncode } from "./auth/sigv4.ts";
 import { quoteEtag } from "./headers.ts";
+import { bucketOf, type S3Request } from "./types.ts";
 import type { XmlNode } from "./xml.ts";
 
 /** S3's encoding-type=url: percent-encoding with "/" kept and a space as "+". */
@@ -55,4 +57,14 @@ export function entryXml(e: ListEntry, encode: (v: string) => string, withOwner:
 
 export function commonPrefixesXml(prefixes: string[], encode: (v: string) => string): XmlNode[] {
   return prefixes.map((p) => ({ Prefix: encode(p) }));
+}
+
+/** The page a listing request asks for, starting after `after`, with the parameters it was read with. */
+export async function listingPage(req: S3Request, after: string) {
+  const params = listParams(req.query);
+  const maxKeys = parseMaxKeys(req.query.get("max-keys"));
+  const page = await req.engine.listing.list(req.requester, {
+    bucket: bucketOf(req), prefix: params.prefix, delimiter: params.delimiter, after, maxKeys,
+  });
+  return { params, maxKeys, page };
 }

@@ -1,19 +1,14 @@
 // ListObjectVersions on an unversioned bucket: every object once, as its only (latest) version "null",
 // so tools that list versions before deleting work.
-import { parseMaxKeys } from "../../core/listing.ts";
 import { quoteEtag } from "../headers.ts";
-import { commonPrefixesXml, isoDate, listParams, ownerXml } from "../listing.ts";
+import { commonPrefixesXml, isoDate, listingPage, ownerXml } from "../listing.ts";
 import { bucketOf, type OperationHandler } from "../types.ts";
 
 export const listObjectVersions: OperationHandler = async (req) => {
   const q = req.query;
-  const params = listParams(q);
-  const maxKeys = parseMaxKeys(q.get("max-keys"));
   const keyMarker = q.get("key-marker") ?? "";
   const versionIdMarker = q.get("version-id-marker") ?? "";
-  const page = await req.engine.listing.list(req.requester, {
-    bucket: bucketOf(req), prefix: params.prefix, delimiter: params.delimiter, after: keyMarker, maxKeys,
-  });
+  const { params, maxKeys, page } = await listingPage(req, keyMarker);
   return {
     xml: {
       root: "ListVersionsResult",

@@ -1,8 +1,7 @@
 // ListObjectsV2: prefix, delimiter, max-keys, continuation-token / start-after, fetch-owner,
 // encoding-type=url. The continuation token is the opaque form of the last key or prefix returned.
-import { parseMaxKeys } from "../../core/listing.ts";
 import { S3Error } from "../../errors.ts";
-import { commonPrefixesXml, entryXml, listParams } from "../listing.ts";
+import { commonPrefixesXml, entryXml, listingPage } from "../listing.ts";
 import { bucketOf, type OperationHandler } from "../types.ts";
 
 const TOKEN_PREFIX = "bs1:";
@@ -21,15 +20,10 @@ function decodeToken(token: string): string {
 
 export const listObjectsV2: OperationHandler = async (req) => {
   const q = req.query;
-  const params = listParams(q);
-  const maxKeys = parseMaxKeys(q.get("max-keys"));
   const token = q.get("continuation-token");
   const startAfter = q.get("start-after");
-  const after = token !== null ? decodeToken(token) : (startAfter ?? "");
   const fetchOwner = q.get("fetch-owner") === "true";
-  const page = await req.engine.listing.list(req.requester, {
-    bucket: bucketOf(req), prefix: params.prefix, delimiter: params.delimiter, after, maxKeys,
-  });
+  const { params, maxKeys, page } = await listingPage(req, token !== null ? decodeToken(token) : (startAfter ?? ""));
   return {
     xml: {
       root: "ListBucketResult",

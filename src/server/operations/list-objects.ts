@@ -1,16 +1,11 @@
 // ListObjects (V1): prefix, delimiter, max-keys, marker / NextMarker, encoding-type=url.
-import { parseMaxKeys } from "../../core/listing.ts";
-import { commonPrefixesXml, entryXml, listParams } from "../listing.ts";
+import { commonPrefixesXml, entryXml, listingPage } from "../listing.ts";
 import { bucketOf, type OperationHandler } from "../types.ts";
 
 export const listObjects: OperationHandler = async (req) => {
   const q = req.query;
-  const params = listParams(q);
-  const maxKeys = parseMaxKeys(q.get("max-keys"));
   const marker = q.get("marker") ?? "";
-  const page = await req.engine.listing.list(req.requester, {
-    bucket: bucketOf(req), prefix: params.prefix, delimiter: params.delimiter, after: marker, maxKeys,
-  });
+  const { params, maxKeys, page } = await listingPage(req, marker);
   return {
     xml: {
       root: "ListBucketResult",
