@@ -1,12 +1,13 @@
 // Object operations through the AWS SDK (default settings: it sends CRC32 checksums) against a spawned server.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client,
+  CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client,
 } from "@aws-sdk/client-s3";
+import { readdirSync } from "node:fs";
 import { Readable } from "node:stream";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
-import { signedFetch } from "./helpers/sign.ts";
+import { signedFetch, signRequest } from "./helpers/sign.ts";
 
 // Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
 setDefaultTimeout(60_000);
@@ -140,6 +141,51 @@ describe("PutObject / GetObject", () => {
 
   test("a missing key is NoSuchKey", async () => {
     expect(await s3ErrorCode(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "never" })))).toBe("NoSuchKey");
+  });
+
+  test("large reads and ranges stream exact bytes and no header the object does not have", async () => {
+    const body = crypto.getRandomValues(new Uint8Array(3 * 1024 * 1024 + 17));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "streamed.bin", Body: body }));
+    const whole = await signedFetch(`${server.endpoint}/${bucket}/streamed.bin`);
+    expect(whole.headers.get("content-disposition")).toBeNull();
+    expect(whole.headers.get("content-length")).toBe(String(body.length));
+    expect(Buffer.compare(Buffer.from(await whole.arrayBuffer()), Buffer.from(body))).toBe(0);
+    const part = await signedFetch(`${server.endpoint}/${bucket}/streamed.bin`, { headers: { range: "bytes=1048000-2200000" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-disposition")).toBeNull();
+    expect(Buffer.compare(Buffer.from(await part.arrayBuffer()), Buffer.from(body.subarray(1048000, 2200001)))).toBe(0);
+  });
+
+  test("objects over 8 MiB (sent by sendfile) keep Content-Length and never name the storage file", async () => {
+    const body = crypto.getRandomValues(new Uint8Array(9 * 1024 * 1024 + 3));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "sendfile.bin", Body: body }));
+    const whole = await signedFetch(`${server.endpoint}/${bucket}/sendfile.bin`);
+    expect(whole.headers.get("content-length")).toBe(String(body.length));
+    expect(whole.headers.get("content-disposition")).toBe("inline");
+    expect(Buffer.compare(Buffer.from(await whole.arrayBuffer()), Buffer.from(body))).toBe(0);
+    await s3.send(new CopyObjectCommand({
+      Bucket: bucket, Key: "sendfile.bin", CopySource: `${bucket}/sendfile.bin`, MetadataDirective: "REPLACE", ContentDisposition: 'attachment; filename="x.bin"',
+    }));
+    const named = await signedFetch(`${server.endpoint}/${bucket}/sendfile.bin`, { headers: { range: "bytes=9437180-" } });
+    expect(named.status).toBe(206);
+    expect(named.headers.get("content-disposition")).toBe('attachment; filename="x.bin"');
+    expect(Buffer.compare(Buffer.from(await named.arrayBuffer()), Buffer.from(body.subarray(9437180)))).toBe(0);
+  });
+
+  test("downloads broken off by the client release their open files", async () => {
+    const openFiles = () => readdirSync(`/proc/${server.pid()}/fd`).length;
+    const before = openFiles();
+    for (let i = 0; i < 10; i++) {
+      const abort = new AbortController();
+      const url = `${server.endpoint}/${bucket}/streamed.bin`;
+      const res = await fetch(url, { ...signRequest(url), signal: abort.signal });
+      const reader = res.body!.getReader();
+      await reader.read();
+      abort.abort();
+      await reader.cancel().catch(() => {});
+    }
+    for (let i = 0; i < 50 && openFiles() > before; i++) await Bun.sleep(100);
+    expect(openFiles()).toBeLessThanOrEqual(before);
   });
 });
 

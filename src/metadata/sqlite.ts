@@ -80,9 +80,22 @@ export class SqliteMetadataStore implements MetadataStore {
   async init(): Promise<void> {
     if (this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
     this.db = new Database(this.path, { create: true, strict: true });
-    this.db.exec("PRAGMA journal_mode = WAL");
+    try {
+      // One process owns the database: exclusive locking keeps the WAL index in process memory (no
+      // shared-memory file, no lock calls per statement) and makes a second server on the same data
+      // directory fail here at once instead of writing beside us.
+      this.db.exec("PRAGMA locking_mode = EXCLUSIVE");
+      this.db.exec("PRAGMA journal_mode = WAL");
+      this.db.exec("BEGIN IMMEDIATE");
+      this.db.exec("COMMIT");
+    } catch (err) {
+      this.db.close();
+      if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
+        throw new Error(`metadata database ${this.path} is in use by another process (is another BleepStore running on this data directory?)`);
+      }
+      throw err;
+    }
     this.db.exec("PRAGMA synchronous = FULL");
-    this.db.exec("PRAGMA busy_timeout = 5000");
     this.migrate();
     this.q = this.prepare();
     this.u = prepareUploads(this.db);

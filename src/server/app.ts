@@ -32,8 +32,11 @@ export interface AppOptions {
   adminToken?: string;
 }
 
-const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
-const newRequestId = () => hex(8).toUpperCase();
+// Request ids: a random per-process prefix and a counter — unique, and no random bytes per request.
+const ID_PREFIX = Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString("hex").toUpperCase();
+const HOST_ID = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64");
+let requestCounter = 0;
+const newRequestId = () => ID_PREFIX + (requestCounter++ % 0x100000000).toString(16).toUpperCase().padStart(8, "0");
 
 /** Path and query exactly as the client sent them: no decoding, no dot-segment normalisation. */
 export function splitUrl(url: string): { rawPath: string; rawQuery: string } {
@@ -44,13 +47,9 @@ export function splitUrl(url: string): { rawPath: string; rawQuery: string } {
   return q < 0 ? { rawPath: rest, rawQuery: "" } : { rawPath: rest.slice(0, q), rawQuery: rest.slice(q + 1) };
 }
 
+// Bun.serve writes the Date header itself.
 function commonHeaders(requestId: string): Record<string, string> {
-  return {
-    "x-amz-request-id": requestId,
-    "x-amz-id-2": Buffer.from(hex(24), "hex").toString("base64"),
-    date: new Date().toUTCString(),
-    server: "BleepStore",
-  };
+  return { "x-amz-request-id": requestId, "x-amz-id-2": HOST_ID, server: "BleepStore" };
 }
 
 function render(res: S3Response, requestId: string, method: string): Response {
@@ -65,7 +64,12 @@ function render(res: S3Response, requestId: string, method: string): Response {
     if (!("content-length" in headers) && status !== 204 && status !== 304) headers["content-length"] = "0";
     return new Response(null, { status, headers });
   }
-  if (typeof body === "string" || body instanceof Blob) return new Response(body, { status, headers });
+  if (typeof body === "string" || body instanceof Blob) {
+    // Bun.serve names the storage file in a Content-Disposition of its own for a file-backed body;
+    // "inline" (what a browser assumes with no header) keeps it from doing so.
+    if (typeof body !== "string" && typeof (body as { name?: unknown }).name === "string" && !("content-disposition" in headers)) headers["content-disposition"] = "inline";
+    return new Response(body, { status, headers });
+  }
   headers["content-length"] = String(body.size);
   return new Response(body.stream, { status, headers });
 }
@@ -126,6 +130,8 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   const bytesOut = method === "HEAD" ? 0 : Number(response.headers.get("content-length") ?? 0) || 0;
   const operation = resolved?.unsupported ?? resolved?.operation ?? "Unknown";
   options.metrics?.end({ operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}) });
+  const level = failure?.code === "InternalError" ? "error" : failure && failure.status >= 500 ? "warn" : "info";
+  if (!options.log.enabled(level)) return response;
   const fields = {
     requestId,
     operation,
@@ -138,9 +144,8 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     bytesOut,
     ms: Math.round(seconds * 100_000) / 100,
   };
-  if (failure?.code === "InternalError") options.log.error("request failed", { ...fields, err: failure.cause ?? failure });
-  else if (failure && failure.status >= 500) options.log.warn("request", fields);
-  else options.log.info("request", fields);
+  if (level === "error") options.log.error("request failed", { ...fields, err: failure!.cause ?? failure });
+  else options.log[level]("request", fields);
   return response;
 }
 

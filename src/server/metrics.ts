@@ -22,19 +22,26 @@ abstract class Family {
   }
 }
 
+/** A map key for a label set: its values in order (call sites always name labels in one order). */
+function labelKey(labels: Labels): string {
+  let key = "";
+  for (const name in labels) key += `${labels[name]}\u0000`;
+  return key;
+}
+
 export class Counter extends Family {
   private readonly values = new Map<string, { labels: Labels; value: number }>();
   constructor(name: string, help: string, type: "counter" | "gauge" = "counter") {
     super(name, help, type);
   }
   inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
+    const key = labelKey(labels);
     const entry = this.values.get(key);
     if (entry) entry.value += by;
     else this.values.set(key, { labels, value: by });
   }
   get(labels: Labels = {}): number {
-    return this.values.get(labelText(labels))?.value ?? 0;
+    return this.values.get(labelKey(labels))?.value ?? 0;
   }
   samples(): string[] {
     return [...this.values.values()].map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`);
@@ -65,7 +72,7 @@ export class Histogram extends Family {
     super(name, help, "histogram");
   }
   observe(labels: Labels, value: number): void {
-    const key = labelText(labels);
+    const key = labelKey(labels);
     let s = this.series.get(key);
     if (!s) {
       s = { labels, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 };

@@ -1,7 +1,7 @@
 // The storage contract: where object bytes live. Every write lands under a fresh id, so a write that
 // is not yet committed to metadata can never be seen through a key, and overwrites never mix bytes.
 
-/** Bytes to read: a Blob (Bun sends a file-backed Blob with sendfile) or a stream of known size. */
+/** Bytes to read: a Blob held in memory, or a stream of known size. */
 export type StoredData = Blob | { stream: ReadableStream<Uint8Array>; size: number };
 
 export interface ByteRange {

@@ -1,7 +1,8 @@
 // Local-disk storage: each write goes to <root>/.tmp, is fdatasync'd, renamed to <root>/<xx>/<id> and
 // the directory fsync'd, so a file is either whole under its final name or gone after a crash.
-// Reads hand Bun a file-backed Blob, which it sends with sendfile without copying through JS.
-import { closeSync, fdatasync, fsync, mkdirSync, openSync, read, readdirSync, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
+// Reads up to 8 MiB come into memory from one open descriptor; larger ones are file-backed Blobs
+// that Bun sends with sendfile.
+import { closeSync, fdatasync, fstatSync, fsync, mkdirSync, openSync, read, readdirSync, readSync, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Error } from "../errors.ts";
@@ -15,6 +16,26 @@ const unlinkAsync = promisify(unlink);
 const newId = () => crypto.randomUUID().replaceAll("-", "");
 const ID_SHAPE = /^[0-9a-f]{32}$/;
 const COMPOSE_BUFFER = 1024 * 1024;
+/** Reads up to this size are done synchronously: a few page-cache copies, no thread hop. */
+const SYNC_READ = 64 * 1024;
+/** Reads up to this size are served from memory; larger ones by sendfile. */
+const IN_MEMORY_READ = 8 * 1024 * 1024;
+
+function readFully(fd: number, into: Uint8Array, position: number): void {
+  for (let done = 0; done < into.length; ) {
+    const n = readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) throw new Error("stored file is shorter than its record");
+    done += n;
+  }
+}
+
+async function readFullyAsync(fd: number, into: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < into.length; ) {
+    const { bytesRead } = await readAsync(fd, into, done, into.length - done, position + done);
+    if (bytesRead === 0) throw new Error("stored file is shorter than its record");
+    done += bytesRead;
+  }
+}
 
 function writeAll(fd: number, chunk: Uint8Array): void {
   let offset = 0;
@@ -129,9 +150,37 @@ export class LocalStorage implements StorageBackend {
   }
 
   async read(id: string, range?: ByteRange): Promise<StoredData | null> {
-    const file = Bun.file(this.path(id));
-    if (!(await file.exists())) return null;
-    return range ? file.slice(range.start, range.end + 1) : file;
+    const path = this.path(id);
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return null;
+      throw err;
+    }
+    let closeHere = true;
+    try {
+      const size = fstatSync(fd).size;
+      const start = range?.start ?? 0;
+      const end = range ? Math.min(range.end + 1, size) : size;
+      const length = end - start;
+      if (length > IN_MEMORY_READ) {
+        // Large reads go out by sendfile from a file-backed Blob (Bun opens the path itself).
+        const file = Bun.file(path);
+        return range ? file.slice(start, end) : file;
+      }
+      // Smaller ones are read here from the descriptor just opened: cheaper per request, and the
+      // bytes are the object's even if an overwrite unlinks the file a moment later.
+      const bytes = new Uint8Array(length);
+      if (length <= SYNC_READ) readFully(fd, bytes, start);
+      else {
+        closeHere = false;
+        await readFullyAsync(fd, bytes, start).finally(() => closeSync(fd));
+      }
+      return new Blob([bytes]);
+    } finally {
+      if (closeHere) closeSync(fd);
+    }
   }
 
   async delete(id: string): Promise<void> {

@@ -32,3 +32,27 @@ test("sqlite: data survives reopening, and migrations are not re-applied", async
     rmSync(d, { recursive: true, force: true });
   }
 });
+
+test("sqlite: a second process cannot open a database in use, and says why", async () => {
+  const d = mkdtempSync(join(tmpdir(), "bleepstore-sqlite-"));
+  const path = join(d, "m.db");
+  const holder = Bun.spawn([process.execPath, "-e", `
+    const { SqliteMetadataStore } = await import(${JSON.stringify(join(import.meta.dir, "../../src/metadata/sqlite.ts"))});
+    await new SqliteMetadataStore(${JSON.stringify(path)}).init();
+    console.log("holding");
+    await Bun.sleep(60_000);`], { stdout: "pipe" });
+  try {
+    const reader = holder.stdout.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("holding");
+    const second = new SqliteMetadataStore(path);
+    await expect(second.init()).rejects.toThrow(/in use by another process/);
+  } finally {
+    holder.kill("SIGKILL");
+    await holder.exited;
+  }
+  // Once the holder is gone (even by SIGKILL) the database opens normally.
+  const after = new SqliteMetadataStore(path);
+  await after.init();
+  await after.close();
+  rmSync(d, { recursive: true, force: true });
+});

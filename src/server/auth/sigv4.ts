@@ -1,7 +1,5 @@
 // AWS Signature Version 4 primitives: canonical request, string to sign, signing key (cached per
 // secret/day/region/service) and constant-time comparison. Used by header and presigned auth.
-import { timingSafeEqual } from "node:crypto";
-
 export const ALGORITHM = "AWS4-HMAC-SHA256";
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -20,7 +18,11 @@ function safeDecode(value: string): string {
 }
 
 /** The canonical URI: each path segment decoded once and encoded the SigV4 way. */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~/]+$/;
+
 export function canonicalUri(rawPath: string): string {
+  // Unreserved characters and slashes are their own canonical form (the common case).
+  if (PLAIN_PATH.test(rawPath)) return rawPath;
   return rawPath.split("/").map((segment) => uriEncode(safeDecode(segment))).join("/") || "/";
 }
 
@@ -87,22 +89,24 @@ export function signingKey(secret: string, date: string, region: string, service
 }
 
 export function signatureFor(key: Uint8Array, toSign: string): string {
-  return hmac(key, toSign).toString("hex");
+  return new Bun.CryptoHasher("sha256", key).update(toSign).digest("hex");
 }
 
-/** Constant-time comparison of two hex signatures. */
+/** Constant-time comparison of two signatures (time depends on length only). */
 export function sameSignature(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 /** Parses an ISO 8601 basic timestamp (20130524T000000Z) to epoch ms, or NaN. */
+const AMZ_DATE = /^\d{8}T\d{6}Z$/;
+
 export function parseAmzDate(value: string): number {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!m) return Number.NaN;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
-  return Date.UTC(y, mo - 1, d, h, mi, s);
+  if (!AMZ_DATE.test(value)) return Number.NaN;
+  const n = (from: number, to: number) => Number(value.slice(from, to));
+  return Date.UTC(n(0, 4), n(4, 6) - 1, n(6, 8), n(9, 11), n(11, 13), n(13, 15));
 }
 
 /** Epoch ms as an ISO 8601 basic timestamp. */
