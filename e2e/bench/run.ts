@@ -1,6 +1,8 @@
 // The benchmark: a freshly started BleepStore and the ceiling fixture, measured in one run, so every
 // figure can be read as a ratio (this machine is noisy; ratios in one run are what mean something).
 // Prints one JSON line per scenario, then a table. Loopback only; every scenario is bounded in time.
+// Requests to the ceiling are SigV4-signed like the real ones (it ignores the signature), so the
+// load generator, which shares this machine's CPUs, does the same work per request in both.
 // Usage: bun e2e/bench/run.ts [--seconds N] [--only "PUT 4KiB"]   (npm run bench)
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
+import { durableWritesPerSec } from "./fsync-ceiling.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 
 const { values } = parseArgs({
@@ -59,7 +62,7 @@ const EMPTY: LoadResult = { ops: 0, errors: 0, seconds: 1, opsPerSec: 1, p50ms: 
 async function measure(
   scenario: string,
   run: () => Promise<LoadResult>,
-  against: { ceiling?: LoadResult; diskMBps?: number } = {},
+  against: { ceiling?: LoadResult; diskMBps?: number; diskOps?: number } = {},
 ): Promise<LoadResult> {
   if (values.only && !scenario.includes(values.only)) return EMPTY;
   const before = procStats(pid);
@@ -69,6 +72,7 @@ async function measure(
     scenario, result,
     ...(against.ceiling && against.ceiling !== EMPTY ? { ceilingRatio: +(result.opsPerSec / against.ceiling.opsPerSec).toFixed(2) } : {}),
     ...(against.diskMBps ? { diskRatio: +(result.MBps / against.diskMBps).toFixed(2) } : {}),
+    ...(against.diskOps && against.diskOps !== EMPTY.opsPerSec ? { diskRatio: +(result.opsPerSec / against.diskOps).toFixed(2) } : {}),
     serverCpuPct: +((100 * (after.cpuSeconds - before.cpuSeconds)) / result.seconds).toFixed(0),
     serverPeakRssMiB: +after.peakMiB.toFixed(1),
   };
@@ -83,7 +87,8 @@ await fetch(`${ep}/bench/small`, signRequest(`${ep}/bench/small`, { method: "PUT
 
 for (const c of [1, 8, 32]) {
   const ceilGet = await measure(`ceiling GET 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
-    const { res, size } = await send(`${ceilingUrl}/x`, {});
+    const url = `${ceilingUrl}/x`;
+    const { res, size } = await send(url, signRequest(url));
     return ok(res, size);
   } }));
   await measure(`GET 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
@@ -97,14 +102,20 @@ for (const c of [1, 8, 32]) {
     return ok(res, 0);
   } }), { ceiling: ceilGet });
   const ceilPut = await measure(`ceiling PUT 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
-    const { res } = await send(`${ceilingUrl}/x`, { method: "PUT", body: KiB4 });
+    const url = `${ceilingUrl}/x`;
+    const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
     return ok(res, 4096);
   } }));
+  // The disk's own durable-write rate (temp file, fdatasync, rename, directory fsync), just before.
+  const durable = await measure(`disk ceiling for PUT 4KiB c=${c}: durable writes, no HTTP`, async () => {
+    const opsPerSec = await durableWritesPerSec(c, SECONDS);
+    return { ...EMPTY, ops: opsPerSec * SECONDS, seconds: SECONDS, opsPerSec, bytes: opsPerSec * SECONDS * 4096, MBps: +(opsPerSec * 4096 / 1e6).toFixed(1) };
+  });
   await measure(`PUT 4KiB c=${c} (durable)`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
     const url = `${ep}/bench/put-${c}-${i}`;
     const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
     return ok(res, 4096);
-  } }), { ceiling: ceilPut });
+  } }), { ceiling: ceilPut, diskOps: durable.opsPerSec });
   await measure(`DELETE c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
     const url = `${ep}/bench/put-${c}-${i}`;
     const { res } = await send(url, signRequest(url, { method: "DELETE" }));

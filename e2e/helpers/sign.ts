@@ -5,6 +5,17 @@ const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${
 const hmac = (key: string | Uint8Array, data: string) => new Bun.CryptoHasher("sha256", key).update(data).digest();
 const sha256 = (data: string | Uint8Array) => new Bun.CryptoHasher("sha256").update(data).digest("hex");
 
+// Derived keys are cached per secret and day, as SDKs do.
+const keys = new Map<string, Uint8Array>();
+function signingKey(secret: string, date: string): Uint8Array {
+  let key = keys.get(`${secret}/${date}`);
+  if (!key) {
+    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), "us-east-1"), "s3"), "aws4_request");
+    keys.set(`${secret}/${date}`, key);
+  }
+  return key;
+}
+
 export interface SignOptions {
   method?: string;
   headers?: Record<string, string>;
@@ -32,7 +43,7 @@ export function signRequest(url: string, o: SignOptions = {}): { method: string;
   const canonical = [method, u.pathname, query, names.map((n) => `${n}:${lower[n]!.trim()}\n`).join(""), names.join(";"), payloadHash].join("\n");
   const scope = `${date}/us-east-1/s3/aws4_request`;
   const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256(canonical)}`;
-  const key = hmac(hmac(hmac(hmac(`AWS4${o.secretKey ?? SECRET_KEY}`, date), "us-east-1"), "s3"), "aws4_request");
+  const key = signingKey(o.secretKey ?? SECRET_KEY, date);
   const signature = new Bun.CryptoHasher("sha256", key).update(toSign).digest("hex");
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${o.accessKey ?? ACCESS_KEY}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
   return { method, headers, ...(o.body !== undefined ? { body: o.body } : {}) };
@@ -57,7 +68,7 @@ export function signedChunkedPut(url: string, chunks: Uint8Array[], o: ChunkedOp
   const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
   const date = amzDate.slice(0, 8);
   const scope = `${date}/us-east-1/s3/aws4_request`;
-  const key = hmac(hmac(hmac(hmac(`AWS4${SECRET_KEY}`, date), "us-east-1"), "s3"), "aws4_request");
+  const key = signingKey(SECRET_KEY, date);
   const decoded = chunks.reduce((n, c) => n + c.length, 0);
   const mode = o.trailer ? "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER" : "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
   const frame = (size: number, sig: string) => `${size.toString(16)};chunk-signature=${sig}\r\n`;

@@ -2,7 +2,7 @@
 // loss, numbered migrations in user_version, prepared statements, objects clustered by (bucket, key)
 // so listing is an index range scan.
 import { Database, type Statement } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
 import { listPage } from "./listing.ts";
@@ -73,6 +73,7 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Writes waiting for the next group commit. */
   private pending: Array<{ run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   private flushScheduled = false;
+  private wal: number | undefined;
   private u!: ReturnType<typeof prepareUploads>;
 
   constructor(private readonly path: string) {}
@@ -95,7 +96,9 @@ export class SqliteMetadataStore implements MetadataStore {
       }
       throw err;
     }
-    this.db.exec("PRAGMA synchronous = FULL");
+    // NORMAL: commits are not fsynced by SQLite (WAL mode stays consistent whatever happens);
+    // flush() fdatasyncs the WAL itself, off the event loop, before any write is acknowledged.
+    this.db.exec("PRAGMA synchronous = NORMAL");
     this.migrate();
     this.q = this.prepare();
     this.u = prepareUploads(this.db);
@@ -152,11 +155,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   /**
-   * Group commit: bun:sqlite commits synchronously, so with synchronous=FULL every commit's fsync
-   * would stall the event loop and line concurrent writers up behind each other. Writes issued in
-   * the same event-loop turn share one transaction (one WAL fsync); each runs in its own savepoint,
-   * so one failing (a precondition, a missing bucket) never undoes another. Each caller's promise
-   * settles only after the shared commit is durable.
+   * Group commit: every write goes through here. bun:sqlite commits synchronously, so an fsync per
+   * commit would stall the event loop and line concurrent writers up behind each other. Writes
+   * issued in the same event-loop turn share one transaction and one WAL fdatasync (on a worker
+   * thread); each runs in its own savepoint, so one failing (a precondition, a missing bucket)
+   * never undoes another. Each caller's promise settles only after the shared commit is durable.
    */
   private grouped<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -189,15 +192,38 @@ export class SqliteMetadataStore implements MetadataStore {
       for (const job of jobs) job.reject(full ? new S3Error("StorageFull", { cause: error }) : error);
       return;
     }
-    jobs.forEach((job, i) => {
+    const settle = (syncError?: unknown) => jobs.forEach((job, i) => {
       const o = outcomes[i]!;
-      if (o.ok) job.resolve(o.value);
+      if (syncError) job.reject(syncError);
+      else if (o.ok) job.resolve(o.value);
       else job.reject(o.error);
     });
+    // The commit is in the WAL (in the OS's hands: safe from kill -9). It is acknowledged only once
+    // the WAL is on disk; the fdatasync runs on a worker thread, so the event loop keeps serving.
+    const walFd = this.walFd();
+    if (walFd === null) return settle();
+    fdatasync(walFd, (err) => settle(err ?? undefined));
+  }
+
+  /** A descriptor of the WAL file, for the fdatasync that makes each group commit durable. */
+  private walFd(): number | null {
+    if (this.path === ":memory:") return null;
+    if (this.wal === undefined) {
+      try {
+        this.wal = openSync(`${this.path}-wal`, "r+");
+      } catch (err) {
+        // No WAL file yet means nothing has been written to one.
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+        throw err;
+      }
+    }
+    return this.wal;
   }
 
   async close(): Promise<void> {
     this.db?.close();
+    if (this.wal !== undefined) closeSync(this.wal);
+    this.wal = undefined;
   }
 
   /** Proves the database answers and can take the write lock (a read-only or locked file fails). */
@@ -208,9 +234,9 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async putCredential(c: Credential): Promise<void> {
-    this.q.putCredential.run({
+    await this.grouped(() => this.q.putCredential.run({
       access_key: c.accessKey, secret_key: c.secretKey, owner_id: c.owner.id, owner_name: c.owner.displayName, created_at: c.createdAt,
-    });
+    }));
   }
 
   async getCredential(accessKey: string): Promise<Credential | null> {
@@ -222,16 +248,15 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.q.listCredentials.all().map(toCredential);
   }
 
-  async deleteCredential(accessKey: string): Promise<boolean> {
-    return this.q.deleteCredential.run(accessKey).changes > 0;
+  deleteCredential(accessKey: string): Promise<boolean> {
+    return this.grouped(() => this.q.deleteCredential.run(accessKey).changes > 0);
   }
 
-  async createBucket(b: BucketRecord): Promise<boolean> {
-    const result = this.q.insertBucket.run({
+  createBucket(b: BucketRecord): Promise<boolean> {
+    return this.grouped(() => this.q.insertBucket.run({
       name: b.name, region: b.region, owner_id: b.owner.id, owner_name: b.owner.displayName,
       acl: JSON.stringify(b.acl), created_at: b.createdAt,
-    });
-    return result.changes > 0;
+    }).changes > 0);
   }
 
   async getBucket(name: string): Promise<BucketRecord | null> {
@@ -243,16 +268,16 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.q.listBuckets.all().map(toBucket);
   }
 
-  async deleteBucket(name: string): Promise<PartRecord[] | null> {
-    return this.db.transaction((): PartRecord[] | null => {
+  deleteBucket(name: string): Promise<PartRecord[] | null> {
+    return this.grouped((): PartRecord[] | null => {
       if (this.q.anyObject.get(name)) throw bucketNotEmpty(name);
       if (this.q.deleteBucket.run(name).changes === 0) return null;
       return this.u.uploadsOfBucket.all(name).flatMap(({ upload_id }) => this.dropUpload(upload_id));
-    }).immediate();
+    });
   }
 
-  async setBucketAcl(name: string, acl: Acl): Promise<boolean> {
-    return this.q.setBucketAcl.run(JSON.stringify(acl), name).changes > 0;
+  setBucketAcl(name: string, acl: Acl): Promise<boolean> {
+    return this.grouped(() => this.q.setBucketAcl.run(JSON.stringify(acl), name).changes > 0);
   }
 
   async getObject(bucket: string, key: string): Promise<ObjectRecord | null> {
@@ -298,8 +323,8 @@ export class SqliteMetadataStore implements MetadataStore {
     );
   }
 
-  async setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {
-    return this.q.setObjectAcl.run(JSON.stringify(acl), bucket, key).changes > 0;
+  setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {
+    return this.grouped(() => this.q.setObjectAcl.run(JSON.stringify(acl), bucket, key).changes > 0);
   }
 
   async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {
@@ -323,11 +348,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.q.objectByStorageId.get(storageId) !== null || this.u.partByStorageId.get(storageId) !== null;
   }
 
-  async createUpload(upload: UploadRecord): Promise<void> {
-    this.db.transaction(() => {
+  createUpload(upload: UploadRecord): Promise<void> {
+    return this.grouped(() => {
       if (!this.q.getBucket.get(upload.bucket)) throw noSuchBucket(upload.bucket);
       this.u.insertUpload.run(uploadParams(upload));
-    }).immediate();
+    });
   }
 
   async getUpload(uploadId: string): Promise<UploadRecord | null> {
@@ -377,8 +402,8 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
-  async deleteUpload(uploadId: string): Promise<PartRecord[] | null> {
-    return this.db.transaction((): PartRecord[] | null => (this.u.getUpload.get(uploadId) ? this.dropUpload(uploadId) : null)).immediate();
+  deleteUpload(uploadId: string): Promise<PartRecord[] | null> {
+    return this.grouped((): PartRecord[] | null => (this.u.getUpload.get(uploadId) ? this.dropUpload(uploadId) : null));
   }
 
   /** Inside a transaction: removes an upload and its parts, returning the parts. */

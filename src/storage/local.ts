@@ -2,7 +2,7 @@
 // the directory fsync'd, so a file is either whole under its final name or gone after a crash.
 // Reads up to 8 MiB come into memory from one open descriptor; larger ones are file-backed Blobs
 // that Bun sends with sendfile.
-import { closeSync, fdatasync, fstatSync, fsync, mkdirSync, openSync, read, readdirSync, readSync, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
+import { closeSync, fdatasync, fstatSync, fsync, mkdirSync, open, openSync, read, readdirSync, readSync, rename, rmSync, statSync, unlink, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Error } from "../errors.ts";
@@ -12,6 +12,8 @@ const fdatasyncAsync = promisify(fdatasync);
 const readAsync = promisify(read);
 const fsyncAsync = promisify(fsync);
 const unlinkAsync = promisify(unlink);
+const openAsync = promisify(open);
+const renameAsync = promisify(rename);
 
 const newId = () => crypto.randomUUID().replaceAll("-", "");
 const ID_SHAPE = /^[0-9a-f]{32}$/;
@@ -131,14 +133,16 @@ export class LocalStorage implements StorageBackend {
   private async durably(fill: (fd: number) => Promise<number>): Promise<{ id: string; size: number }> {
     const id = newId();
     const tmp = join(this.tmpDir, id);
-    let fd: number | undefined = openSync(tmp, "wx", 0o644);
+    // Creating and renaming change directories; on a busy disk those calls wait for the filesystem
+    // journal, so they run on worker threads like the syncs, never on the event loop.
+    let fd: number | undefined = await openAsync(tmp, "wx", 0o644);
     try {
       const size = await fill(fd);
       await fdatasyncAsync(fd);
       closeSync(fd);
       fd = undefined;
       const dirFd = this.shardDir(id);
-      renameSync(tmp, this.path(id));
+      await renameAsync(tmp, this.path(id));
       await fsyncAsync(dirFd);
       return { id, size };
     } catch (err) {
