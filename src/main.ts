@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
   engine.reconcile(startedAt).then(
     (removed) => log.info("storage reconciled", { orphansRemoved: removed }),
     (err: unknown) => log.error("storage reconciliation failed", { err }),
-  );
+  ).finally(() => Bun.gc(true));
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,7 +1,6 @@
 // Hashing of an upload in the same pass as its write: MD5 for the ETag, SHA-256 when the signature
 // names the payload hash, and the flexible checksum the client asked for. Mismatches throw at the
 // end of the stream, before the storage backend keeps anything.
-import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
 import { S3Error } from "../errors.ts";
 import { crc32c } from "./crc32c.ts";
 import type { ChecksumAlgorithm, ObjectChecksum } from "../metadata/store.ts";
@@ -82,8 +81,12 @@ export function checksumHasher(algorithm: ChecksumAlgorithm): Hasher {
       return new CryptoHasherAdapter("sha256");
     case "CRC32C":
       return new Crc32cHasher();
-    case "CRC64NVME":
+    case "CRC64NVME": {
+      // Loaded on first use: the package pulls in AWS SDK internals (several MiB and ~30 ms of
+      // start-up) that a server which never sees a CRC64NVME checksum should not pay for.
+      const { Crc64Nvme } = require("@aws-sdk/crc64-nvme") as typeof import("@aws-sdk/crc64-nvme");
       return new Crc64Nvme();
+    }
   }
 }
 
