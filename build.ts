@@ -1,10 +1,11 @@
 // Compiles BleepStore into one standalone executable per target with `bun build --compile`
-// (minified, sourcemap embedded, version and git commit baked in).
+// (minified, sourcemap embedded, version and git commit baked in). --splitting keeps each lazily
+// imported engine, backend and SDK in its own chunk, evaluated only if the configuration selects it.
 //   bun build.ts                      this machine's target → dist/bleepstore
 //   bun build.ts --all                every release target  → dist/bleepstore-<target>
 //   bun build.ts --target linux-arm64 one target;  --outfile PATH  choose the output path
-import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "./package.json" with { type: "json" };
 
@@ -28,7 +29,7 @@ const commit = gitCommit();
 
 async function build(target: string | undefined, outfile: string): Promise<void> {
   const args = [
-    "build", "--compile", "--minify", "--sourcemap", join(import.meta.dir, "src", "main.ts"), "--outfile", outfile,
+    "build", "--compile", "--splitting", "--minify", "--sourcemap", join(import.meta.dir, "src", "main.ts"), "--outfile", outfile,
     "--define", `BLEEPSTORE_COMMIT=${JSON.stringify(commit)}`,
     "--define", `BLEEPSTORE_TARGET=${JSON.stringify(target ?? `${process.platform}-${process.arch}`)}`,
   ];
@@ -36,8 +37,11 @@ async function build(target: string | undefined, outfile: string): Promise<void>
   const proc = Bun.spawn([process.execPath, ...args], { stdout: "inherit", stderr: "inherit" });
   const code = await proc.exited;
   if (code !== 0) throw new Error(`bun build for ${target ?? "this machine"} exited with ${code}`);
-  // The sourcemap is embedded in the executable; the side file bun also writes is not needed.
+  // Sourcemaps are embedded in the executable; the side files bun also writes (one per chunk, as
+  // --splitting keeps each lazily imported backend in its own chunk) are not needed.
+  rmSync(`${outfile}.map`, { force: true });
   rmSync(`${outfile.replace(/\.exe$/, "")}.map`, { force: true });
+  for (const name of readdirSync(dirname(outfile))) if (name.endsWith(".js.map")) rmSync(join(dirname(outfile), name), { force: true });
   console.log(`built ${outfile} (bleepstore ${pkg.version}, commit ${commit}, ${target ?? "host"})`);
 }
 

@@ -1,9 +1,11 @@
 // Benchmark: time from exec to the first successful signed ListBuckets, idle RSS, and binary size.
 // Runs the compiled binary (BLEEPSTORE_BINARY, default dist/bleepstore) or, with --source, bun src/main.ts.
-// Usage: bun e2e/bench/startup.ts [--source] [runs]   (loopback only; each run uses a fresh data dir)
+// Usage: bun e2e/bench/startup.ts [--source] [--aws] [runs]   (loopback only; a fresh data dir per run)
+// --aws selects the aws storage backend, with another BleepStore on loopback as the upstream S3.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ACCESS_KEY, SECRET_KEY, startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
 
 const root = join(import.meta.dir, "..", "..");
@@ -11,6 +13,18 @@ const fromSource = process.argv.includes("--source");
 const runs = Number(process.argv.filter((a) => /^\d+$/.test(a))[0] ?? 7);
 const binary = process.env.BLEEPSTORE_BINARY ?? join(root, "dist", "bleepstore");
 if (!fromSource && !existsSync(binary)) throw new Error(`${binary} not found: run npm run build first, or pass --source`);
+const withAws = process.argv.includes("--aws");
+await using upstream = withAws ? await startServer({ args: ["--log-level", "error"] }) : undefined;
+const backendEnv: Record<string, string> = {};
+if (upstream) {
+  const url = `${upstream.endpoint}/startup-upstream`;
+  await fetch(url, signRequest(url, { method: "PUT" }));
+  Object.assign(backendEnv, {
+    AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+    BLEEPSTORE_STORAGE_BACKEND: "aws", BLEEPSTORE_STORAGE_AWS_BUCKET: "startup-upstream",
+    BLEEPSTORE_STORAGE_AWS_ENDPOINT_URL: upstream.endpoint, BLEEPSTORE_STORAGE_AWS_USE_PATH_STYLE: "true",
+  });
+}
 const command = fromSource ? [process.execPath, join(root, "src", "main.ts")] : [binary];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -21,7 +35,7 @@ async function once(port: number): Promise<{ ms: number; idleMiB: number }> {
   const url = `http://127.0.0.1:${port}/`;
   const started = performance.now();
   const proc = Bun.spawn([...command, "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, "--log-level", "warn"], {
-    cwd: dir, stdout: "ignore", stderr: "ignore",
+    cwd: dir, stdout: "ignore", stderr: "ignore", env: { ...process.env, ...backendEnv },
   });
   try {
     for (;;) {
@@ -44,7 +58,7 @@ const results = [];
 for (let i = 0; i < runs; i++) results.push(await once(19000 + Math.floor(Math.random() * 20000)));
 const report = {
   bench: "startup",
-  subject: fromSource ? "bun src/main.ts" : binary,
+  subject: `${fromSource ? "bun src/main.ts" : binary}${withAws ? " (storage.backend=aws)" : ""}`,
   runs,
   startToFirstListBucketsMs: { median: +median(results.map((r) => r.ms)).toFixed(1), max: +Math.max(...results.map((r) => r.ms)).toFixed(1) },
   idleRssMiB: +median(results.map((r) => r.idleMiB)).toFixed(1),

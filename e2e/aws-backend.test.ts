@@ -1,0 +1,94 @@
+// The "aws" storage backend against a real S3 API: another BleepStore on loopback stands in for
+// AWS S3 (path-style, the default credentials chain fed by AWS_* variables). The storage contract
+// runs against AwsStorage directly, then a whole BleepStore runs with storage.backend=aws and is
+// driven by the AWS SDK, and its bytes are found in the upstream bucket.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { AwsStorage } from "../src/storage/aws.ts";
+import { storageContract } from "../test/contract/storage.contract.ts";
+import { awsClient, bucketName } from "./helpers/clients.ts";
+import { ACCESS_KEY, EXTERNAL_ENDPOINT, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
+
+setDefaultTimeout(60_000);
+
+const UPSTREAM_BUCKET = bucketName("upstream");
+let upstream: TestServer;
+let upstreamS3: S3Client;
+const credentialsEnv = { AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY };
+
+beforeAll(async () => {
+  upstream = await startServer();
+  upstreamS3 = awsClient(upstream.endpoint);
+  await upstreamS3.send(new CreateBucketCommand({ Bucket: UPSTREAM_BUCKET }));
+  Object.assign(process.env, credentialsEnv);
+});
+afterAll(async () => {
+  await upstream?.[Symbol.asyncDispose]();
+});
+
+storageContract("aws (BleepStore as the upstream S3)", async () => new AwsStorage({
+  bucket: UPSTREAM_BUCKET, region: "us-east-1", prefix: "contract/", endpoint_url: upstream.endpoint, use_path_style: true,
+}));
+
+test("aws: a source that fails after the first part aborts the upstream multipart upload", async () => {
+  const storage = new AwsStorage({
+    bucket: UPSTREAM_BUCKET, region: "us-east-1", prefix: "abort/", endpoint_url: upstream.endpoint, use_path_style: true,
+  });
+  async function* brokenOff() {
+    yield new Uint8Array(9 * 1024 * 1024);
+    throw new Error("client went away");
+  }
+  await expect(storage.write(brokenOff())).rejects.toThrow("client went away");
+  const uploads = await upstreamS3.send(new ListMultipartUploadsCommand({ Bucket: UPSTREAM_BUCKET, Prefix: "abort/" }));
+  expect(uploads.Uploads ?? []).toEqual([]);
+  const objects = await upstreamS3.send(new ListObjectsV2Command({ Bucket: UPSTREAM_BUCKET, Prefix: "abort/" }));
+  expect(objects.KeyCount).toBe(0);
+  await storage.close();
+});
+
+describe.skipIf(EXTERNAL_ENDPOINT !== undefined)("a BleepStore with storage.backend=aws", () => {
+  let gateway: TestServer;
+  let s3: S3Client;
+  const bucket = bucketName("via-aws");
+  beforeAll(async () => {
+    gateway = await startServer({
+      env: {
+        ...credentialsEnv,
+        BLEEPSTORE_STORAGE_BACKEND: "aws",
+        BLEEPSTORE_STORAGE_AWS_BUCKET: UPSTREAM_BUCKET,
+        BLEEPSTORE_STORAGE_AWS_PREFIX: "objects/",
+        BLEEPSTORE_STORAGE_AWS_ENDPOINT_URL: upstream.endpoint,
+        BLEEPSTORE_STORAGE_AWS_USE_PATH_STYLE: "true",
+      },
+    });
+    s3 = awsClient(gateway.endpoint);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  afterAll(async () => {
+    await gateway?.[Symbol.asyncDispose]();
+  });
+
+  test("objects round-trip, and their bytes live in the upstream bucket under the prefix", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hello.txt", Body: "hello via aws" }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "hello.txt" }));
+    expect(await got.Body!.transformToString()).toBe("hello via aws");
+    const ranged = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "hello.txt", Range: "bytes=6-8" }));
+    expect(await ranged.Body!.transformToString()).toBe("via");
+    const stored = await upstreamS3.send(new ListObjectsV2Command({ Bucket: UPSTREAM_BUCKET, Prefix: "objects/" }));
+    const bodies = await Promise.all((stored.Contents ?? []).map(async (o) =>
+      (await upstreamS3.send(new GetObjectCommand({ Bucket: UPSTREAM_BUCKET, Key: o.Key! }))).Body!.transformToString()));
+    expect(bodies).toContain("hello via aws");
+  });
+
+  test("a 20 MiB multipart upload (streamed upstream in 8 MiB parts) comes back byte-identical", async () => {
+    const body = crypto.getRandomValues(new Uint8Array(20 * 1024 * 1024));
+    await new Upload({ client: s3, params: { Bucket: bucket, Key: "big.bin", Body: body }, partSize: 5 * 1024 * 1024, queueSize: 2 }).done();
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "big.bin" }));
+    expect(Buffer.compare(Buffer.from(await got.Body!.transformToByteArray()), Buffer.from(body))).toBe(0);
+  });
+
+  test("readiness checks the upstream bucket", async () => {
+    expect((await fetch(`${gateway.endpoint}/readyz`)).status).toBe(200);
+  });
+});
