@@ -73,8 +73,10 @@ function bucketOperation(method: string, q: URLSearchParams): ResolvedRequest {
 }
 
 function objectOperation(method: string, q: URLSearchParams, headers: Headers): ResolvedRequest {
-  for (const [sub, stem] of Object.entries(OBJECT_SUBRESOURCES)) {
-    if (q.has(sub) && VERB[method]) return unsupported(`${VERB[method]}${stem}`);
+  if (q.size > 0) {
+    for (const [sub, stem] of Object.entries(OBJECT_SUBRESOURCES)) {
+      if (q.has(sub) && VERB[method]) return unsupported(`${VERB[method]}${stem}`);
+    }
   }
   const copy = headers.has("x-amz-copy-source");
   switch (method) {

@@ -1,12 +1,13 @@
 // Local-disk storage: each write goes to <root>/.tmp, is fdatasync'd, renamed to <root>/<xx>/<id> and
 // the directory fsync'd, so a file is either whole under its final name or gone after a crash.
-// Reads up to 8 MiB come into memory from one open descriptor; larger ones are file-backed Blobs
-// that Bun sends with sendfile.
+// Reads up to 8 MiB come into memory from one open descriptor (whole objects up to 64 KiB are also
+// kept in a small cache); larger ones are file-backed Blobs that Bun sends with sendfile.
 import { closeSync, fdatasync, fstatSync, fsync, mkdirSync, open, openSync, read, readdirSync, readSync, rename, rmSync, statSync, unlink, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Error } from "../errors.ts";
 import type { ByteRange, StorageBackend, StoredData } from "./backend.ts";
+import { SmallObjectCache } from "./small-cache.ts";
 
 const fdatasyncAsync = promisify(fdatasync);
 const readAsync = promisify(read);
@@ -51,6 +52,8 @@ export class LocalStorage implements StorageBackend {
   private readonly tmpDir: string;
   /** Open directory handles of the shard folders, kept for the fsync after each rename. */
   private readonly dirFds = new Map<string, number>();
+  /** Whole objects up to 64 KiB, 16 MiB in all. */
+  private readonly cache = new SmallObjectCache(16 * 1024 * 1024, SYNC_READ);
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, ".tmp");
@@ -154,6 +157,8 @@ export class LocalStorage implements StorageBackend {
   }
 
   async read(id: string, range?: ByteRange): Promise<StoredData | null> {
+    const cached = this.cache.get(id);
+    if (cached) return new Blob([range ? cached.subarray(range.start, range.end + 1) : cached]);
     const path = this.path(id);
     let fd: number;
     try {
@@ -176,7 +181,10 @@ export class LocalStorage implements StorageBackend {
       // Smaller ones are read here from the descriptor just opened: cheaper per request, and the
       // bytes are the object's even if an overwrite unlinks the file a moment later.
       const bytes = new Uint8Array(length);
-      if (length <= SYNC_READ) readFully(fd, bytes, start);
+      if (length <= SYNC_READ) {
+        readFully(fd, bytes, start);
+        if (length === size && size <= this.cache.maxObjectBytes) this.cache.set(id, bytes);
+      }
       else {
         closeHere = false;
         await readFullyAsync(fd, bytes, start).finally(() => closeSync(fd));
@@ -188,6 +196,7 @@ export class LocalStorage implements StorageBackend {
   }
 
   async delete(id: string): Promise<void> {
+    this.cache.delete(id);
     try {
       await unlinkAsync(this.path(id));
     } catch (err) {

@@ -33,7 +33,7 @@ function readResponse(req: S3Request, read: ObjectRead): S3Response {
   const { record, range } = read;
   const withChecksum = !range && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
   const headers = objectHeaders(record, withChecksum);
-  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+  for (const [param, header] of req.query.size === 0 ? [] : Object.entries(RESPONSE_OVERRIDES)) {
     const value = req.query.get(param);
     if (value === null) continue;
     if (!req.requester) throw new S3Error("InvalidRequest", { message: "Request specific response headers cannot be used for anonymous GET requests." });
