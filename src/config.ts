@@ -6,16 +6,20 @@ import { join } from "node:path";
 export const METADATA_ENGINES = ["sqlite", "memory", "local", "dynamodb", "firestore", "cosmos"] as const;
 export const STORAGE_BACKENDS = ["local", "memory", "sqlite", "aws", "gcp", "azure"] as const;
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+export const HTTP_ENGINES = ["bun", "node"] as const;
 
 export type MetadataEngine = (typeof METADATA_ENGINES)[number];
 export type StorageBackendName = (typeof STORAGE_BACKENDS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export type HttpEngine = (typeof HTTP_ENGINES)[number];
 
 export const DEFAULT_DATA_DIR = "./data";
 
 function defaults(dataDir: string) {
   return {
-    server: { host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120 },
+    server: {
+      host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun" as HttpEngine,
+    },
     auth: { access_key: "bleepstore", secret_key: "bleepstore-secret" },
     metadata: {
       engine: "sqlite" as MetadataEngine,
@@ -54,6 +58,7 @@ const ENUMS: Record<string, readonly string[]> = {
   "metadata.engine": METADATA_ENGINES,
   "storage.backend": STORAGE_BACKENDS,
   "logging.level": LOG_LEVELS,
+  "server.http_engine": HTTP_ENGINES,
 };
 const INT_RANGES: Record<string, [number, number]> = {
   "server.port": [0, 65535],

@@ -46,18 +46,23 @@ async function main(argv: string[]): Promise<void> {
     apiDocs: config.observability.api_docs,
     adminToken: config.admin.token,
   });
-  const server = Bun.serve({
-    hostname: config.server.host,
-    port: config.server.port,
-    fetch: app.fetch,
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    idleTimeout: config.server.idle_timeout_seconds,
-  });
+  const port = config.server.http_engine === "node"
+    ? await (await import("./server/node-listener.ts")).listenNode(app.fetch, {
+      host: config.server.host, port: config.server.port, idleTimeoutSeconds: config.server.idle_timeout_seconds,
+    })
+    : Bun.serve({
+      hostname: config.server.host,
+      port: config.server.port,
+      fetch: app.fetch,
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      idleTimeout: config.server.idle_timeout_seconds,
+    }).port;
   // One plain line on stdout whatever the log level, for people and for scripts waiting on the port.
-  process.stdout.write(`BleepStore ${VERSION} listening on http://${config.server.host}:${server.port}\n`);
+  process.stdout.write(`BleepStore ${VERSION} listening on http://${config.server.host}:${port}\n`);
   log.info("listening", {
-    url: `http://${config.server.host}:${server.port}`,
-    port: server.port,
+    url: `http://${config.server.host}:${port}`,
+    port,
+    httpEngine: config.server.http_engine,
     metadata: config.metadata.engine,
     storage: config.storage.backend,
     version: VERSION,

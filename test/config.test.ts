@@ -24,7 +24,7 @@ async function configError(p: Promise<unknown>): Promise<string> {
 describe("config", () => {
   test("no file, flag or env gives the documented defaults", async () => {
     const c = await loadConfig({}, {});
-    expect(c.server).toEqual({ host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120 });
+    expect(c.server).toEqual({ host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun" });
     expect(c.auth).toEqual({ access_key: "bleepstore", secret_key: "bleepstore-secret" });
     expect(c.metadata.engine).toBe("sqlite");
     expect(c.metadata.sqlite.path).toBe("data/metadata.db");

@@ -9,6 +9,7 @@ import { authenticate } from "./auth/authenticate.ts";
 import { adminRoutes } from "./admin.ts";
 import { docsRoutes } from "./docs.ts";
 import { OPERATIONS } from "./operations/index.ts";
+import { rawTarget } from "./node-listener.ts";
 import { opsRoutes } from "./ops.ts";
 import { S3Metrics } from "./s3-metrics.ts";
 import { resolve, type ResolvedRequest } from "./resolve.ts";
@@ -91,7 +92,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   options.metrics?.begin();
   const requestId = newRequestId();
   const method = request.method;
-  const { rawPath, rawQuery } = splitUrl(request.url);
+  const { rawPath, rawQuery } = splitUrl(rawTarget(request) ?? request.url);
   let resolved: ResolvedRequest | undefined;
   let response: Response;
   let failure: S3Error | undefined;
