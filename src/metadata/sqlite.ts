@@ -204,7 +204,12 @@ export class SqliteMetadataStore implements MetadataStore {
     });
     // The commit is in the WAL (in the OS's hands: safe from kill -9). It is acknowledged only once
     // the WAL is on disk; the fdatasync runs on a worker thread, so the event loop keeps serving.
-    const walFd = this.walFd();
+    let walFd: number | null;
+    try {
+      walFd = this.walFd();
+    } catch (err) {
+      return settle(err);
+    }
     if (walFd === null) return settle();
     fdatasync(walFd, (err) => settle(err ?? undefined));
   }

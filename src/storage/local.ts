@@ -184,8 +184,7 @@ export class LocalStorage implements StorageBackend {
       if (length <= SYNC_READ) {
         readFully(fd, bytes, start);
         if (length === size && size <= this.cache.maxObjectBytes) this.cache.set(id, bytes);
-      }
-      else {
+      } else {
         closeHere = false;
         await readFullyAsync(fd, bytes, start).finally(() => closeSync(fd));
       }
