@@ -23,6 +23,8 @@ const COMPOSE_BUFFER = 1024 * 1024;
 const SYNC_READ = 64 * 1024;
 /** Reads up to this size are served from memory; larger ones by sendfile. */
 const IN_MEMORY_READ = 8 * 1024 * 1024;
+/** Bytes written between the early fdatasyncs of a large write. */
+const EARLY_FLUSH = 8 * 1024 * 1024;
 
 function readFully(fd: number, into: Uint8Array, position: number): void {
   for (let done = 0; done < into.length; ) {
@@ -96,10 +98,19 @@ export class LocalStorage implements StorageBackend {
   async write(source: AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }> {
     return this.durably(async (fd) => {
       let size = 0;
+      let flushedAt = 0;
+      let flushing: Promise<void> | undefined;
       for await (const chunk of source) {
         writeAll(fd, chunk);
         size += chunk.length;
+        // Large bodies: every 8 MiB an fdatasync starts on a worker thread, so the disk writes back
+        // while more arrives and the final one has little left to do.
+        if (size - flushedAt >= EARLY_FLUSH && !flushing) {
+          flushedAt = size;
+          flushing = fdatasyncAsync(fd).finally(() => (flushing = undefined));
+        }
       }
+      await flushing;
       return size;
     });
   }
