@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { runNestedSuite } from "./helpers/nested.ts";
 import { EXTERNAL_ENDPOINT } from "./helpers/server.ts";
 
 setDefaultTimeout(600_000);
@@ -52,23 +53,7 @@ describe.skipIf(skip)("compiled binary", () => {
   });
 
   test("the whole e2e suite passes against it", async () => {
-    const proc = Bun.spawn([process.execPath, "test", "e2e"], {
-      cwd: ROOT,
-      env: { ...process.env, BLEEPSTORE_BINARY: binary },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    const all = `${out}\n${err}`;
-    const summary = all.split("\n").filter((l) => /^\s*\d+ (pass|fail|skip)|^Ran |^\(fail\)/.test(l)).join("\n");
-    if (code !== 0) {
-      // Every failure with the 40 lines before it (where bun prints the error), and the whole log on disk.
-      const log = join(tmpdir(), `bleepstore-binary-suite-${Date.now()}.log`);
-      writeFileSync(log, all);
-      const lines = all.split("\n");
-      const blocks = lines.flatMap((l, i) => (l.startsWith("(fail)") ? [lines.slice(Math.max(0, i - 40), i + 1).join("\n")] : []));
-      console.error(`nested e2e run against the binary failed; full log: ${log}\n${blocks.join("\n---\n")}`);
-    }
+    const { code, summary } = await runNestedSuite(["e2e"], { BLEEPSTORE_BINARY: binary }, "compiled binary");
     expect(summary).toMatch(/^ 0 fail$/m);
     expect(summary).toMatch(/^ [1-9]\d* pass$/m);
     expect(code).toBe(0);

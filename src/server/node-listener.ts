@@ -4,11 +4,10 @@
 // Elysia app (its raw target kept beside it), and the Response is written back with its headers,
 // Content-Length included, streaming the body with backpressure.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { IN_MEMORY_READ } from "../storage/backend.ts";
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 
-/** Response bodies up to this size (all that BleepStore holds in memory) are written in one call. */
-const SMALL_BODY = 8 * 1024 * 1024;
 
 const RAW_TARGETS = new WeakMap<Request, string>();
 
@@ -87,7 +86,7 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
     res.end();
     return;
   }
-  if (!(length > SMALL_BODY)) {
+  if (!(length > IN_MEMORY_READ)) {
     // Bodies held in memory anyway (XML documents, objects up to 8 MiB) go out in one piece.
     const bytes = new Uint8Array(await response.arrayBuffer());
     headers["content-length"] = String(bytes.length);

@@ -8,7 +8,7 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
   GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import type { ByteRange, StorageBackend, StoredData } from "./backend.ts";
+import { assertStorageId, IN_MEMORY_READ, newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData } from "./backend.ts";
 
 export interface AwsStorageOptions {
   bucket: string;
@@ -19,10 +19,6 @@ export interface AwsStorageOptions {
 }
 
 const PART_SIZE = 8 * 1024 * 1024;
-/** Reads up to this size are served from memory (with a Content-Length); larger ones stream. */
-const IN_MEMORY_READ = 8 * 1024 * 1024;
-const ID_SHAPE = /^[0-9a-f]{32}$/;
-const newId = () => crypto.randomUUID().replaceAll("-", "");
 
 const isMissing = (err: unknown) => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -59,7 +55,7 @@ export class AwsStorage implements StorageBackend {
   }
 
   private key(id: string): string {
-    if (!ID_SHAPE.test(id)) throw new Error(`invalid storage id ${JSON.stringify(id)}`);
+    assertStorageId(id);
     return `${this.options.prefix}${id}`;
   }
 
@@ -74,7 +70,7 @@ export class AwsStorage implements StorageBackend {
   }
 
   async write(source: AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }> {
-    const id = newId();
+    const id = newStorageId();
     const Bucket = this.options.bucket;
     const Key = this.key(id);
     const buffer = new PartBuffer();
@@ -135,7 +131,7 @@ export class AwsStorage implements StorageBackend {
       }));
       for (const o of page.Contents ?? []) {
         const id = o.Key!.slice(this.options.prefix.length);
-        if (ID_SHAPE.test(id)) yield { id, modified: o.LastModified?.getTime() ?? 0 };
+        if (STORAGE_ID.test(id)) yield { id, modified: o.LastModified?.getTime() ?? 0 };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -1,6 +1,19 @@
 // The storage contract: where object bytes live. Every write lands under a fresh id, so a write that
 // is not yet committed to metadata can never be seen through a key, and overwrites never mix bytes.
 
+export const STORAGE_ID = /^[0-9a-f]{32}$/;
+
+/** A fresh storage id: 32 lower-case hex digits, never reused. */
+export const newStorageId = () => crypto.randomUUID().replaceAll("-", "");
+
+/** Throws unless `id` has the shape newStorageId() makes (so it can never name a path or key outside). */
+export function assertStorageId(id: string): void {
+  if (!STORAGE_ID.test(id)) throw new Error(`invalid storage id ${JSON.stringify(id)}`);
+}
+
+/** Reads up to this many bytes are served from memory (with a Content-Length); larger ones are not. */
+export const IN_MEMORY_READ = 8 * 1024 * 1024;
+
 /** Bytes to read: a Blob held in memory, or a stream of known size. */
 export type StoredData = Blob | { stream: ReadableStream<Uint8Array>; size: number };
 

@@ -6,7 +6,7 @@ import { closeSync, fdatasync, fstatSync, fsync, mkdirSync, open, openSync, read
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Error } from "../errors.ts";
-import type { ByteRange, StorageBackend, StoredData } from "./backend.ts";
+import { assertStorageId, IN_MEMORY_READ, newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData } from "./backend.ts";
 import { SmallObjectCache } from "./small-cache.ts";
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -16,13 +16,9 @@ const unlinkAsync = promisify(unlink);
 const openAsync = promisify(open);
 const renameAsync = promisify(rename);
 
-const newId = () => crypto.randomUUID().replaceAll("-", "");
-const ID_SHAPE = /^[0-9a-f]{32}$/;
 const COMPOSE_BUFFER = 1024 * 1024;
 /** Reads up to this size are done synchronously: a few page-cache copies, no thread hop. */
 const SYNC_READ = 64 * 1024;
-/** Reads up to this size are served from memory; larger ones by sendfile. */
-const IN_MEMORY_READ = 8 * 1024 * 1024;
 /** Bytes written between the early fdatasyncs of a large write. */
 const EARLY_FLUSH = 8 * 1024 * 1024;
 
@@ -74,13 +70,13 @@ export class LocalStorage implements StorageBackend {
   }
 
   async ping(): Promise<void> {
-    const probe = join(this.tmpDir, `ping-${newId()}`);
+    const probe = join(this.tmpDir, `ping-${newStorageId()}`);
     closeSync(openSync(probe, "wx"));
     rmSync(probe, { force: true });
   }
 
   private path(id: string): string {
-    if (!ID_SHAPE.test(id)) throw new Error(`invalid storage id ${JSON.stringify(id)}`);
+    assertStorageId(id);
     return join(this.root, id.slice(0, 2), id);
   }
 
@@ -145,7 +141,7 @@ export class LocalStorage implements StorageBackend {
    * into its shard, fsync the shard directory. On any failure the temp file is removed.
    */
   private async durably(fill: (fd: number) => Promise<number>): Promise<{ id: string; size: number }> {
-    const id = newId();
+    const id = newStorageId();
     const tmp = join(this.tmpDir, id);
     // Creating and renaming change directories; on a busy disk those calls wait for the filesystem
     // journal, so they run on worker threads like the syncs, never on the event loop.
@@ -218,7 +214,7 @@ export class LocalStorage implements StorageBackend {
     const shards = readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory() && /^[0-9a-f]{2}$/.test(d.name));
     for (const shard of shards) {
       for (const name of readdirSync(join(this.root, shard.name))) {
-        if (!ID_SHAPE.test(name)) continue;
+        if (!STORAGE_ID.test(name)) continue;
         try {
           yield { id: name, modified: statSync(join(this.root, shard.name, name)).mtimeMs };
         } catch (err) {
