@@ -29,7 +29,7 @@ const commit = gitCommit();
 
 async function build(target: string | undefined, outfile: string): Promise<void> {
   const args = [
-    "build", "--compile", "--splitting", "--minify", "--sourcemap", join(import.meta.dir, "src", "main.ts"), "--outfile", outfile,
+    "build", "--compile", "--bytecode", "--format=esm", "--splitting", "--minify", "--sourcemap", join(import.meta.dir, "src", "main.ts"), "--outfile", outfile,
     "--define", `BLEEPSTORE_COMMIT=${JSON.stringify(commit)}`,
     "--define", `BLEEPSTORE_TARGET=${JSON.stringify(target ?? `${process.platform}-${process.arch}`)}`,
   ];

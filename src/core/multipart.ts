@@ -71,7 +71,7 @@ export function multipartEtag(partEtags: string[]): string {
 
 /** S3's composite checksum: the algorithm over the parts' raw checksums, then "-N". */
 export async function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksums: string[]): Promise<string> {
-  const h = checksumHasher(algorithm);
+  const h = await checksumHasher(algorithm);
   for (const c of partChecksums) h.update(Buffer.from(c, "base64"));
   return `${Buffer.from(await h.digest()).toString("base64")}-${partChecksums.length}`;
 }
@@ -251,7 +251,7 @@ export class Multipart {
   private async join(parts: PartRecord[], fullObject?: ChecksumAlgorithm): Promise<{ stored: { id: string; size: number }; checksum?: ObjectChecksum }> {
     const size = parts.reduce((n, p) => n + p.size, 0);
     if (this.ctx.storage.compose) {
-      const hasher = fullObject ? checksumHasher(fullObject) : undefined;
+      const hasher = fullObject ? await checksumHasher(fullObject) : undefined;
       const stored = await this.ctx.storage.compose(parts.map((p) => p.storageId), hasher ? (chunk) => hasher.update(chunk) : undefined);
       if (stored.size !== size) {
         await freeStorage(this.ctx, [stored.id]);

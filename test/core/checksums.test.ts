@@ -9,7 +9,7 @@ import type { ChecksumAlgorithm } from "../../src/metadata/store.ts";
 
 const CHECK = new TextEncoder().encode("123456789");
 const hex = async (algorithm: ChecksumAlgorithm, data: Uint8Array, split = 1) => {
-  const h = checksumHasher(algorithm);
+  const h = await checksumHasher(algorithm);
   const step = Math.ceil(data.length / split);
   for (let i = 0; i < data.length; i += step) h.update(data.subarray(i, i + step));
   return Buffer.from(await h.digest()).toString("hex");
