@@ -4,6 +4,7 @@
 // Requests to the ceiling are SigV4-signed like the real ones (it ignores the signature), so the
 // load generator, which shares this machine's CPUs, does the same work per request in both.
 // Usage: bun e2e/bench/run.ts [--seconds N] [--only "PUT 4KiB"]   (npm run bench)
+//        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,13 +59,15 @@ const send = async (url: string, init: RequestInit) => {
 
 const EMPTY: LoadResult = { ops: 0, errors: 0, seconds: 1, opsPerSec: 1, p50ms: 0, p99ms: 0, bytes: 0, MBps: 1 };
 
+const only = values.only ? new RegExp(values.only) : undefined;
+
 /** Runs one scenario (unless --only names others) and records it with the server's CPU and peak RSS. */
 async function measure(
   scenario: string,
   run: () => Promise<LoadResult>,
   against: { ceiling?: LoadResult; diskMBps?: number; diskOps?: number } = {},
 ): Promise<LoadResult> {
-  if (values.only && !scenario.includes(values.only)) return EMPTY;
+  if (only && !only.test(scenario)) return EMPTY;
   const before = procStats(pid);
   const result = await run();
   const after = procStats(pid);

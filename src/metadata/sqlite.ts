@@ -64,6 +64,18 @@ const toObject = (r: ObjectRow): ObjectRecord => ({
   ...(r.part_sizes ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
 });
 
+/** Makes a record and everything in it read-only: cached records are shared by every reader. */
+function frozen<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) frozen(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Object records kept in memory for reads (a few KiB each at most). */
+const OBJECT_CACHE_ENTRIES = 1024;
+
 const ENTRY_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, owner_name";
 
 export class SqliteMetadataStore implements MetadataStore {
@@ -75,6 +87,12 @@ export class SqliteMetadataStore implements MetadataStore {
   private flushScheduled = false;
   private wal: number | undefined;
   private u!: ReturnType<typeof prepareUploads>;
+  /**
+   * Recently read object records, so a GET or HEAD of a hot key skips the row fetch and its JSON
+   * parsing. This process alone has the database open (locking_mode=EXCLUSIVE) and each statement
+   * that changes an object row drops the key here in the same transaction, so an entry is never stale.
+   */
+  private readonly objectCache = new Map<string, ObjectRecord>();
 
   constructor(private readonly path: string) {}
 
@@ -290,8 +308,16 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async getObject(bucket: string, key: string): Promise<ObjectRecord | null> {
+    // Bucket names hold no "/", so bucket + "/" + key names one object.
+    const cacheKey = `${bucket}/${key}`;
+    const cached = this.objectCache.get(cacheKey);
+    if (cached) return cached;
     const row = this.q.getObject.get(bucket, key);
-    return row ? toObject(row) : null;
+    if (!row) return null;
+    const record = frozen(toObject(row));
+    if (this.objectCache.size >= OBJECT_CACHE_ENTRIES) this.objectCache.delete(this.objectCache.keys().next().value!);
+    this.objectCache.set(cacheKey, record);
+    return record;
   }
 
   putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null> {
@@ -304,6 +330,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const row = this.q.getObject.get(r.bucket, r.key);
     const previous = row ? toObject(row) : null;
     checkCondition(r.key, previous, condition);
+    this.objectCache.delete(`${r.bucket}/${r.key}`);
     this.q.upsertObject.run({
       bucket: r.bucket, key: r.key, size: r.size, etag: r.etag, last_modified: r.lastModified,
       storage_id: r.storageId, content_type: r.contentType, headers: JSON.stringify(r.headers),
@@ -325,6 +352,7 @@ export class SqliteMetadataStore implements MetadataStore {
       keys.map((key): ObjectRecord | null => {
         const row = this.q.getObject.get(bucket, key);
         if (!row) return null;
+        this.objectCache.delete(`${bucket}/${key}`);
         this.q.deleteObject.run(bucket, key);
         this.q.countObjects.run(-1, -row.size, bucket);
         return toObject(row);
@@ -333,7 +361,10 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {
-    return this.grouped(() => this.q.setObjectAcl.run(JSON.stringify(acl), bucket, key).changes > 0);
+    return this.grouped(() => {
+      this.objectCache.delete(`${bucket}/${key}`);
+      return this.q.setObjectAcl.run(JSON.stringify(acl), bucket, key).changes > 0;
+    });
   }
 
   async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {

@@ -169,6 +169,7 @@ export interface MetadataStore {
   deleteBucket(name: string): Promise<PartRecord[] | null>;
   setBucketAcl(name: string, acl: Acl): Promise<boolean>;
 
+  /** The object's record: a copy, or a read-only (frozen) record that may be shared between callers. */
   getObject(bucket: string, key: string): Promise<ObjectRecord | null>;
   /**
    * Inserts or replaces the object atomically, checking the condition and that the bucket exists.

@@ -54,7 +54,11 @@ function commonHeaders(requestId: string): Record<string, string> {
 }
 
 function render(res: S3Response, requestId: string, method: string): Response {
-  const headers = { ...commonHeaders(requestId), ...res.headers };
+  // The handler's headers object is this response's own: the common headers join it in place.
+  const headers = res.headers ?? {};
+  headers["x-amz-request-id"] = requestId;
+  headers["x-amz-id-2"] = HOST_ID;
+  headers.server = "BleepStore";
   const status = res.status ?? 200;
   if (res.xml) {
     headers["content-type"] = "application/xml";
@@ -96,6 +100,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   let resolved: ResolvedRequest | undefined;
   let response: Response;
   let failure: S3Error | undefined;
+  let bytesOut = 0;
   try {
     const query = new URLSearchParams(rawQuery);
     resolved = resolve(method, rawPath, query, request.headers, options.domain);
@@ -115,7 +120,10 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
       engine: options.engine,
       requestId,
     };
-    response = render(await handler(req), requestId, method);
+    const result = await handler(req);
+    // Read before rendering: asking a Response for its headers makes Bun build a Headers object.
+    if (method !== "HEAD") bytesOut = Number(result.headers?.["content-length"] ?? 0) || 0;
+    response = render(result, requestId, method);
   } catch (err) {
     failure = toS3Error(err);
     let resource = rawPath;
@@ -128,7 +136,6 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   }
   const seconds = (performance.now() - started) / 1000;
   const bytesIn = Number(request.headers.get("content-length") ?? 0) || 0;
-  const bytesOut = method === "HEAD" ? 0 : Number(response.headers.get("content-length") ?? 0) || 0;
   const operation = resolved?.unsupported ?? resolved?.operation ?? "Unknown";
   options.metrics?.end({ operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}) });
   const level = failure?.code === "InternalError" ? "error" : failure && failure.status >= 500 ? "warn" : "info";

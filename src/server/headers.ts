@@ -48,7 +48,18 @@ export function writeHeaders(h: Headers): WriteHeaders {
 }
 
 export const quoteEtag = (etag: string) => `"${etag}"`;
-export const httpDate = (ms: number) => new Date(ms).toUTCString();
+const httpDates = new Map<number, string>();
+
+/** An HTTP date (RFC 7231); recent ones are remembered, as every read of an object formats its date. */
+export function httpDate(ms: number): string {
+  let text = httpDates.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toUTCString();
+    if (httpDates.size >= 1024) httpDates.clear();
+    httpDates.set(ms, text);
+  }
+  return text;
+}
 
 /** Headers of a GET/HEAD response for `record`. */
 export function objectHeaders(record: ObjectRecord, withChecksum: boolean): Record<string, string> {

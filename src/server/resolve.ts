@@ -104,6 +104,7 @@ function objectOperation(method: string, q: URLSearchParams, headers: Headers): 
 }
 
 function decode(segment: string): string {
+  if (!segment.includes("%")) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -145,5 +146,7 @@ export function resolve(method: string, rawPath: string, query: URLSearchParams,
   } else {
     resolved = objectOperation(method, query, headers);
   }
-  return { ...resolved, ...(bucket !== undefined ? { bucket } : {}), ...(key !== undefined ? { key } : {}) };
+  if (bucket !== undefined) resolved.bucket = bucket;
+  if (key !== undefined) resolved.key = key;
+  return resolved;
 }

@@ -266,11 +266,39 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.isStorageIdReferenced("f".repeat(32))).toBe(false);
     });
 
-    test("records handed out are copies", async () => {
+    test("a read after each kind of write sees that write, even when the key was read just before", async () => {
+      await store.createBucket(bucketRecord("b"));
+      await store.putObject(objectRecord("b", "k"));
+      expect((await store.getObject("b", "k"))?.size).toBe(3);
+      await store.putObject(objectRecord("b", "k", { size: 7 }));
+      expect((await store.getObject("b", "k"))?.size).toBe(7);
+      const open: Acl = { owner, grants: [{ grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }, permission: "READ" }] };
+      await store.setObjectAcl("b", "k", open);
+      expect((await store.getObject("b", "k"))?.acl).toEqual(open);
+      await store.createUpload(uploadRecord("b", "k", "u"));
+      await store.putPart(partRecord("u", 1));
+      await store.completeUpload("u", objectRecord("b", "k", { etag: "abc-1", partSizes: [5] }));
+      expect((await store.getObject("b", "k"))?.etag).toBe("abc-1");
+      await store.deleteObject("b", "k");
+      expect(await store.getObject("b", "k")).toBeNull();
+      await store.putObject(objectRecord("b", "k", { size: 9 }));
+      expect((await store.getObject("b", "k"))?.size).toBe(9);
+      await store.deleteObjects("b", ["k"]);
+      expect(await store.getObject("b", "k")).toBeNull();
+    });
+
+    test("a record handed out cannot change the stored one (it is a copy or read-only)", async () => {
       await store.createBucket(bucketRecord("b"));
       await store.putObject(objectRecord("b", "k"));
       const got = (await store.getObject("b", "k"))!;
-      got.userMetadata.color = "red";
+      let refused = false;
+      try {
+        got.userMetadata.color = "red";
+      } catch (err) {
+        expect(err).toBeInstanceOf(TypeError);
+        refused = true;
+      }
+      expect(refused || got.userMetadata.color === "red").toBe(true);
       expect((await store.getObject("b", "k"))!.userMetadata.color).toBe("blue");
     });
   });

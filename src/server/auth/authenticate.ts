@@ -94,7 +94,8 @@ function verifySignature(v: Verify): Buffer {
   const scopeText = `${v.scope.date}/${v.scope.region}/${v.scope.service}/aws4_request`;
   const headers = canonicalHeaders(v.req.headers, v.signedHeaders);
   let first: { canonical: string; toSign: string } | undefined;
-  for (const uri of new Set([canonicalUri(v.req.rawPath), v.req.rawPath])) {
+  const canonicalPath = canonicalUri(v.req.rawPath);
+  for (const uri of canonicalPath === v.req.rawPath ? [canonicalPath] : [canonicalPath, v.req.rawPath]) {
     const canonical = canonicalRequest({
       method: v.req.method, uri, query: v.query, headers, signedHeaders: v.signedHeaders.join(";"), payloadHash: v.payloadHash,
     });
@@ -121,14 +122,25 @@ async function lookup(credentials: CredentialLookup, accessKey: string): Promise
 
 async function headerAuth(req: AuthRequest, header: string, credentials: CredentialLookup, now: number): Promise<AuthResult> {
   const malformed = (message: string) => new S3Error("AuthorizationHeaderMalformed", { message });
-  const fields = new Map<string, string>();
+  let credentialField: string | undefined;
+  let signedField: string | undefined;
+  let signature: string | undefined;
   for (const part of header.slice(ALGORITHM.length).split(",")) {
     const eq = part.indexOf("=");
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    if (eq <= 0) continue;
+    const value = part.slice(eq + 1).trim();
+    switch (part.slice(0, eq).trim()) {
+      case "Credential":
+        credentialField = value;
+        break;
+      case "SignedHeaders":
+        signedField = value;
+        break;
+      case "Signature":
+        signature = value;
+        break;
+    }
   }
-  const credentialField = fields.get("Credential");
-  const signedField = fields.get("SignedHeaders");
-  const signature = fields.get("Signature");
   if (!credentialField || !signedField || !signature) {
     throw malformed("The authorization header is malformed; it must contain Credential, SignedHeaders and Signature.");
   }

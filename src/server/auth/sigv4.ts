@@ -45,9 +45,17 @@ export function canonicalQuery(pairs: Array<[string, string]>, exclude?: string)
     .join("&");
 }
 
+/** Whitespace that canonicalisation folds: runs of it, or any but a plain space. */
+const UNUSUAL_SPACE = /\s\s|[^\S ]/;
+
 /** Canonical header block for the signed header names (lower case, in the order given). */
 export function canonicalHeaders(headers: Headers, signed: string[]): string {
-  return signed.map((name) => `${name}:${(headers.get(name) ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
+  let out = "";
+  for (const name of signed) {
+    const value = (headers.get(name) ?? "").trim();
+    out += `${name}:${UNUSUAL_SPACE.test(value) ? value.replace(/\s+/g, " ") : value}\n`;
+  }
+  return out;
 }
 
 export interface CanonicalRequestParts {
@@ -60,10 +68,10 @@ export interface CanonicalRequestParts {
 }
 
 export function canonicalRequest(p: CanonicalRequestParts): string {
-  return [p.method, p.uri, p.query, p.headers, p.signedHeaders, p.payloadHash].join("\n");
+  return `${p.method}\n${p.uri}\n${p.query}\n${p.headers}\n${p.signedHeaders}\n${p.payloadHash}`;
 }
 
-export const sha256Hex = (data: string | Uint8Array) => new Bun.CryptoHasher("sha256").update(data).digest("hex");
+export const sha256Hex = (data: string | Uint8Array): string => Bun.SHA256.hash(data, "hex");
 
 export function hmac(key: string | Uint8Array, data: string): Buffer {
   return new Bun.CryptoHasher("sha256", key).update(data).digest() as Buffer;

@@ -1,6 +1,7 @@
 // GetObject and HeadObject: conditional reads, single ranges (206 + Content-Range), response-*
 // overrides, checksums on request; GetObject sends the stored bytes straight from the backend.
 import { assertPartNumber } from "../../core/multipart.ts";
+import type { ReadConditions } from "../../core/conditions.ts";
 import type { GetObjectInput, ObjectRead } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
 import { objectHeaders, RESPONSE_OVERRIDES } from "../headers.ts";
@@ -8,26 +9,31 @@ import { bucketOf, keyOf, type OperationHandler, type S3Request, type S3Response
 
 function readInput(req: S3Request): GetObjectInput {
   const h = req.headers;
-  const conditions = {
-    ...(h.has("if-match") ? { ifMatch: h.get("if-match")! } : {}),
-    ...(h.has("if-none-match") ? { ifNoneMatch: h.get("if-none-match")! } : {}),
-    ...(h.has("if-modified-since") ? { ifModifiedSince: h.get("if-modified-since")! } : {}),
-    ...(h.has("if-unmodified-since") ? { ifUnmodifiedSince: h.get("if-unmodified-since")! } : {}),
-  };
-  const partText = req.query.get("partNumber");
-  const partNumber = partText === null ? undefined : /^\d+$/.test(partText) ? Number(partText) : Number.NaN;
-  if (partNumber !== undefined) {
-    assertPartNumber(partNumber);
-    if (h.has("range")) throw new S3Error("InvalidRequest", { message: "Cannot specify both Range header and partNumber query parameter" });
+  const input: GetObjectInput = { bucket: bucketOf(req), key: keyOf(req) };
+  const conditions: ReadConditions = {};
+  let conditional = false;
+  for (const [header, field] of CONDITION_HEADERS) {
+    const value = h.get(header);
+    if (value === null) continue;
+    conditions[field] = value;
+    conditional = true;
   }
-  return {
-    bucket: bucketOf(req),
-    key: keyOf(req),
-    conditions,
-    ...(h.has("range") ? { range: h.get("range")! } : {}),
-    ...(partNumber !== undefined ? { partNumber } : {}),
-  };
+  if (conditional) input.conditions = conditions;
+  const range = h.get("range");
+  const partText = req.query.size === 0 ? null : req.query.get("partNumber");
+  if (partText !== null) {
+    const partNumber = /^\d+$/.test(partText) ? Number(partText) : Number.NaN;
+    assertPartNumber(partNumber);
+    if (range !== null) throw new S3Error("InvalidRequest", { message: "Cannot specify both Range header and partNumber query parameter" });
+    input.partNumber = partNumber;
+  }
+  if (range !== null) input.range = range;
+  return input;
 }
+
+const CONDITION_HEADERS: ReadonlyArray<readonly [string, keyof ReadConditions]> = [
+  ["if-match", "ifMatch"], ["if-none-match", "ifNoneMatch"], ["if-modified-since", "ifModifiedSince"], ["if-unmodified-since", "ifUnmodifiedSince"],
+];
 
 function readResponse(req: S3Request, read: ObjectRead): S3Response {
   const { record, range } = read;
