@@ -86,6 +86,10 @@ export class SqliteMetadataStore implements MetadataStore {
   private pending: Array<{ run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   private flushScheduled = false;
   private wal: number | undefined;
+  /** A WAL fdatasync is running; commits made meanwhile wait for the next one. */
+  private syncing = false;
+  /** Groups committed since the running fdatasync started, to be settled by the next. */
+  private awaitingSync: Array<(err?: unknown) => void> = [];
   private u!: ReturnType<typeof prepareUploads>;
   /**
    * Recently read object records, so a GET or HEAD of a hot key skips the row fetch and its JSON
@@ -179,9 +183,10 @@ export class SqliteMetadataStore implements MetadataStore {
   /**
    * Group commit: every write goes through here. bun:sqlite commits synchronously, so an fsync per
    * commit would stall the event loop and line concurrent writers up behind each other. Writes
-   * issued in the same event-loop turn share one transaction and one WAL fdatasync (on a worker
-   * thread); each runs in its own savepoint, so one failing (a precondition, a missing bucket)
-   * never undoes another. Each caller's promise settles only after the shared commit is durable.
+   * issued in the same event-loop turn share one transaction; the WAL fdatasync runs on a worker
+   * thread, one at a time, each covering every group committed before it began. Each write runs in
+   * its own savepoint, so one failing (a precondition, a missing bucket) never undoes another.
+   * Each caller's promise settles only after its commit is durable.
    */
   private grouped<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -229,7 +234,23 @@ export class SqliteMetadataStore implements MetadataStore {
       return settle(err);
     }
     if (walFd === null) return settle();
-    fdatasync(walFd, (err) => settle(err ?? undefined));
+    this.awaitingSync.push(settle);
+    if (!this.syncing) this.syncWal(walFd);
+  }
+
+  /**
+   * One WAL fdatasync at a time: groups committed while one runs are all made durable by the next,
+   * so under load one sync covers many groups instead of each group paying for its own.
+   */
+  private syncWal(walFd: number): void {
+    const settles = this.awaitingSync;
+    this.awaitingSync = [];
+    this.syncing = true;
+    fdatasync(walFd, (err) => {
+      this.syncing = false;
+      for (const settle of settles) settle(err ?? undefined);
+      if (this.awaitingSync.length > 0) this.syncWal(walFd);
+    });
   }
 
   /** A descriptor of the WAL file, for the fdatasync that makes each group commit durable. */
