@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // Entry point: parse flags → load config → build stores → recover → create app → listen.
 // There is no shutdown path: every start is a recovery, so kill -9 is always safe.
+import "./threadpool.ts";
 import { HELP, parseCli, VERSION, VERSION_LINE } from "./cli.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { Engine } from "./core/engine.ts";

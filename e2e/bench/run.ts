@@ -5,6 +5,8 @@
 // load generator, which shares this machine's CPUs, does the same work per request in both.
 // Usage: bun e2e/bench/run.ts [--seconds N] [--only "PUT 4KiB"]   (npm run bench)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
+// The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
+import "../../src/threadpool.ts";
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
