@@ -2,6 +2,7 @@
 // names the payload hash, and the flexible checksum the client asked for. Mismatches throw at the
 // end of the stream, before the storage backend keeps anything.
 import { S3Error } from "../errors.ts";
+import { bodyFinished } from "./body-garbage.ts";
 import { crc32c } from "./crc32c.ts";
 import type { ChecksumAlgorithm, ObjectChecksum } from "../metadata/store.ts";
 
@@ -122,16 +123,20 @@ export async function* digesting(
   const sha256 = expect.sha256Hex ? new CryptoHasherAdapter("sha256") : undefined;
   const checksum = expect.checksum ? await checksumHasher(expect.checksum.algorithm) : undefined;
   let size = 0;
-  for await (const chunk of failuresAsIncomplete(source)) {
-    size += chunk.length;
-    if (expect.maxSize !== undefined && size > expect.maxSize) throw new S3Error("EntityTooLarge");
-    if (expect.size !== undefined && size > expect.size) {
-      throw new S3Error("InvalidRequest", { message: "The request body is longer than its declared length." });
+  try {
+    for await (const chunk of failuresAsIncomplete(source)) {
+      size += chunk.length;
+      if (expect.maxSize !== undefined && size > expect.maxSize) throw new S3Error("EntityTooLarge");
+      if (expect.size !== undefined && size > expect.size) {
+        throw new S3Error("InvalidRequest", { message: "The request body is longer than its declared length." });
+      }
+      md5?.update(chunk);
+      sha256?.update(chunk);
+      checksum?.update(chunk);
+      yield chunk;
     }
-    md5?.update(chunk);
-    sha256?.update(chunk);
-    checksum?.update(chunk);
-    yield chunk;
+  } finally {
+    bodyFinished(size);
   }
   if (expect.size !== undefined && size !== expect.size) throw new S3Error("IncompleteBody");
   const md5Bytes = md5 ? await md5.digest() : undefined;
