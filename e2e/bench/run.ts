@@ -53,10 +53,13 @@ const ceilingPort = await (async () => {
 const ceilingUrl = `http://127.0.0.1:${ceilingPort}`;
 
 const ok = (res: Response, bytes: number) => (res.ok ? bytes : { error: `${res.status}` });
+/** Sends a request and reads the whole response body; large ones are counted chunk by chunk, not kept. */
 const send = async (url: string, init: RequestInit) => {
   const res = await fetch(url, init);
-  const body = await res.arrayBuffer();
-  return { res, size: body.byteLength };
+  if (Number(res.headers.get("content-length") ?? 0) <= MiB) return { res, size: (await res.arrayBuffer()).byteLength };
+  let size = 0;
+  for await (const chunk of res.body!) size += chunk.byteLength;
+  return { res, size };
 };
 
 const EMPTY: LoadResult = { ops: 0, errors: 0, seconds: 1, opsPerSec: 1, p50ms: 0, p99ms: 0, bytes: 0, MBps: 1 };
