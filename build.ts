@@ -1,6 +1,7 @@
 // Compiles BleepStore into one standalone executable per target with `bun build --compile`
-// (minified, sourcemap embedded, version and git commit baked in). --splitting keeps each lazily
-// imported engine, backend and SDK in its own chunk, evaluated only if the configuration selects it.
+// (minified, precompiled to bytecode, sourcemap embedded, version and git commit baked in).
+// --splitting keeps each lazily imported engine, backend and SDK in its own chunk, evaluated only if
+// the configuration selects it; bytecode with splitting needs --format=esm.
 //   bun build.ts                      this machine's target → dist/bleepstore
 //   bun build.ts --all                every release target  → dist/bleepstore-<target>
 //   bun build.ts --target linux-arm64 one target;  --outfile PATH  choose the output path

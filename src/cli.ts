@@ -31,7 +31,8 @@ Options:
 Environment: BLEEPSTORE_CONFIG, BLEEPSTORE_HOST, BLEEPSTORE_PORT, BLEEPSTORE_DATA_DIR,
 BLEEPSTORE_LOG_LEVEL, and BLEEPSTORE_<SECTION>_<KEY> for any config key
 (e.g. BLEEPSTORE_AUTH_SECRET_KEY, BLEEPSTORE_METADATA_SQLITE_PATH). Environment variables
-override flags, and flags override the config file.
+override flags, and flags override the config file. UV_THREADPOOL_SIZE sizes the thread pool for
+file-system calls (when unset, the server restarts itself once at start with 32).
 `;
 
 export interface CliOptions extends Overrides {

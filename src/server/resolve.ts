@@ -115,9 +115,12 @@ function decode(segment: string): string {
 /** The bucket a virtual-hosted request names through its Host header, if any. */
 export function hostBucket(host: string | null, domain: string): string | undefined {
   if (!host || !domain) return undefined;
-  const name = host.replace(/:\d+$/, "").toLowerCase();
+  const name = host.toLowerCase();
   const suffix = `.${domain.toLowerCase()}`;
-  return name.endsWith(suffix) && name.length > suffix.length ? name.slice(0, -suffix.length) : undefined;
+  // Most requests are path-style (an IP or a host without the domain): no further work for those.
+  if (!name.includes(suffix)) return undefined;
+  const bare = name.replace(/:\d+$/, "");
+  return bare.endsWith(suffix) && bare.length > suffix.length ? bare.slice(0, -suffix.length) : undefined;
 }
 
 /**

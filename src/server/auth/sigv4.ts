@@ -37,6 +37,7 @@ export function queryPairs(rawQuery: string): Array<[string, string]> {
 
 /** The canonical query string, without `exclude` (X-Amz-Signature for presigned URLs). */
 export function canonicalQuery(pairs: Array<[string, string]>, exclude?: string): string {
+  if (pairs.length === 0) return "";
   return pairs
     .filter(([name]) => name !== exclude)
     .map(([name, value]) => [uriEncode(name), uriEncode(value)] as const)
