@@ -86,10 +86,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private pending: Array<{ run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   private flushScheduled = false;
   private wal: number | undefined;
-  /** A WAL fdatasync is running; commits made meanwhile wait for the next one. */
+  /** A WAL fdatasync is running; writes issued meanwhile wait for it to end, then commit together. */
   private syncing = false;
-  /** Groups committed since the running fdatasync started, to be settled by the next. */
-  private awaitingSync: Array<(err?: unknown) => void> = [];
   private u!: ReturnType<typeof prepareUploads>;
   /**
    * Recently read object records, so a GET or HEAD of a hot key skips the row fetch and its JSON
@@ -183,10 +181,10 @@ export class SqliteMetadataStore implements MetadataStore {
   /**
    * Group commit: every write goes through here. bun:sqlite commits synchronously, so an fsync per
    * commit would stall the event loop and line concurrent writers up behind each other. Writes
-   * issued in the same event-loop turn share one transaction; the WAL fdatasync runs on a worker
-   * thread, one at a time, each covering every group committed before it began. Each write runs in
-   * its own savepoint, so one failing (a precondition, a missing bucket) never undoes another.
-   * Each caller's promise settles only after its commit is durable.
+   * issued in the same event-loop turn, or while the previous group's WAL fdatasync runs (on a
+   * worker thread, one at a time), share one transaction. Each write runs in its own savepoint, so
+   * one failing (a precondition, a missing bucket) never undoes another. Each caller's promise
+   * settles only after its commit is durable.
    */
   private grouped<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -200,6 +198,9 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private flush(): void {
     this.flushScheduled = false;
+    // While the WAL is being synced, writes wait and go into the next transaction together: they
+    // would wait for the next sync anyway, and one commit of many costs the event loop less than many.
+    if (this.syncing || this.pending.length === 0) return;
     const jobs = this.pending;
     this.pending = [];
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
@@ -234,22 +235,11 @@ export class SqliteMetadataStore implements MetadataStore {
       return settle(err);
     }
     if (walFd === null) return settle();
-    this.awaitingSync.push(settle);
-    if (!this.syncing) this.syncWal(walFd);
-  }
-
-  /**
-   * One WAL fdatasync at a time: groups committed while one runs are all made durable by the next,
-   * so under load one sync covers many groups instead of each group paying for its own.
-   */
-  private syncWal(walFd: number): void {
-    const settles = this.awaitingSync;
-    this.awaitingSync = [];
     this.syncing = true;
     fdatasync(walFd, (err) => {
       this.syncing = false;
-      for (const settle of settles) settle(err ?? undefined);
-      if (this.awaitingSync.length > 0) this.syncWal(walFd);
+      settle(err ?? undefined);
+      this.flush();
     });
   }
 
