@@ -236,11 +236,16 @@ export class SqliteMetadataStore implements MetadataStore {
     }
     if (walFd === null) return settle();
     this.syncing = true;
-    fdatasync(walFd, (err) => {
+    const synced = (err?: unknown) => {
       this.syncing = false;
       settle(err ?? undefined);
       this.flush();
-    });
+    };
+    try {
+      fdatasync(walFd, synced);
+    } catch (err) {
+      synced(err);
+    }
   }
 
   /** A descriptor of the WAL file, for the fdatasync that makes each group commit durable. */
