@@ -95,18 +95,28 @@ export class LocalStorage implements StorageBackend {
     return this.durably(async (fd) => {
       let size = 0;
       let flushedAt = 0;
+      // The early fdatasync in flight; it never rejects (its failure is kept in flushError), and it
+      // is always awaited before this returns or throws, so the descriptor is never closed under it.
       let flushing: Promise<void> | undefined;
-      for await (const chunk of source) {
-        writeAll(fd, chunk);
-        size += chunk.length;
-        // Large bodies: every 8 MiB an fdatasync starts on a worker thread, so the disk writes back
-        // while more arrives and the final one has little left to do.
-        if (size - flushedAt >= EARLY_FLUSH && !flushing) {
-          flushedAt = size;
-          flushing = fdatasyncAsync(fd).finally(() => (flushing = undefined));
+      let flushError: unknown;
+      try {
+        for await (const chunk of source) {
+          writeAll(fd, chunk);
+          size += chunk.length;
+          // Large bodies: every 8 MiB an fdatasync starts on a worker thread, so the disk writes back
+          // while more arrives and the final one has little left to do.
+          if (size - flushedAt >= EARLY_FLUSH && !flushing) {
+            flushedAt = size;
+            flushing = fdatasyncAsync(fd).then(
+              () => void (flushing = undefined),
+              (err: unknown) => void ((flushError ??= err), (flushing = undefined)),
+            );
+          }
         }
+      } finally {
+        await flushing;
       }
-      await flushing;
+      if (flushError) throw flushError;
       return size;
     });
   }

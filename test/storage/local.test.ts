@@ -46,6 +46,35 @@ test("local: a failed write leaves no temp file", async () => {
   }
 });
 
+test("local: a write that fails after its early fdatasync began waits for it and leaves nothing behind", async () => {
+  // Past 8 MiB a write starts an fdatasync on a worker thread; a body that then fails must not close
+  // the descriptor under that sync, nor leave its failure unhandled (which ends the process).
+  const d = mkdtempSync(join(tmpdir(), "bleepstore-local-"));
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    const storage = new LocalStorage(d);
+    await storage.init();
+    const chunk = new Uint8Array(1024 * 1024).fill(7);
+    for (let round = 0; round < 50; round++) {
+      const failure = await storage.write((async function* () {
+        for (let i = 0; i < 9; i++) yield chunk;
+        throw new Error("client went away");
+      })()).catch((err: Error) => err);
+      expect((failure as Error).message).toBe("client went away");
+    }
+    await Bun.sleep(50);
+    expect(unhandled).toEqual([]);
+    expect(readdirSync(join(d, ".tmp"))).toEqual([]);
+    expect(await Array.fromAsync(storage.listStored())).toEqual([]);
+    await storage.close();
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test("local: listStored yields every stored id with its write time", async () => {
   const d = mkdtempSync(join(tmpdir(), "bleepstore-local-"));
   try {
