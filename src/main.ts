@@ -27,6 +27,9 @@ async function main(argv: string[]): Promise<void> {
   if (cli.check) return void process.stdout.write(`${JSON.stringify(redacted(config), null, 2)}\nconfig OK\n`);
 
   const log = createLogger(config.logging.level);
+  // A promise that failed with nobody waiting for it is a bug, but not a reason to drop every
+  // request in flight: it is logged (level error) and the server goes on.
+  process.on("unhandledRejection", (err: unknown) => log.error("unhandled rejection", { err }));
   const engine = new Engine({
     metadata: await createMetadataStore(config),
     storage: await createStorage(config),
