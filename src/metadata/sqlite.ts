@@ -1,10 +1,11 @@
-// SQLite metadata engine (bun:sqlite): WAL, synchronous=FULL so an acknowledged write survives power
-// loss, numbered migrations in user_version, prepared statements, objects clustered by (bucket, key)
-// so listing is an index range scan.
+// SQLite metadata engine (bun:sqlite): WAL, every write acknowledged only after a group commit's WAL
+// fdatasync (so it survives power loss), numbered migrations in user_version, prepared statements,
+// objects clustered by (bucket, key) so listing is an index range scan, hot object records cached.
 import { Database, type Statement } from "bun:sqlite";
-import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { listPage } from "./listing.ts";
 import type {
   Acl, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, PartPage,
@@ -82,12 +83,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly engine = "sqlite";
   private db!: Database;
   private q!: ReturnType<SqliteMetadataStore["prepare"]>;
-  /** Writes waiting for the next group commit. */
-  private pending: Array<{ run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
-  private flushScheduled = false;
-  private wal: number | undefined;
-  /** A WAL fdatasync is running; writes issued meanwhile wait for it to end, then commit together. */
-  private syncing = false;
+  private commits!: GroupCommit;
   private u!: ReturnType<typeof prepareUploads>;
   /**
    * Recently read object records, so a GET or HEAD of a hot key skips the row fetch and its JSON
@@ -116,11 +112,13 @@ export class SqliteMetadataStore implements MetadataStore {
       }
       throw err;
     }
-    // NORMAL: commits are not fsynced by SQLite (WAL mode stays consistent whatever happens);
-    // flush() fdatasyncs the WAL itself, off the event loop, before any write is acknowledged.
+    // NORMAL: commits are not fsynced by SQLite (WAL mode stays consistent whatever happens); the
+    // group commit (group-commit.ts) fdatasyncs the WAL itself, off the event loop, before any
+    // write is acknowledged.
     this.db.exec("PRAGMA synchronous = NORMAL");
     this.migrate();
     this.q = this.prepare();
+    this.commits = new GroupCommit(this.db, this.path);
     this.u = prepareUploads(this.db);
   }
 
@@ -178,95 +176,14 @@ export class SqliteMetadataStore implements MetadataStore {
     };
   }
 
-  /**
-   * Group commit: every write goes through here. bun:sqlite commits synchronously, so an fsync per
-   * commit would stall the event loop and line concurrent writers up behind each other. Writes
-   * issued in the same event-loop turn, or while the previous group's WAL fdatasync runs (on a
-   * worker thread, one at a time), share one transaction. Each write runs in its own savepoint, so
-   * one failing (a precondition, a missing bucket) never undoes another. Each caller's promise
-   * settles only after its commit is durable.
-   */
+  /** Every write goes through the group commit (see group-commit.ts). */
   private grouped<T>(run: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    // While the WAL is being synced, writes wait and go into the next transaction together: they
-    // would wait for the next sync anyway, and one commit of many costs the event loop less than many.
-    if (this.syncing || this.pending.length === 0) return;
-    const jobs = this.pending;
-    this.pending = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    try {
-      this.db.transaction(() => {
-        for (const job of jobs) {
-          try {
-            outcomes.push({ ok: true, value: this.db.transaction(job.run)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      }).immediate();
-    } catch (error) {
-      // A commit that fails leaves nothing written; a full disk is the client-visible StorageFull.
-      const full = String((error as { code?: unknown })?.code ?? "").startsWith("SQLITE_FULL");
-      for (const job of jobs) job.reject(full ? new S3Error("StorageFull", { cause: error }) : error);
-      return;
-    }
-    const settle = (syncError?: unknown) => jobs.forEach((job, i) => {
-      const o = outcomes[i]!;
-      if (syncError) job.reject(syncError);
-      else if (o.ok) job.resolve(o.value);
-      else job.reject(o.error);
-    });
-    // The commit is in the WAL (in the OS's hands: safe from kill -9). It is acknowledged only once
-    // the WAL is on disk; the fdatasync runs on a worker thread, so the event loop keeps serving.
-    let walFd: number | null;
-    try {
-      walFd = this.walFd();
-    } catch (err) {
-      return settle(err);
-    }
-    if (walFd === null) return settle();
-    this.syncing = true;
-    const synced = (err?: unknown) => {
-      this.syncing = false;
-      settle(err ?? undefined);
-      this.flush();
-    };
-    try {
-      fdatasync(walFd, synced);
-    } catch (err) {
-      synced(err);
-    }
-  }
-
-  /** A descriptor of the WAL file, for the fdatasync that makes each group commit durable. */
-  private walFd(): number | null {
-    if (this.path === ":memory:") return null;
-    if (this.wal === undefined) {
-      try {
-        this.wal = openSync(`${this.path}-wal`, "r+");
-      } catch (err) {
-        // No WAL file yet means nothing has been written to one.
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-        throw err;
-      }
-    }
-    return this.wal;
+    return this.commits.run(run);
   }
 
   async close(): Promise<void> {
     this.db?.close();
-    if (this.wal !== undefined) closeSync(this.wal);
-    this.wal = undefined;
+    this.commits?.close();
   }
 
   /** Proves the database answers and can take the write lock (a read-only or locked file fails). */
