@@ -1,4 +1,5 @@
 // Bucket operations of the engine: create, list, head, locate, delete, with ownership and ACL checks.
+import { BoundedMap } from "../bounded-map.ts";
 import { noSuchBucket, S3Error } from "../errors.ts";
 import type { BucketRecord, Owner } from "../metadata/store.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
@@ -40,7 +41,7 @@ export class Buckets {
    * this cache; stores re-check bucket existence inside their own writes, so a stale hit can only
    * delay a NoSuchBucket, never write into a deleted bucket. Records are shared: never mutate them.
    */
-  private readonly cache = new Map<string, BucketRecord>();
+  private readonly cache = new BoundedMap<string, BucketRecord>(CACHE_LIMIT);
   /** Bumped by every change, so a lookup that overlapped one does not cache what it read. */
   private generation = 0;
 
@@ -53,10 +54,7 @@ export class Buckets {
     const generation = this.generation;
     const bucket = await this.ctx.metadata.getBucket(name);
     if (!bucket) throw noSuchBucket(name);
-    if (generation === this.generation) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(name, bucket);
-    }
+    if (generation === this.generation) this.cache.set(name, bucket);
     return bucket;
   }
 

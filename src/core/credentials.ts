@@ -1,4 +1,5 @@
 // Key pairs: each access key owns its own buckets. The admin API creates, lists and revokes them.
+import { BoundedMap } from "../bounded-map.ts";
 import { S3Error } from "../errors.ts";
 import type { Credential } from "../metadata/store.ts";
 import type { EngineContext } from "./context.ts";
@@ -25,7 +26,7 @@ const CACHE_LIMIT = 10_000;
 
 export class Credentials {
   /** Every signed request looks its key up; pairs change only through this class (or forget()). */
-  private readonly cache = new Map<string, Credential | null>();
+  private readonly cache = new BoundedMap<string, Credential | null>(CACHE_LIMIT);
   /** Bumped by every change, so a lookup that overlapped one does not cache what it read. */
   private generation = 0;
 
@@ -37,10 +38,7 @@ export class Credentials {
     if (hit !== undefined) return hit;
     const generation = this.generation;
     const found = await this.ctx.metadata.getCredential(accessKey);
-    if (generation === this.generation) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(accessKey, found);
-    }
+    if (generation === this.generation) this.cache.set(accessKey, found);
     return found;
   }
 

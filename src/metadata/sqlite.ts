@@ -4,6 +4,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { BoundedMap } from "../bounded-map.ts";
 import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { listPage } from "./listing.ts";
@@ -90,7 +91,7 @@ export class SqliteMetadataStore implements MetadataStore {
    * parsing. This process alone has the database open (locking_mode=EXCLUSIVE) and each statement
    * that changes an object row drops the key here in the same transaction, so an entry is never stale.
    */
-  private readonly objectCache = new Map<string, ObjectRecord>();
+  private readonly objectCache = new BoundedMap<string, ObjectRecord>(OBJECT_CACHE_ENTRIES);
 
   constructor(private readonly path: string) {}
 
@@ -248,7 +249,6 @@ export class SqliteMetadataStore implements MetadataStore {
     const row = this.q.getObject.get(bucket, key);
     if (!row) return null;
     const record = frozen(toObject(row));
-    if (this.objectCache.size >= OBJECT_CACHE_ENTRIES) this.objectCache.delete(this.objectCache.keys().next().value!);
     this.objectCache.set(cacheKey, record);
     return record;
   }

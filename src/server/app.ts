@@ -48,17 +48,17 @@ export function splitUrl(url: string): { rawPath: string; rawQuery: string } {
   return q < 0 ? { rawPath: rest, rawQuery: "" } : { rawPath: rest.slice(0, q), rawQuery: rest.slice(q + 1) };
 }
 
-// Bun.serve writes the Date header itself.
-function commonHeaders(requestId: string): Record<string, string> {
-  return { "x-amz-request-id": requestId, "x-amz-id-2": HOST_ID, server: "BleepStore" };
+/** Adds the headers every S3 response carries (Bun.serve writes the Date header itself). */
+function withCommonHeaders(headers: Record<string, string>, requestId: string): Record<string, string> {
+  headers["x-amz-request-id"] = requestId;
+  headers["x-amz-id-2"] = HOST_ID;
+  headers.server = "BleepStore";
+  return headers;
 }
 
 function render(res: S3Response, requestId: string, method: string): Response {
   // The handler's headers object is this response's own: the common headers join it in place.
-  const headers = res.headers ?? {};
-  headers["x-amz-request-id"] = requestId;
-  headers["x-amz-id-2"] = HOST_ID;
-  headers.server = "BleepStore";
+  const headers = withCommonHeaders(res.headers ?? {}, requestId);
   const status = res.status ?? 200;
   if (res.xml) {
     headers["content-type"] = "application/xml";
@@ -80,7 +80,7 @@ function render(res: S3Response, requestId: string, method: string): Response {
 }
 
 function renderError(err: S3Error, requestId: string, resource: string, method: string): Response {
-  const headers: Record<string, string> = { ...commonHeaders(requestId), ...err.headers };
+  const headers = withCommonHeaders({ ...err.headers }, requestId);
   if (method === "HEAD" || err.status === 304) return new Response(null, { status: err.status, headers });
   headers["content-type"] = "application/xml";
   const doc = buildXml(

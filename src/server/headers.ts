@@ -1,6 +1,7 @@
 // Object headers in both directions: what a write request carries into the engine (content type,
 // system headers, x-amz-meta-*, storage class, ACL) and what a read response sends back.
 import { S3Error } from "../errors.ts";
+import { BoundedMap } from "../bounded-map.ts";
 import type { ObjectRecord } from "../metadata/store.ts";
 
 /** System headers S3 stores with an object and returns on GET/HEAD. */
@@ -48,14 +49,13 @@ export function writeHeaders(h: Headers): WriteHeaders {
 }
 
 export const quoteEtag = (etag: string) => `"${etag}"`;
-const httpDates = new Map<number, string>();
+const httpDates = new BoundedMap<number, string>(1024);
 
 /** An HTTP date (RFC 7231); recent ones are remembered, as every read of an object formats its date. */
 export function httpDate(ms: number): string {
   let text = httpDates.get(ms);
   if (text === undefined) {
     text = new Date(ms).toUTCString();
-    if (httpDates.size >= 1024) httpDates.clear();
     httpDates.set(ms, text);
   }
   return text;

@@ -8,7 +8,6 @@ import { IN_MEMORY_READ } from "../storage/backend.ts";
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 
-
 const RAW_TARGETS = new WeakMap<Request, string>();
 
 /** The request target as the client sent it, when the request came through node:http. */

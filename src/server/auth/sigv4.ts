@@ -1,5 +1,7 @@
 // AWS Signature Version 4 primitives: canonical request, string to sign, signing key (cached per
 // secret/day/region/service) and constant-time comparison. Used by header and presigned auth.
+import { BoundedMap } from "../../bounded-map.ts";
+
 export const ALGORITHM = "AWS4-HMAC-SHA256";
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -82,8 +84,7 @@ export function stringToSign(datetime: string, scope: string, canonical: string)
   return `${ALGORITHM}\n${datetime}\n${scope}\n${sha256Hex(canonical)}`;
 }
 
-const keyCache = new Map<string, Buffer>();
-const KEY_CACHE_LIMIT = 1024;
+const keyCache = new BoundedMap<string, Buffer>(1024);
 
 /** The derived signing key; derivation costs four HMACs, so it is cached (it changes once a day). */
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
@@ -91,7 +92,6 @@ export function signingKey(secret: string, date: string, region: string, service
   let key = keyCache.get(cacheKey);
   if (!key) {
     key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), "aws4_request");
-    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
     keyCache.set(cacheKey, key);
   }
   return key;
