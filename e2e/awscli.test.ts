@@ -1,17 +1,17 @@
 // The AWS CLI v2 from Debian (/usr/bin/aws, installed by .ci/run) against a spawned server.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bucketName } from "./helpers/clients.ts";
-import { ACCESS_KEY, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
+import { AWS_CLI, awsCli, hasAwsCli } from "./helpers/awscli.ts";
+import { startServer, type TestServer } from "./helpers/server.ts";
 
 // Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
 setDefaultTimeout(60_000);
 
-const AWS = "/usr/bin/aws";
-const hasCli = existsSync(AWS);
-if (!hasCli) console.warn(`e2e/awscli.test.ts: ${AWS} not found (apt-get install awscli); AWS CLI tests skipped`);
+const hasCli = hasAwsCli;
+if (!hasCli) console.warn(`e2e/awscli.test.ts: ${AWS_CLI} not found (apt-get install awscli); AWS CLI tests skipped`);
 
 let server: TestServer;
 let work: string;
@@ -25,24 +25,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function aws(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = Bun.spawn([AWS, "--endpoint-url", server.endpoint, ...args], {
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: work,
-      AWS_ACCESS_KEY_ID: ACCESS_KEY,
-      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_CONFIG_FILE: join(work, "no-config"),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, "no-credentials"),
-      AWS_PAGER: "",
-    },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, stdout, stderr };
-}
+const aws = awsCli(() => server.endpoint, () => work);
 
 describe.skipIf(!hasCli)("AWS CLI", () => {
   test("mb, cp up, cp down to stdout, ls, rm, rb", async () => {

@@ -33,6 +33,12 @@ export interface PutObjectInput {
   condition?: WriteCondition;
 }
 
+/** One key of a DeleteObjects request, with its ETag precondition if it had one. */
+export interface DeleteEntry {
+  key: string;
+  condition?: WriteCondition;
+}
+
 export interface GetObjectInput {
   bucket: string;
   key: string;
@@ -162,29 +168,30 @@ export class Objects {
     }
   }
 
-  async delete(requester: Requester, bucket: string, key: string): Promise<void> {
+  /** DeleteObject: `condition` (If-Match) is checked by the store atomically with the delete. */
+  async delete(requester: Requester, bucket: string, key: string, condition?: WriteCondition): Promise<void> {
     assertKey(key);
     await this.writableBucket(requester, bucket);
-    const previous = await this.ctx.metadata.deleteObject(bucket, key);
+    const previous = await this.ctx.metadata.deleteObject(bucket, key, condition);
     if (previous) await freeStorage(this.ctx, [previous.storageId]);
   }
 
-  /** DeleteObjects: one metadata step for all valid keys; a per-key error for the others. */
-  async deleteMany(requester: Requester, bucket: string, keys: string[]): Promise<Array<S3Error | null>> {
+  /**
+   * DeleteObjects: each key deleted on its own (under its own condition), all at once, so the store
+   * can commit them together; an error per key that was not deleted, null for each that was.
+   */
+  async deleteMany(requester: Requester, bucket: string, entries: readonly DeleteEntry[]): Promise<Array<S3Error | null>> {
     const record = await this.buckets.get(bucket);
-    const denied = !allows(record.acl, requester, "WRITE");
-    const results = keys.map((key): S3Error | null => {
-      if (denied) return new S3Error("AccessDenied");
+    if (!allows(record.acl, requester, "WRITE")) return entries.map(() => new S3Error("AccessDenied"));
+    return Promise.all(entries.map(async ({ key, condition }): Promise<S3Error | null> => {
       try {
         assertKey(key);
+        const previous = await this.ctx.metadata.deleteObject(bucket, key, condition);
+        if (previous) await freeStorage(this.ctx, [previous.storageId]);
         return null;
       } catch (err) {
         return toS3Error(err);
       }
-    });
-    const valid = keys.filter((_, i) => results[i] === null);
-    const removed = await this.ctx.metadata.deleteObjects(bucket, valid);
-    await freeStorage(this.ctx, removed.flatMap((r) => (r ? [r.storageId] : [])));
-    return results;
+    }));
   }
 }

@@ -113,20 +113,15 @@ export class MemoryMetadataStore implements MetadataStore {
     return previous;
   }
 
-  async deleteObject(bucket: string, key: string): Promise<ObjectRecord | null> {
+  async deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<ObjectRecord | null> {
     const state = this.buckets.get(bucket);
-    const previous = state?.objects.get(key);
+    const previous = state?.objects.get(key) ?? null;
+    checkCondition(key, previous, condition);
     if (!state || !previous) return null;
     state.objects.delete(key);
     state.keys.splice(lowerBound(state.keys, key, true), 1);
     state.bytes -= previous.size;
     return previous;
-  }
-
-  async deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>> {
-    const out: Array<ObjectRecord | null> = [];
-    for (const key of keys) out.push(await this.deleteObject(bucket, key));
-    return out;
   }
 
   async setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {

@@ -276,21 +276,17 @@ export class SqliteMetadataStore implements MetadataStore {
     return previous;
   }
 
-  async deleteObject(bucket: string, key: string): Promise<ObjectRecord | null> {
-    return (await this.deleteObjects(bucket, [key]))[0] ?? null;
-  }
-
-  deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>> {
-    return this.grouped(() =>
-      keys.map((key): ObjectRecord | null => {
-        const row = this.q.getObject.get(bucket, key);
-        if (!row) return null;
-        this.objectCache.delete(`${bucket}/${key}`);
-        this.q.deleteObject.run(bucket, key);
-        this.q.countObjects.run(-1, -row.size, bucket);
-        return toObject(row);
-      }),
-    );
+  deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<ObjectRecord | null> {
+    return this.grouped((): ObjectRecord | null => {
+      const row = this.q.getObject.get(bucket, key);
+      const previous = row ? toObject(row) : null;
+      checkCondition(key, previous, condition);
+      if (!previous) return null;
+      this.objectCache.delete(`${bucket}/${key}`);
+      this.q.deleteObject.run(bucket, key);
+      this.q.countObjects.run(-1, -previous.size, bucket);
+      return previous;
+    });
   }
 
   setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {

@@ -135,7 +135,7 @@ export interface ListPage {
   nextMarker?: string;
 }
 
-/** Atomic preconditions for a write, checked against the current record inside the store. */
+/** Atomic preconditions for a write or a delete, checked against the current record inside the store. */
 export interface WriteCondition {
   /** If-None-Match: * — fail when the key exists. */
   ifNoneMatch?: boolean;
@@ -176,10 +176,12 @@ export interface MetadataStore {
    * Returns the record it replaced, so the caller can free that record's storage.
    */
   putObject(record: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null>;
-  /** Returns the record it removed, or null. */
-  deleteObject(bucket: string, key: string): Promise<ObjectRecord | null>;
-  /** Deletes many keys in one atomic step; returns what each removed (null where absent), in order. */
-  deleteObjects(bucket: string, keys: string[]): Promise<Array<ObjectRecord | null>>;
+  /**
+   * Removes the object, checking `condition` (If-Match) against the current record in the same atomic
+   * step: PreconditionFailed on a mismatch, NoSuchKey when If-Match was given and there is no object.
+   * Returns the record it removed, or null. DeleteObjects is this, once per key.
+   */
+  deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<ObjectRecord | null>;
   setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean>;
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
   /** Objects and bytes per bucket, kept as counters by every write (never a scan). */

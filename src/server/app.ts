@@ -11,6 +11,8 @@ import { docsRoutes } from "./docs.ts";
 import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
 import { opsRoutes } from "./ops.ts";
+import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
+import { parseCopySource } from "./copy-source.ts";
 import { S3Metrics } from "./s3-metrics.ts";
 import { resolve, type ResolvedRequest } from "./resolve.ts";
 import type { S3Request, S3Response } from "./types.ts";
@@ -105,6 +107,12 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     const query = new URLSearchParams(rawQuery);
     resolved = resolve(method, rawPath, query, request.headers, options.domain);
     const auth = await authenticate({ method, rawPath, rawQuery, headers: request.headers }, (ak) => options.engine.credential(ak));
+    refuseUnprotected(resolved.operation, request.headers, query);
+    if (request.headers.has("x-amz-expected-bucket-owner") || request.headers.has("x-amz-source-expected-bucket-owner")) {
+      const copySource = request.headers.get("x-amz-copy-source");
+      await checkExpectedOwners(resolved.bucket, request.headers, async (name) => (await options.engine.buckets.get(name)).owner.id,
+        () => (copySource === null ? undefined : parseCopySource(copySource).bucket));
+    }
     const handler = OPERATIONS[resolved.operation];
     if (!handler) throw notImplemented(resolved.unsupported ?? resolved.operation);
     const req: S3Request = {

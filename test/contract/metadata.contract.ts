@@ -93,15 +93,61 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.deleteObject("b", "k")).toBeNull();
     });
 
-    test("deleteObjects removes many keys at once and reports each", async () => {
+    test("deleteObject: concurrent deletes of many keys each report what they removed", async () => {
       await store.createBucket(bucketRecord("b"));
       const a = objectRecord("b", "a");
       const c = objectRecord("b", "c");
       await store.putObject(a);
       await store.putObject(c);
-      expect(await store.deleteObjects("b", ["a", "b", "c", "a"])).toEqual([a, null, c, null]);
+      const removed = await Promise.all(["a", "b", "c"].map((k) => store.deleteObject("b", k)));
+      expect(removed).toEqual([a, null, c]);
       expect(await store.getObject("b", "a")).toBeNull();
       expect(await store.getObject("b", "c")).toBeNull();
+    });
+
+    test("deleteObject with If-Match: a mismatch is PreconditionFailed and keeps the object; a match deletes", async () => {
+      await store.createBucket(bucketRecord("b"));
+      const o = objectRecord("b", "k");
+      await store.putObject(o);
+      expect(await errorCode(store.deleteObject("b", "k", { ifMatch: "0".repeat(32) }))).toBe("PreconditionFailed");
+      expect(await store.getObject("b", "k")).toEqual(o);
+      expect(await store.deleteObject("b", "k", { ifMatch: o.etag })).toEqual(o);
+      expect(await store.getObject("b", "k")).toBeNull();
+    });
+
+    test("deleteObject with If-Match on a missing key is NoSuchKey; If-Match: * deletes any object", async () => {
+      await store.createBucket(bucketRecord("b"));
+      expect(await errorCode(store.deleteObject("b", "k", { ifMatch: "*" }))).toBe("NoSuchKey");
+      expect(await errorCode(store.deleteObject("b", "k", { ifMatch: "acbd18db4cc2f85cedef654fccc4a4d8" }))).toBe("NoSuchKey");
+      const o = objectRecord("b", "k");
+      await store.putObject(o);
+      expect(await store.deleteObject("b", "k", { ifMatch: "*" })).toEqual(o);
+      expect(await store.bucketStats()).toEqual([{ bucket: "b", objects: 0, bytes: 0 }]);
+    });
+
+    test("deleteObject with If-Match racing an overwrite: exactly one of them wins", async () => {
+      await store.createBucket(bucketRecord("b"));
+      for (let round = 0; round < 20; round++) {
+        const first = objectRecord("b", "k", { etag: "1".repeat(32) });
+        await store.putObject(first);
+        // Issued in either order in the same turn: the store decides which one finds the first version.
+        const deleting = () => store.deleteObject("b", "k", { ifMatch: first.etag });
+        const writing = () => store.putObject(objectRecord("b", "k", { etag: "2".repeat(32) }), { ifMatch: first.etag });
+        let del: PromiseSettledResult<unknown>;
+        let put: PromiseSettledResult<unknown>;
+        if (round % 2 === 0) [del, put] = await Promise.allSettled([deleting(), writing()]);
+        else [put, del] = await Promise.allSettled([writing(), deleting()]);
+        const now = await store.getObject("b", "k");
+        if (del.status === "fulfilled") {
+          expect(put.status).toBe("rejected");
+          expect(now).toBeNull();
+        } else {
+          expect((del.reason as S3Error).code).toBe("PreconditionFailed");
+          expect(put.status).toBe("fulfilled");
+          expect(now?.etag).toBe("2".repeat(32));
+        }
+        await store.deleteObject("b", "k");
+      }
     });
 
     test("putObject into a missing bucket is NoSuchBucket", async () => {
@@ -246,7 +292,8 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.putObject(objectRecord("a", "1", { size: 10 }));
       await store.putObject(objectRecord("a", "2", { size: 5 }));
       await store.putObject(objectRecord("a", "1", { size: 7 }));
-      await store.deleteObjects("a", ["2", "missing"]);
+      await store.deleteObject("a", "2");
+      await store.deleteObject("a", "missing");
       await store.createUpload(uploadRecord("b", "k", "u1"));
       await store.createUpload(uploadRecord("b", "k", "u2"));
       expect(await store.openUploadCount()).toBe(2);
@@ -283,7 +330,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.getObject("b", "k")).toBeNull();
       await store.putObject(objectRecord("b", "k", { size: 9 }));
       expect((await store.getObject("b", "k"))?.size).toBe(9);
-      await store.deleteObjects("b", ["k"]);
+      await store.deleteObject("b", "k", { ifMatch: "*" });
       expect(await store.getObject("b", "k")).toBeNull();
     });
 

@@ -6,7 +6,7 @@ import { S3Error } from "../../errors.ts";
 import { quoteEtag } from "../headers.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody } from "../xml.ts";
-import { writeCondition } from "./put-object.ts";
+import { writeCondition } from "../preconditions.ts";
 
 function parseParts(xml: string): CompletePart[] {
   const doc = parseXml(xml, ["CompleteMultipartUpload.Part"]).CompleteMultipartUpload as { Part?: unknown[] } | undefined | "";

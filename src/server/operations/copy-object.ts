@@ -7,7 +7,7 @@ import { copySourceConditions, parseCopySource } from "../copy-source.ts";
 import { quoteEtag, writeHeaders } from "../headers.ts";
 import { isoDate } from "../listing.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
-import { writeCondition } from "./put-object.ts";
+import { writeCondition } from "../preconditions.ts";
 import { aclFromHeaders } from "../acl.ts";
 
 function directive(value: string | null): "COPY" | "REPLACE" {

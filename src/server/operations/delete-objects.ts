@@ -1,28 +1,39 @@
 // DeleteObjects: up to 1000 keys from a <Delete> document whose integrity is proven by Content-MD5 or
 // an x-amz-checksum-* header; per-key results, or only the errors in Quiet mode.
 import { digesting, type BodyDigest } from "../../core/digest.ts";
+import { etagList } from "../../core/conditions.ts";
+import type { DeleteEntry } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
+import { notImplementedHeader } from "../protection.ts";
 import { uploadBody } from "../body.ts";
 import { bucketOf, type OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody, type XmlNode } from "../xml.ts";
 
 export const MAX_DELETE_KEYS = 1000;
 
-interface DeleteEntry {
-  key: string;
+interface Entry extends DeleteEntry {
   versionId?: string;
 }
 
-function parseDelete(xml: string): { quiet: boolean; entries: DeleteEntry[] } {
+function parseDelete(xml: string): { quiet: boolean; entries: Entry[] } {
   const doc = parseXml(xml, ["Delete.Object"]).Delete as { Object?: unknown[]; Quiet?: unknown } | undefined;
   if (!doc || typeof doc !== "object" || !Array.isArray(doc.Object) || doc.Object.length === 0) throw new S3Error("MalformedXML");
   if (doc.Object.length > MAX_DELETE_KEYS) {
     throw new S3Error("MalformedXML", { message: `The request may contain at most ${MAX_DELETE_KEYS} keys.` });
   }
-  const entries = doc.Object.map((o): DeleteEntry => {
-    const obj = o as { Key?: unknown; VersionId?: unknown };
+  const entries = doc.Object.map((o): Entry => {
+    const obj = o as { Key?: unknown; VersionId?: unknown; ETag?: unknown; LastModifiedTime?: unknown; Size?: unknown };
     if (typeof obj !== "object" || obj === null || typeof obj.Key !== "string") throw new S3Error("MalformedXML");
-    return { key: obj.Key, ...(typeof obj.VersionId === "string" ? { versionId: obj.VersionId } : {}) };
+    // Directory-bucket preconditions: refused rather than ignored, like their headers (protection.ts).
+    if (obj.LastModifiedTime !== undefined) throw notImplementedHeader("LastModifiedTime", "A directory-bucket delete precondition");
+    if (obj.Size !== undefined) throw notImplementedHeader("Size", "A directory-bucket delete precondition");
+    if (obj.ETag !== undefined && typeof obj.ETag !== "string") throw new S3Error("MalformedXML");
+    const etag = typeof obj.ETag === "string" ? etagList(obj.ETag)[0] ?? "" : undefined;
+    return {
+      key: obj.Key,
+      ...(typeof obj.VersionId === "string" ? { versionId: obj.VersionId } : {}),
+      ...(etag !== undefined ? { condition: { ifMatch: etag } } : {}),
+    };
   });
   const quiet = String(doc.Quiet ?? "false").trim().toLowerCase() === "true";
   return { quiet, entries };
@@ -39,8 +50,9 @@ export const deleteObjects: OperationHandler = async (req) => {
   const checked = digesting(source, { ...expect, ...(h.has("content-md5") ? { contentMd5: h.get("content-md5")! } : {}) }, digest);
   const { quiet, entries } = parseDelete(await readXmlBody(checked));
 
+  // Every bucket is unversioned: "null" is the only version there is to delete.
   const unversioned = entries.filter((e) => e.versionId === undefined || e.versionId === "null");
-  const results = await req.engine.objects.deleteMany(req.requester, bucketOf(req), unversioned.map((e) => e.key));
+  const results = await req.engine.objects.deleteMany(req.requester, bucketOf(req), unversioned);
   const outcome = new Map(unversioned.map((e, i) => [e, results[i] ?? null]));
   const deleted: XmlNode[] = [];
   const errors: XmlNode[] = [];

@@ -1,26 +1,10 @@
 // PutObject: the body streamed into the engine with its digests; conditional writes via If-None-Match
 // and If-Match; the ETag and checksum in the response.
-import { S3Error } from "../../errors.ts";
-import type { WriteCondition } from "../../metadata/store.ts";
 import { uploadBody } from "../body.ts";
 import { quoteEtag, writeHeaders } from "../headers.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
-import { etagList } from "../../core/conditions.ts";
+import { writeCondition } from "../preconditions.ts";
 import { aclFromHeaders } from "../acl.ts";
-
-/** If-None-Match: * and If-Match: <etag> on a write. */
-export function writeCondition(headers: Headers): WriteCondition | undefined {
-  const noneMatch = headers.get("if-none-match");
-  const match = headers.get("if-match");
-  if (noneMatch === null && match === null) return undefined;
-  if (noneMatch !== null && noneMatch.trim() !== "*") {
-    throw new S3Error("NotImplemented", { message: "If-None-Match on a write accepts only *." });
-  }
-  const condition: WriteCondition = {};
-  if (noneMatch !== null) condition.ifNoneMatch = true;
-  if (match !== null) condition.ifMatch = etagList(match)[0] ?? "";
-  return condition;
-}
 
 export const putObject: OperationHandler = async (req) => {
   const { source, expect } = uploadBody(req.body, req.headers, req.auth.payload);
