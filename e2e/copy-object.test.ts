@@ -88,10 +88,11 @@ describe("CopyObject", () => {
     expect(Buffer.compare(Buffer.from(await got.Body!.transformToByteArray()), Buffer.from(data))).toBe(0);
   });
 
-  test("missing sources are NoSuchKey / NoSuchBucket; a versionId other than null is NoSuchVersion", async () => {
+  test("missing sources are NoSuchKey / NoSuchBucket; an unknown versionId is NoSuchVersion, a malformed one InvalidArgument", async () => {
     expect(await s3ErrorCode(s3.send(new CopyObjectCommand({ Bucket: dst, Key: "x", CopySource: source("missing") })))).toBe("NoSuchKey");
     expect(await s3ErrorCode(s3.send(new CopyObjectCommand({ Bucket: dst, Key: "x", CopySource: source("k", bucketName("gone")) })))).toBe("NoSuchBucket");
-    expect(await s3ErrorCode(s3.send(new CopyObjectCommand({ Bucket: dst, Key: "x", CopySource: `${source()}?versionId=abc` })))).toBe("NoSuchVersion");
+    expect(await s3ErrorCode(s3.send(new CopyObjectCommand({ Bucket: dst, Key: "x", CopySource: `${source()}?versionId=${"0".repeat(32)}` })))).toBe("NoSuchVersion");
+    expect(await s3ErrorCode(s3.send(new CopyObjectCommand({ Bucket: dst, Key: "x", CopySource: `${source()}?versionId=abc` })))).toBe("InvalidArgument");
     expect(await s3Status(s3.send(new CopyObjectCommand({ Bucket: dst, Key: "x", CopySource: `${source()}?versionId=null` })))).toBe(200);
   });
 

@@ -38,7 +38,6 @@ const putPlain = (key: string) => s3.send(new PutObjectCommand({ Bucket: bucket,
 /** The error S3 gives for each refused rule (the table's own refusals, checked from outside). */
 function expectedRefusal(rule: ProtectionRule): [number, string] {
   if (rule.name.startsWith("x-amz-object-lock-")) return [400, "InvalidRequest"]; // no bucket has Object Lock configured
-  if (rule.name === "versionId") return [400, "InvalidArgument"];
   return [501, "NotImplemented"];
 }
 

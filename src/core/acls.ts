@@ -1,5 +1,7 @@
 // Get/Put ACL on buckets and objects: READ_ACP to read an ACL, WRITE_ACP to replace it (the owner
 // always may). The resource keeps its owner; only the grants change.
+import { assertVersionId } from "../metadata/versions.ts";
+import { readableVersion } from "./versioning.ts";
 import { noSuchKey } from "../errors.ts";
 import type { Acl } from "../metadata/store.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
@@ -27,25 +29,24 @@ export class Acls {
     this.buckets.forget(name);
   }
 
-  private async object(bucket: string, key: string) {
+  private async object(bucket: string, key: string, versionId: string | undefined) {
     assertKey(key);
+    if (versionId !== undefined) assertVersionId(versionId);
     await this.buckets.get(bucket);
-    const record = await this.ctx.metadata.getObject(bucket, key);
-    if (!record) throw noSuchKey(key);
-    return record;
+    return readableVersion(await this.ctx.metadata.getObject(bucket, key, versionId), key, versionId);
   }
 
-  async getObjectAcl(requester: Requester, bucket: string, key: string): Promise<Acl> {
-    const record = await this.object(bucket, key);
+  async getObjectAcl(requester: Requester, bucket: string, key: string, versionId?: string): Promise<Acl> {
+    const record = await this.object(bucket, key, versionId);
     requirePermission(record.acl, requester, "READ_ACP");
     return record.acl;
   }
 
-  async putObjectAcl(requester: Requester, bucket: string, key: string, spec: AclSpec): Promise<void> {
-    const record = await this.object(bucket, key);
+  async putObjectAcl(requester: Requester, bucket: string, key: string, spec: AclSpec, versionId?: string): Promise<void> {
+    const record = await this.object(bucket, key, versionId);
     requirePermission(record.acl, requester, "WRITE_ACP");
     const bucketRecord = await this.buckets.get(bucket);
     const acl = await resolveAcl(spec, record.owner, bucketRecord.owner, this.ctx.knownUser);
-    if (!(await this.ctx.metadata.setObjectAcl(bucket, key, acl))) throw noSuchKey(key);
+    if (!(await this.ctx.metadata.setObjectAcl(bucket, key, versionId, acl))) throw noSuchKey(key);
   }
 }

@@ -1,7 +1,7 @@
 // Bucket operations of the engine: create, list, head, locate, delete, with ownership and ACL checks.
 import { BoundedMap } from "../bounded-map.ts";
 import { noSuchBucket, S3Error } from "../errors.ts";
-import type { BucketRecord, Owner } from "../metadata/store.ts";
+import type { BucketRecord, Owner, VersioningStatus } from "../metadata/store.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import { freeStorage, type EngineContext } from "./context.ts";
 import { assertBucketName } from "./names.ts";
@@ -110,15 +110,28 @@ export class Buckets {
     return bucket;
   }
 
-  async location(requester: Requester, name: string): Promise<string> {
+  /** The bucket, if the requester owns it (bucket settings are the owner's alone). */
+  async owned(requester: Requester, name: string): Promise<BucketRecord> {
     const bucket = await this.get(name);
     if (!requester || requester.id !== bucket.owner.id) throw new S3Error("AccessDenied");
-    return bucket.region;
+    return bucket;
+  }
+
+  async location(requester: Requester, name: string): Promise<string> {
+    return (await this.owned(requester, name)).region;
+  }
+
+  /** PutBucketVersioning: Enabled or Suspended; a bucket never goes back to unversioned. */
+  async setVersioning(requester: Requester, name: string, status: VersioningStatus): Promise<void> {
+    await this.owned(requester, name);
+    this.forget(name);
+    const done = await this.ctx.metadata.setBucketVersioning(name, status);
+    this.forget(name);
+    if (!done) throw noSuchBucket(name);
   }
 
   async delete(requester: Requester, name: string): Promise<void> {
-    const bucket = await this.get(name);
-    if (!requester || requester.id !== bucket.owner.id) throw new S3Error("AccessDenied");
+    await this.owned(requester, name);
     this.forget(name);
     const parts = await this.ctx.metadata.deleteBucket(name);
     this.forget(name);

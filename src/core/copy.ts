@@ -1,6 +1,6 @@
 // CopyObject: a new object from an existing one, its bytes streamed from storage to storage (never
 // held in memory), its metadata copied or replaced, guarded by the x-amz-copy-source-if-* conditions.
-import { noSuchKey, S3Error } from "../errors.ts";
+import { S3Error } from "../errors.ts";
 import type { ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
 import type { StoredData } from "../storage/backend.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
@@ -11,6 +11,8 @@ import { digesting, type BodyDigest } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import type { Objects } from "./objects.ts";
 import { DEFAULT_CONTENT_TYPE } from "./objects.ts";
+import { assertVersionId } from "../metadata/versions.ts";
+import { readableVersion, versionIdFor } from "./versioning.ts";
 
 export interface CopySource {
   bucket: string;
@@ -48,19 +50,21 @@ export class Copier {
 
   /** The source object of a copy, after existence, access and x-amz-copy-source-if-* checks. */
   async source(requester: Requester, source: CopySource, conditions?: ReadConditions): Promise<ObjectRecord> {
-    if (source.versionId !== undefined && source.versionId !== "null") {
-      throw new S3Error("NoSuchVersion", { detail: { Key: source.key, VersionId: source.versionId } });
-    }
     assertKey(source.key);
+    if (source.versionId !== undefined) assertVersionId(source.versionId);
     await this.buckets.get(source.bucket);
-    const record = await this.ctx.metadata.getObject(source.bucket, source.key);
-    if (!record) throw noSuchKey(source.key);
+    const found = await this.ctx.metadata.getObject(source.bucket, source.key, source.versionId);
+    if (found?.deleteMarker && source.versionId !== undefined) {
+      throw new S3Error("InvalidRequest", { message: "The source of a copy request may not specifically refer to a delete marker by version id." });
+    }
+    const record = readableVersion(found, source.key, source.versionId);
     requirePermission(record.acl, requester, "READ");
     if (conditions) checkCopyConditions(conditions, record.etag, record.lastModified);
     return record;
   }
 
-  async copy(requester: Requester, input: CopyObjectInput): Promise<ObjectRecord> {
+  /** The new version, and the source version it was copied from. */
+  async copy(requester: Requester, input: CopyObjectInput): Promise<{ record: ObjectRecord; source: ObjectRecord }> {
     const owner = requireOwner(requester);
     assertKey(input.key);
     const src = await this.source(requester, input.source, input.conditions);
@@ -88,6 +92,7 @@ export class Copier {
     const record: ObjectRecord = {
       bucket: input.bucket,
       key: input.key,
+      versionId: versionIdFor(bucket),
       size: stored.size,
       etag: digest.etag!,
       lastModified: Date.now(),
@@ -101,6 +106,6 @@ export class Copier {
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
     };
     await this.objects.commit(record, input.condition);
-    return record;
+    return { record, source: src };
   }
 }

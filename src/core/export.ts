@@ -1,7 +1,7 @@
 // Metadata export and import as one JSON document, built only on the MetadataStore interface, so
 // every engine writes and reads the same format. Object bytes are not included: an export describes
 // what the storage backend holds.
-import type { BucketRecord, Credential, MetadataStore, ObjectRecord, PartRecord, UploadRecord } from "../metadata/store.ts";
+import { NULL_VERSION, type BucketRecord, type Credential, type MetadataStore, type ObjectRecord, type PartRecord, type UploadRecord } from "../metadata/store.ts";
 import { S3Error } from "../errors.ts";
 import { MAX_PART_NUMBER } from "./multipart.ts";
 
@@ -24,16 +24,28 @@ export async function exportMetadata(store: MetadataStore): Promise<MetadataExpo
     credentials: await store.listCredentials(), buckets: await store.listBuckets(), objects: [], uploads: [], parts: [],
   };
   for (const bucket of out.buckets) {
-    let after = "";
+    // Every version and delete marker, each key's oldest first: importing them in this order
+    // rebuilds the same current and noncurrent versions.
+    let keyMarker = "";
+    let versionIdMarker = "";
+    let key: ObjectRecord[] = [];
+    const flush = () => out.objects.push(...key.reverse());
     for (;;) {
-      const page = await store.listObjects(bucket.name, { prefix: "", delimiter: "", after, maxKeys: 1000 });
-      for (const entry of page.entries) {
-        const record = await store.getObject(bucket.name, entry.key);
-        if (record) out.objects.push(record);
+      const page = await store.listObjectVersions(bucket.name, { prefix: "", delimiter: "", keyMarker, versionIdMarker, maxKeys: 1000 });
+      for (const v of page.versions) {
+        const record = await store.getObject(bucket.name, v.key, v.versionId);
+        if (!record) continue;
+        if (key.length > 0 && key[0]!.key !== record.key) {
+          flush();
+          key = [];
+        }
+        key.push(record);
       }
-      if (!page.isTruncated || page.nextMarker === undefined) break;
-      after = page.nextMarker;
+      if (!page.isTruncated || page.nextKeyMarker === undefined) break;
+      keyMarker = page.nextKeyMarker;
+      versionIdMarker = page.nextVersionIdMarker ?? "";
     }
+    flush();
     for (const upload of await store.listUploads(bucket.name, "")) {
       out.uploads.push(upload);
       out.parts.push(...(await store.listParts(upload.uploadId, 0, MAX_PART_NUMBER)).parts);
@@ -63,7 +75,8 @@ export async function importMetadata(store: MetadataStore, doc: unknown): Promis
   }
   for (const b of data.buckets ?? []) if (await store.createBucket(b)) counts.buckets++;
   for (const o of data.objects ?? []) {
-    await store.putObject(o);
+    // Exports made before versioning have no version ids: their objects are null versions.
+    await store.putObject({ ...o, versionId: o.versionId ?? NULL_VERSION });
     counts.objects++;
   }
   for (const u of data.uploads ?? []) {

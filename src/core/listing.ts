@@ -1,7 +1,7 @@
 // Listing objects: the access check and argument rules shared by ListObjects, ListObjectsV2 and
 // ListObjectVersions. The page itself comes from the metadata engine's index.
 import { invalidArgument } from "../errors.ts";
-import type { ListPage } from "../metadata/store.ts";
+import type { ListPage, VersionPage } from "../metadata/store.ts";
 import { requirePermission, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import type { EngineContext } from "./context.ts";
@@ -37,6 +37,22 @@ export class Listing {
       prefix: input.prefix ?? "",
       delimiter: input.delimiter ?? "",
       after: input.after ?? "",
+      maxKeys: input.maxKeys ?? MAX_LIST_KEYS,
+    });
+  }
+
+  /** ListObjectVersions: every version and delete marker, by key, newest first within a key. */
+  async listVersions(requester: Requester, input: ListObjectsInput & { versionIdMarker?: string }): Promise<VersionPage> {
+    const bucket = await this.buckets.get(input.bucket);
+    requirePermission(bucket.acl, requester, "READ");
+    if (input.versionIdMarker && !input.after) {
+      throw invalidArgument("A version-id marker cannot be specified without a key marker.", "version-id-marker", input.versionIdMarker);
+    }
+    return this.ctx.metadata.listObjectVersions(input.bucket, {
+      prefix: input.prefix ?? "",
+      delimiter: input.delimiter ?? "",
+      keyMarker: input.after ?? "",
+      versionIdMarker: input.versionIdMarker ?? "",
       maxKeys: input.maxKeys ?? MAX_LIST_KEYS,
     });
   }

@@ -7,6 +7,7 @@ import type { ByteRange } from "../storage/backend.ts";
 import { ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import { checkCondition } from "../metadata/condition.ts";
+import { freeReplaced, versionIdFor } from "./versioning.ts";
 import { freeStorage, type EngineContext } from "./context.ts";
 import type { Copier, CopySource } from "./copy.ts";
 import { dataStream } from "./copy.ts";
@@ -289,8 +290,8 @@ export class Multipart {
   async complete(
     requester: Requester,
     input: { bucket: string; key: string; uploadId: string; parts: CompletePart[]; condition?: WriteCondition },
-  ): Promise<Pick<ObjectRecord, "bucket" | "key" | "etag" | "checksum">> {
-    await this.writable(requester, input.bucket);
+  ): Promise<Pick<ObjectRecord, "bucket" | "key" | "etag" | "checksum"> & { versionId?: string }> {
+    const bucket = await this.writable(requester, input.bucket);
     const done = await this.alreadyCompleted(input.bucket, input.key, input.uploadId);
     if (done) return done;
     const upload = await this.inProgress(input.bucket, input.key, input.uploadId);
@@ -306,6 +307,7 @@ export class Multipart {
     const record: ObjectRecord = {
       bucket: upload.bucket,
       key: upload.key,
+      versionId: versionIdFor(bucket),
       size: stored.size,
       etag: multipartEtag(parts.map((p) => p.etag)),
       lastModified: Date.now(),
@@ -332,9 +334,8 @@ export class Multipart {
       if (winner) return winner;
       throw err;
     }
-    const freed = completed.parts.map((p) => p.storageId);
-    if (completed.previous) freed.push(completed.previous.storageId);
-    await freeStorage(this.ctx, freed);
+    await freeStorage(this.ctx, completed.parts.map((p) => p.storageId));
+    await freeReplaced(this.ctx, completed, record);
     return record;
   }
 

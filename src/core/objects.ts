@@ -1,8 +1,9 @@
 // Object operations of the engine: put (stream → storage under a new id → metadata commit), get and
 // head (conditions, ranges), delete. Bytes are never buffered whole; a failed write keeps nothing.
-import { noSuchKey, S3Error, toS3Error } from "../errors.ts";
+import { S3Error, toS3Error } from "../errors.ts";
 import { checkCondition } from "../metadata/condition.ts";
-import type { BucketRecord, ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
+import type { BucketRecord, ChecksumAlgorithm, ObjectRecord, ObjectWrite, WriteCondition } from "../metadata/store.ts";
+import { assertVersionId } from "../metadata/versions.ts";
 import type { ByteRange, StoredData } from "../storage/backend.ts";
 import { allows, ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
@@ -11,6 +12,7 @@ import { freeStorage, type EngineContext } from "./context.ts";
 import { assertContentMd5, digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import { resolveRange } from "./range.ts";
+import { deleteMarker, freeReplaced, readableVersion, versionIdFor, type DeleteOutcome } from "./versioning.ts";
 
 /** Largest object a single PutObject may carry (S3's limit). */
 export const MAX_PUT_SIZE = 5 * 1024 ** 3;
@@ -33,15 +35,18 @@ export interface PutObjectInput {
   condition?: WriteCondition;
 }
 
-/** One key of a DeleteObjects request, with its ETag precondition if it had one. */
+/** One key (or one version of it) to delete, with its ETag precondition if it had one. */
 export interface DeleteEntry {
   key: string;
+  versionId?: string;
   condition?: WriteCondition;
 }
 
 export interface GetObjectInput {
   bucket: string;
   key: string;
+  /** A version other than the current one. */
+  versionId?: string;
   range?: string;
   /** Read one part of a multipart object (1-based); part 1 of any other object is the whole of it. */
   partNumber?: number;
@@ -87,6 +92,7 @@ export class Objects {
     if (input.size !== undefined && input.size > MAX_PUT_SIZE) throw new S3Error("EntityTooLarge");
     const bucket = await this.writableBucket(requester, input.bucket);
     const acl = await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser);
+    const versionId = versionIdFor(bucket);
     // Fail a doomed conditional write before its bytes are stored (the store re-checks atomically).
     if (input.condition) await this.precheck(input.bucket, input.key, input.condition);
 
@@ -98,6 +104,7 @@ export class Objects {
     const record: ObjectRecord = {
       bucket: input.bucket,
       key: input.key,
+      versionId,
       size: stored.size,
       etag: digest.etag!,
       lastModified: Date.now(),
@@ -116,14 +123,14 @@ export class Objects {
 
   /** Records `record` in metadata, then frees the storage of whatever it replaced. */
   async commit(record: ObjectRecord, condition?: WriteCondition): Promise<void> {
-    let previous: ObjectRecord | null;
+    let write: ObjectWrite;
     try {
-      previous = await this.ctx.metadata.putObject(record, condition);
+      write = await this.ctx.metadata.putObject(record, condition);
     } catch (err) {
       await freeStorage(this.ctx, [record.storageId]);
       throw err;
     }
-    if (previous && previous.storageId !== record.storageId) await freeStorage(this.ctx, [previous.storageId]);
+    await freeReplaced(this.ctx, write, record);
   }
 
   private async precheck(bucket: string, key: string, condition: WriteCondition): Promise<void> {
@@ -137,16 +144,15 @@ export class Objects {
     return bucket;
   }
 
-  /** HeadObject: the record after access, conditions and range are checked. */
+  /** HeadObject: the version after access, conditions and range are checked. */
   async head(requester: Requester, input: GetObjectInput): Promise<ObjectRead> {
     assertKey(input.key);
     const bucket = await this.buckets.get(input.bucket);
-    const record = await this.ctx.metadata.getObject(input.bucket, input.key);
-    if (!record) {
-      // Like S3: only a requester who may list the bucket learns that a key does not exist.
-      requirePermission(bucket.acl, requester, "READ");
-      throw noSuchKey(input.key);
-    }
+    if (input.versionId !== undefined) assertVersionId(input.versionId);
+    const found = await this.ctx.metadata.getObject(input.bucket, input.key, input.versionId);
+    // Like S3: only a requester who may list the bucket learns that a key does not exist.
+    if (!found || found.deleteMarker) requirePermission(bucket.acl, requester, "READ");
+    const record = readableVersion(found, input.key, input.versionId);
     requirePermission(record.acl, requester, "READ");
     if (input.conditions) checkReadConditions(input.conditions, record.etag, record.lastModified);
     const range = input.partNumber !== undefined ? partRange(record, input.partNumber) : resolveRange(input.range, record.size);
@@ -159,7 +165,7 @@ export class Objects {
       const read = await this.head(requester, input);
       const data = await this.ctx.storage.read(read.record.storageId, read.range);
       if (data) return { ...read, data };
-      const now = await this.ctx.metadata.getObject(input.bucket, input.key);
+      const now = await this.ctx.metadata.getObject(input.bucket, input.key, input.versionId);
       if (attempt === 0 && now?.storageId !== read.record.storageId) continue;
       this.ctx.log.error("object data missing from storage", {
         bucket: input.bucket, key: input.key, storageId: read.record.storageId,
@@ -168,27 +174,41 @@ export class Objects {
     }
   }
 
-  /** DeleteObject: `condition` (If-Match) is checked by the store atomically with the delete. */
-  async delete(requester: Requester, bucket: string, key: string, condition?: WriteCondition): Promise<void> {
+  /**
+   * DeleteObject. With a version id, that version goes for good; without one, an unversioned bucket
+   * loses the object and a versioned (or suspended) one gets a delete marker. `condition` (If-Match) is
+   * checked by the store against the current version, atomically with the change.
+   */
+  async delete(requester: Requester, bucket: string, key: string, entry: Omit<DeleteEntry, "key"> = {}): Promise<DeleteOutcome> {
     assertKey(key);
-    await this.writableBucket(requester, bucket);
-    const previous = await this.ctx.metadata.deleteObject(bucket, key, condition);
-    if (previous) await freeStorage(this.ctx, [previous.storageId]);
+    const record = await this.writableBucket(requester, bucket);
+    return this.deleteIn(requester, record, { key, ...entry });
+  }
+
+  private async deleteIn(requester: Requester, bucket: BucketRecord, entry: DeleteEntry): Promise<DeleteOutcome> {
+    const { key, versionId, condition } = entry;
+    if (versionId !== undefined) assertVersionId(versionId);
+    if (versionId === undefined && bucket.versioning !== undefined) {
+      const marker = deleteMarker(bucket, key, requester ?? ANONYMOUS);
+      await freeReplaced(this.ctx, await this.ctx.metadata.putObject(marker, condition), marker);
+      return { versionId: marker.versionId, deleteMarker: true };
+    }
+    const removed = await this.ctx.metadata.deleteObject(bucket.name, key, { ...(versionId !== undefined ? { versionId } : {}), ...(condition ? { condition } : {}) });
+    if (removed && !removed.deleteMarker) await freeStorage(this.ctx, [removed.storageId]);
+    return { ...(versionId !== undefined ? { versionId } : {}), deleteMarker: removed?.deleteMarker === true };
   }
 
   /**
    * DeleteObjects: each key deleted on its own (under its own condition), all at once, so the store
-   * can commit them together; an error per key that was not deleted, null for each that was.
+   * can commit them together; per key, what was done or the error that stopped it.
    */
-  async deleteMany(requester: Requester, bucket: string, entries: readonly DeleteEntry[]): Promise<Array<S3Error | null>> {
+  async deleteMany(requester: Requester, bucket: string, entries: readonly DeleteEntry[]): Promise<Array<S3Error | DeleteOutcome>> {
     const record = await this.buckets.get(bucket);
     if (!allows(record.acl, requester, "WRITE")) return entries.map(() => new S3Error("AccessDenied"));
-    return Promise.all(entries.map(async ({ key, condition }): Promise<S3Error | null> => {
+    return Promise.all(entries.map(async (entry): Promise<S3Error | DeleteOutcome> => {
       try {
-        assertKey(key);
-        const previous = await this.ctx.metadata.deleteObject(bucket, key, condition);
-        if (previous) await freeStorage(this.ctx, [previous.storageId]);
-        return null;
+        assertKey(entry.key);
+        return await this.deleteIn(requester, record, entry);
       } catch (err) {
         return toS3Error(err);
       }

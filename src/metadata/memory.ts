@@ -4,16 +4,34 @@ import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
 import { checkCondition } from "./condition.ts";
 import { compareKeys, listPage } from "./listing.ts";
 import type {
-  Acl, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, PartPage,
-  PartRecord, UploadRecord, WriteCondition,
+  Acl, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, ObjectWrite, PartPage,
+  PartRecord, UploadRecord, VersionPage, VersionQuery, VersioningStatus, WriteCondition,
 } from "./store.ts";
+import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
 
 interface BucketState {
   record: BucketRecord;
+  /** Keys with a current version (delete markers included), in key order. */
   keys: string[];
+  /** Current versions. */
   objects: Map<string, ObjectRecord>;
-  /** Sum of the objects' sizes. */
+  /** Noncurrent versions per key, newest first (ascending versionSortKey). */
+  older: Map<string, ObjectRecord[]>;
+  /** Versions that are not delete markers, and the sum of their sizes. */
+  count: number;
   bytes: number;
+}
+
+/** Where a version with this sort key goes in a newest-first list of versions. */
+function lowerBoundBy(versions: ObjectRecord[], sortKey: string): number {
+  let lo = 0;
+  let hi = versions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (versionSortKey(versions[mid]!) < sortKey) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Index of the first key >= `key` (or > `key` when not inclusive). */
@@ -61,7 +79,7 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async createBucket(b: BucketRecord): Promise<boolean> {
     if (this.buckets.has(b.name)) return false;
-    this.buckets.set(b.name, { record: copy(b), keys: [], objects: new Map(), bytes: 0 });
+    this.buckets.set(b.name, { record: copy(b), keys: [], objects: new Map(), older: new Map(), count: 0, bytes: 0 });
     return true;
   }
 
@@ -77,13 +95,20 @@ export class MemoryMetadataStore implements MetadataStore {
   async deleteBucket(name: string): Promise<PartRecord[] | null> {
     const state = this.buckets.get(name);
     if (!state) return null;
-    if (state.objects.size > 0) throw bucketNotEmpty(name);
+    if (state.objects.size > 0 || state.older.size > 0) throw bucketNotEmpty(name);
     this.buckets.delete(name);
     const parts: PartRecord[] = [];
     for (const [id, upload] of this.uploads) {
       if (upload.record.bucket === name) parts.push(...(await this.deleteUpload(id))!);
     }
     return parts;
+  }
+
+  async setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> {
+    const state = this.buckets.get(name);
+    if (!state) return false;
+    state.record.versioning = status;
+    return true;
   }
 
   async setBucketAcl(name: string, acl: Acl): Promise<boolean> {
@@ -93,58 +118,110 @@ export class MemoryMetadataStore implements MetadataStore {
     return true;
   }
 
-  async getObject(bucket: string, key: string): Promise<ObjectRecord | null> {
-    const o = this.buckets.get(bucket)?.objects.get(key);
+  /** The stored version (not a copy), current or noncurrent; null if the key has no such version. */
+  private version(state: BucketState | undefined, key: string, versionId: string | undefined): ObjectRecord | null {
+    const current = state?.objects.get(key) ?? null;
+    if (versionId === undefined || current?.versionId === versionId) return current;
+    return state?.older.get(key)?.find((v) => v.versionId === versionId) ?? null;
+  }
+
+  async getObject(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | null> {
+    const o = this.version(this.buckets.get(bucket), key, versionId);
     return o ? copy(o) : null;
   }
 
-  async putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null> {
+  async putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectWrite> {
     return this.writeObject(r, condition);
   }
 
-  private writeObject(r: ObjectRecord, condition?: WriteCondition): ObjectRecord | null {
+  private count(state: BucketState, r: ObjectRecord, sign: 1 | -1): void {
+    if (r.deleteMarker) return;
+    state.count += sign;
+    state.bytes += sign * r.size;
+  }
+
+  private writeObject(r: ObjectRecord, condition?: WriteCondition): ObjectWrite {
     const state = this.buckets.get(r.bucket);
     if (!state) throw noSuchBucket(r.bucket);
     const previous = state.objects.get(r.key) ?? null;
-    checkCondition(r.key, previous, condition);
+    checkCondition(r.key, previous, condition, r.deleteMarker === true);
+    const freed: ObjectRecord[] = [];
+    const older = (state.older.get(r.key) ?? []).filter((v) => {
+      if (v.versionId !== r.versionId) return true;
+      freed.push(v);
+      return false;
+    });
+    if (previous?.versionId === r.versionId) freed.push(previous);
+    else if (previous) older.splice(lowerBoundBy(older, versionSortKey(previous)), 0, previous);
+    if (older.length > 0) state.older.set(r.key, older);
+    else state.older.delete(r.key);
     if (!previous) state.keys.splice(lowerBound(state.keys, r.key, true), 0, r.key);
     state.objects.set(r.key, copy(r));
-    state.bytes += r.size - (previous?.size ?? 0);
-    return previous;
+    this.count(state, r, 1);
+    for (const f of freed) this.count(state, f, -1);
+    return { previous, freed };
   }
 
-  async deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<ObjectRecord | null> {
+  async deleteObject(bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition } = {}): Promise<ObjectRecord | null> {
     const state = this.buckets.get(bucket);
-    const previous = state?.objects.get(key) ?? null;
-    checkCondition(key, previous, condition);
-    if (!state || !previous) return null;
-    state.objects.delete(key);
-    state.keys.splice(lowerBound(state.keys, key, true), 1);
-    state.bytes -= previous.size;
-    return previous;
+    const current = state?.objects.get(key) ?? null;
+    checkCondition(key, current, options.condition, true);
+    const target = this.version(state, key, options.versionId);
+    if (!state || !target) return null;
+    this.count(state, target, -1);
+    const older = state.older.get(key) ?? [];
+    if (target !== current) {
+      older.splice(older.indexOf(target), 1);
+    } else if (older.length > 0) {
+      state.objects.set(key, older.shift()!);
+    } else {
+      state.objects.delete(key);
+      state.keys.splice(lowerBound(state.keys, key, true), 1);
+    }
+    if (older.length === 0) state.older.delete(key);
+    return target;
   }
 
-  async setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {
-    const o = this.buckets.get(bucket)?.objects.get(key);
-    if (!o) return false;
+  async setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl): Promise<boolean> {
+    const o = this.version(this.buckets.get(bucket), key, versionId);
+    if (!o || o.deleteMarker) return false;
     o.acl = copy(acl);
     return true;
+  }
+
+  /** Current versions in key order from a point, delete markers included or not. */
+  private seek(state: BucketState, markers: boolean) {
+    return function* (from: string, inclusive: boolean): Generator<ListEntry> {
+      for (let i = lowerBound(state.keys, from, inclusive); i < state.keys.length; i++) {
+        const o = state.objects.get(state.keys[i]!)!;
+        if (!markers && o.deleteMarker) continue;
+        yield { key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass, owner: { ...o.owner } };
+      }
+    };
   }
 
   async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {
     const state = this.buckets.get(bucket);
     if (!state) throw noSuchBucket(bucket);
-    return listPage(query, function* (from, inclusive): Generator<ListEntry> {
-      for (let i = lowerBound(state.keys, from, inclusive); i < state.keys.length; i++) {
-        const o = state.objects.get(state.keys[i]!)!;
-        yield { key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass, owner: { ...o.owner } };
-      }
+    return listPage(query, this.seek(state, false));
+  }
+
+  async listObjectVersions(bucket: string, query: VersionQuery): Promise<VersionPage> {
+    const state = this.buckets.get(bucket);
+    if (!state) throw noSuchBucket(bucket);
+    return listVersionPage(query, this.seek(state, true), async (key, after, limit) => {
+      const current = state.objects.get(key);
+      if (!current) return [];
+      const all = [current, ...(state.older.get(key) ?? [])];
+      const from = after === undefined ? 0 : all.findIndex((v) => v.versionId === after) + 1;
+      if (from === 0 && after !== undefined) return [];
+      return all.slice(from, from + limit).map((v) => versionEntry(copy(v), v === current));
     });
   }
 
   async bucketStats(): Promise<Array<{ bucket: string; objects: number; bytes: number }>> {
     return [...this.buckets.values()]
-      .map((state) => ({ bucket: state.record.name, objects: state.objects.size, bytes: state.bytes }))
+      .map((state) => ({ bucket: state.record.name, objects: state.count, bytes: state.bytes }))
       .sort((a, b) => compareKeys(a.bucket, b.bucket));
   }
 
@@ -153,7 +230,10 @@ export class MemoryMetadataStore implements MetadataStore {
   }
 
   async isStorageIdReferenced(storageId: string): Promise<boolean> {
-    for (const state of this.buckets.values()) for (const o of state.objects.values()) if (o.storageId === storageId) return true;
+    for (const state of this.buckets.values()) {
+      for (const o of state.objects.values()) if (o.storageId === storageId) return true;
+      for (const versions of state.older.values()) if (versions.some((v) => v.storageId === storageId)) return true;
+    }
     for (const u of this.uploads.values()) for (const p of u.parts.values()) if (p.storageId === storageId) return true;
     return false;
   }
@@ -202,11 +282,11 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload> {
     const u = this.inProgress(uploadId);
-    const previous = this.writeObject(object, condition);
+    const write = this.writeObject(object, condition);
     const parts = [...u.parts.values()].sort((a, b) => a.partNumber - b.partNumber);
     u.parts.clear();
     u.record.completedEtag = object.etag;
-    return { previous, parts };
+    return { ...write, parts };
   }
 
   async deleteUpload(uploadId: string): Promise<PartRecord[] | null> {

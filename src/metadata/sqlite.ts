@@ -7,11 +7,14 @@ import { dirname } from "node:path";
 import { BoundedMap } from "../bounded-map.ts";
 import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
 import { GroupCommit } from "./group-commit.ts";
-import { listPage } from "./listing.ts";
-import type {
-  Acl, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, PartPage,
-  PartRecord, UploadRecord, WriteCondition,
+import { listPage, type Seek } from "./listing.ts";
+import { objectParams, prepareObjects, toEntry, toObject, VERSION_TABLES, type ObjectRow } from "./sqlite-objects.ts";
+import {
+  NULL_VERSION, type Acl, type BucketRecord, type CompletedUpload, type Credential, type ListPage, type ListQuery, type MetadataStore,
+  type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type UploadRecord, type VersionEntry, type VersionPage,
+  type VersionQuery, type VersioningStatus, type WriteCondition,
 } from "./store.ts";
+import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
 import { checkCondition } from "./condition.ts";
 import { partParams, prepareUploads, toPart, toUpload, UPLOAD_TABLES, uploadParams } from "./sqlite-uploads.ts";
 
@@ -36,36 +39,19 @@ const MIGRATIONS: string[] = [
    UPDATE buckets SET
      object_count = (SELECT count(*) FROM objects WHERE objects.bucket = buckets.name),
      byte_count = (SELECT coalesce(sum(size), 0) FROM objects WHERE objects.bucket = buckets.name);`,
+  VERSION_TABLES,
 ];
 
 interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
-interface BucketRow { name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number }
-interface EntryRow { key: string; size: number; etag: string; last_modified: number; storage_class: string; owner_id: string; owner_name: string }
-interface ObjectRow extends EntryRow {
-  bucket: string; storage_id: string; content_type: string; headers: string; user_metadata: string; acl: string; checksum: string | null;
-  part_sizes: string | null;
-}
+interface BucketRow { name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null }
 
 const toCredential = (r: CredentialRow): Credential => ({
   accessKey: r.access_key, secretKey: r.secret_key, owner: { id: r.owner_id, displayName: r.owner_name }, createdAt: r.created_at,
 });
 const toBucket = (r: BucketRow): BucketRecord => ({
   name: r.name, region: r.region, owner: { id: r.owner_id, displayName: r.owner_name }, acl: JSON.parse(r.acl) as Acl, createdAt: r.created_at,
+  ...(r.versioning ? { versioning: r.versioning as VersioningStatus } : {}),
 });
-const toEntry = (r: EntryRow): ListEntry => ({
-  key: r.key, size: r.size, etag: r.etag, lastModified: r.last_modified, storageClass: r.storage_class,
-  owner: { id: r.owner_id, displayName: r.owner_name },
-});
-const toObject = (r: ObjectRow): ObjectRecord => ({
-  ...toEntry(r),
-  bucket: r.bucket, storageId: r.storage_id, contentType: r.content_type,
-  headers: JSON.parse(r.headers) as Record<string, string>,
-  userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
-  acl: JSON.parse(r.acl) as Acl,
-  ...(r.checksum ? { checksum: JSON.parse(r.checksum) as ObjectRecord["checksum"] } : {}),
-  ...(r.part_sizes ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
-});
-
 /** Makes a record and everything in it read-only: cached records are shared by every reader. */
 function frozen<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
@@ -78,14 +64,13 @@ function frozen<T>(value: T): T {
 /** Object records kept in memory for reads (a few KiB each at most). */
 const OBJECT_CACHE_ENTRIES = 1024;
 
-const ENTRY_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, owner_name";
-
 export class SqliteMetadataStore implements MetadataStore {
   readonly engine = "sqlite";
   private db!: Database;
   private q!: ReturnType<SqliteMetadataStore["prepare"]>;
   private commits!: GroupCommit;
   private u!: ReturnType<typeof prepareUploads>;
+  private o!: ReturnType<typeof prepareObjects>;
   /**
    * Recently read object records, so a GET or HEAD of a hot key skips the row fetch and its JSON
    * parsing. This process alone has the database open (locking_mode=EXCLUSIVE) and each statement
@@ -121,6 +106,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.q = this.prepare();
     this.commits = new GroupCommit(this.db, this.path);
     this.u = prepareUploads(this.db);
+    this.o = prepareObjects(this.db);
   }
 
   private migrate(): void {
@@ -155,25 +141,10 @@ export class SqliteMetadataStore implements MetadataStore {
       listBuckets: db.query("SELECT * FROM buckets ORDER BY name") as Statement<BucketRow>,
       deleteBucket: db.query("DELETE FROM buckets WHERE name = ?"),
       setBucketAcl: db.query("UPDATE buckets SET acl = ? WHERE name = ?"),
-      anyObject: db.query("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1"),
-      getObject: db.query("SELECT * FROM objects WHERE bucket = ? AND key = ?") as Statement<ObjectRow>,
-      upsertObject: db.query(
-        `INSERT OR REPLACE INTO objects (bucket, key, size, etag, last_modified, storage_id, content_type, headers,
-           user_metadata, storage_class, owner_id, owner_name, acl, checksum, part_sizes)
-         VALUES ($bucket, $key, $size, $etag, $last_modified, $storage_id, $content_type, $headers,
-           $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes)`),
-      objectByStorageId: db.query("SELECT 1 FROM objects WHERE storage_id = ? LIMIT 1"),
+      setVersioning: db.query("UPDATE buckets SET versioning = ? WHERE name = ?"),
       countObjects: db.query("UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE name = ?"),
       bucketStats: db.query("SELECT name, object_count, byte_count FROM buckets ORDER BY name") as Statement<{ name: string; object_count: number; byte_count: number }>,
       openUploads: db.query("SELECT count(*) AS n FROM uploads WHERE completed_etag IS NULL") as Statement<{ n: number }>,
-      deleteObject: db.query("DELETE FROM objects WHERE bucket = ? AND key = ?"),
-      setObjectAcl: db.query("UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?"),
-      seekAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ORDER BY key`) as Statement<EntryRow>,
-      // The first key at or after a point: SQLite runs these as a SeekGE/SeekGT on the primary key
-      // either way, but without ORDER BY a call costs a third (measured 2.5 vs 7.4 µs); the seek on
-      // the (bucket, key) primary key is what makes the row the first in key order.
-      firstFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? LIMIT 1`) as Statement<EntryRow>,
-      firstAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? LIMIT 1`) as Statement<EntryRow>,
     };
   }
 
@@ -231,81 +202,146 @@ export class SqliteMetadataStore implements MetadataStore {
 
   deleteBucket(name: string): Promise<PartRecord[] | null> {
     return this.grouped((): PartRecord[] | null => {
-      if (this.q.anyObject.get(name)) throw bucketNotEmpty(name);
+      if (this.o.anyObject.get(name) || this.o.anyVersion.get(name)) throw bucketNotEmpty(name);
       if (this.q.deleteBucket.run(name).changes === 0) return null;
       return this.u.uploadsOfBucket.all(name).flatMap(({ upload_id }) => this.dropUpload(upload_id));
     });
+  }
+
+  setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> {
+    return this.grouped(() => this.q.setVersioning.run(status, name).changes > 0);
   }
 
   setBucketAcl(name: string, acl: Acl): Promise<boolean> {
     return this.grouped(() => this.q.setBucketAcl.run(JSON.stringify(acl), name).changes > 0);
   }
 
-  async getObject(bucket: string, key: string): Promise<ObjectRecord | null> {
-    // Bucket names hold no "/", so bucket + "/" + key names one object.
+  async getObject(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | null> {
+    // Bucket names hold no "/", so bucket + "/" + key names one current version.
     const cacheKey = `${bucket}/${key}`;
-    const cached = this.objectCache.get(cacheKey);
-    if (cached) return cached;
-    const row = this.q.getObject.get(bucket, key);
-    if (!row) return null;
-    const record = frozen(toObject(row));
-    this.objectCache.set(cacheKey, record);
-    return record;
+    let current = this.objectCache.get(cacheKey) ?? null;
+    if (!current) {
+      const row = this.o.getObject.get(bucket, key);
+      if (!row) return null;
+      current = frozen(toObject(row));
+      this.objectCache.set(cacheKey, current);
+    }
+    if (versionId === undefined || current.versionId === versionId) return current;
+    const row = this.noncurrent(bucket, key, versionId);
+    return row ? toObject(row) : null;
   }
 
-  putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null> {
+  /** A noncurrent version's row. */
+  private noncurrent(bucket: string, key: string, versionId: string): ObjectRow | null {
+    return versionId === NULL_VERSION ? this.o.getNullVersion.get(bucket, key) : this.o.getVersion.get(bucket, key, versionId);
+  }
+
+  putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectWrite> {
     return this.grouped(() => this.writeObject(r, condition));
   }
 
-  /** Inside a transaction: check the bucket and the condition, upsert, return the replaced record. */
-  private writeObject(r: ObjectRecord, condition?: WriteCondition): ObjectRecord | null {
+  /** Inside a transaction: the put of store.ts (checks, version moves, counters). */
+  private writeObject(r: ObjectRecord, condition?: WriteCondition): ObjectWrite {
     if (!this.q.getBucket.get(r.bucket)) throw noSuchBucket(r.bucket);
-    const row = this.q.getObject.get(r.bucket, r.key);
+    const row = this.o.getObject.get(r.bucket, r.key);
     const previous = row ? toObject(row) : null;
-    checkCondition(r.key, previous, condition);
+    checkCondition(r.key, previous, condition, r.deleteMarker === true);
+    const freed: ObjectRecord[] = [];
+    if (previous?.versionId === r.versionId) freed.push(previous);
+    else if (previous) this.o.insertVersion.run(objectParams(previous));
+    if (r.versionId === NULL_VERSION && previous && previous.versionId !== NULL_VERSION) {
+      const older = this.o.getNullVersion.get(r.bucket, r.key);
+      if (older) {
+        this.o.deleteVersion.run(r.bucket, r.key, versionSortKey(toObject(older)));
+        freed.push(toObject(older));
+      }
+    }
     this.objectCache.delete(`${r.bucket}/${r.key}`);
-    this.q.upsertObject.run({
-      bucket: r.bucket, key: r.key, size: r.size, etag: r.etag, last_modified: r.lastModified,
-      storage_id: r.storageId, content_type: r.contentType, headers: JSON.stringify(r.headers),
-      user_metadata: JSON.stringify(r.userMetadata), storage_class: r.storageClass,
-      owner_id: r.owner.id, owner_name: r.owner.displayName, acl: JSON.stringify(r.acl),
-      checksum: r.checksum ? JSON.stringify(r.checksum) : null,
-      part_sizes: r.partSizes ? JSON.stringify(r.partSizes) : null,
-    });
-    this.q.countObjects.run(previous ? 0 : 1, r.size - (previous?.size ?? 0), r.bucket);
-    return previous;
+    this.o.upsertObject.run(objectParams(r));
+    this.count(r, 1);
+    for (const f of freed) this.count(f, -1);
+    return { previous, freed };
   }
 
-  deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<ObjectRecord | null> {
+  /** Keeps the bucket's object and byte counters (versions that are not delete markers). */
+  private count(r: ObjectRecord, sign: 1 | -1): void {
+    if (!r.deleteMarker) this.q.countObjects.run(sign, sign * r.size, r.bucket);
+  }
+
+  deleteObject(bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition } = {}): Promise<ObjectRecord | null> {
     return this.grouped((): ObjectRecord | null => {
-      const row = this.q.getObject.get(bucket, key);
-      const previous = row ? toObject(row) : null;
-      checkCondition(key, previous, condition);
-      if (!previous) return null;
+      const row = this.o.getObject.get(bucket, key);
+      const current = row ? toObject(row) : null;
+      checkCondition(key, current, options.condition, true);
+      const { versionId } = options;
+      if (versionId !== undefined && current?.versionId !== versionId) {
+        const older = this.noncurrent(bucket, key, versionId);
+        if (!older) return null;
+        const removed = toObject(older);
+        this.o.deleteVersion.run(bucket, key, versionSortKey(removed));
+        this.count(removed, -1);
+        return removed;
+      }
+      if (!current) return null;
       this.objectCache.delete(`${bucket}/${key}`);
-      this.q.deleteObject.run(bucket, key);
-      this.q.countObjects.run(-1, -previous.size, bucket);
-      return previous;
+      // The newest noncurrent version, if any, becomes current.
+      const newest = this.o.versionsAfter.get(bucket, key, "", 1);
+      if (newest) {
+        this.o.deleteVersion.run(bucket, key, versionSortKey(toObject(newest)));
+        this.o.upsertObject.run(objectParams(toObject(newest)));
+      } else {
+        this.o.deleteObject.run(bucket, key);
+      }
+      this.count(current, -1);
+      return current;
     });
   }
 
-  setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean> {
+  setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl): Promise<boolean> {
     return this.grouped(() => {
-      this.objectCache.delete(`${bucket}/${key}`);
-      return this.q.setObjectAcl.run(JSON.stringify(acl), bucket, key).changes > 0;
+      const current = this.o.getObject.get(bucket, key);
+      if (versionId === undefined || current?.version_id === versionId) {
+        if (!current || current.delete_marker) return false;
+        this.objectCache.delete(`${bucket}/${key}`);
+        return this.o.setObjectAcl.run(JSON.stringify(acl), bucket, key).changes > 0;
+      }
+      const older = this.noncurrent(bucket, key, versionId);
+      if (!older || older.delete_marker) return false;
+      return this.o.setVersionAcl.run(JSON.stringify(acl), bucket, key, versionSortKey(toObject(older))).changes > 0;
     });
+  }
+
+  /** Current versions in key order from a point; each seek is a lazily stepped range scan on the key. */
+  private seek(bucket: string, s: ReturnType<typeof prepareObjects>["live"]): Seek {
+    return function* (from, inclusive) {
+      const first = (inclusive ? s.firstFrom : s.firstAfter).get(bucket, from);
+      if (!first) return;
+      yield toEntry(first);
+      for (const row of s.seekAfter.iterate(bucket, first.key)) yield toEntry(row);
+    };
   }
 
   async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {
     if (!this.q.getBucket.get(bucket)) throw noSuchBucket(bucket);
-    // Each seek is a range scan on the (bucket, key) primary key, stepped lazily. A delimiter listing
-    // reads one row per seek (then jumps past the common prefix), so the first row is a point query.
-    const q = this.q;
-    return listPage(query, function* (from, inclusive) {
-      const first = (inclusive ? q.firstFrom : q.firstAfter).get(bucket, from);
-      if (!first) return;
-      yield toEntry(first);
-      for (const row of q.seekAfter.iterate(bucket, first.key)) yield toEntry(row);
+    return listPage(query, this.seek(bucket, this.o.live));
+  }
+
+  async listObjectVersions(bucket: string, query: VersionQuery): Promise<VersionPage> {
+    if (!this.q.getBucket.get(bucket)) throw noSuchBucket(bucket);
+    return listVersionPage(query, this.seek(bucket, this.o.all), async (key, after, limit) => {
+      const row = this.o.getObject.get(bucket, key);
+      if (!row) return [];
+      const current = toObject(row);
+      let from = "";
+      const out: VersionEntry[] = [];
+      if (after === undefined) out.push(versionEntry(current, true));
+      else if (after !== current.versionId) {
+        const marker = this.noncurrent(bucket, key, after);
+        if (!marker) return [];
+        from = versionSortKey(toObject(marker));
+      }
+      for (const older of this.o.versionsAfter.all(bucket, key, from, limit - out.length)) out.push(versionEntry(toObject(older), false));
+      return out;
     });
   }
 
@@ -318,7 +354,8 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async isStorageIdReferenced(storageId: string): Promise<boolean> {
-    return this.q.objectByStorageId.get(storageId) !== null || this.u.partByStorageId.get(storageId) !== null;
+    return this.o.objectByStorageId.get(storageId) !== null || this.o.versionByStorageId.get(storageId) !== null
+      || this.u.partByStorageId.get(storageId) !== null;
   }
 
   createUpload(upload: UploadRecord): Promise<void> {
@@ -367,11 +404,11 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.grouped((): CompletedUpload => {
       const upload = this.u.getUpload.get(uploadId);
       if (!upload || upload.completed_etag !== null) throw new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });
-      const previous = this.writeObject(object, condition);
+      const write = this.writeObject(object, condition);
       const parts = this.u.allParts.all(uploadId).map(toPart);
       this.u.deleteParts.run(uploadId);
       this.u.completeUpload.run(object.etag, uploadId);
-      return { previous, parts };
+      return { ...write, parts };
     });
   }
 

@@ -30,12 +30,16 @@ export interface Credential {
   createdAt: number;
 }
 
+/** A bucket's versioning: absent until it is first set, and never absent again (S3's rule). */
+export type VersioningStatus = "Enabled" | "Suspended";
+
 export interface BucketRecord {
   name: string;
   region: string;
   owner: Owner;
   acl: Acl;
   createdAt: number;
+  versioning?: VersioningStatus;
 }
 
 export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
@@ -47,9 +51,20 @@ export interface ObjectChecksum {
   type: "FULL_OBJECT" | "COMPOSITE";
 }
 
+/** The version id of the null version: every object of an unversioned bucket, and writes while suspended. */
+export const NULL_VERSION = "null";
+
+/**
+ * One version of an object. A key has at most one version per version id; its current version is
+ * what a GET without versionId reads, and may be a delete marker.
+ */
 export interface ObjectRecord {
   bucket: string;
   key: string;
+  /** NULL_VERSION, or an id from newVersionId() (versions.ts). */
+  versionId: string;
+  /** A delete marker: no data (size 0, empty etag and storage id). */
+  deleteMarker?: boolean;
   size: number;
   /** Hex digest without quotes; multipart objects carry the "-N" suffix. */
   etag: string;
@@ -106,10 +121,16 @@ export interface PartPage {
   nextPartNumberMarker?: number;
 }
 
-/** The result of atomically turning an upload into an object. */
-export interface CompletedUpload {
-  /** The object the completion replaced, if any (its storage is now free). */
+/** What a write of a version did to the versions before it. */
+export interface ObjectWrite {
+  /** The version that was current before (null if none): now noncurrent, or gone if in `freed`. */
   previous: ObjectRecord | null;
+  /** Versions the write removed (same version id: the null version replaced); their storage is free. */
+  freed: ObjectRecord[];
+}
+
+/** The result of atomically turning an upload into an object. */
+export interface CompletedUpload extends ObjectWrite {
   /** Every part the upload held (their storage is now free). */
   parts: PartRecord[];
 }
@@ -133,6 +154,30 @@ export interface ListPage {
   isTruncated: boolean;
   /** The last key or common prefix returned, when truncated. */
   nextMarker?: string;
+}
+
+/** One row of ListObjectVersions: a version or a delete marker. */
+export interface VersionEntry extends ListEntry {
+  versionId: string;
+  isLatest: boolean;
+  deleteMarker: boolean;
+}
+
+export interface VersionQuery {
+  prefix: string;
+  delimiter: string;
+  /** Start after this key (or, with versionIdMarker, after that version of it). */
+  keyMarker: string;
+  versionIdMarker: string;
+  maxKeys: number;
+}
+
+export interface VersionPage {
+  versions: VersionEntry[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
 }
 
 /** Atomic preconditions for a write or a delete, checked against the current record inside the store. */
@@ -163,32 +208,44 @@ export interface MetadataStore {
   /** All buckets, sorted by name. */
   listBuckets(): Promise<BucketRecord[]>;
   /**
-   * Deletes a bucket that holds no objects (else BucketNotEmpty), with its multipart uploads; returns
+   * Deletes a bucket that holds no versions or delete markers (else BucketNotEmpty), with its multipart uploads; returns
    * the parts those uploads held (their storage is now free), or null if there was no such bucket.
    */
   deleteBucket(name: string): Promise<PartRecord[] | null>;
   setBucketAcl(name: string, acl: Acl): Promise<boolean>;
 
-  /** The object's record: a copy, or a read-only (frozen) record that may be shared between callers. */
-  getObject(bucket: string, key: string): Promise<ObjectRecord | null>;
   /**
-   * Inserts or replaces the object atomically, checking the condition and that the bucket exists.
-   * Returns the record it replaced, so the caller can free that record's storage.
+   * A version of an object: the current one (which may be a delete marker) without `versionId`.
+   * A copy, or a read-only (frozen) record that may be shared between callers.
    */
-  putObject(record: ObjectRecord, condition?: WriteCondition): Promise<ObjectRecord | null>;
+  getObject(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | null>;
   /**
-   * Removes the object, checking `condition` (If-Match) against the current record in the same atomic
-   * step: PreconditionFailed on a mismatch, NoSuchKey when If-Match was given and there is no object.
-   * Returns the record it removed, or null. DeleteObjects is this, once per key.
+   * Writes `record` as the key's current version atomically, checking the condition against the
+   * current version and that the bucket exists. The version that was current stays as a noncurrent
+   * version unless it has the same version id (the null version), in which case it is replaced; a
+   * noncurrent version with that id is removed too. Replaced versions are returned in `freed`.
    */
-  deleteObject(bucket: string, key: string, condition?: WriteCondition): Promise<ObjectRecord | null>;
-  setObjectAcl(bucket: string, key: string, acl: Acl): Promise<boolean>;
+  putObject(record: ObjectRecord, condition?: WriteCondition): Promise<ObjectWrite>;
+  /**
+   * Removes one version — the current one without `versionId` — checking `condition` (If-Match)
+   * against the current version in the same atomic step: PreconditionFailed on a mismatch or when the
+   * current version is a delete marker, NoSuchKey when If-Match was given and the key has no version.
+   * When the current version goes, the newest noncurrent one becomes current. Returns the removed
+   * version, or null. DeleteObjects is this, once per key.
+   */
+  deleteObject(bucket: string, key: string, options?: { versionId?: string; condition?: WriteCondition }): Promise<ObjectRecord | null>;
+  /** Sets the ACL of a version (the current one without `versionId`); false if there is none. */
+  setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl): Promise<boolean>;
+  /** Current versions that are not delete markers. */
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
-  /** Objects and bytes per bucket, kept as counters by every write (never a scan). */
+  /** Every version and delete marker, by key, newest first within a key. */
+  listObjectVersions(bucket: string, query: VersionQuery): Promise<VersionPage>;
+  setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean>;
+  /** Object versions (not delete markers) and their bytes per bucket, kept as counters by every write. */
   bucketStats(): Promise<Array<{ bucket: string; objects: number; bytes: number }>>;
   /** How many multipart uploads are in progress. */
   openUploadCount(): Promise<number>;
-  /** Whether any object record points at this storage id (orphan reconciliation). */
+  /** Whether any version or part points at this storage id (orphan reconciliation). */
   isStorageIdReferenced(storageId: string): Promise<boolean>;
 
   /** Records a new upload; NoSuchBucket if the bucket is gone. */
@@ -207,8 +264,8 @@ export interface MetadataStore {
   /** Parts with numbers greater than `after`, at most `max`. */
   listParts(uploadId: string, after: number, max: number): Promise<PartPage>;
   /**
-   * In one atomic step: checks `condition` against the current object, writes `object`, marks the
-   * upload completed and removes its parts. NoSuchUpload if it is not in progress.
+   * In one atomic step: checks `condition` against the current version, writes `object` as putObject
+   * does, marks the upload completed and removes its parts. NoSuchUpload if it is not in progress.
    */
   completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload>;
   /** Removes an upload (in progress or completed) with its parts; returns the parts, or null if unknown. */

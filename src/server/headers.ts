@@ -2,7 +2,7 @@
 // system headers, x-amz-meta-*, storage class, ACL) and what a read response sends back.
 import { S3Error } from "../errors.ts";
 import { BoundedMap } from "../bounded-map.ts";
-import type { ObjectRecord } from "../metadata/store.ts";
+import { NULL_VERSION, type ObjectRecord } from "../metadata/store.ts";
 
 /** System headers S3 stores with an object and returns on GET/HEAD. */
 export const STORED_HEADERS = ["content-encoding", "content-language", "content-disposition", "cache-control", "expires"] as const;
@@ -49,6 +49,18 @@ export function writeHeaders(h: Headers): WriteHeaders {
 }
 
 export const quoteEtag = (etag: string) => `"${etag}"`;
+
+/**
+ * The version id a request names (?versionId=), if any. Bucket listings have their own markers; for
+ * object operations any value is the version to act on (checked by the engine).
+ */
+export const versionIdOf = (query: URLSearchParams): string | undefined => (query.size === 0 ? undefined : query.get("versionId") ?? undefined);
+
+/** x-amz-version-id for a version: sent for real version ids, and for "null" when the request named it. */
+export function versionHeader(out: Record<string, string>, versionId: string | undefined, named = false): Record<string, string> {
+  if (versionId !== undefined && (versionId !== NULL_VERSION || named)) out["x-amz-version-id"] = versionId;
+  return out;
+}
 const httpDates = new BoundedMap<number, string>(1024);
 
 /** An HTTP date (RFC 7231); recent ones are remembered, as every read of an object formats its date. */
@@ -69,6 +81,7 @@ export function objectHeaders(record: ObjectRecord, withChecksum: boolean): Reco
     "last-modified": httpDate(record.lastModified),
     "accept-ranges": "bytes",
   };
+  if (record.versionId !== NULL_VERSION) out["x-amz-version-id"] = record.versionId;
   Object.assign(out, record.headers);
   for (const [name, value] of Object.entries(record.userMetadata)) out[`x-amz-meta-${name}`] = value;
   if (record.storageClass !== "STANDARD") out["x-amz-storage-class"] = record.storageClass;

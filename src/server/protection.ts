@@ -116,11 +116,8 @@ export const PROTECTION_RULES: readonly ProtectionRule[] = [
   // Access.
   implemented("x-amz-expected-bucket-owner", "Expected bucket owner", "<owner>"),
   implemented("x-amz-source-expected-bucket-owner", "Expected source bucket owner", "<owner>", COPIES),
-  // Versions: every bucket here is unversioned, so "null" is the only version id there is.
-  {
-    name: "versionId", in: "query", feature: "Object versions", state: "refused", example: "3sL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY",
-    refuse: (value) => (value === "null" ? null : invalidArgument("Invalid version id specified", "versionId", value)),
-  },
+  // Versions: a version id names the version to read, copy or delete (the engine checks it).
+  { name: "versionId", in: "query", feature: "Object versions", state: "implemented", example: "null" },
 ];
 
 const HEADER_RULES = new Map<string, ProtectionRule[]>();

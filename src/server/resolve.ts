@@ -5,7 +5,7 @@ import { S3Error } from "../errors.ts";
 export type Operation =
   | "ListBuckets"
   | "CreateBucket" | "DeleteBucket" | "HeadBucket" | "GetBucketLocation"
-  | "GetBucketAcl" | "PutBucketAcl"
+  | "GetBucketAcl" | "PutBucketAcl" | "GetBucketVersioning" | "PutBucketVersioning"
   | "ListObjects" | "ListObjectsV2" | "ListObjectVersions" | "ListMultipartUploads"
   | "DeleteObjects"
   | "PutObject" | "GetObject" | "HeadObject" | "DeleteObject" | "CopyObject"
@@ -25,7 +25,7 @@ export interface ResolvedRequest {
 
 /** Bucket subresources S3 supports and BleepStore does not (yet), by method, with the AWS name stem. */
 const BUCKET_SUBRESOURCES: Record<string, string> = {
-  versioning: "BucketVersioning", policy: "BucketPolicy", cors: "BucketCors", lifecycle: "BucketLifecycleConfiguration",
+  policy: "BucketPolicy", cors: "BucketCors", lifecycle: "BucketLifecycleConfiguration",
   tagging: "BucketTagging", website: "BucketWebsite", encryption: "BucketEncryption", logging: "BucketLogging",
   notification: "BucketNotificationConfiguration", replication: "BucketReplication", requestPayment: "BucketRequestPayment",
   "object-lock": "ObjectLockConfiguration", ownershipControls: "BucketOwnershipControls",
@@ -51,15 +51,18 @@ function bucketOperation(method: string, q: URLSearchParams): ResolvedRequest {
   for (const [sub, stem] of Object.entries(BUCKET_SUBRESOURCES)) {
     if (q.has(sub) && VERB[method]) return unsupported(`${VERB[method]}${stem}`);
   }
+  if (q.has("versioning") && method === "DELETE") return methodNotAllowed();
   switch (method) {
     case "GET":
       if (q.has("acl")) return { operation: "GetBucketAcl" };
+      if (q.has("versioning")) return { operation: "GetBucketVersioning" };
       if (q.has("location")) return { operation: "GetBucketLocation" };
       if (q.has("uploads")) return { operation: "ListMultipartUploads" };
       if (q.has("versions")) return { operation: "ListObjectVersions" };
       if (q.get("list-type") === "2") return { operation: "ListObjectsV2" };
       return { operation: "ListObjects" };
     case "PUT":
+      if (q.has("versioning")) return { operation: "PutBucketVersioning" };
       return { operation: q.has("acl") ? "PutBucketAcl" : "CreateBucket" };
     case "HEAD":
       return { operation: "HeadBucket" };

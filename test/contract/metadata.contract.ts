@@ -1,6 +1,7 @@
 // The contract every MetadataStore implementation must pass; each engine's test file runs it.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { S3Error } from "../../src/errors.ts";
+import { versionCases } from "./versions.contract.ts";
 import type { Acl, BucketRecord, MetadataStore, ObjectRecord, PartRecord, UploadRecord } from "../../src/metadata/store.ts";
 
 const owner = { id: "a".repeat(64), displayName: "alice" };
@@ -10,7 +11,7 @@ export const bucketRecord = (name: string): BucketRecord => ({ name, region: "us
 
 export function objectRecord(bucket: string, key: string, extra: Partial<ObjectRecord> = {}): ObjectRecord {
   return {
-    bucket, key, size: 3, etag: "acbd18db4cc2f85cedef654fccc4a4d8", lastModified: 1_700_000_000_123,
+    bucket, key, versionId: "null", size: 3, etag: "acbd18db4cc2f85cedef654fccc4a4d8", lastModified: 1_700_000_000_123,
     storageId: crypto.randomUUID().replaceAll("-", ""), contentType: "text/plain",
     headers: { "cache-control": "no-cache" }, userMetadata: { color: "blue" }, storageClass: "STANDARD", owner, acl, ...extra,
   };
@@ -51,6 +52,8 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await cleanup();
     });
 
+    versionCases(() => store);
+
     test("credentials: put, get, update, list, delete", async () => {
       await store.putCredential({ accessKey: "k1", secretKey: "s1", owner, createdAt: 1 });
       await store.putCredential({ accessKey: "k0", secretKey: "s0", owner, createdAt: 2 });
@@ -84,10 +87,10 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
     test("objects: put returns what it replaced, get round-trips every field", async () => {
       await store.createBucket(bucketRecord("b"));
       const first = objectRecord("b", "k", { checksum: { algorithm: "CRC32", value: "AAAAAA==", type: "FULL_OBJECT" } });
-      expect(await store.putObject(first)).toBeNull();
+      expect(await store.putObject(first)).toEqual({ previous: null, freed: [] });
       expect(await store.getObject("b", "k")).toEqual(first);
       const second = objectRecord("b", "k", { size: 9 });
-      expect(await store.putObject(second)).toEqual(first);
+      expect(await store.putObject(second)).toEqual({ previous: first, freed: [first] });
       expect(await store.getObject("b", "k")).toEqual(second);
       expect(await store.deleteObject("b", "k")).toEqual(second);
       expect(await store.deleteObject("b", "k")).toBeNull();
@@ -109,19 +112,19 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.createBucket(bucketRecord("b"));
       const o = objectRecord("b", "k");
       await store.putObject(o);
-      expect(await errorCode(store.deleteObject("b", "k", { ifMatch: "0".repeat(32) }))).toBe("PreconditionFailed");
+      expect(await errorCode(store.deleteObject("b", "k", { condition: { ifMatch: "0".repeat(32) } }))).toBe("PreconditionFailed");
       expect(await store.getObject("b", "k")).toEqual(o);
-      expect(await store.deleteObject("b", "k", { ifMatch: o.etag })).toEqual(o);
+      expect(await store.deleteObject("b", "k", { condition: { ifMatch: o.etag } })).toEqual(o);
       expect(await store.getObject("b", "k")).toBeNull();
     });
 
     test("deleteObject with If-Match on a missing key is NoSuchKey; If-Match: * deletes any object", async () => {
       await store.createBucket(bucketRecord("b"));
-      expect(await errorCode(store.deleteObject("b", "k", { ifMatch: "*" }))).toBe("NoSuchKey");
-      expect(await errorCode(store.deleteObject("b", "k", { ifMatch: "acbd18db4cc2f85cedef654fccc4a4d8" }))).toBe("NoSuchKey");
+      expect(await errorCode(store.deleteObject("b", "k", { condition: { ifMatch: "*" } }))).toBe("NoSuchKey");
+      expect(await errorCode(store.deleteObject("b", "k", { condition: { ifMatch: "acbd18db4cc2f85cedef654fccc4a4d8" } }))).toBe("NoSuchKey");
       const o = objectRecord("b", "k");
       await store.putObject(o);
-      expect(await store.deleteObject("b", "k", { ifMatch: "*" })).toEqual(o);
+      expect(await store.deleteObject("b", "k", { condition: { ifMatch: "*" } })).toEqual(o);
       expect(await store.bucketStats()).toEqual([{ bucket: "b", objects: 0, bytes: 0 }]);
     });
 
@@ -131,7 +134,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
         const first = objectRecord("b", "k", { etag: "1".repeat(32) });
         await store.putObject(first);
         // Issued in either order in the same turn: the store decides which one finds the first version.
-        const deleting = () => store.deleteObject("b", "k", { ifMatch: first.etag });
+        const deleting = () => store.deleteObject("b", "k", { condition: { ifMatch: first.etag } });
         const writing = () => store.putObject(objectRecord("b", "k", { etag: "2".repeat(32) }), { ifMatch: first.etag });
         let del: PromiseSettledResult<unknown>;
         let put: PromiseSettledResult<unknown>;
@@ -169,8 +172,8 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.putObject(objectRecord("b", "k"));
       const open: Acl = { owner, grants: [{ grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }, permission: "READ" }] };
       expect(await store.setBucketAcl("b", open)).toBe(true);
-      expect(await store.setObjectAcl("b", "k", open)).toBe(true);
-      expect(await store.setObjectAcl("b", "missing", open)).toBe(false);
+      expect(await store.setObjectAcl("b", "k", undefined, open)).toBe(true);
+      expect(await store.setObjectAcl("b", "missing", undefined, open)).toBe(false);
       expect((await store.getBucket("b"))?.acl).toEqual(open);
       expect((await store.getObject("b", "k"))?.acl).toEqual(open);
     });
@@ -320,7 +323,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.putObject(objectRecord("b", "k", { size: 7 }));
       expect((await store.getObject("b", "k"))?.size).toBe(7);
       const open: Acl = { owner, grants: [{ grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }, permission: "READ" }] };
-      await store.setObjectAcl("b", "k", open);
+      await store.setObjectAcl("b", "k", undefined, open);
       expect((await store.getObject("b", "k"))?.acl).toEqual(open);
       await store.createUpload(uploadRecord("b", "k", "u"));
       await store.putPart(partRecord("u", 1));
@@ -330,7 +333,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.getObject("b", "k")).toBeNull();
       await store.putObject(objectRecord("b", "k", { size: 9 }));
       expect((await store.getObject("b", "k"))?.size).toBe(9);
-      await store.deleteObject("b", "k", { ifMatch: "*" });
+      await store.deleteObject("b", "k", { condition: { ifMatch: "*" } });
       expect(await store.getObject("b", "k")).toBeNull();
     });
 

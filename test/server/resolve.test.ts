@@ -12,6 +12,8 @@ const cases: Array<[string, string, string, Record<string, string>, string, stri
   ["GET", "/b/", "list-type=2&prefix=a", {}, "ListObjectsV2", "b"],
   ["GET", "/b", "", {}, "ListObjects", "b"],
   ["GET", "/b", "acl", {}, "GetBucketAcl", "b"],
+  ["GET", "/b", "versioning", {}, "GetBucketVersioning", "b"],
+  ["PUT", "/b", "versioning", {}, "PutBucketVersioning", "b"],
   ["POST", "/b", "delete", {}, "DeleteObjects", "b"],
   ["PUT", "/b/k", "", {}, "PutObject", "b", "k"],
   ["PUT", "/b/k", "", { "x-amz-copy-source": "/a/b" }, "CopyObject", "b", "k"],
@@ -40,8 +42,8 @@ test.each(rows)("$method $path?$query → $operation", ({ method, path, query, h
 });
 
 test("bucket subresources BleepStore lacks resolve to their AWS name", () => {
-  const r = resolve("PUT", "/b", new URLSearchParams("versioning"), new Headers(), "localhost");
-  expect(r).toMatchObject({ operation: "Unsupported", unsupported: "PutBucketVersioning" });
+  const r = resolve("PUT", "/b", new URLSearchParams("lifecycle"), new Headers(), "localhost");
+  expect(r).toMatchObject({ operation: "Unsupported", unsupported: "PutBucketLifecycleConfiguration" });
 });
 
 test("methods S3 does not have are MethodNotAllowed", () => {

@@ -3,7 +3,7 @@
 import type { CompletePart } from "../../core/multipart.ts";
 import { CHECKSUM_ALGORITHMS } from "../../core/digest.ts";
 import { S3Error } from "../../errors.ts";
-import { quoteEtag } from "../headers.ts";
+import { quoteEtag, versionHeader } from "../headers.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody } from "../xml.ts";
 import { writeCondition } from "../preconditions.ts";
@@ -28,7 +28,7 @@ export const completeMultipartUpload: OperationHandler = async (req) => {
   const done = await req.engine.multipart.complete(req.requester, {
     bucket: bucketOf(req), key: keyOf(req), uploadId, parts, ...(condition ? { condition } : {}),
   });
-  const headers: Record<string, string> = {};
+  const headers = versionHeader({}, done.versionId);
   if (done.checksum) headers["x-amz-checksum-type"] = done.checksum.type;
   return {
     headers,

@@ -4,7 +4,8 @@ import { CHECKSUM_ALGORITHMS } from "../../core/digest.ts";
 import { S3Error } from "../../errors.ts";
 import type { ChecksumAlgorithm } from "../../metadata/store.ts";
 import { copySourceConditions, parseCopySource } from "../copy-source.ts";
-import { quoteEtag, writeHeaders } from "../headers.ts";
+import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
+import { NULL_VERSION } from "../../metadata/store.ts";
 import { isoDate } from "../listing.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
@@ -30,8 +31,9 @@ export const copyObject: OperationHandler = async (req) => {
     throw new S3Error("InvalidRequest", { message: "Value for x-amz-checksum-algorithm header is invalid." });
   }
   const condition = writeCondition(h);
-  const record = await req.engine.copier.copy(req.requester, {
-    source: parseCopySource(h.get("x-amz-copy-source")!),
+  const source = parseCopySource(h.get("x-amz-copy-source")!);
+  const { record, source: from } = await req.engine.copier.copy(req.requester, {
+    source,
     bucket: bucketOf(req),
     key: keyOf(req),
     metadataDirective,
@@ -42,7 +44,10 @@ export const copyObject: OperationHandler = async (req) => {
     ...(condition ? { condition } : {}),
     ...(algorithm ? { checksumAlgorithm: algorithm } : {}),
   });
+  const headers = versionHeader({}, record.versionId);
+  if (from.versionId !== NULL_VERSION || source.versionId !== undefined) headers["x-amz-copy-source-version-id"] = from.versionId;
   return {
+    headers,
     xml: {
       root: "CopyObjectResult",
       body: {

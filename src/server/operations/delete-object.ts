@@ -1,9 +1,18 @@
 // DeleteObject: 204 whether or not the key existed, unless If-Match was sent: then the current
 // object must exist (404 NoSuchKey) and carry that ETag, or be any object for `*` (412 otherwise).
+// With ?versionId=, that version goes for good; in a versioned bucket a plain delete writes a delete
+// marker (x-amz-delete-marker, x-amz-version-id).
+import { versionHeader, versionIdOf } from "../headers.ts";
 import { writeCondition } from "../preconditions.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 
 export const deleteObject: OperationHandler = async (req) => {
-  await req.engine.objects.delete(req.requester, bucketOf(req), keyOf(req), writeCondition(req.headers));
-  return { status: 204 };
+  const versionId = versionIdOf(req.query);
+  const condition = writeCondition(req.headers);
+  const done = await req.engine.objects.delete(req.requester, bucketOf(req), keyOf(req), {
+    ...(versionId !== undefined ? { versionId } : {}), ...(condition ? { condition } : {}),
+  });
+  const headers = versionHeader({}, done.versionId, versionId !== undefined || done.deleteMarker);
+  if (done.deleteMarker) headers["x-amz-delete-marker"] = "true";
+  return { status: 204, headers };
 };

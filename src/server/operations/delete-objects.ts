@@ -11,17 +11,13 @@ import { parseXml, readXmlBody, type XmlNode } from "../xml.ts";
 
 export const MAX_DELETE_KEYS = 1000;
 
-interface Entry extends DeleteEntry {
-  versionId?: string;
-}
-
-function parseDelete(xml: string): { quiet: boolean; entries: Entry[] } {
+function parseDelete(xml: string): { quiet: boolean; entries: DeleteEntry[] } {
   const doc = parseXml(xml, ["Delete.Object"]).Delete as { Object?: unknown[]; Quiet?: unknown } | undefined;
   if (!doc || typeof doc !== "object" || !Array.isArray(doc.Object) || doc.Object.length === 0) throw new S3Error("MalformedXML");
   if (doc.Object.length > MAX_DELETE_KEYS) {
     throw new S3Error("MalformedXML", { message: `The request may contain at most ${MAX_DELETE_KEYS} keys.` });
   }
-  const entries = doc.Object.map((o): Entry => {
+  const entries = doc.Object.map((o): DeleteEntry => {
     const obj = o as { Key?: unknown; VersionId?: unknown; ETag?: unknown; LastModifiedTime?: unknown; Size?: unknown };
     if (typeof obj !== "object" || obj === null || typeof obj.Key !== "string") throw new S3Error("MalformedXML");
     // Directory-bucket preconditions: refused rather than ignored, like their headers (protection.ts).
@@ -50,17 +46,17 @@ export const deleteObjects: OperationHandler = async (req) => {
   const checked = digesting(source, { ...expect, ...(h.has("content-md5") ? { contentMd5: h.get("content-md5")! } : {}) }, digest);
   const { quiet, entries } = parseDelete(await readXmlBody(checked));
 
-  // Every bucket is unversioned: "null" is the only version there is to delete.
-  const unversioned = entries.filter((e) => e.versionId === undefined || e.versionId === "null");
-  const results = await req.engine.objects.deleteMany(req.requester, bucketOf(req), unversioned);
-  const outcome = new Map(unversioned.map((e, i) => [e, results[i] ?? null]));
+  const results = await req.engine.objects.deleteMany(req.requester, bucketOf(req), entries);
   const deleted: XmlNode[] = [];
   const errors: XmlNode[] = [];
-  for (const e of entries) {
-    const err = outcome.has(e) ? outcome.get(e)! : new S3Error("NoSuchVersion");
+  entries.forEach((e, i) => {
+    const result = results[i]!;
     const version = e.versionId !== undefined ? { VersionId: e.versionId } : {};
-    if (err) errors.push({ Key: e.key, ...version, Code: err.code, Message: err.message });
-    else if (!quiet) deleted.push({ Key: e.key, ...version });
-  }
+    if (result instanceof S3Error) errors.push({ Key: e.key, ...version, Code: result.code, Message: result.message });
+    else if (!quiet) {
+      const marker = result.deleteMarker ? { DeleteMarker: true, DeleteMarkerVersionId: result.versionId! } : {};
+      deleted.push({ Key: e.key, ...version, ...marker });
+    }
+  });
   return { xml: { root: "DeleteResult", body: { Deleted: deleted, Error: errors } } };
 };

@@ -1,5 +1,6 @@
 // GetBucketAcl and GetObjectAcl: the AccessControlPolicy of a bucket or an object.
 import { aclXml } from "../acl.ts";
+import { versionIdOf } from "../headers.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 
 export const getBucketAcl: OperationHandler = async (req) => {
@@ -8,6 +9,6 @@ export const getBucketAcl: OperationHandler = async (req) => {
 };
 
 export const getObjectAcl: OperationHandler = async (req) => {
-  const acl = await req.engine.acls.getObjectAcl(req.requester, bucketOf(req), keyOf(req));
+  const acl = await req.engine.acls.getObjectAcl(req.requester, bucketOf(req), keyOf(req), versionIdOf(req.query));
   return { xml: { root: "AccessControlPolicy", body: aclXml(acl) } };
 };

@@ -1,7 +1,7 @@
 // GetObjectAttributes: ETag, Checksum, ObjectParts, StorageClass and ObjectSize, as many as asked for
 // in x-amz-object-attributes, with x-amz-max-parts / x-amz-part-number-marker paging the parts.
 import { S3Error } from "../../errors.ts";
-import { httpDate } from "../headers.ts";
+import { httpDate, versionHeader, versionIdOf } from "../headers.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 import type { XmlNode } from "../xml.ts";
 
@@ -31,7 +31,8 @@ export const getObjectAttributes: OperationHandler = async (req) => {
   const want = requested(req.headers);
   const maxParts = Math.min(count(req.headers, "x-amz-max-parts", 1000), 1000);
   const marker = count(req.headers, "x-amz-part-number-marker", 0);
-  const { record } = await req.engine.objects.head(req.requester, { bucket: bucketOf(req), key: keyOf(req) });
+  const versionId = versionIdOf(req.query);
+  const { record } = await req.engine.objects.head(req.requester, { bucket: bucketOf(req), key: keyOf(req), ...(versionId !== undefined ? { versionId } : {}) });
   const body: XmlNode = {};
   if (want.has("ETag")) body.ETag = record.etag;
   if (want.has("Checksum") && record.checksum) {
@@ -52,5 +53,5 @@ export const getObjectAttributes: OperationHandler = async (req) => {
   }
   if (want.has("StorageClass")) body.StorageClass = record.storageClass;
   if (want.has("ObjectSize")) body.ObjectSize = record.size;
-  return { headers: { "last-modified": httpDate(record.lastModified) }, xml: { root: "GetObjectAttributesResponse", body } };
+  return { headers: versionHeader({ "last-modified": httpDate(record.lastModified) }, record.versionId, versionId !== undefined), xml: { root: "GetObjectAttributesResponse", body } };
 };

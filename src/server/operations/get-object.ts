@@ -4,12 +4,14 @@ import { assertPartNumber } from "../../core/multipart.ts";
 import type { ReadConditions } from "../../core/conditions.ts";
 import type { GetObjectInput, ObjectRead } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
-import { objectHeaders, RESPONSE_OVERRIDES } from "../headers.ts";
+import { objectHeaders, RESPONSE_OVERRIDES, versionHeader, versionIdOf } from "../headers.ts";
 import { bucketOf, keyOf, type OperationHandler, type S3Request, type S3Response } from "../types.ts";
 
 function readInput(req: S3Request): GetObjectInput {
   const h = req.headers;
   const input: GetObjectInput = { bucket: bucketOf(req), key: keyOf(req) };
+  const versionId = versionIdOf(req.query);
+  if (versionId !== undefined) input.versionId = versionId;
   const conditions: ReadConditions = {};
   let conditional = false;
   for (const [header, field] of CONDITION_HEADERS) {
@@ -39,6 +41,7 @@ function readResponse(req: S3Request, read: ObjectRead): S3Response {
   const { record, range } = read;
   const withChecksum = !range && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
   const headers = objectHeaders(record, withChecksum);
+  if (req.query.size > 0) versionHeader(headers, versionIdOf(req.query), true);
   for (const [param, header] of req.query.size === 0 ? [] : Object.entries(RESPONSE_OVERRIDES)) {
     const value = req.query.get(param);
     if (value === null) continue;

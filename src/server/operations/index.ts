@@ -6,6 +6,7 @@ import { completeMultipartUpload } from "./complete-multipart-upload.ts";
 import { copyObject } from "./copy-object.ts";
 import { createMultipartUpload } from "./create-multipart-upload.ts";
 import { createBucket } from "./create-bucket.ts";
+import { getBucketVersioning, putBucketVersioning } from "./bucket-versioning.ts";
 import { deleteBucket } from "./delete-bucket.ts";
 import { deleteObject } from "./delete-object.ts";
 import { deleteObjects } from "./delete-objects.ts";
@@ -33,6 +34,8 @@ export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
   GetBucketLocation: getBucketLocation,
   GetBucketAcl: getBucketAcl,
   PutBucketAcl: putBucketAcl,
+  GetBucketVersioning: getBucketVersioning,
+  PutBucketVersioning: putBucketVersioning,
   GetObjectAcl: getObjectAcl,
   PutObjectAcl: putObjectAcl,
   ListObjects: listObjects,

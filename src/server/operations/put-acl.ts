@@ -1,5 +1,6 @@
 // PutBucketAcl and PutObjectAcl: a canned ACL, x-amz-grant-* headers or an AccessControlPolicy body.
 import { aclFromRequest } from "../acl.ts";
+import { versionIdOf } from "../headers.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 
 export const putBucketAcl: OperationHandler = async (req) => {
@@ -10,6 +11,6 @@ export const putBucketAcl: OperationHandler = async (req) => {
 
 export const putObjectAcl: OperationHandler = async (req) => {
   const spec = await aclFromRequest(req.headers, req.body);
-  await req.engine.acls.putObjectAcl(req.requester, bucketOf(req), keyOf(req), spec);
+  await req.engine.acls.putObjectAcl(req.requester, bucketOf(req), keyOf(req), spec, versionIdOf(req.query));
   return {};
 };

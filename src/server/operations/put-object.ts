@@ -1,7 +1,7 @@
 // PutObject: the body streamed into the engine with its digests; conditional writes via If-None-Match
 // and If-Match; the ETag and checksum in the response.
 import { uploadBody } from "../body.ts";
-import { quoteEtag, writeHeaders } from "../headers.ts";
+import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
 import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
 import { aclFromHeaders } from "../acl.ts";
@@ -23,7 +23,7 @@ export const putObject: OperationHandler = async (req) => {
     ...(expect.checksum ? { checksum: expect.checksum } : {}),
     ...(condition ? { condition } : {}),
   });
-  const headers: Record<string, string> = { etag: quoteEtag(record.etag) };
+  const headers = versionHeader({ etag: quoteEtag(record.etag) }, record.versionId);
   if (record.checksum) {
     headers[`x-amz-checksum-${record.checksum.algorithm.toLowerCase()}`] = record.checksum.value;
     headers["x-amz-checksum-type"] = record.checksum.type;

@@ -1,0 +1,94 @@
+// The objects half of the SQLite engine: current versions in `objects` (one row per key, delete markers
+// included, clustered by (bucket, key) so listing is an index range scan) and noncurrent versions in
+// `versions` (clustered by (bucket, key, sort), newest first). Rows, statements and conversions; used
+// by SqliteMetadataStore inside its transactions.
+import type { Database, Statement } from "bun:sqlite";
+import type { Acl, ListEntry, ObjectRecord } from "./store.ts";
+import { versionSortKey } from "./versions.ts";
+
+const OBJECT_COLUMNS = `size INTEGER NOT NULL, etag TEXT NOT NULL, last_modified INTEGER NOT NULL, storage_id TEXT NOT NULL,
+  content_type TEXT NOT NULL, headers TEXT NOT NULL, user_metadata TEXT NOT NULL, storage_class TEXT NOT NULL,
+  owner_id TEXT NOT NULL, owner_name TEXT NOT NULL, acl TEXT NOT NULL, checksum TEXT, part_sizes TEXT`;
+
+/** Migration: versioning on buckets, version ids and delete markers on objects, the versions table. */
+export const VERSION_TABLES = `
+  ALTER TABLE buckets ADD COLUMN versioning TEXT;
+  ALTER TABLE objects ADD COLUMN version_id TEXT NOT NULL DEFAULT 'null';
+  ALTER TABLE objects ADD COLUMN delete_marker INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE versions (
+    bucket TEXT NOT NULL, key TEXT NOT NULL, sort TEXT NOT NULL, version_id TEXT NOT NULL,
+    delete_marker INTEGER NOT NULL, ${OBJECT_COLUMNS},
+    PRIMARY KEY (bucket, key, sort)) WITHOUT ROWID;
+  CREATE INDEX versions_by_storage_id ON versions (storage_id);`;
+
+export interface EntryRow {
+  key: string; size: number; etag: string; last_modified: number; storage_class: string; owner_id: string; owner_name: string;
+  version_id: string; delete_marker: number;
+}
+export interface ObjectRow extends EntryRow {
+  bucket: string; storage_id: string; content_type: string; headers: string; user_metadata: string; acl: string; checksum: string | null;
+  part_sizes: string | null;
+}
+
+export const toEntry = (r: EntryRow): ListEntry => ({
+  key: r.key, size: r.size, etag: r.etag, lastModified: r.last_modified, storageClass: r.storage_class,
+  owner: { id: r.owner_id, displayName: r.owner_name },
+});
+
+export const toObject = (r: ObjectRow): ObjectRecord => ({
+  ...toEntry(r),
+  bucket: r.bucket, versionId: r.version_id, ...(r.delete_marker ? { deleteMarker: true } : {}),
+  storageId: r.storage_id, contentType: r.content_type,
+  headers: JSON.parse(r.headers) as Record<string, string>,
+  userMetadata: JSON.parse(r.user_metadata) as Record<string, string>,
+  acl: JSON.parse(r.acl) as Acl,
+  ...(r.checksum ? { checksum: JSON.parse(r.checksum) as ObjectRecord["checksum"] } : {}),
+  ...(r.part_sizes ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
+});
+
+/** Named parameters of a row (both tables; `sort` is ignored by the objects table's statements). */
+export const objectParams = (r: ObjectRecord) => ({
+  bucket: r.bucket, key: r.key, version_id: r.versionId, delete_marker: r.deleteMarker ? 1 : 0, sort: versionSortKey(r),
+  size: r.size, etag: r.etag, last_modified: r.lastModified,
+  storage_id: r.storageId, content_type: r.contentType, headers: JSON.stringify(r.headers),
+  user_metadata: JSON.stringify(r.userMetadata), storage_class: r.storageClass,
+  owner_id: r.owner.id, owner_name: r.owner.displayName, acl: JSON.stringify(r.acl),
+  checksum: r.checksum ? JSON.stringify(r.checksum) : null,
+  part_sizes: r.partSizes ? JSON.stringify(r.partSizes) : null,
+});
+
+const ENTRY_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, owner_name, version_id, delete_marker";
+const VALUES = `$bucket, $key, $version_id, $delete_marker, $size, $etag, $last_modified, $storage_id, $content_type, $headers,
+  $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes`;
+const NAMES = `bucket, key, version_id, delete_marker, size, etag, last_modified, storage_id, content_type, headers,
+  user_metadata, storage_class, owner_id, owner_name, acl, checksum, part_sizes`;
+
+export function prepareObjects(db: Database) {
+  // Listing seeks run as a SeekGE/SeekGT on the (bucket, key) primary key; without ORDER BY a point
+  // query costs a third (measured 2.5 vs 7.4 µs), and the seek is what makes its row the first in key order.
+  const seeks = (where: string) => ({
+    seekAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ${where} ORDER BY key`) as Statement<EntryRow>,
+    firstFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ${where} LIMIT 1`) as Statement<EntryRow>,
+    firstAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ${where} LIMIT 1`) as Statement<EntryRow>,
+  });
+  return {
+    getObject: db.query("SELECT * FROM objects WHERE bucket = ? AND key = ?") as Statement<ObjectRow>,
+    upsertObject: db.query(`INSERT OR REPLACE INTO objects (${NAMES}) VALUES (${VALUES})`),
+    deleteObject: db.query("DELETE FROM objects WHERE bucket = ? AND key = ?"),
+    setObjectAcl: db.query("UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?"),
+    anyObject: db.query("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1"),
+    objectByStorageId: db.query("SELECT 1 FROM objects WHERE storage_id = ? LIMIT 1"),
+    /** Current versions that are objects (ListObjects), and all of them (ListObjectVersions). */
+    live: seeks("AND delete_marker = 0"),
+    all: seeks(""),
+    insertVersion: db.query(`INSERT INTO versions (sort, ${NAMES}) VALUES ($sort, ${VALUES})`),
+    getVersion: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND sort = ?") as Statement<ObjectRow>,
+    getNullVersion: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = 'null'") as Statement<ObjectRow>,
+    deleteVersion: db.query("DELETE FROM versions WHERE bucket = ? AND key = ? AND sort = ?"),
+    setVersionAcl: db.query("UPDATE versions SET acl = ? WHERE bucket = ? AND key = ? AND sort = ?"),
+    /** Noncurrent versions of a key older than a sort key, newest first. */
+    versionsAfter: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND sort > ? ORDER BY sort LIMIT ?") as Statement<ObjectRow>,
+    anyVersion: db.query("SELECT 1 FROM versions WHERE bucket = ? LIMIT 1"),
+    versionByStorageId: db.query("SELECT 1 FROM versions WHERE storage_id = ? LIMIT 1"),
+  };
+}
