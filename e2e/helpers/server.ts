@@ -18,8 +18,8 @@ export interface TestServer {
   pid(): number;
   /** Sends SIGKILL and waits for the process to be gone. */
   kill9(): Promise<void>;
-  /** Starts again on the same port and data dir (after kill9). */
-  restart(): Promise<void>;
+  /** Starts again on the same port and data dir (after kill9), with `env` in place of the first start's. */
+  restart(env?: Record<string, string>): Promise<void>;
   /** Kills the server and removes its data dir. */
   [Symbol.asyncDispose](): Promise<void>;
   logs(): string;
@@ -105,8 +105,8 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
       proc.kill("SIGKILL");
       await proc.exited;
     },
-    async restart() {
-      ({ proc, port } = await spawnServer(port, dataDir, args, env, sink));
+    async restart(newEnv?: Record<string, string>) {
+      ({ proc, port } = await spawnServer(port, dataDir, args, newEnv ?? env, sink));
     },
     async [Symbol.asyncDispose]() {
       proc.kill("SIGKILL");

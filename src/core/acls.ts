@@ -2,6 +2,7 @@
 // always may). The resource keeps its owner; only the grants change.
 import { assertVersionId } from "../metadata/versions.ts";
 import { readableVersion } from "./versioning.ts";
+import { newEvent } from "./events.ts";
 import { noSuchKey } from "../errors.ts";
 import type { Acl } from "../metadata/store.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
@@ -25,7 +26,8 @@ export class Acls {
     const bucket = await this.buckets.get(name);
     requirePermission(bucket.acl, requester, "WRITE_ACP");
     const acl = await resolveAcl(spec, bucket.owner, bucket.owner, this.ctx.knownUser);
-    await this.ctx.metadata.setBucketAcl(name, acl);
+    await this.ctx.metadata.setBucketAcl(name, acl, [newEvent("bucket.acl.updated", { bucket: name })]);
+    this.ctx.publish();
     this.buckets.forget(name);
   }
 
@@ -47,6 +49,8 @@ export class Acls {
     requirePermission(record.acl, requester, "WRITE_ACP");
     const bucketRecord = await this.buckets.get(bucket);
     const acl = await resolveAcl(spec, record.owner, bucketRecord.owner, this.ctx.knownUser);
-    if (!(await this.ctx.metadata.setObjectAcl(bucket, key, versionId, acl))) throw noSuchKey(key);
+    const event = newEvent("object.acl.updated", { bucket, key, versionId: record.versionId });
+    if (!(await this.ctx.metadata.setObjectAcl(bucket, key, versionId, acl, [event]))) throw noSuchKey(key);
+    this.ctx.publish();
   }
 }

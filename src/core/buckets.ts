@@ -1,9 +1,11 @@
 // Bucket operations of the engine: create, list, head, locate, delete, with ownership and ACL checks.
-import { BoundedMap } from "../bounded-map.ts";
+import { TtlCache } from "../ttl-cache.ts";
 import { noSuchBucket, S3Error } from "../errors.ts";
 import type { BucketRecord, Owner, VersioningStatus } from "../metadata/store.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
-import { freeStorage, type EngineContext } from "./context.ts";
+import type { EngineContext } from "./context.ts";
+import { cleanupLeftovers } from "./cleanup.ts";
+import { newEvent } from "./events.ts";
 import { assertBucketName } from "./names.ts";
 
 export interface CreateBucketInput {
@@ -34,14 +36,17 @@ export function requireOwner(requester: Requester): Owner {
 }
 
 const CACHE_LIMIT = 10_000;
+/** How stale a bucket (its ACL, versioning) may be when another node changed it and its event was missed. */
+export const CACHE_TTL_MS = 5_000;
 
 export class Buckets {
   /**
-   * Every request reads its bucket (and ACL). Buckets change only through the engine, which updates
-   * this cache; stores re-check bucket existence inside their own writes, so a stale hit can only
-   * delay a NoSuchBucket, never write into a deleted bucket. Records are shared: never mutate them.
+   * Every request reads its bucket (and ACL). This engine forgets an entry when it changes one, and
+   * engine events (bucket.*) and the TTL cover changes made by another node; stores re-check bucket
+   * existence inside their own writes, so a stale hit can only delay a NoSuchBucket, never write into
+   * a deleted bucket. Records are shared: never mutate them.
    */
-  private readonly cache = new BoundedMap<string, BucketRecord>(CACHE_LIMIT);
+  private readonly cache = new TtlCache<string, BucketRecord>(CACHE_LIMIT, CACHE_TTL_MS);
   /** Bumped by every change, so a lookup that overlapped one does not cache what it read. */
   private generation = 0;
 
@@ -71,7 +76,10 @@ export class Buckets {
     const region = this.checkLocation(input.locationConstraint);
     const acl = await resolveAcl(input.acl ?? "private", owner, owner, this.ctx.knownUser);
     const record: BucketRecord = { name: input.name, region, owner, acl, createdAt: Date.now() };
-    if (await this.ctx.metadata.createBucket(record)) return record;
+    if (await this.ctx.metadata.createBucket(record, [newEvent("bucket.created", { bucket: record.name, region })])) {
+      this.ctx.publish();
+      return record;
+    }
     const existing = await this.ctx.metadata.getBucket(input.name);
     if (existing && existing.owner.id === owner.id) {
       // us-east-1 answers a repeated create by the owner with success, every other region with 409.
@@ -125,7 +133,8 @@ export class Buckets {
   async setVersioning(requester: Requester, name: string, status: VersioningStatus): Promise<void> {
     await this.owned(requester, name);
     this.forget(name);
-    const done = await this.ctx.metadata.setBucketVersioning(name, status);
+    const done = await this.ctx.metadata.setBucketVersioning(name, status, [newEvent("bucket.versioning.updated", { bucket: name, status })]);
+    this.ctx.publish();
     this.forget(name);
     if (!done) throw noSuchBucket(name);
   }
@@ -133,9 +142,11 @@ export class Buckets {
   async delete(requester: Requester, name: string): Promise<void> {
     await this.owned(requester, name);
     this.forget(name);
-    const parts = await this.ctx.metadata.deleteBucket(name);
+    const deleted = await this.ctx.metadata.deleteBucket(name, [newEvent("bucket.deleted", { bucket: name })]);
     this.forget(name);
-    if (parts === null) throw noSuchBucket(name);
-    await freeStorage(this.ctx, parts.map((p) => p.storageId));
+    if (!deleted) throw noSuchBucket(name);
+    this.ctx.publish();
+    // The bucket's unfinished uploads went with it; their parts are freed now.
+    await cleanupLeftovers(this.ctx);
   }
 }

@@ -10,6 +10,8 @@ export interface EngineContext {
   log: Logger;
   /** The owner behind a canonical user id, if any key pair has it (for ACL grants). */
   knownUser(id: string): Promise<Owner | null>;
+  /** Tells the event dispatcher that a commit with events happened (it delivers them soon). */
+  publish(): void;
 }
 
 /** Deletes stored data nothing refers to any more. A failure leaves an orphan, which is invisible

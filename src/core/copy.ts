@@ -105,7 +105,7 @@ export class Copier {
       acl,
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
     };
-    await this.objects.commit(record, input.condition);
+    await this.objects.commit(record, input.condition, "Copy");
     return { record, source: src };
   }
 }

@@ -1,8 +1,10 @@
 // Key pairs: each access key owns its own buckets. The admin API creates, lists and revokes them.
-import { BoundedMap } from "../bounded-map.ts";
+import { TtlCache } from "../ttl-cache.ts";
+import { CACHE_TTL_MS } from "./buckets.ts";
 import { S3Error } from "../errors.ts";
 import type { Credential } from "../metadata/store.ts";
 import type { EngineContext } from "./context.ts";
+import { newEvent } from "./events.ts";
 
 const ALPHANUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
@@ -26,7 +28,7 @@ const CACHE_LIMIT = 10_000;
 
 export class Credentials {
   /** Every signed request looks its key up; pairs change only through this class (or forget()). */
-  private readonly cache = new BoundedMap<string, Credential | null>(CACHE_LIMIT);
+  private readonly cache = new TtlCache<string, Credential | null>(CACHE_LIMIT, CACHE_TTL_MS);
   /** Bumped by every change, so a lookup that overlapped one does not cache what it read. */
   private generation = 0;
 
@@ -64,7 +66,8 @@ export class Credentials {
       owner: { id: ownerIdFor(accessKey), displayName: input.displayName ?? accessKey },
       createdAt: Date.now(),
     };
-    await this.ctx.metadata.putCredential(credential);
+    await this.ctx.metadata.putCredential(credential, [newEvent("credential.created", { accessKey })]);
+    this.ctx.publish();
     this.forget();
     return credential;
   }
@@ -75,7 +78,8 @@ export class Credentials {
 
   async revoke(accessKey: string): Promise<boolean> {
     this.forget();
-    const removed = await this.ctx.metadata.deleteCredential(accessKey);
+    const removed = await this.ctx.metadata.deleteCredential(accessKey, [newEvent("credential.deleted", { accessKey })]);
+    this.ctx.publish();
     this.forget();
     return removed;
   }

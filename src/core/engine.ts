@@ -11,6 +11,8 @@ import { Credentials, ownerIdFor } from "./credentials.ts";
 import { Listing } from "./listing.ts";
 import { Multipart } from "./multipart.ts";
 import { Objects } from "./objects.ts";
+import { cleanupLeftovers } from "./cleanup.ts";
+import { EventDispatcher } from "./events.ts";
 
 export interface EngineOptions {
   metadata: MetadataStore;
@@ -37,15 +39,19 @@ export class Engine {
   readonly credentials: Credentials;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
+  /** Delivers the metadata engine's outbox to subscribers (caches, metrics; later queues). */
+  readonly events: EventDispatcher;
   private readonly ctx: EngineContext;
 
   constructor(private readonly options: EngineOptions) {
+    this.events = new EventDispatcher(options.metadata, options.log);
     this.ctx = {
       metadata: options.metadata,
       storage: options.storage,
       region: options.region,
       log: options.log,
       knownUser: async (id) => (await options.metadata.listCredentials()).find((c) => c.owner.id === id)?.owner ?? null,
+      publish: () => this.events.kick(),
     };
     this.metadata = options.metadata;
     this.storage = options.storage;
@@ -56,6 +62,11 @@ export class Engine {
     this.acls = new Acls(this.ctx, this.buckets);
     this.multipart = new Multipart(this.ctx, this.buckets, this.copier);
     this.credentials = new Credentials(this.ctx);
+    // Caches follow the changes they hold, whichever process made them (events), within a TTL at worst.
+    this.events.subscribe((event) => {
+      if (event.type.startsWith("bucket.")) this.buckets.forget(String(event.data.bucket));
+      else if (event.type.startsWith("credential.")) this.credentials.forget();
+    });
   }
 
   /**
@@ -76,6 +87,10 @@ export class Engine {
       await this.metadata.putCredential(credential);
     }
     this.forgetCaches();
+    // Events committed before a crash and not yet delivered go out now; clean-up a crash cut short is finished.
+    await this.events.flush();
+    const cleaned = await cleanupLeftovers(this.ctx);
+    if (cleaned > 0) this.options.log.info("finished interrupted multipart clean-up", { uploads: cleaned });
     const reaped = await this.multipart.reapInitiatedBefore(Date.now() - (this.options.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS));
     if (reaped > 0) this.options.log.info("reaped expired multipart uploads", { count: reaped });
   }

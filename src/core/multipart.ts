@@ -8,6 +8,9 @@ import { ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester 
 import type { Buckets } from "./buckets.ts";
 import { checkCondition } from "../metadata/condition.ts";
 import { freeReplaced, versionIdFor } from "./versioning.ts";
+import { cleanupParts } from "./cleanup.ts";
+import { newEvent, objectCreated } from "./events.ts";
+import { failpoint } from "../failpoint.ts";
 import { freeStorage, type EngineContext } from "./context.ts";
 import type { Copier, CopySource } from "./copy.ts";
 import { dataStream } from "./copy.ts";
@@ -128,7 +131,8 @@ export class Multipart {
       acl: await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser),
       ...(input.checksumAlgorithm ? { checksumAlgorithm: input.checksumAlgorithm, checksumType: input.checksumType ?? "COMPOSITE" } : {}),
     };
-    await this.ctx.metadata.createUpload(upload);
+    await this.ctx.metadata.createUpload(upload, [newEvent("multipart.created", { bucket: upload.bucket, key: upload.key, uploadId: upload.uploadId })]);
+    this.ctx.publish();
     return upload;
   }
 
@@ -136,7 +140,10 @@ export class Multipart {
   private async recordPart(part: PartRecord): Promise<PartRecord> {
     let previous: PartRecord | null;
     try {
-      previous = await this.ctx.metadata.putPart(part);
+      previous = await this.ctx.metadata.putPart(part, [
+        newEvent("part.uploaded", { uploadId: part.uploadId, partNumber: part.partNumber, size: part.size, etag: part.etag }),
+      ]);
+      this.ctx.publish();
     } catch (err) {
       await freeStorage(this.ctx, [part.storageId]);
       throw err;
@@ -218,8 +225,9 @@ export class Multipart {
   async abort(requester: Requester, bucket: string, key: string, uploadId: string): Promise<void> {
     await this.writable(requester, bucket);
     await this.inProgress(bucket, key, uploadId);
-    const parts = await this.ctx.metadata.deleteUpload(uploadId);
-    if (parts) await freeStorage(this.ctx, parts.map((p) => p.storageId));
+    await this.ctx.metadata.deleteUpload(uploadId, [newEvent("multipart.aborted", { bucket, key, uploadId })]);
+    this.ctx.publish();
+    await cleanupParts(this.ctx, uploadId);
   }
 
   /** Checks the requested part list against the stored parts; returns the stored parts in order. */
@@ -326,7 +334,10 @@ export class Multipart {
     };
     let completed;
     try {
-      completed = await this.ctx.metadata.completeUpload(input.uploadId, record, input.condition);
+      completed = await this.ctx.metadata.completeUpload(input.uploadId, record, input.condition, [
+        objectCreated(record, "CompleteMultipartUpload"),
+        newEvent("multipart.completed", { bucket: record.bucket, key: record.key, uploadId: input.uploadId, etag: record.etag }),
+      ]);
     } catch (err) {
       await freeStorage(this.ctx, [stored.id]);
       // A concurrent Complete of the same upload won: answer as its retry would.
@@ -334,7 +345,9 @@ export class Multipart {
       if (winner) return winner;
       throw err;
     }
-    await freeStorage(this.ctx, completed.parts.map((p) => p.storageId));
+    this.ctx.publish();
+    failpoint("complete-committed");
+    await cleanupParts(this.ctx, input.uploadId);
     await freeReplaced(this.ctx, completed, record);
     return record;
   }
@@ -343,8 +356,8 @@ export class Multipart {
   async reapInitiatedBefore(before: number): Promise<number> {
     const expired = await this.ctx.metadata.uploadsInitiatedBefore(before);
     for (const upload of expired) {
-      const parts = await this.ctx.metadata.deleteUpload(upload.uploadId);
-      if (parts) await freeStorage(this.ctx, parts.map((p) => p.storageId));
+      await this.ctx.metadata.deleteUpload(upload.uploadId);
+      await cleanupParts(this.ctx, upload.uploadId);
     }
     return expired.length;
   }

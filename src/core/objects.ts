@@ -12,6 +12,7 @@ import { freeStorage, type EngineContext } from "./context.ts";
 import { assertContentMd5, digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import { resolveRange } from "./range.ts";
+import { objectCreated, objectDeleted } from "./events.ts";
 import { deleteMarker, freeReplaced, readableVersion, versionIdFor, type DeleteOutcome } from "./versioning.ts";
 
 /** Largest object a single PutObject may carry (S3's limit). */
@@ -117,19 +118,20 @@ export class Objects {
       acl,
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
     };
-    await this.commit(record, input.condition);
+    await this.commit(record, input.condition, "Put");
     return record;
   }
 
   /** Records `record` in metadata, then frees the storage of whatever it replaced. */
-  async commit(record: ObjectRecord, condition?: WriteCondition): Promise<void> {
+  async commit(record: ObjectRecord, condition: WriteCondition | undefined, how: "Put" | "Copy"): Promise<void> {
     let write: ObjectWrite;
     try {
-      write = await this.ctx.metadata.putObject(record, condition);
+      write = await this.ctx.metadata.putObject(record, condition, [objectCreated(record, how)]);
     } catch (err) {
       await freeStorage(this.ctx, [record.storageId]);
       throw err;
     }
+    this.ctx.publish();
     await freeReplaced(this.ctx, write, record);
   }
 
@@ -190,10 +192,16 @@ export class Objects {
     if (versionId !== undefined) assertVersionId(versionId);
     if (versionId === undefined && bucket.versioning !== undefined) {
       const marker = deleteMarker(bucket, key, requester ?? ANONYMOUS);
-      await freeReplaced(this.ctx, await this.ctx.metadata.putObject(marker, condition), marker);
+      const write = await this.ctx.metadata.putObject(marker, condition, [objectDeleted(bucket.name, key, marker.versionId, true)]);
+      this.ctx.publish();
+      await freeReplaced(this.ctx, write, marker);
       return { versionId: marker.versionId, deleteMarker: true };
     }
-    const removed = await this.ctx.metadata.deleteObject(bucket.name, key, { ...(versionId !== undefined ? { versionId } : {}), ...(condition ? { condition } : {}) });
+    const removed = await this.ctx.metadata.deleteObject(bucket.name, key, {
+      ...(versionId !== undefined ? { versionId } : {}), ...(condition ? { condition } : {}),
+      events: [objectDeleted(bucket.name, key, versionId, false)],
+    });
+    this.ctx.publish();
     if (removed && !removed.deleteMarker) await freeStorage(this.ctx, [removed.storageId]);
     return { ...(versionId !== undefined ? { versionId } : {}), deleteMarker: removed?.deleteMarker === true };
   }

@@ -1,6 +1,9 @@
 // In-memory metadata engine: for tests and throwaway servers. Per bucket, a key-sorted array (UTF-8
 // order) beside a map, so listing seeks by binary search like the SQLite engine's index.
-import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
+import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
+import type { EngineEvent, StoredEvent } from "./events.ts";
+import { MemoryOutbox } from "./memory-outbox.ts";
+import { MemoryUploads } from "./memory-uploads.ts";
 import { checkCondition } from "./condition.ts";
 import { compareKeys, listPage } from "./listing.ts";
 import type {
@@ -54,14 +57,16 @@ export class MemoryMetadataStore implements MetadataStore {
   readonly engine = "memory";
   private readonly credentials = new Map<string, Credential>();
   private readonly buckets = new Map<string, BucketState>();
-  private readonly uploads = new Map<string, { record: UploadRecord; parts: Map<number, PartRecord> }>();
+  private readonly uploads = new MemoryUploads();
+  private readonly outbox = new MemoryOutbox();
 
   async init(): Promise<void> {}
   async close(): Promise<void> {}
   async ping(): Promise<void> {}
 
-  async putCredential(c: Credential): Promise<void> {
+  async putCredential(c: Credential, events?: EngineEvent[]): Promise<void> {
     this.credentials.set(c.accessKey, copy(c));
+    this.outbox.append(events);
   }
 
   async getCredential(accessKey: string): Promise<Credential | null> {
@@ -73,14 +78,20 @@ export class MemoryMetadataStore implements MetadataStore {
     return [...this.credentials.values()].sort((a, b) => compareKeys(a.accessKey, b.accessKey)).map(copy);
   }
 
-  async deleteCredential(accessKey: string): Promise<boolean> {
-    return this.credentials.delete(accessKey);
+  async deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean> {
+    return this.changed(this.credentials.delete(accessKey), events);
   }
 
-  async createBucket(b: BucketRecord): Promise<boolean> {
+  /** Appends the events of a change that happened; passes `done` through. */
+  private changed(done: boolean, events: EngineEvent[] | undefined): boolean {
+    if (done) this.outbox.append(events);
+    return done;
+  }
+
+  async createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
     if (this.buckets.has(b.name)) return false;
     this.buckets.set(b.name, { record: copy(b), keys: [], objects: new Map(), older: new Map(), count: 0, bytes: 0 });
-    return true;
+    return this.changed(true, events);
   }
 
   async getBucket(name: string): Promise<BucketRecord | null> {
@@ -92,30 +103,27 @@ export class MemoryMetadataStore implements MetadataStore {
     return [...this.buckets.values()].map((s) => copy(s.record)).sort((a, b) => compareKeys(a.name, b.name));
   }
 
-  async deleteBucket(name: string): Promise<PartRecord[] | null> {
+  async deleteBucket(name: string, events?: EngineEvent[]): Promise<boolean> {
     const state = this.buckets.get(name);
-    if (!state) return null;
+    if (!state) return false;
     if (state.objects.size > 0 || state.older.size > 0) throw bucketNotEmpty(name);
     this.buckets.delete(name);
-    const parts: PartRecord[] = [];
-    for (const [id, upload] of this.uploads) {
-      if (upload.record.bucket === name) parts.push(...(await this.deleteUpload(id))!);
-    }
-    return parts;
+    for (const [id, upload] of this.uploads.records) if (upload.bucket === name) this.uploads.delete(id);
+    return this.changed(true, events);
   }
 
-  async setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> {
+  async setBucketVersioning(name: string, status: VersioningStatus, events?: EngineEvent[]): Promise<boolean> {
     const state = this.buckets.get(name);
     if (!state) return false;
     state.record.versioning = status;
-    return true;
+    return this.changed(true, events);
   }
 
-  async setBucketAcl(name: string, acl: Acl): Promise<boolean> {
+  async setBucketAcl(name: string, acl: Acl, events?: EngineEvent[]): Promise<boolean> {
     const state = this.buckets.get(name);
     if (!state) return false;
     state.record.acl = copy(acl);
-    return true;
+    return this.changed(true, events);
   }
 
   /** The stored version (not a copy), current or noncurrent; null if the key has no such version. */
@@ -130,8 +138,10 @@ export class MemoryMetadataStore implements MetadataStore {
     return o ? copy(o) : null;
   }
 
-  async putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectWrite> {
-    return this.writeObject(r, condition);
+  async putObject(r: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<ObjectWrite> {
+    const write = this.writeObject(r, condition);
+    this.outbox.append(events);
+    return write;
   }
 
   private count(state: BucketState, r: ObjectRecord, sign: 1 | -1): void {
@@ -162,7 +172,9 @@ export class MemoryMetadataStore implements MetadataStore {
     return { previous, freed };
   }
 
-  async deleteObject(bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition } = {}): Promise<ObjectRecord | null> {
+  async deleteObject(
+    bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; events?: EngineEvent[] } = {},
+  ): Promise<ObjectRecord | null> {
     const state = this.buckets.get(bucket);
     const current = state?.objects.get(key) ?? null;
     checkCondition(key, current, options.condition, true);
@@ -179,14 +191,15 @@ export class MemoryMetadataStore implements MetadataStore {
       state.keys.splice(lowerBound(state.keys, key, true), 1);
     }
     if (older.length === 0) state.older.delete(key);
+    this.outbox.append(options.events);
     return target;
   }
 
-  async setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl): Promise<boolean> {
+  async setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl, events?: EngineEvent[]): Promise<boolean> {
     const o = this.version(this.buckets.get(bucket), key, versionId);
     if (!o || o.deleteMarker) return false;
     o.acl = copy(acl);
-    return true;
+    return this.changed(true, events);
   }
 
   /** Current versions in key order from a point, delete markers included or not. */
@@ -226,7 +239,7 @@ export class MemoryMetadataStore implements MetadataStore {
   }
 
   async openUploadCount(): Promise<number> {
-    return [...this.uploads.values()].filter((u) => u.record.completedEtag === undefined).length;
+    return this.uploads.openCount();
   }
 
   async isStorageIdReferenced(storageId: string): Promise<boolean> {
@@ -234,65 +247,66 @@ export class MemoryMetadataStore implements MetadataStore {
       for (const o of state.objects.values()) if (o.storageId === storageId) return true;
       for (const versions of state.older.values()) if (versions.some((v) => v.storageId === storageId)) return true;
     }
-    for (const u of this.uploads.values()) for (const p of u.parts.values()) if (p.storageId === storageId) return true;
-    return false;
+    return this.uploads.referencesStorage(storageId);
   }
 
-  async createUpload(upload: UploadRecord): Promise<void> {
+  async createUpload(upload: UploadRecord, events?: EngineEvent[]): Promise<void> {
     if (!this.buckets.has(upload.bucket)) throw noSuchBucket(upload.bucket);
-    this.uploads.set(upload.uploadId, { record: copy(upload), parts: new Map() });
+    this.uploads.create(upload);
+    this.outbox.append(events);
   }
 
   async getUpload(uploadId: string): Promise<UploadRecord | null> {
-    const u = this.uploads.get(uploadId);
-    return u ? copy(u.record) : null;
+    return this.uploads.get(uploadId);
   }
 
   async listUploads(bucket: string, prefix: string): Promise<UploadRecord[]> {
-    return [...this.uploads.values()]
-      .map((u) => u.record)
-      .filter((u) => u.bucket === bucket && u.key.startsWith(prefix) && u.completedEtag === undefined)
-      .sort((a, b) => compareKeys(a.key, b.key) || compareKeys(a.uploadId, b.uploadId))
-      .map(copy);
+    return this.uploads.list(bucket, prefix);
   }
 
   async uploadsInitiatedBefore(before: number): Promise<UploadRecord[]> {
-    return [...this.uploads.values()].map((u) => u.record).filter((u) => u.initiated < before).sort((a, b) => a.initiated - b.initiated).map(copy);
+    return this.uploads.initiatedBefore(before);
   }
 
-  private inProgress(uploadId: string) {
-    const u = this.uploads.get(uploadId);
-    if (!u || u.record.completedEtag !== undefined) throw new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });
-    return u;
-  }
-
-  async putPart(part: PartRecord): Promise<PartRecord | null> {
-    const u = this.inProgress(part.uploadId);
-    const previous = u.parts.get(part.partNumber) ?? null;
-    u.parts.set(part.partNumber, copy(part));
+  async putPart(part: PartRecord, events?: EngineEvent[]): Promise<PartRecord | null> {
+    const previous = this.uploads.putPart(part);
+    this.outbox.append(events);
     return previous;
   }
 
   async listParts(uploadId: string, after: number, max: number): Promise<PartPage> {
-    const all = [...(this.uploads.get(uploadId)?.parts.values() ?? [])].filter((p) => p.partNumber > after).sort((a, b) => a.partNumber - b.partNumber);
-    const parts = all.slice(0, max).map(copy);
-    const last = parts.at(-1);
-    return all.length > max && last ? { parts, isTruncated: true, nextPartNumberMarker: last.partNumber } : { parts, isTruncated: false };
+    return this.uploads.listParts(uploadId, after, max);
   }
 
-  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload> {
-    const u = this.inProgress(uploadId);
+  async completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<CompletedUpload> {
+    const upload = this.uploads.inProgress(uploadId);
     const write = this.writeObject(object, condition);
-    const parts = [...u.parts.values()].sort((a, b) => a.partNumber - b.partNumber);
-    u.parts.clear();
-    u.record.completedEtag = object.etag;
-    return { ...write, parts };
+    upload.completedEtag = object.etag;
+    this.outbox.append(events);
+    return write;
   }
 
-  async deleteUpload(uploadId: string): Promise<PartRecord[] | null> {
-    const u = this.uploads.get(uploadId);
-    if (!u) return null;
-    this.uploads.delete(uploadId);
-    return [...u.parts.values()].sort((a, b) => a.partNumber - b.partNumber);
+  async deleteUpload(uploadId: string, events?: EngineEvent[]): Promise<boolean> {
+    return this.changed(this.uploads.delete(uploadId), events);
+  }
+
+  async deleteParts(uploadId: string, partNumbers: number[]): Promise<void> {
+    this.uploads.deleteParts(uploadId, partNumbers);
+  }
+
+  async uploadsWithParts(limit: number): Promise<string[]> {
+    return this.uploads.withParts(limit);
+  }
+
+  async pendingEvents(limit: number): Promise<StoredEvent[]> {
+    return this.outbox.pending(limit);
+  }
+
+  async markDelivered(seq: number): Promise<void> {
+    this.outbox.markDelivered(seq);
+  }
+
+  async listEvents(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.outbox.list(afterSeq, limit);
   }
 }

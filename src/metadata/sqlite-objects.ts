@@ -3,8 +3,8 @@
 // `versions` (clustered by (bucket, key, sort), newest first). Rows, statements and conversions; used
 // by SqliteMetadataStore inside its transactions.
 import type { Database, Statement } from "bun:sqlite";
-import type { Acl, ListEntry, ObjectRecord } from "./store.ts";
-import { versionSortKey } from "./versions.ts";
+import { NULL_VERSION, type Acl, type ListEntry, type ObjectRecord, type VersionEntry } from "./store.ts";
+import { versionEntry, versionSortKey } from "./versions.ts";
 
 const OBJECT_COLUMNS = `size INTEGER NOT NULL, etag TEXT NOT NULL, last_modified INTEGER NOT NULL, storage_id TEXT NOT NULL,
   content_type TEXT NOT NULL, headers TEXT NOT NULL, user_metadata TEXT NOT NULL, storage_class TEXT NOT NULL,
@@ -91,4 +91,28 @@ export function prepareObjects(db: Database) {
     anyVersion: db.query("SELECT 1 FROM versions WHERE bucket = ? LIMIT 1"),
     versionByStorageId: db.query("SELECT 1 FROM versions WHERE storage_id = ? LIMIT 1"),
   };
+}
+
+type ObjectStatements = ReturnType<typeof prepareObjects>;
+
+/** A noncurrent version's row. */
+export function noncurrentRow(o: ObjectStatements, bucket: string, key: string, versionId: string): ObjectRow | null {
+  return versionId === NULL_VERSION ? o.getNullVersion.get(bucket, key) : o.getVersion.get(bucket, key, versionId);
+}
+
+/** The versions of one key for ListObjectVersions (see VersionsOf in versions.ts). */
+export function versionsOfKey(o: ObjectStatements, bucket: string, key: string, after: string | undefined, limit: number): VersionEntry[] {
+  const row = o.getObject.get(bucket, key);
+  if (!row) return [];
+  const current = toObject(row);
+  let from = "";
+  const out: VersionEntry[] = [];
+  if (after === undefined) out.push(versionEntry(current, true));
+  else if (after !== current.versionId) {
+    const marker = noncurrentRow(o, bucket, key, after);
+    if (!marker) return [];
+    from = versionSortKey(toObject(marker));
+  }
+  for (const older of o.versionsAfter.all(bucket, key, from, limit - out.length)) out.push(versionEntry(toObject(older), false));
+  return out;
 }

@@ -1,7 +1,8 @@
-// The multipart half of the SQLite engine: uploads and parts tables, their statements and rows.
-// Used by SqliteMetadataStore inside its transactions.
+// The multipart half of the SQLite engine: uploads and parts tables, their statements and rows, and
+// the reads and in-transaction writes SqliteMetadataStore delegates to (it owns the transactions).
 import type { Database, Statement } from "bun:sqlite";
-import type { Acl, ChecksumAlgorithm, PartRecord, UploadRecord } from "./store.ts";
+import { S3Error } from "../errors.ts";
+import type { Acl, ChecksumAlgorithm, PartPage, PartRecord, UploadRecord } from "./store.ts";
 
 export const UPLOAD_TABLES = `
   CREATE TABLE uploads (
@@ -53,7 +54,6 @@ export function prepareUploads(db: Database) {
       "SELECT * FROM uploads WHERE bucket = ? AND key >= ? AND completed_etag IS NULL ORDER BY key, upload_id",
     ) as Statement<UploadRow>,
     uploadsBefore: db.query("SELECT * FROM uploads WHERE initiated < ? ORDER BY initiated") as Statement<UploadRow>,
-    uploadsOfBucket: db.query("SELECT upload_id FROM uploads WHERE bucket = ?") as Statement<{ upload_id: string }>,
     completeUpload: db.query("UPDATE uploads SET completed_etag = ? WHERE upload_id = ?"),
     deleteUpload: db.query("DELETE FROM uploads WHERE upload_id = ?"),
     getPart: db.query("SELECT * FROM parts WHERE upload_id = ? AND part_number = ?") as Statement<PartRow>,
@@ -61,8 +61,13 @@ export function prepareUploads(db: Database) {
       `INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, storage_id, last_modified, checksum)
        VALUES ($upload_id, $part_number, $size, $etag, $storage_id, $last_modified, $checksum)`),
     partsAfter: db.query("SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?") as Statement<PartRow>,
-    allParts: db.query("SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number") as Statement<PartRow>,
-    deleteParts: db.query("DELETE FROM parts WHERE upload_id = ?"),
+    deletePart: db.query("DELETE FROM parts WHERE upload_id = ? AND part_number = ?"),
+    withParts: db.query(
+      `SELECT DISTINCT p.upload_id FROM parts p LEFT JOIN uploads u ON u.upload_id = p.upload_id
+       WHERE u.upload_id IS NULL OR u.completed_etag IS NOT NULL LIMIT ?`,
+    ) as Statement<{ upload_id: string }>,
+    openUploads: db.query("SELECT count(*) AS n FROM uploads WHERE completed_etag IS NULL") as Statement<{ n: number }>,
+    deleteUploadsOfBucket: db.query("DELETE FROM uploads WHERE bucket = ?"),
     partByStorageId: db.query("SELECT 1 FROM parts WHERE storage_id = ? LIMIT 1"),
   };
 }
@@ -78,3 +83,81 @@ export const partParams = (p: PartRecord) => ({
   upload_id: p.uploadId, part_number: p.partNumber, size: p.size, etag: p.etag, storage_id: p.storageId,
   last_modified: p.lastModified, checksum: p.checksum ?? null,
 });
+
+export class SqliteUploads {
+  private readonly u;
+
+  constructor(db: Database) {
+    this.u = prepareUploads(db);
+  }
+
+  get(uploadId: string): UploadRecord | null {
+    const row = this.u.getUpload.get(uploadId);
+    return row ? toUpload(row) : null;
+  }
+
+  /** NoSuchUpload unless the upload is in progress. */
+  assertInProgress(uploadId: string): void {
+    const upload = this.u.getUpload.get(uploadId);
+    if (!upload || upload.completed_etag !== null) throw new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });
+  }
+
+  insert(upload: UploadRecord): void {
+    this.u.insertUpload.run(uploadParams(upload));
+  }
+
+  list(bucket: string, prefix: string): UploadRecord[] {
+    const out: UploadRecord[] = [];
+    for (const row of this.u.listUploads.iterate(bucket, prefix)) {
+      if (!row.key.startsWith(prefix)) break;
+      out.push(toUpload(row));
+    }
+    return out;
+  }
+
+  initiatedBefore(before: number): UploadRecord[] {
+    return this.u.uploadsBefore.all(before).map(toUpload);
+  }
+
+  openCount(): number {
+    return this.u.openUploads.get()?.n ?? 0;
+  }
+
+  putPart(part: PartRecord): PartRecord | null {
+    this.assertInProgress(part.uploadId);
+    const previous = this.u.getPart.get(part.uploadId, part.partNumber);
+    this.u.upsertPart.run(partParams(part));
+    return previous ? toPart(previous) : null;
+  }
+
+  listParts(uploadId: string, after: number, max: number): PartPage {
+    const rows = this.u.partsAfter.all(uploadId, after, max + 1);
+    const parts = rows.slice(0, max).map(toPart);
+    const last = parts.at(-1);
+    return rows.length > max && last ? { parts, isTruncated: true, nextPartNumberMarker: last.partNumber } : { parts, isTruncated: false };
+  }
+
+  markCompleted(uploadId: string, etag: string): void {
+    this.u.completeUpload.run(etag, uploadId);
+  }
+
+  delete(uploadId: string): boolean {
+    return this.u.deleteUpload.run(uploadId).changes > 0;
+  }
+
+  deleteOfBucket(bucket: string): void {
+    this.u.deleteUploadsOfBucket.run(bucket);
+  }
+
+  deleteParts(uploadId: string, partNumbers: number[]): void {
+    for (const n of partNumbers) this.u.deletePart.run(uploadId, n);
+  }
+
+  withParts(limit: number): string[] {
+    return this.u.withParts.all(limit).map((r) => r.upload_id);
+  }
+
+  referencesStorage(storageId: string): boolean {
+    return this.u.partByStorageId.get(storageId) !== null;
+  }
+}

@@ -5,18 +5,22 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { BoundedMap } from "../bounded-map.ts";
-import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
+import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { listPage, type Seek } from "./listing.ts";
-import { objectParams, prepareObjects, toEntry, toObject, VERSION_TABLES, type ObjectRow } from "./sqlite-objects.ts";
+import {
+  noncurrentRow, objectParams, prepareObjects, toEntry, toObject, VERSION_TABLES, versionsOfKey, type ObjectRow,
+} from "./sqlite-objects.ts";
 import {
   NULL_VERSION, type Acl, type BucketRecord, type CompletedUpload, type Credential, type ListPage, type ListQuery, type MetadataStore,
-  type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type UploadRecord, type VersionEntry, type VersionPage,
+  type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type UploadRecord, type VersionPage,
   type VersionQuery, type VersioningStatus, type WriteCondition,
 } from "./store.ts";
-import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
+import { listVersionPage, versionSortKey } from "./versions.ts";
 import { checkCondition } from "./condition.ts";
-import { partParams, prepareUploads, toPart, toUpload, UPLOAD_TABLES, uploadParams } from "./sqlite-uploads.ts";
+import type { EngineEvent, StoredEvent } from "./events.ts";
+import { OUTBOX_TABLE, SqliteOutbox } from "./sqlite-outbox.ts";
+import { SqliteUploads, UPLOAD_TABLES } from "./sqlite-uploads.ts";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE credentials (
@@ -40,6 +44,7 @@ const MIGRATIONS: string[] = [
      object_count = (SELECT count(*) FROM objects WHERE objects.bucket = buckets.name),
      byte_count = (SELECT coalesce(sum(size), 0) FROM objects WHERE objects.bucket = buckets.name);`,
   VERSION_TABLES,
+  OUTBOX_TABLE,
 ];
 
 interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
@@ -69,7 +74,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private db!: Database;
   private q!: ReturnType<SqliteMetadataStore["prepare"]>;
   private commits!: GroupCommit;
-  private u!: ReturnType<typeof prepareUploads>;
+  private u!: SqliteUploads;
+  private outbox!: SqliteOutbox;
   private o!: ReturnType<typeof prepareObjects>;
   /**
    * Recently read object records, so a GET or HEAD of a hot key skips the row fetch and its JSON
@@ -105,7 +111,8 @@ export class SqliteMetadataStore implements MetadataStore {
     this.migrate();
     this.q = this.prepare();
     this.commits = new GroupCommit(this.db, this.path);
-    this.u = prepareUploads(this.db);
+    this.u = new SqliteUploads(this.db);
+    this.outbox = new SqliteOutbox(this.db);
     this.o = prepareObjects(this.db);
   }
 
@@ -144,13 +151,20 @@ export class SqliteMetadataStore implements MetadataStore {
       setVersioning: db.query("UPDATE buckets SET versioning = ? WHERE name = ?"),
       countObjects: db.query("UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE name = ?"),
       bucketStats: db.query("SELECT name, object_count, byte_count FROM buckets ORDER BY name") as Statement<{ name: string; object_count: number; byte_count: number }>,
-      openUploads: db.query("SELECT count(*) AS n FROM uploads WHERE completed_etag IS NULL") as Statement<{ n: number }>,
     };
   }
 
-  /** Every write goes through the group commit (see group-commit.ts). */
-  private grouped<T>(run: () => T): Promise<T> {
-    return this.commits.run(run);
+  /**
+   * Every write goes through the group commit (see group-commit.ts), and writes its events to the
+   * outbox in the same transaction when `changed` says the write did something.
+   */
+  private grouped<T>(run: () => T, events?: EngineEvent[], changed: (result: T) => boolean = () => true): Promise<T> {
+    if (!events?.length) return this.commits.run(run);
+    return this.commits.run(() => {
+      const result = run();
+      if (changed(result)) this.outbox.append(events);
+      return result;
+    });
   }
 
   async close(): Promise<void> {
@@ -165,10 +179,10 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db.exec("ROLLBACK");
   }
 
-  async putCredential(c: Credential): Promise<void> {
+  async putCredential(c: Credential, events?: EngineEvent[]): Promise<void> {
     await this.grouped(() => this.q.putCredential.run({
       access_key: c.accessKey, secret_key: c.secretKey, owner_id: c.owner.id, owner_name: c.owner.displayName, created_at: c.createdAt,
-    }));
+    }), events);
   }
 
   async getCredential(accessKey: string): Promise<Credential | null> {
@@ -180,15 +194,15 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.q.listCredentials.all().map(toCredential);
   }
 
-  deleteCredential(accessKey: string): Promise<boolean> {
-    return this.grouped(() => this.q.deleteCredential.run(accessKey).changes > 0);
+  deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean> {
+    return this.grouped(() => this.q.deleteCredential.run(accessKey).changes > 0, events, Boolean);
   }
 
-  createBucket(b: BucketRecord): Promise<boolean> {
+  createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
     return this.grouped(() => this.q.insertBucket.run({
       name: b.name, region: b.region, owner_id: b.owner.id, owner_name: b.owner.displayName,
       acl: JSON.stringify(b.acl), created_at: b.createdAt,
-    }).changes > 0);
+    }).changes > 0, events, Boolean);
   }
 
   async getBucket(name: string): Promise<BucketRecord | null> {
@@ -200,20 +214,21 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.q.listBuckets.all().map(toBucket);
   }
 
-  deleteBucket(name: string): Promise<PartRecord[] | null> {
-    return this.grouped((): PartRecord[] | null => {
+  deleteBucket(name: string, events?: EngineEvent[]): Promise<boolean> {
+    return this.grouped(() => {
       if (this.o.anyObject.get(name) || this.o.anyVersion.get(name)) throw bucketNotEmpty(name);
-      if (this.q.deleteBucket.run(name).changes === 0) return null;
-      return this.u.uploadsOfBucket.all(name).flatMap(({ upload_id }) => this.dropUpload(upload_id));
-    });
+      if (this.q.deleteBucket.run(name).changes === 0) return false;
+      this.u.deleteOfBucket(name);
+      return true;
+    }, events, Boolean);
   }
 
-  setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean> {
-    return this.grouped(() => this.q.setVersioning.run(status, name).changes > 0);
+  setBucketVersioning(name: string, status: VersioningStatus, events?: EngineEvent[]): Promise<boolean> {
+    return this.grouped(() => this.q.setVersioning.run(status, name).changes > 0, events, Boolean);
   }
 
-  setBucketAcl(name: string, acl: Acl): Promise<boolean> {
-    return this.grouped(() => this.q.setBucketAcl.run(JSON.stringify(acl), name).changes > 0);
+  setBucketAcl(name: string, acl: Acl, events?: EngineEvent[]): Promise<boolean> {
+    return this.grouped(() => this.q.setBucketAcl.run(JSON.stringify(acl), name).changes > 0, events, Boolean);
   }
 
   async getObject(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | null> {
@@ -231,13 +246,12 @@ export class SqliteMetadataStore implements MetadataStore {
     return row ? toObject(row) : null;
   }
 
-  /** A noncurrent version's row. */
   private noncurrent(bucket: string, key: string, versionId: string): ObjectRow | null {
-    return versionId === NULL_VERSION ? this.o.getNullVersion.get(bucket, key) : this.o.getVersion.get(bucket, key, versionId);
+    return noncurrentRow(this.o, bucket, key, versionId);
   }
 
-  putObject(r: ObjectRecord, condition?: WriteCondition): Promise<ObjectWrite> {
-    return this.grouped(() => this.writeObject(r, condition));
+  putObject(r: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<ObjectWrite> {
+    return this.grouped(() => this.writeObject(r, condition), events);
   }
 
   /** Inside a transaction: the put of store.ts (checks, version moves, counters). */
@@ -268,7 +282,9 @@ export class SqliteMetadataStore implements MetadataStore {
     if (!r.deleteMarker) this.q.countObjects.run(sign, sign * r.size, r.bucket);
   }
 
-  deleteObject(bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition } = {}): Promise<ObjectRecord | null> {
+  deleteObject(
+    bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; events?: EngineEvent[] } = {},
+  ): Promise<ObjectRecord | null> {
     return this.grouped((): ObjectRecord | null => {
       const row = this.o.getObject.get(bucket, key);
       const current = row ? toObject(row) : null;
@@ -294,10 +310,10 @@ export class SqliteMetadataStore implements MetadataStore {
       }
       this.count(current, -1);
       return current;
-    });
+    }, options.events, (removed) => removed !== null);
   }
 
-  setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl): Promise<boolean> {
+  setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl, events?: EngineEvent[]): Promise<boolean> {
     return this.grouped(() => {
       const current = this.o.getObject.get(bucket, key);
       if (versionId === undefined || current?.version_id === versionId) {
@@ -308,7 +324,7 @@ export class SqliteMetadataStore implements MetadataStore {
       const older = this.noncurrent(bucket, key, versionId);
       if (!older || older.delete_marker) return false;
       return this.o.setVersionAcl.run(JSON.stringify(acl), bucket, key, versionSortKey(toObject(older))).changes > 0;
-    });
+    }, events, Boolean);
   }
 
   /** Current versions in key order from a point; each seek is a lazily stepped range scan on the key. */
@@ -328,21 +344,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async listObjectVersions(bucket: string, query: VersionQuery): Promise<VersionPage> {
     if (!this.q.getBucket.get(bucket)) throw noSuchBucket(bucket);
-    return listVersionPage(query, this.seek(bucket, this.o.all), async (key, after, limit) => {
-      const row = this.o.getObject.get(bucket, key);
-      if (!row) return [];
-      const current = toObject(row);
-      let from = "";
-      const out: VersionEntry[] = [];
-      if (after === undefined) out.push(versionEntry(current, true));
-      else if (after !== current.versionId) {
-        const marker = this.noncurrent(bucket, key, after);
-        if (!marker) return [];
-        from = versionSortKey(toObject(marker));
-      }
-      for (const older of this.o.versionsAfter.all(bucket, key, from, limit - out.length)) out.push(versionEntry(toObject(older), false));
-      return out;
-    });
+    return listVersionPage(query, this.seek(bucket, this.o.all), async (key, after, limit) => versionsOfKey(this.o, bucket, key, after, limit));
   }
 
   async bucketStats(): Promise<Array<{ bucket: string; objects: number; bytes: number }>> {
@@ -350,77 +352,71 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async openUploadCount(): Promise<number> {
-    return this.q.openUploads.get()?.n ?? 0;
+    return this.u.openCount();
   }
 
   async isStorageIdReferenced(storageId: string): Promise<boolean> {
     return this.o.objectByStorageId.get(storageId) !== null || this.o.versionByStorageId.get(storageId) !== null
-      || this.u.partByStorageId.get(storageId) !== null;
+      || this.u.referencesStorage(storageId);
   }
 
-  createUpload(upload: UploadRecord): Promise<void> {
+  createUpload(upload: UploadRecord, events?: EngineEvent[]): Promise<void> {
     return this.grouped(() => {
       if (!this.q.getBucket.get(upload.bucket)) throw noSuchBucket(upload.bucket);
-      this.u.insertUpload.run(uploadParams(upload));
-    });
+      this.u.insert(upload);
+    }, events);
   }
 
   async getUpload(uploadId: string): Promise<UploadRecord | null> {
-    const row = this.u.getUpload.get(uploadId);
-    return row ? toUpload(row) : null;
+    return this.u.get(uploadId);
   }
 
   async listUploads(bucket: string, prefix: string): Promise<UploadRecord[]> {
-    const out: UploadRecord[] = [];
-    for (const row of this.u.listUploads.iterate(bucket, prefix)) {
-      if (!row.key.startsWith(prefix)) break;
-      out.push(toUpload(row));
-    }
-    return out;
+    return this.u.list(bucket, prefix);
   }
 
   async uploadsInitiatedBefore(before: number): Promise<UploadRecord[]> {
-    return this.u.uploadsBefore.all(before).map(toUpload);
+    return this.u.initiatedBefore(before);
   }
 
-  putPart(part: PartRecord): Promise<PartRecord | null> {
-    return this.grouped((): PartRecord | null => {
-      const upload = this.u.getUpload.get(part.uploadId);
-      if (!upload || upload.completed_etag !== null) throw new S3Error("NoSuchUpload", { detail: { UploadId: part.uploadId } });
-      const previous = this.u.getPart.get(part.uploadId, part.partNumber);
-      this.u.upsertPart.run(partParams(part));
-      return previous ? toPart(previous) : null;
-    });
+  putPart(part: PartRecord, events?: EngineEvent[]): Promise<PartRecord | null> {
+    return this.grouped(() => this.u.putPart(part), events);
   }
 
   async listParts(uploadId: string, after: number, max: number): Promise<PartPage> {
-    const rows = this.u.partsAfter.all(uploadId, after, max + 1);
-    const parts = rows.slice(0, max).map(toPart);
-    const last = parts.at(-1);
-    return rows.length > max && last ? { parts, isTruncated: true, nextPartNumberMarker: last.partNumber } : { parts, isTruncated: false };
+    return this.u.listParts(uploadId, after, max);
   }
 
-  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload> {
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<CompletedUpload> {
     return this.grouped((): CompletedUpload => {
-      const upload = this.u.getUpload.get(uploadId);
-      if (!upload || upload.completed_etag !== null) throw new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });
+      this.u.assertInProgress(uploadId);
       const write = this.writeObject(object, condition);
-      const parts = this.u.allParts.all(uploadId).map(toPart);
-      this.u.deleteParts.run(uploadId);
-      this.u.completeUpload.run(object.etag, uploadId);
-      return { ...write, parts };
-    });
+      this.u.markCompleted(uploadId, object.etag);
+      return write;
+    }, events);
   }
 
-  deleteUpload(uploadId: string): Promise<PartRecord[] | null> {
-    return this.grouped((): PartRecord[] | null => (this.u.getUpload.get(uploadId) ? this.dropUpload(uploadId) : null));
+  deleteUpload(uploadId: string, events?: EngineEvent[]): Promise<boolean> {
+    return this.grouped(() => this.u.delete(uploadId), events, Boolean);
   }
 
-  /** Inside a transaction: removes an upload and its parts, returning the parts. */
-  private dropUpload(uploadId: string): PartRecord[] {
-    const parts = this.u.allParts.all(uploadId).map(toPart);
-    this.u.deleteParts.run(uploadId);
-    this.u.deleteUpload.run(uploadId);
-    return parts;
+  deleteParts(uploadId: string, partNumbers: number[]): Promise<void> {
+    return this.grouped(() => this.u.deleteParts(uploadId, partNumbers));
+  }
+
+  async uploadsWithParts(limit: number): Promise<string[]> {
+    return this.u.withParts(limit);
+  }
+
+  async pendingEvents(limit: number): Promise<StoredEvent[]> {
+    return this.outbox.pending(limit);
+  }
+
+  markDelivered(seq: number): Promise<void> {
+    return this.grouped(() => this.outbox.markDelivered(seq));
+  }
+
+  async listEvents(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.outbox.list(afterSeq, limit);
   }
 }

@@ -1,5 +1,6 @@
 // The metadata contract: engine-owned record types and the MetadataStore interface every engine
 // (sqlite, memory, and later local/dynamodb/firestore/cosmos) implements. No HTTP, no SDK types.
+import type { EngineEvent, StoredEvent } from "./events.ts";
 
 export interface Owner {
   id: string;
@@ -130,10 +131,7 @@ export interface ObjectWrite {
 }
 
 /** The result of atomically turning an upload into an object. */
-export interface CompletedUpload extends ObjectWrite {
-  /** Every part the upload held (their storage is now free). */
-  parts: PartRecord[];
-}
+export type CompletedUpload = ObjectWrite;
 
 /** The columns a listing needs; cheaper than a full record. */
 export type ListEntry = Pick<ObjectRecord, "key" | "size" | "etag" | "lastModified" | "storageClass" | "owner">;
@@ -188,6 +186,16 @@ export interface WriteCondition {
   ifMatch?: string;
 }
 
+/**
+ * The metadata contract (v2). Every method is one atomic unit no larger than what one DynamoDB,
+ * Firestore or Cosmos DB transaction can hold (a handful of items): nothing here touches an unbounded
+ * number of records at once. Work that follows a commit (freeing parts, replaced data) is done by the
+ * engine afterwards, idempotently, and picked up again after a kill -9 (`uploadsWithParts`).
+ *
+ * Reads are strongly consistent with every write acknowledged before them. Mutations that take
+ * `events` write them to the outbox in the same atomic unit, if and only if the change happened.
+ * Unless said otherwise a mutation is idempotent: repeating it leaves the same state.
+ */
 export interface MetadataStore {
   readonly engine: string;
   /** Open, recover and migrate. Safe to call on every start-up. */
@@ -197,22 +205,23 @@ export interface MetadataStore {
   ping(): Promise<void>;
 
   /** Inserts or replaces a key pair, every field as given. */
-  putCredential(credential: Credential): Promise<void>;
+  putCredential(credential: Credential, events?: EngineEvent[]): Promise<void>;
   getCredential(accessKey: string): Promise<Credential | null>;
   listCredentials(): Promise<Credential[]>;
-  deleteCredential(accessKey: string): Promise<boolean>;
+  deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean>;
 
-  /** Inserts the bucket unless the name is taken; returns false if it was. */
-  createBucket(bucket: BucketRecord): Promise<boolean>;
+  /** Inserts the bucket unless the name is taken; returns false if it was (not idempotent in its answer). */
+  createBucket(bucket: BucketRecord, events?: EngineEvent[]): Promise<boolean>;
   getBucket(name: string): Promise<BucketRecord | null>;
   /** All buckets, sorted by name. */
   listBuckets(): Promise<BucketRecord[]>;
   /**
-   * Deletes a bucket that holds no versions or delete markers (else BucketNotEmpty), with its multipart uploads; returns
-   * the parts those uploads held (their storage is now free), or null if there was no such bucket.
+   * Deletes the bucket if it holds no version or delete marker (else BucketNotEmpty), with the records
+   * of its multipart uploads (their parts are left for `uploadsWithParts`); false if there was none.
    */
-  deleteBucket(name: string): Promise<PartRecord[] | null>;
-  setBucketAcl(name: string, acl: Acl): Promise<boolean>;
+  deleteBucket(name: string, events?: EngineEvent[]): Promise<boolean>;
+  setBucketAcl(name: string, acl: Acl, events?: EngineEvent[]): Promise<boolean>;
+  setBucketVersioning(name: string, status: VersioningStatus, events?: EngineEvent[]): Promise<boolean>;
 
   /**
    * A version of an object: the current one (which may be a delete marker) without `versionId`.
@@ -225,7 +234,7 @@ export interface MetadataStore {
    * version unless it has the same version id (the null version), in which case it is replaced; a
    * noncurrent version with that id is removed too. Replaced versions are returned in `freed`.
    */
-  putObject(record: ObjectRecord, condition?: WriteCondition): Promise<ObjectWrite>;
+  putObject(record: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<ObjectWrite>;
   /**
    * Removes one version — the current one without `versionId` — checking `condition` (If-Match)
    * against the current version in the same atomic step: PreconditionFailed on a mismatch or when the
@@ -233,23 +242,28 @@ export interface MetadataStore {
    * When the current version goes, the newest noncurrent one becomes current. Returns the removed
    * version, or null. DeleteObjects is this, once per key.
    */
-  deleteObject(bucket: string, key: string, options?: { versionId?: string; condition?: WriteCondition }): Promise<ObjectRecord | null>;
+  deleteObject(
+    bucket: string, key: string, options?: { versionId?: string; condition?: WriteCondition; events?: EngineEvent[] },
+  ): Promise<ObjectRecord | null>;
   /** Sets the ACL of a version (the current one without `versionId`); false if there is none. */
-  setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl): Promise<boolean>;
+  setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl, events?: EngineEvent[]): Promise<boolean>;
   /** Current versions that are not delete markers. */
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
   /** Every version and delete marker, by key, newest first within a key. */
   listObjectVersions(bucket: string, query: VersionQuery): Promise<VersionPage>;
-  setBucketVersioning(name: string, status: VersioningStatus): Promise<boolean>;
-  /** Object versions (not delete markers) and their bytes per bucket, kept as counters by every write. */
+  /**
+   * Object versions (not delete markers) and their bytes per bucket. Kept exactly by engines that
+   * can count inside their atomic units; `approximate` says an engine could not (metrics show it).
+   */
   bucketStats(): Promise<Array<{ bucket: string; objects: number; bytes: number }>>;
+  readonly statsApproximate?: boolean;
   /** How many multipart uploads are in progress. */
   openUploadCount(): Promise<number>;
   /** Whether any version or part points at this storage id (orphan reconciliation). */
   isStorageIdReferenced(storageId: string): Promise<boolean>;
 
   /** Records a new upload; NoSuchBucket if the bucket is gone. */
-  createUpload(upload: UploadRecord): Promise<void>;
+  createUpload(upload: UploadRecord, events?: EngineEvent[]): Promise<void>;
   /** The upload, in progress or completed; null if unknown or aborted. */
   getUpload(uploadId: string): Promise<UploadRecord | null>;
   /** In-progress uploads of a bucket whose keys start with `prefix`, sorted by key then uploadId. */
@@ -260,14 +274,26 @@ export interface MetadataStore {
    * Adds or replaces a part of an in-progress upload; NoSuchUpload if it is gone or completed.
    * Returns the part it replaced.
    */
-  putPart(part: PartRecord): Promise<PartRecord | null>;
-  /** Parts with numbers greater than `after`, at most `max`. */
+  putPart(part: PartRecord, events?: EngineEvent[]): Promise<PartRecord | null>;
+  /** Parts with numbers greater than `after`, at most `max` (of any upload, in progress or not). */
   listParts(uploadId: string, after: number, max: number): Promise<PartPage>;
   /**
-   * In one atomic step: checks `condition` against the current version, writes `object` as putObject
-   * does, marks the upload completed and removes its parts. NoSuchUpload if it is not in progress.
+   * One atomic unit: checks `condition` against the current version, writes `object` as putObject
+   * does and marks the upload completed. NoSuchUpload if it is not in progress. The parts stay until
+   * the engine frees them (`deleteParts`); `parts` in the result is empty in this contract.
    */
-  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition): Promise<CompletedUpload>;
-  /** Removes an upload (in progress or completed) with its parts; returns the parts, or null if unknown. */
-  deleteUpload(uploadId: string): Promise<PartRecord[] | null>;
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<CompletedUpload>;
+  /** Removes an upload record (in progress or completed); its parts stay for `deleteParts`. False if unknown. */
+  deleteUpload(uploadId: string, events?: EngineEvent[]): Promise<boolean>;
+  /** Removes these parts of an upload (any that are already gone are skipped). */
+  deleteParts(uploadId: string, partNumbers: number[]): Promise<void>;
+  /** Uploads that are completed or gone but still have parts: clean-up left to do (after a crash). */
+  uploadsWithParts(limit: number): Promise<string[]>;
+
+  /** Events not yet delivered, oldest first. */
+  pendingEvents(limit: number): Promise<StoredEvent[]>;
+  /** Marks every event up to `seq` delivered, and prunes delivered history beyond EVENT_HISTORY. */
+  markDelivered(seq: number): Promise<void>;
+  /** The outbox, delivered or not, in commit order after `afterSeq`. */
+  listEvents(afterSeq: number, limit: number): Promise<StoredEvent[]>;
 }

@@ -11,6 +11,7 @@ import { docsRoutes } from "./docs.ts";
 import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
 import { opsRoutes } from "./ops.ts";
+import { withRequestId } from "../core/request-context.ts";
 import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
 import { parseCopySource } from "./copy-source.ts";
 import { S3Metrics } from "./s3-metrics.ts";
@@ -128,7 +129,8 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
       engine: options.engine,
       requestId,
     };
-    const result = await handler(req);
+    // The request id reaches the engine's events (and nothing else of the request does).
+    const result = await withRequestId(requestId, () => handler(req));
     // Read before rendering: asking a Response for its headers makes Bun build a Headers object.
     if (method !== "HEAD") bytesOut = Number(result.headers?.["content-length"] ?? 0) || 0;
     response = render(result, requestId, method);

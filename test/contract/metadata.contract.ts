@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { S3Error } from "../../src/errors.ts";
 import { versionCases } from "./versions.contract.ts";
+import type { EngineEvent } from "../../src/metadata/events.ts";
 import type { Acl, BucketRecord, MetadataStore, ObjectRecord, PartRecord, UploadRecord } from "../../src/metadata/store.ts";
 
 const owner = { id: "a".repeat(64), displayName: "alice" };
@@ -71,8 +72,8 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.createBucket(bucketRecord("beta"))).toBe(false);
       expect(await store.getBucket("beta")).toEqual(bucketRecord("beta"));
       expect((await store.listBuckets()).map((b) => b.name)).toEqual(["alpha", "beta"]);
-      expect(await store.deleteBucket("beta")).toEqual([]);
-      expect(await store.deleteBucket("beta")).toBeNull();
+      expect(await store.deleteBucket("beta")).toBe(true);
+      expect(await store.deleteBucket("beta")).toBe(false);
       expect(await store.getBucket("beta")).toBeNull();
     });
 
@@ -81,7 +82,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.putObject(objectRecord("full", "k"));
       expect(await errorCode(store.deleteBucket("full"))).toBe("BucketNotEmpty");
       await store.deleteObject("full", "k");
-      expect(await store.deleteBucket("full")).toEqual([]);
+      expect(await store.deleteBucket("full")).toBe(true);
     });
 
     test("objects: put returns what it replaced, get round-trips every field", async () => {
@@ -247,7 +248,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await errorCode(store.putPart(partRecord("nope", 1)))).toBe("NoSuchUpload");
     });
 
-    test("completeUpload writes the object, frees the parts and remembers the ETag", async () => {
+    test("completeUpload writes the object and remembers the ETag; its parts stay for the clean-up", async () => {
       await store.createBucket(bucketRecord("b"));
       await store.createUpload(uploadRecord("b", "k", "u"));
       const parts = [partRecord("u", 1), partRecord("u", 2)];
@@ -256,8 +257,13 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.putObject(old);
       const object = objectRecord("b", "k", { etag: "abc-2", partSizes: [5, 5] });
       const done = await store.completeUpload("u", object);
-      expect(done.previous).toEqual(old);
-      expect(done.parts).toEqual(parts);
+      expect(done).toEqual({ previous: old, freed: [old] });
+      // The parts outlive the commit until deleteParts, and uploadsWithParts finds them after a crash.
+      expect((await store.listParts("u", 0, 1000)).parts).toEqual(parts);
+      expect(await store.uploadsWithParts(10)).toEqual(["u"]);
+      await store.deleteParts("u", [1, 2, 7]);
+      expect((await store.listParts("u", 0, 1000)).parts).toEqual([]);
+      expect(await store.uploadsWithParts(10)).toEqual([]);
       expect(await store.getObject("b", "k")).toEqual(object);
       expect((await store.getUpload("u"))?.completedEtag).toBe("abc-2");
       expect(await store.listUploads("b", "")).toEqual([]);
@@ -273,20 +279,42 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect((await store.getUpload("u"))?.completedEtag).toBeUndefined();
     });
 
-    test("deleteUpload and deleteBucket drop uploads with their parts", async () => {
+    test("deleteUpload and deleteBucket drop upload records; their parts wait for deleteParts", async () => {
       await store.createBucket(bucketRecord("b"));
       await store.createUpload(uploadRecord("b", "k", "u1"));
       await store.createUpload(uploadRecord("b", "k", "u2"));
       const p = partRecord("u1", 1);
       await store.putPart(p);
+      expect(await store.uploadsWithParts(10)).toEqual([]);
+      expect(await store.deleteUpload("u1")).toBe(true);
+      expect(await store.deleteUpload("u1")).toBe(false);
+      expect(await store.uploadsWithParts(10)).toEqual(["u1"]);
       expect(await store.isStorageIdReferenced(p.storageId)).toBe(true);
-      expect(await store.deleteUpload("u1")).toEqual([p]);
-      expect(await store.deleteUpload("u1")).toBeNull();
+      await store.deleteParts("u1", [1]);
       expect(await store.isStorageIdReferenced(p.storageId)).toBe(false);
       const q = partRecord("u2", 4);
       await store.putPart(q);
-      expect(await store.deleteBucket("b")).toEqual([q]);
+      expect(await store.deleteBucket("b")).toBe(true);
       expect(await store.getUpload("u2")).toBeNull();
+      expect(await store.uploadsWithParts(10)).toEqual(["u2"]);
+    });
+
+    test("outbox: events are written with the change, only when it happened, and delivered in order", async () => {
+      const event = (type: EngineEvent["type"], n: number): EngineEvent => ({ id: `e${n}`, type, timestamp: n, requestId: `r${n}`, data: { n } });
+      expect(await store.createBucket(bucketRecord("b"), [event("bucket.created", 1)])).toBe(true);
+      expect(await store.createBucket(bucketRecord("b"), [event("bucket.created", 2)])).toBe(false);
+      await store.putObject(objectRecord("b", "k"), undefined, [event("object.created", 3)]);
+      expect(await errorCode(store.putObject(objectRecord("b", "k"), { ifNoneMatch: true }, [event("object.created", 4)]))).toBe("PreconditionFailed");
+      expect(await store.deleteObject("b", "gone", { events: [event("object.deleted", 5)] })).toBeNull();
+      await store.deleteObject("b", "k", { events: [event("object.deleted", 6)] });
+      const pending = await store.pendingEvents(10);
+      expect(pending.map((e) => e.id)).toEqual(["e1", "e3", "e6"]);
+      expect(pending[0]).toMatchObject({ type: "bucket.created", timestamp: 1, requestId: "r1", data: { n: 1 }, delivered: false });
+      expect(pending[0]!.seq).toBeLessThan(pending[1]!.seq);
+      await store.markDelivered(pending[1]!.seq);
+      expect((await store.pendingEvents(10)).map((e) => e.id)).toEqual(["e6"]);
+      const history = await store.listEvents(0, 10);
+      expect(history.map((e) => [e.id, e.delivered])).toEqual([["e1", true], ["e3", true], ["e6", false]]);
     });
 
     test("bucketStats and openUploadCount follow every write", async () => {

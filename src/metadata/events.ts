@@ -1,0 +1,31 @@
+// Engine events: what each committed change tells the rest of the system (metrics, caches, and later
+// queues and cluster nodes). Written by the metadata engine in the same atomic step as the change it
+// describes (an outbox), so a kill -9 can neither lose one nor invent one; delivered afterwards by the
+// engine's dispatcher (core/events.ts), at least once, each with a unique id for idempotent consumers.
+
+/** The family's event types (SPEC §12), and ours beside them. */
+export type EventType =
+  | "bucket.created" | "bucket.deleted" | "bucket.acl.updated" | "bucket.versioning.updated"
+  | "object.created" | "object.deleted" | "object.acl.updated"
+  | "multipart.created" | "multipart.completed" | "multipart.aborted" | "part.uploaded"
+  | "credential.created" | "credential.deleted";
+
+export interface EngineEvent {
+  /** Unique; the consumer's idempotency key. */
+  id: string;
+  type: EventType;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  /** The request that made the change ("" for changes made outside a request). */
+  requestId: string;
+  data: Record<string, string | number | boolean>;
+}
+
+/** An event as the outbox holds it: its position in commit order, and whether it was delivered. */
+export interface StoredEvent extends EngineEvent {
+  seq: number;
+  delivered: boolean;
+}
+
+/** How many delivered events an engine keeps as history (newest); older ones are pruned. */
+export const EVENT_HISTORY = 10_000;

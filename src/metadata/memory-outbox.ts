@@ -1,0 +1,29 @@
+// The outbox of the in-memory engine: events appended with the change they describe (the memory
+// engine's changes are synchronous, so appending in the same call is atomic with them).
+import { EVENT_HISTORY, type EngineEvent, type StoredEvent } from "./events.ts";
+
+export class MemoryOutbox {
+  private events: StoredEvent[] = [];
+  private seq = 0;
+
+  append(events: EngineEvent[] | undefined): void {
+    for (const e of events ?? []) this.events.push({ ...structuredClone(e), seq: ++this.seq, delivered: false });
+  }
+
+  pending(limit: number): StoredEvent[] {
+    return this.events.filter((e) => !e.delivered).slice(0, limit).map((e) => structuredClone(e));
+  }
+
+  markDelivered(seq: number): void {
+    for (const e of this.events) if (e.seq <= seq) e.delivered = true;
+    const delivered = this.events.filter((e) => e.delivered).length;
+    if (delivered > EVENT_HISTORY) {
+      let drop = delivered - EVENT_HISTORY;
+      this.events = this.events.filter((e) => !(e.delivered && drop-- > 0));
+    }
+  }
+
+  list(afterSeq: number, limit: number): StoredEvent[] {
+    return this.events.filter((e) => e.seq > afterSeq).slice(0, limit).map((e) => structuredClone(e));
+  }
+}
