@@ -16,7 +16,7 @@ import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
 import { parseCopySource } from "./copy-source.ts";
 import { S3Metrics } from "./s3-metrics.ts";
 import { resolve, type ResolvedRequest } from "./resolve.ts";
-import type { S3Request, S3Response } from "./types.ts";
+import type { OperationHandler, S3Request, S3Response } from "./types.ts";
 import { buildXml } from "./xml.ts";
 
 export interface AppOptions {
@@ -109,17 +109,18 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     resolved = resolve(method, rawPath, query, request.headers, options.domain);
     const auth = await authenticate({ method, rawPath, rawQuery, headers: request.headers }, (ak) => options.engine.credential(ak));
     refuseUnprotected(resolved.operation, request.headers, query);
+    const target = resolved.params as { bucket?: string };
     if (request.headers.has("x-amz-expected-bucket-owner") || request.headers.has("x-amz-source-expected-bucket-owner")) {
       const copySource = request.headers.get("x-amz-copy-source");
-      await checkExpectedOwners(resolved.bucket, request.headers, async (name) => (await options.engine.buckets.get(name)).owner.id,
+      await checkExpectedOwners(target.bucket, request.headers, async (name) => (await options.engine.buckets.get(name)).owner.id,
         () => (copySource === null ? undefined : parseCopySource(copySource).bucket));
     }
-    const handler = OPERATIONS[resolved.operation];
-    if (!handler) throw notImplemented(resolved.unsupported ?? resolved.operation);
+    if (resolved.operation === "Unsupported") throw notImplemented(resolved.params.name);
+    // TypeScript cannot pair the operation with its handler through a union; the table's type does.
+    const handler = OPERATIONS[resolved.operation] as OperationHandler;
     const req: S3Request = {
       operation: resolved.operation,
-      ...(resolved.bucket !== undefined ? { bucket: resolved.bucket } : {}),
-      ...(resolved.key !== undefined ? { key: resolved.key } : {}),
+      params: resolved.params,
       method,
       query,
       headers: request.headers,
@@ -146,7 +147,8 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   }
   const seconds = (performance.now() - started) / 1000;
   const bytesIn = Number(request.headers.get("content-length") ?? 0) || 0;
-  const operation = resolved?.unsupported ?? resolved?.operation ?? "Unknown";
+  const operation = resolved === undefined ? "Unknown" : resolved.operation === "Unsupported" ? resolved.params.name : resolved.operation;
+  const params = resolved?.params as { bucket?: string; key?: string } | undefined;
   options.metrics?.end({ operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}) });
   const level = failure?.code === "InternalError" ? "error" : failure && failure.status >= 500 ? "warn" : "info";
   if (!options.log.enabled(level)) return response;
@@ -154,8 +156,8 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     requestId,
     operation,
     method,
-    bucket: resolved?.bucket,
-    key: resolved?.key,
+    bucket: params?.bucket,
+    key: params?.key,
     status: response.status,
     error: failure?.code,
     bytesIn,

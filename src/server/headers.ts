@@ -50,12 +50,6 @@ export function writeHeaders(h: Headers): WriteHeaders {
 
 export const quoteEtag = (etag: string) => `"${etag}"`;
 
-/**
- * The version id a request names (?versionId=), if any. Bucket listings have their own markers; for
- * object operations any value is the version to act on (checked by the engine).
- */
-export const versionIdOf = (query: URLSearchParams): string | undefined => (query.size === 0 ? undefined : query.get("versionId") ?? undefined);
-
 /** x-amz-version-id for a version: sent for real version ids, and for "null" when the request named it. */
 export function versionHeader(out: Record<string, string>, versionId: string | undefined, named = false): Record<string, string> {
   if (versionId !== undefined && (versionId !== NULL_VERSION || named)) out["x-amz-version-id"] = versionId;

@@ -5,7 +5,7 @@ import { S3Error } from "../errors.ts";
 import type { ListEntry } from "../metadata/store.ts";
 import { uriEncode } from "./auth/sigv4.ts";
 import { quoteEtag } from "./headers.ts";
-import { bucketOf, type S3Request } from "./types.ts";
+import type { S3Request } from "./types.ts";
 import type { XmlNode } from "./xml.ts";
 
 /** S3's encoding-type=url: percent-encoding with "/" kept and a space as "+". */
@@ -60,11 +60,11 @@ export function commonPrefixesXml(prefixes: string[], encode: (v: string) => str
 }
 
 /** The page a listing request asks for, starting after `after`, with the parameters it was read with. */
-export async function listingPage(req: S3Request, after: string) {
+export async function listingPage(req: S3Request<"ListObjects" | "ListObjectsV2">, after: string) {
   const params = listParams(req.query);
   const maxKeys = parseMaxKeys(req.query.get("max-keys"));
   const page = await req.engine.listing.list(req.requester, {
-    bucket: bucketOf(req), prefix: params.prefix, delimiter: params.delimiter, after, maxKeys,
+    bucket: req.params.bucket, prefix: params.prefix, delimiter: params.delimiter, after, maxKeys,
   });
   return { params, maxKeys, page };
 }

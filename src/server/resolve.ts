@@ -2,26 +2,34 @@
 // query subresources and headers) before any handler runs, for path-style and virtual-hosted URLs.
 import { S3Error } from "../errors.ts";
 
-export type Operation =
-  | "ListBuckets"
-  | "CreateBucket" | "DeleteBucket" | "HeadBucket" | "GetBucketLocation"
-  | "GetBucketAcl" | "PutBucketAcl" | "GetBucketVersioning" | "PutBucketVersioning"
-  | "ListObjects" | "ListObjectsV2" | "ListObjectVersions" | "ListMultipartUploads"
-  | "DeleteObjects"
-  | "PutObject" | "GetObject" | "HeadObject" | "DeleteObject" | "CopyObject"
-  | "GetObjectAcl" | "PutObjectAcl" | "GetObjectAttributes"
-  | "CreateMultipartUpload" | "UploadPart" | "UploadPartCopy" | "CompleteMultipartUpload"
-  | "AbortMultipartUpload" | "ListParts"
-  /** An operation S3 has that BleepStore does not: `subresource` names it. */
-  | "Unsupported";
+interface Bucket { bucket: string }
+interface Key extends Bucket { key: string }
+/** An operation on one version of an object (the current one without versionId). */
+interface Version extends Key { versionId?: string }
+interface Upload extends Key { uploadId: string }
+/** partNumber as sent: NaN when it is not a whole number (the engine answers InvalidArgument). */
+interface Part extends Upload { partNumber: number }
 
-export interface ResolvedRequest {
-  operation: Operation;
-  bucket?: string;
-  key?: string;
-  /** For Unsupported: the AWS operation name, for the NotImplemented message. */
-  unsupported?: string;
+/** Every operation BleepStore resolves, by its AWS name, with the parameters its handler gets. */
+export interface OperationParams {
+  ListBuckets: Record<string, never>;
+  CreateBucket: Bucket; DeleteBucket: Bucket; HeadBucket: Bucket; GetBucketLocation: Bucket;
+  GetBucketAcl: Bucket; PutBucketAcl: Bucket; GetBucketVersioning: Bucket; PutBucketVersioning: Bucket;
+  ListObjects: Bucket; ListObjectsV2: Bucket; ListObjectVersions: Bucket; ListMultipartUploads: Bucket;
+  DeleteObjects: Bucket;
+  PutObject: Key; CopyObject: Key; CreateMultipartUpload: Key;
+  GetObject: Version & { partNumber?: number }; HeadObject: Version & { partNumber?: number };
+  DeleteObject: Version; GetObjectAcl: Version; PutObjectAcl: Version; GetObjectAttributes: Version;
+  UploadPart: Part; UploadPartCopy: Part;
+  CompleteMultipartUpload: Upload; AbortMultipartUpload: Upload; ListParts: Upload;
+  /** An operation S3 has that BleepStore does not: its AWS name, for the NotImplemented message. */
+  Unsupported: { name: string; bucket?: string; key?: string };
 }
+
+export type Operation = keyof OperationParams;
+
+/** A request resolved: the operation and its parsed parameters, one member per operation. */
+export type ResolvedRequest = { [O in Operation]: { operation: O; params: OperationParams[O] } }[Operation];
 
 /** Bucket subresources S3 supports and BleepStore does not (yet), by method, with the AWS name stem. */
 const BUCKET_SUBRESOURCES: Record<string, string> = {
@@ -39,68 +47,86 @@ const OBJECT_SUBRESOURCES: Record<string, string> = {
 
 const VERB: Record<string, string> = { GET: "Get", PUT: "Put", DELETE: "Delete", HEAD: "Get" };
 
-function unsupported(name: string): ResolvedRequest {
-  return { operation: "Unsupported", unsupported: name };
-}
-
 function methodNotAllowed(): never {
   throw new S3Error("MethodNotAllowed");
 }
 
-function bucketOperation(method: string, q: URLSearchParams): ResolvedRequest {
+const op = <O extends Operation>(operation: O, params: OperationParams[O]) => ({ operation, params }) as ResolvedRequest;
+
+function bucketOperation(method: string, q: URLSearchParams, bucket: string): ResolvedRequest {
+  const b = { bucket };
   for (const [sub, stem] of Object.entries(BUCKET_SUBRESOURCES)) {
-    if (q.has(sub) && VERB[method]) return unsupported(`${VERB[method]}${stem}`);
+    if (q.has(sub) && VERB[method]) return op("Unsupported", { name: `${VERB[method]}${stem}`, bucket });
   }
   if (q.has("versioning") && method === "DELETE") return methodNotAllowed();
   switch (method) {
     case "GET":
-      if (q.has("acl")) return { operation: "GetBucketAcl" };
-      if (q.has("versioning")) return { operation: "GetBucketVersioning" };
-      if (q.has("location")) return { operation: "GetBucketLocation" };
-      if (q.has("uploads")) return { operation: "ListMultipartUploads" };
-      if (q.has("versions")) return { operation: "ListObjectVersions" };
-      if (q.get("list-type") === "2") return { operation: "ListObjectsV2" };
-      return { operation: "ListObjects" };
+      if (q.has("acl")) return op("GetBucketAcl", b);
+      if (q.has("versioning")) return op("GetBucketVersioning", b);
+      if (q.has("location")) return op("GetBucketLocation", b);
+      if (q.has("uploads")) return op("ListMultipartUploads", b);
+      if (q.has("versions")) return op("ListObjectVersions", b);
+      if (q.get("list-type") === "2") return op("ListObjectsV2", b);
+      return op("ListObjects", b);
     case "PUT":
-      if (q.has("versioning")) return { operation: "PutBucketVersioning" };
-      return { operation: q.has("acl") ? "PutBucketAcl" : "CreateBucket" };
+      if (q.has("versioning")) return op("PutBucketVersioning", b);
+      return op(q.has("acl") ? "PutBucketAcl" : "CreateBucket", b);
     case "HEAD":
-      return { operation: "HeadBucket" };
+      return op("HeadBucket", b);
     case "DELETE":
-      return { operation: "DeleteBucket" };
+      return op("DeleteBucket", b);
     case "POST":
-      if (q.has("delete")) return { operation: "DeleteObjects" };
+      if (q.has("delete")) return op("DeleteObjects", b);
       return methodNotAllowed();
   }
   return methodNotAllowed();
 }
 
-function objectOperation(method: string, q: URLSearchParams, headers: Headers): ResolvedRequest {
-  if (q.size > 0) {
-    for (const [sub, stem] of Object.entries(OBJECT_SUBRESOURCES)) {
-      if (q.has(sub) && VERB[method]) return unsupported(`${VERB[method]}${stem}`);
+const wholeNumber = (text: string | null) => (text !== null && /^\d+$/.test(text) ? Number(text) : Number.NaN);
+
+function objectOperation(method: string, q: URLSearchParams, headers: Headers, bucket: string, key: string): ResolvedRequest {
+  const k = { bucket, key };
+  if (q.size === 0) {
+    // The common case: no subresource, no version, no upload.
+    switch (method) {
+      case "GET": return op("GetObject", k);
+      case "HEAD": return op("HeadObject", k);
+      case "PUT": return op(headers.has("x-amz-copy-source") ? "CopyObject" : "PutObject", k);
+      case "DELETE": return op("DeleteObject", k);
+      case "POST": return methodNotAllowed();
     }
+    return methodNotAllowed();
   }
+  for (const [sub, stem] of Object.entries(OBJECT_SUBRESOURCES)) {
+    if (q.has(sub) && VERB[method]) return op("Unsupported", { name: `${VERB[method]}${stem}`, bucket, key });
+  }
+  const versionId = q.get("versionId");
+  const v = versionId === null ? k : { ...k, versionId };
+  const uploadId = q.get("uploadId");
+  const upload = { ...k, uploadId: uploadId ?? "" };
+  const partText = q.get("partNumber");
   const copy = headers.has("x-amz-copy-source");
   switch (method) {
     case "GET":
-      if (q.has("acl")) return { operation: "GetObjectAcl" };
-      if (q.has("uploadId")) return { operation: "ListParts" };
-      if (q.has("attributes")) return { operation: "GetObjectAttributes" };
-      return { operation: "GetObject" };
     case "HEAD":
-      return { operation: "HeadObject" };
+      if (method === "GET" && q.has("acl")) return op("GetObjectAcl", v);
+      if (method === "GET" && uploadId !== null) return op("ListParts", upload);
+      if (method === "GET" && q.has("attributes")) return op("GetObjectAttributes", v);
+      return op(method === "GET" ? "GetObject" : "HeadObject", partText === null ? v : { ...v, partNumber: wholeNumber(partText) });
     case "PUT":
-      if (q.has("acl")) return { operation: "PutObjectAcl" };
-      if (q.has("uploadId") || q.has("partNumber")) return { operation: copy ? "UploadPartCopy" : "UploadPart" };
-      return { operation: copy ? "CopyObject" : "PutObject" };
+      if (q.has("acl")) return op("PutObjectAcl", v);
+      if (uploadId !== null || partText !== null) {
+        if (uploadId === null) throw new S3Error("InvalidArgument", { message: "This operation needs an uploadId.", detail: { ArgumentName: "uploadId" } });
+        return op(copy ? "UploadPartCopy" : "UploadPart", { ...upload, partNumber: wholeNumber(partText) });
+      }
+      return op(copy ? "CopyObject" : "PutObject", k);
     case "DELETE":
-      return { operation: q.has("uploadId") ? "AbortMultipartUpload" : "DeleteObject" };
+      return uploadId !== null ? op("AbortMultipartUpload", upload) : op("DeleteObject", v);
     case "POST":
-      if (q.has("uploads")) return { operation: "CreateMultipartUpload" };
-      if (q.has("uploadId")) return { operation: "CompleteMultipartUpload" };
-      if (q.has("restore")) return unsupported("RestoreObject");
-      if (q.has("select")) return unsupported("SelectObjectContent");
+      if (q.has("uploads")) return op("CreateMultipartUpload", k);
+      if (uploadId !== null) return op("CompleteMultipartUpload", upload);
+      if (q.has("restore")) return op("Unsupported", { name: "RestoreObject", bucket, key });
+      if (q.has("select")) return op("Unsupported", { name: "SelectObjectContent", bucket, key });
       return methodNotAllowed();
   }
   return methodNotAllowed();
@@ -143,16 +169,9 @@ export function resolve(method: string, rawPath: string, query: URLSearchParams,
   }
   const key = keyPart === "" ? undefined : decode(keyPart);
 
-  let resolved: ResolvedRequest;
   if (bucket === undefined) {
     if (method !== "GET") methodNotAllowed();
-    resolved = { operation: "ListBuckets" };
-  } else if (key === undefined) {
-    resolved = bucketOperation(method, query);
-  } else {
-    resolved = objectOperation(method, query, headers);
+    return op("ListBuckets", {});
   }
-  if (bucket !== undefined) resolved.bucket = bucket;
-  if (key !== undefined) resolved.key = key;
-  return resolved;
+  return key === undefined ? bucketOperation(method, query, bucket) : objectOperation(method, query, headers, bucket, key);
 }

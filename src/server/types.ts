@@ -3,13 +3,13 @@ import type { Requester } from "../core/acl.ts";
 import type { Engine } from "../core/engine.ts";
 import type { StoredData } from "../storage/backend.ts";
 import type { AuthResult } from "./auth/authenticate.ts";
-import type { Operation } from "./resolve.ts";
+import type { Operation, OperationParams } from "./resolve.ts";
 import type { XmlNode } from "./xml.ts";
 
-export interface S3Request {
-  operation: Operation;
-  bucket?: string;
-  key?: string;
+export interface S3Request<O extends Operation = Operation> {
+  operation: O;
+  /** What the resolver parsed for this operation (bucket, key, version, upload, part). */
+  params: OperationParams[O];
   method: string;
   query: URLSearchParams;
   headers: Headers;
@@ -29,13 +29,10 @@ export interface S3Response {
   body?: StoredData | string | null;
 }
 
-export type OperationHandler = (req: S3Request) => Promise<S3Response>;
+export type OperationHandler<O extends Operation = Operation> = (req: S3Request<O>) => Promise<S3Response>;
 
-/** The bucket a bucket- or object-level operation names (the resolver guarantees it). */
-export function bucketOf(req: S3Request): string {
-  return req.bucket!;
-}
+/** The operations BleepStore serves (every one but Unsupported). */
+export type Served = Exclude<Operation, "Unsupported">;
 
-export function keyOf(req: S3Request): string {
-  return req.key!;
-}
+/** One handler per served operation: a missing one is a compile error, not a runtime 501. */
+export type OperationTable = { [O in Served]: OperationHandler<O> };

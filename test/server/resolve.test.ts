@@ -1,6 +1,8 @@
 // Table test: request → operation.
 import { expect, test } from "bun:test";
+import { OPERATIONS } from "../../src/server/operations/index.ts";
 import { resolve } from "../../src/server/resolve.ts";
+import type { OperationTable } from "../../src/server/types.ts";
 
 const cases: Array<[string, string, string, Record<string, string>, string, string?, string?]> = [
   ["GET", "/", "", {}, "ListBuckets"],
@@ -37,13 +39,14 @@ const rows = cases.map(([method, path, query, headers, operation, bucket, key]) 
 test.each(rows)("$method $path?$query → $operation", ({ method, path, query, headers, operation, bucket, key }) => {
   const resolved = resolve(method, path, new URLSearchParams(query), new Headers(headers), "localhost");
   expect(resolved.operation).toBe(operation as never);
-  expect(resolved.bucket).toBe(bucket as never);
-  expect(resolved.key).toBe(key as never);
+  const params = resolved.params as { bucket?: string; key?: string };
+  expect(params.bucket).toBe(bucket as never);
+  expect(params.key).toBe(key as never);
 });
 
 test("bucket subresources BleepStore lacks resolve to their AWS name", () => {
   const r = resolve("PUT", "/b", new URLSearchParams("lifecycle"), new Headers(), "localhost");
-  expect(r).toMatchObject({ operation: "Unsupported", unsupported: "PutBucketLifecycleConfiguration" });
+  expect(r).toMatchObject({ operation: "Unsupported", params: { name: "PutBucketLifecycleConfiguration", bucket: "b" } });
 });
 
 test("methods S3 does not have are MethodNotAllowed", () => {
@@ -53,4 +56,21 @@ test("methods S3 does not have are MethodNotAllowed", () => {
 
 test("a malformed percent-escape is InvalidURI", () => {
   expect(() => resolve("GET", "/b/%E0%A4%A", new URLSearchParams(), new Headers(), "localhost")).toThrow(expect.objectContaining({ code: "InvalidURI" }));
+});
+
+test("operations carry their parsed parameters", () => {
+  const r = (method: string, path: string, query: string) => resolve(method, path, new URLSearchParams(query), new Headers(), "localhost");
+  expect(r("PUT", "/b/k", "partNumber=7&uploadId=u1")).toEqual({ operation: "UploadPart", params: { bucket: "b", key: "k", uploadId: "u1", partNumber: 7 } });
+  expect(r("PUT", "/b/k", "partNumber=x&uploadId=u1").params).toMatchObject({ partNumber: Number.NaN });
+  expect(r("GET", "/b/k", "versionId=v1&partNumber=2")).toEqual({ operation: "GetObject", params: { bucket: "b", key: "k", versionId: "v1", partNumber: 2 } });
+  expect(r("DELETE", "/b/k", "versionId=null")).toEqual({ operation: "DeleteObject", params: { bucket: "b", key: "k", versionId: "null" } });
+  expect(r("POST", "/b/k", "uploadId=u2")).toEqual({ operation: "CompleteMultipartUpload", params: { bucket: "b", key: "k", uploadId: "u2" } });
+  expect(() => r("PUT", "/b/k", "partNumber=1")).toThrow(expect.objectContaining({ code: "InvalidArgument" }));
+});
+
+test("the operation table has a handler for every operation (a missing one does not compile)", () => {
+  const { GetObject: _dropped, ...rest } = OPERATIONS;
+  // @ts-expect-error — without GetObject the table is not an OperationTable (tsc runs in `npm test`).
+  const incomplete: OperationTable = rest;
+  expect(Object.keys(incomplete).length).toBe(Object.keys(OPERATIONS).length - 1);
 });

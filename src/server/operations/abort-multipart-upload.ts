@@ -1,7 +1,7 @@
 // AbortMultipartUpload: the upload and its parts are gone; 204.
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 
-export const abortMultipartUpload: OperationHandler = async (req) => {
-  await req.engine.multipart.abort(req.requester, bucketOf(req), keyOf(req), req.query.get("uploadId")!);
+export const abortMultipartUpload: OperationHandler<"AbortMultipartUpload"> = async (req) => {
+  await req.engine.multipart.abort(req.requester, req.params.bucket, req.params.key, req.params.uploadId);
   return { status: 204 };
 };

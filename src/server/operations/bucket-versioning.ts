@@ -3,11 +3,11 @@
 import { S3Error } from "../../errors.ts";
 import type { VersioningStatus } from "../../metadata/store.ts";
 import { notImplementedHeader } from "../protection.ts";
-import { bucketOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody } from "../xml.ts";
 
-export const getBucketVersioning: OperationHandler = async (req) => {
-  const bucket = await req.engine.buckets.owned(req.requester, bucketOf(req));
+export const getBucketVersioning: OperationHandler<"GetBucketVersioning"> = async (req) => {
+  const bucket = await req.engine.buckets.owned(req.requester, req.params.bucket);
   return { xml: { root: "VersioningConfiguration", body: bucket.versioning ? { Status: bucket.versioning } : {} } };
 };
 
@@ -23,9 +23,9 @@ function parseVersioning(xml: string): VersioningStatus | undefined {
   return doc.Status;
 }
 
-export const putBucketVersioning: OperationHandler = async (req) => {
+export const putBucketVersioning: OperationHandler<"PutBucketVersioning"> = async (req) => {
   const status = parseVersioning(await readXmlBody(req.body));
-  if (status !== undefined) await req.engine.buckets.setVersioning(req.requester, bucketOf(req), status);
-  else await req.engine.buckets.owned(req.requester, bucketOf(req));
+  if (status !== undefined) await req.engine.buckets.setVersioning(req.requester, req.params.bucket, status);
+  else await req.engine.buckets.owned(req.requester, req.params.bucket);
   return {};
 };

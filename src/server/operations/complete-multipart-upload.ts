@@ -4,7 +4,7 @@ import type { CompletePart } from "../../core/multipart.ts";
 import { CHECKSUM_ALGORITHMS } from "../../core/digest.ts";
 import { S3Error } from "../../errors.ts";
 import { quoteEtag, versionHeader } from "../headers.ts";
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody } from "../xml.ts";
 import { writeCondition } from "../preconditions.ts";
 
@@ -21,12 +21,12 @@ function parseParts(xml: string): CompletePart[] {
   });
 }
 
-export const completeMultipartUpload: OperationHandler = async (req) => {
-  const uploadId = req.query.get("uploadId")!;
+export const completeMultipartUpload: OperationHandler<"CompleteMultipartUpload"> = async (req) => {
+  const { uploadId } = req.params;
   const parts = parseParts(await readXmlBody(req.body));
   const condition = writeCondition(req.headers);
   const done = await req.engine.multipart.complete(req.requester, {
-    bucket: bucketOf(req), key: keyOf(req), uploadId, parts, ...(condition ? { condition } : {}),
+    bucket: req.params.bucket, key: req.params.key, uploadId, parts, ...(condition ? { condition } : {}),
   });
   const headers = versionHeader({}, done.versionId);
   if (done.checksum) headers["x-amz-checksum-type"] = done.checksum.type;

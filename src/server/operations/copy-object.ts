@@ -7,7 +7,7 @@ import { copySourceConditions, parseCopySource } from "../copy-source.ts";
 import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
 import { NULL_VERSION } from "../../metadata/store.ts";
 import { isoDate } from "../listing.ts";
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
 import { aclFromHeaders } from "../acl.ts";
 
@@ -21,7 +21,7 @@ function directive(value: string | null): "COPY" | "REPLACE" {
   });
 }
 
-export const copyObject: OperationHandler = async (req) => {
+export const copyObject: OperationHandler<"CopyObject"> = async (req) => {
   const h = req.headers;
   const metadataDirective = directive(h.get("x-amz-metadata-directive"));
   const meta = writeHeaders(h);
@@ -34,8 +34,8 @@ export const copyObject: OperationHandler = async (req) => {
   const source = parseCopySource(h.get("x-amz-copy-source")!);
   const { record, source: from } = await req.engine.copier.copy(req.requester, {
     source,
-    bucket: bucketOf(req),
-    key: keyOf(req),
+    bucket: req.params.bucket,
+    key: req.params.key,
     metadataDirective,
     ...(metadataDirective === "REPLACE" ? { ...(meta.contentType ? { contentType: meta.contentType } : {}), headers: meta.headers, userMetadata: meta.userMetadata } : {}),
     ...(meta.storageClass ? { storageClass: meta.storageClass } : {}),

@@ -1,6 +1,6 @@
 // CreateBucket: optional CreateBucketConfiguration body (LocationConstraint) and a canned ACL.
 import { S3Error } from "../../errors.ts";
-import { bucketOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody } from "../xml.ts";
 import { aclFromHeaders } from "../acl.ts";
 
@@ -14,8 +14,8 @@ function locationConstraint(xml: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-export const createBucket: OperationHandler = async (req) => {
-  const bucket = bucketOf(req);
+export const createBucket: OperationHandler<"CreateBucket"> = async (req) => {
+  const bucket = req.params.bucket;
   const acl = aclFromHeaders(req.headers);
   const constraint = locationConstraint(await readXmlBody(req.body));
   await req.engine.buckets.create(req.requester, {

@@ -4,7 +4,7 @@ import { S3Error } from "../../errors.ts";
 import type { ChecksumAlgorithm } from "../../metadata/store.ts";
 import { aclFromHeaders } from "../acl.ts";
 import { writeHeaders } from "../headers.ts";
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 
 function checksumSettings(h: Headers): { checksumAlgorithm?: ChecksumAlgorithm; checksumType?: "FULL_OBJECT" | "COMPOSITE" } {
   const algorithm = h.get("x-amz-checksum-algorithm")?.toUpperCase() as ChecksumAlgorithm | undefined;
@@ -24,12 +24,12 @@ function checksumSettings(h: Headers): { checksumAlgorithm?: ChecksumAlgorithm; 
   return { checksumAlgorithm: algorithm, checksumType: (type ?? defaultType) as "FULL_OBJECT" | "COMPOSITE" };
 }
 
-export const createMultipartUpload: OperationHandler = async (req) => {
+export const createMultipartUpload: OperationHandler<"CreateMultipartUpload"> = async (req) => {
   const meta = writeHeaders(req.headers);
   const acl = aclFromHeaders(req.headers);
   const checksum = checksumSettings(req.headers);
   const upload = await req.engine.multipart.create(req.requester, {
-    bucket: bucketOf(req), key: keyOf(req), ...meta, ...(acl !== undefined ? { acl } : {}), ...checksum,
+    bucket: req.params.bucket, key: req.params.key, ...meta, ...(acl !== undefined ? { acl } : {}), ...checksum,
   });
   const headers: Record<string, string> = {};
   if (upload.checksumAlgorithm) {

@@ -1,7 +1,7 @@
 // DeleteBucket: only an empty bucket, only by its owner; 204.
-import { bucketOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 
-export const deleteBucket: OperationHandler = async (req) => {
-  await req.engine.buckets.delete(req.requester, bucketOf(req));
+export const deleteBucket: OperationHandler<"DeleteBucket"> = async (req) => {
+  await req.engine.buckets.delete(req.requester, req.params.bucket);
   return { status: 204 };
 };

@@ -2,14 +2,14 @@
 // object must exist (404 NoSuchKey) and carry that ETag, or be any object for `*` (412 otherwise).
 // With ?versionId=, that version goes for good; in a versioned bucket a plain delete writes a delete
 // marker (x-amz-delete-marker, x-amz-version-id).
-import { versionHeader, versionIdOf } from "../headers.ts";
+import { versionHeader } from "../headers.ts";
 import { writeCondition } from "../preconditions.ts";
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 
-export const deleteObject: OperationHandler = async (req) => {
-  const versionId = versionIdOf(req.query);
+export const deleteObject: OperationHandler<"DeleteObject"> = async (req) => {
+  const versionId = req.params.versionId;
   const condition = writeCondition(req.headers);
-  const done = await req.engine.objects.delete(req.requester, bucketOf(req), keyOf(req), {
+  const done = await req.engine.objects.delete(req.requester, req.params.bucket, req.params.key, {
     ...(versionId !== undefined ? { versionId } : {}), ...(condition ? { condition } : {}),
   });
   const headers = versionHeader({}, done.versionId, versionId !== undefined || done.deleteMarker);

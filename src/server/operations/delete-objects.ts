@@ -6,7 +6,7 @@ import type { DeleteEntry } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
 import { notImplementedHeader } from "../protection.ts";
 import { uploadBody } from "../body.ts";
-import { bucketOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody, type XmlNode } from "../xml.ts";
 
 export const MAX_DELETE_KEYS = 1000;
@@ -35,7 +35,7 @@ function parseDelete(xml: string): { quiet: boolean; entries: DeleteEntry[] } {
   return { quiet, entries };
 }
 
-export const deleteObjects: OperationHandler = async (req) => {
+export const deleteObjects: OperationHandler<"DeleteObjects"> = async (req) => {
   const h = req.headers;
   const hasChecksum = [...h.keys()].some((name) => name.startsWith("x-amz-checksum-") && name !== "x-amz-checksum-type");
   if (!h.has("content-md5") && !hasChecksum) {
@@ -46,7 +46,7 @@ export const deleteObjects: OperationHandler = async (req) => {
   const checked = digesting(source, { ...expect, ...(h.has("content-md5") ? { contentMd5: h.get("content-md5")! } : {}) }, digest);
   const { quiet, entries } = parseDelete(await readXmlBody(checked));
 
-  const results = await req.engine.objects.deleteMany(req.requester, bucketOf(req), entries);
+  const results = await req.engine.objects.deleteMany(req.requester, req.params.bucket, entries);
   const deleted: XmlNode[] = [];
   const errors: XmlNode[] = [];
   entries.forEach((e, i) => {

@@ -1,14 +1,14 @@
 // GetBucketAcl and GetObjectAcl: the AccessControlPolicy of a bucket or an object.
 import { aclXml } from "../acl.ts";
-import { versionIdOf } from "../headers.ts";
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
 
-export const getBucketAcl: OperationHandler = async (req) => {
-  const acl = await req.engine.acls.getBucketAcl(req.requester, bucketOf(req));
+import type { OperationHandler } from "../types.ts";
+
+export const getBucketAcl: OperationHandler<"GetBucketAcl"> = async (req) => {
+  const acl = await req.engine.acls.getBucketAcl(req.requester, req.params.bucket);
   return { xml: { root: "AccessControlPolicy", body: aclXml(acl) } };
 };
 
-export const getObjectAcl: OperationHandler = async (req) => {
-  const acl = await req.engine.acls.getObjectAcl(req.requester, bucketOf(req), keyOf(req), versionIdOf(req.query));
+export const getObjectAcl: OperationHandler<"GetObjectAcl"> = async (req) => {
+  const acl = await req.engine.acls.getObjectAcl(req.requester, req.params.bucket, req.params.key, req.params.versionId);
   return { xml: { root: "AccessControlPolicy", body: aclXml(acl) } };
 };

@@ -1,8 +1,8 @@
 // GetObjectAttributes: ETag, Checksum, ObjectParts, StorageClass and ObjectSize, as many as asked for
 // in x-amz-object-attributes, with x-amz-max-parts / x-amz-part-number-marker paging the parts.
 import { S3Error } from "../../errors.ts";
-import { httpDate, versionHeader, versionIdOf } from "../headers.ts";
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import { httpDate, versionHeader } from "../headers.ts";
+import type { OperationHandler } from "../types.ts";
 import type { XmlNode } from "../xml.ts";
 
 const ATTRIBUTES = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"] as const;
@@ -27,12 +27,12 @@ function count(h: Headers, name: string, fallback: number): number {
   return Number(v);
 }
 
-export const getObjectAttributes: OperationHandler = async (req) => {
+export const getObjectAttributes: OperationHandler<"GetObjectAttributes"> = async (req) => {
   const want = requested(req.headers);
   const maxParts = Math.min(count(req.headers, "x-amz-max-parts", 1000), 1000);
   const marker = count(req.headers, "x-amz-part-number-marker", 0);
-  const versionId = versionIdOf(req.query);
-  const { record } = await req.engine.objects.head(req.requester, { bucket: bucketOf(req), key: keyOf(req), ...(versionId !== undefined ? { versionId } : {}) });
+  const versionId = req.params.versionId;
+  const { record } = await req.engine.objects.head(req.requester, { bucket: req.params.bucket, key: req.params.key, ...(versionId !== undefined ? { versionId } : {}) });
   const body: XmlNode = {};
   if (want.has("ETag")) body.ETag = record.etag;
   if (want.has("Checksum") && record.checksum) {

@@ -4,13 +4,15 @@ import { assertPartNumber } from "../../core/multipart.ts";
 import type { ReadConditions } from "../../core/conditions.ts";
 import type { GetObjectInput, ObjectRead } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
-import { objectHeaders, RESPONSE_OVERRIDES, versionHeader, versionIdOf } from "../headers.ts";
-import { bucketOf, keyOf, type OperationHandler, type S3Request, type S3Response } from "../types.ts";
+import { objectHeaders, RESPONSE_OVERRIDES, versionHeader } from "../headers.ts";
+import type { OperationHandler, S3Request, S3Response } from "../types.ts";
 
-function readInput(req: S3Request): GetObjectInput {
+type Read = S3Request<"GetObject" | "HeadObject">;
+
+function readInput(req: Read): GetObjectInput {
   const h = req.headers;
-  const input: GetObjectInput = { bucket: bucketOf(req), key: keyOf(req) };
-  const versionId = versionIdOf(req.query);
+  const input: GetObjectInput = { bucket: req.params.bucket, key: req.params.key };
+  const versionId = req.params.versionId;
   if (versionId !== undefined) input.versionId = versionId;
   const conditions: ReadConditions = {};
   let conditional = false;
@@ -22,9 +24,8 @@ function readInput(req: S3Request): GetObjectInput {
   }
   if (conditional) input.conditions = conditions;
   const range = h.get("range");
-  const partText = req.query.size === 0 ? null : req.query.get("partNumber");
-  if (partText !== null) {
-    const partNumber = /^\d+$/.test(partText) ? Number(partText) : Number.NaN;
+  const { partNumber } = req.params;
+  if (partNumber !== undefined) {
     assertPartNumber(partNumber);
     if (range !== null) throw new S3Error("InvalidRequest", { message: "Cannot specify both Range header and partNumber query parameter" });
     input.partNumber = partNumber;
@@ -37,18 +38,18 @@ const CONDITION_HEADERS: ReadonlyArray<readonly [string, keyof ReadConditions]> 
   ["if-match", "ifMatch"], ["if-none-match", "ifNoneMatch"], ["if-modified-since", "ifModifiedSince"], ["if-unmodified-since", "ifUnmodifiedSince"],
 ];
 
-function readResponse(req: S3Request, read: ObjectRead): S3Response {
+function readResponse(req: Read, read: ObjectRead): S3Response {
   const { record, range } = read;
   const withChecksum = !range && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
   const headers = objectHeaders(record, withChecksum);
-  if (req.query.size > 0) versionHeader(headers, versionIdOf(req.query), true);
+  versionHeader(headers, req.params.versionId, true);
   for (const [param, header] of req.query.size === 0 ? [] : Object.entries(RESPONSE_OVERRIDES)) {
     const value = req.query.get(param);
     if (value === null) continue;
     if (!req.requester) throw new S3Error("InvalidRequest", { message: "Request specific response headers cannot be used for anonymous GET requests." });
     headers[header] = value;
   }
-  if (req.query.has("partNumber") || record.partSizes) headers["x-amz-mp-parts-count"] = String(record.partSizes?.length ?? 1);
+  if (req.params.partNumber !== undefined || record.partSizes) headers["x-amz-mp-parts-count"] = String(record.partSizes?.length ?? 1);
   if (range) {
     headers["content-range"] = `bytes ${range.start}-${range.end}/${record.size}`;
     headers["content-length"] = String(range.end - range.start + 1);
@@ -58,12 +59,12 @@ function readResponse(req: S3Request, read: ObjectRead): S3Response {
   return { status: 200, headers };
 }
 
-export const getObject: OperationHandler = async (req) => {
+export const getObject: OperationHandler<"GetObject"> = async (req) => {
   const read = await req.engine.objects.get(req.requester, readInput(req));
   return { ...readResponse(req, read), body: read.data };
 };
 
-export const headObject: OperationHandler = async (req) => {
+export const headObject: OperationHandler<"HeadObject"> = async (req) => {
   const read = await req.engine.objects.head(req.requester, readInput(req));
   return readResponse(req, read);
 };

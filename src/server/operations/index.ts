@@ -1,6 +1,5 @@
 // The operation table: every operation BleepStore serves, by its AWS name.
-import type { Operation } from "../resolve.ts";
-import type { OperationHandler } from "../types.ts";
+import type { OperationTable } from "../types.ts";
 import { abortMultipartUpload } from "./abort-multipart-upload.ts";
 import { completeMultipartUpload } from "./complete-multipart-upload.ts";
 import { copyObject } from "./copy-object.ts";
@@ -26,7 +25,7 @@ import { putObject } from "./put-object.ts";
 import { uploadPart } from "./upload-part.ts";
 import { uploadPartCopy } from "./upload-part-copy.ts";
 
-export const OPERATIONS: Partial<Record<Operation, OperationHandler>> = {
+export const OPERATIONS: OperationTable = {
   ListBuckets: listBuckets,
   CreateBucket: createBucket,
   DeleteBucket: deleteBucket,

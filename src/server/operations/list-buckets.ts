@@ -6,7 +6,7 @@ import type { OperationHandler } from "../types.ts";
 const encodeToken = (name: string) => Buffer.from(name, "utf8").toString("base64url");
 const decodeToken = (token: string) => Buffer.from(token, "base64url").toString("utf8");
 
-export const listBuckets: OperationHandler = async (req) => {
+export const listBuckets: OperationHandler<"ListBuckets"> = async (req) => {
   const owner = requireOwner(req.requester);
   const maxText = req.query.get("max-buckets");
   let maxBuckets: number | undefined;

@@ -2,22 +2,22 @@
 // key-marker / upload-id-marker and max-uploads.
 import { parseMaxKeys } from "../../core/listing.ts";
 import { commonPrefixesXml, isoDate, listParams, ownerXml } from "../listing.ts";
-import { bucketOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 
-export const listMultipartUploads: OperationHandler = async (req) => {
+export const listMultipartUploads: OperationHandler<"ListMultipartUploads"> = async (req) => {
   const q = req.query;
   const params = listParams(q);
   const maxUploads = parseMaxKeys(q.get("max-uploads"), "max-uploads");
   const keyMarker = q.get("key-marker") ?? "";
   const uploadIdMarker = keyMarker ? (q.get("upload-id-marker") ?? "") : "";
-  const page = await req.engine.multipart.listUploads(req.requester, bucketOf(req), {
+  const page = await req.engine.multipart.listUploads(req.requester, req.params.bucket, {
     prefix: params.prefix, delimiter: params.delimiter, keyMarker, uploadIdMarker, maxUploads,
   });
   return {
     xml: {
       root: "ListMultipartUploadsResult",
       body: {
-        Bucket: bucketOf(req),
+        Bucket: req.params.bucket,
         KeyMarker: params.encode(keyMarker),
         UploadIdMarker: uploadIdMarker,
         ...(page.nextKeyMarker !== undefined ? { NextKeyMarker: params.encode(page.nextKeyMarker) } : {}),

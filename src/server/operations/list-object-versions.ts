@@ -4,17 +4,17 @@
 import { parseMaxKeys } from "../../core/listing.ts";
 import { quoteEtag } from "../headers.ts";
 import { commonPrefixesXml, isoDate, listParams, ownerXml } from "../listing.ts";
-import { bucketOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 import type { XmlNode } from "../xml.ts";
 
-export const listObjectVersions: OperationHandler = async (req) => {
+export const listObjectVersions: OperationHandler<"ListObjectVersions"> = async (req) => {
   const q = req.query;
   const keyMarker = q.get("key-marker") ?? "";
   const versionIdMarker = q.get("version-id-marker") ?? "";
   const params = listParams(q);
   const maxKeys = parseMaxKeys(q.get("max-keys"));
   const page = await req.engine.listing.listVersions(req.requester, {
-    bucket: bucketOf(req), prefix: params.prefix, delimiter: params.delimiter, after: keyMarker, versionIdMarker, maxKeys,
+    bucket: req.params.bucket, prefix: params.prefix, delimiter: params.delimiter, after: keyMarker, versionIdMarker, maxKeys,
   });
   const versions: XmlNode[] = [];
   const markers: XmlNode[] = [];
@@ -27,7 +27,7 @@ export const listObjectVersions: OperationHandler = async (req) => {
     xml: {
       root: "ListVersionsResult",
       body: {
-        Name: bucketOf(req),
+        Name: req.params.bucket,
         Prefix: params.encode(params.prefix),
         KeyMarker: params.encode(keyMarker),
         VersionIdMarker: versionIdMarker,

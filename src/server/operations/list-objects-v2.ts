@@ -2,7 +2,7 @@
 // encoding-type=url. The continuation token is the opaque form of the last key or prefix returned.
 import { S3Error } from "../../errors.ts";
 import { commonPrefixesXml, entryXml, listingPage } from "../listing.ts";
-import { bucketOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 
 const TOKEN_PREFIX = "bs1:";
 const encodeToken = (marker: string) => Buffer.from(TOKEN_PREFIX + marker, "utf8").toString("base64url");
@@ -18,7 +18,7 @@ function decodeToken(token: string): string {
   return text.slice(TOKEN_PREFIX.length);
 }
 
-export const listObjectsV2: OperationHandler = async (req) => {
+export const listObjectsV2: OperationHandler<"ListObjectsV2"> = async (req) => {
   const q = req.query;
   const token = q.get("continuation-token");
   const startAfter = q.get("start-after");
@@ -28,7 +28,7 @@ export const listObjectsV2: OperationHandler = async (req) => {
     xml: {
       root: "ListBucketResult",
       body: {
-        Name: bucketOf(req),
+        Name: req.params.bucket,
         Prefix: params.encode(params.prefix),
         ...(token !== null ? { ContinuationToken: token } : {}),
         ...(page.isTruncated && page.nextMarker !== undefined ? { NextContinuationToken: encodeToken(page.nextMarker) } : {}),

@@ -1,8 +1,8 @@
 // ListObjects (V1): prefix, delimiter, max-keys, marker / NextMarker, encoding-type=url.
 import { commonPrefixesXml, entryXml, listingPage } from "../listing.ts";
-import { bucketOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 
-export const listObjects: OperationHandler = async (req) => {
+export const listObjects: OperationHandler<"ListObjects"> = async (req) => {
   const q = req.query;
   const marker = q.get("marker") ?? "";
   const { params, maxKeys, page } = await listingPage(req, marker);
@@ -10,7 +10,7 @@ export const listObjects: OperationHandler = async (req) => {
     xml: {
       root: "ListBucketResult",
       body: {
-        Name: bucketOf(req),
+        Name: req.params.bucket,
         Prefix: params.encode(params.prefix),
         Marker: params.encode(marker),
         ...(page.isTruncated && page.nextMarker !== undefined ? { NextMarker: params.encode(page.nextMarker) } : {}),

@@ -2,7 +2,7 @@
 import { invalidArgument } from "../../errors.ts";
 import { quoteEtag } from "../headers.ts";
 import { isoDate, ownerXml } from "../listing.ts";
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 
 function nonNegative(value: string | null, name: string, fallback: number): number {
   if (value === null) return fallback;
@@ -10,11 +10,11 @@ function nonNegative(value: string | null, name: string, fallback: number): numb
   return Number(value);
 }
 
-export const listParts: OperationHandler = async (req) => {
-  const uploadId = req.query.get("uploadId")!;
+export const listParts: OperationHandler<"ListParts"> = async (req) => {
+  const { uploadId } = req.params;
   const marker = nonNegative(req.query.get("part-number-marker"), "part-number-marker", 0);
   const maxParts = Math.min(nonNegative(req.query.get("max-parts"), "max-parts", 1000), 1000);
-  const { upload, page } = await req.engine.multipart.listParts(req.requester, bucketOf(req), keyOf(req), uploadId, marker, maxParts);
+  const { upload, page } = await req.engine.multipart.listParts(req.requester, req.params.bucket, req.params.key, uploadId, marker, maxParts);
   const algorithm = upload.checksumAlgorithm;
   return {
     xml: {

@@ -2,18 +2,18 @@
 // and If-Match; the ETag and checksum in the response.
 import { uploadBody } from "../body.ts";
 import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
 import { aclFromHeaders } from "../acl.ts";
 
-export const putObject: OperationHandler = async (req) => {
+export const putObject: OperationHandler<"PutObject"> = async (req) => {
   const { source, expect } = uploadBody(req.body, req.headers, req.auth.payload);
   const meta = writeHeaders(req.headers);
   const acl = aclFromHeaders(req.headers);
   const condition = writeCondition(req.headers);
   const record = await req.engine.objects.put(req.requester, {
-    bucket: bucketOf(req),
-    key: keyOf(req),
+    bucket: req.params.bucket,
+    key: req.params.key,
     body: source,
     ...(expect.size !== undefined ? { size: expect.size } : {}),
     ...meta,

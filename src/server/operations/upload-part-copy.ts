@@ -3,8 +3,7 @@ import { S3Error } from "../../errors.ts";
 import { copySourceConditions, parseCopySource } from "../copy-source.ts";
 import { quoteEtag } from "../headers.ts";
 import { isoDate } from "../listing.ts";
-import { bucketOf, keyOf, type OperationHandler } from "../types.ts";
-import { partTarget } from "./upload-part.ts";
+import type { OperationHandler } from "../types.ts";
 
 function copyRange(value: string | null): { start: number; end: number } | undefined {
   if (value === null) return undefined;
@@ -18,12 +17,12 @@ function copyRange(value: string | null): { start: number; end: number } | undef
   return { start: Number(m[1]), end: Number(m[2]) };
 }
 
-export const uploadPartCopy: OperationHandler = async (req) => {
-  const { uploadId, partNumber } = partTarget(req);
+export const uploadPartCopy: OperationHandler<"UploadPartCopy"> = async (req) => {
+  const { uploadId, partNumber } = req.params;
   const range = copyRange(req.headers.get("x-amz-copy-source-range"));
   const part = await req.engine.multipart.uploadPartCopy(req.requester, {
-    bucket: bucketOf(req),
-    key: keyOf(req),
+    bucket: req.params.bucket,
+    key: req.params.key,
     uploadId,
     partNumber,
     source: parseCopySource(req.headers.get("x-amz-copy-source")!),

@@ -1,24 +1,14 @@
 // UploadPart: one part streamed to storage with its digests; ETag (and checksum) in the response.
-import { S3Error } from "../../errors.ts";
 import { uploadBody } from "../body.ts";
 import { quoteEtag } from "../headers.ts";
-import { bucketOf, keyOf, type OperationHandler, type S3Request } from "../types.ts";
+import type { OperationHandler } from "../types.ts";
 
-/** partNumber and uploadId of a part request. */
-export function partTarget(req: S3Request): { uploadId: string; partNumber: number } {
-  const uploadId = req.query.get("uploadId");
-  const partText = req.query.get("partNumber");
-  if (!uploadId) throw new S3Error("InvalidArgument", { message: "This operation needs an uploadId.", detail: { ArgumentName: "uploadId" } });
-  const partNumber = partText !== null && /^\d+$/.test(partText) ? Number(partText) : Number.NaN;
-  return { uploadId, partNumber };
-}
-
-export const uploadPart: OperationHandler = async (req) => {
-  const { uploadId, partNumber } = partTarget(req);
+export const uploadPart: OperationHandler<"UploadPart"> = async (req) => {
+  const { uploadId, partNumber } = req.params;
   const { source, expect } = uploadBody(req.body, req.headers, req.auth.payload);
   const part = await req.engine.multipart.uploadPart(req.requester, {
-    bucket: bucketOf(req),
-    key: keyOf(req),
+    bucket: req.params.bucket,
+    key: req.params.key,
     uploadId,
     partNumber,
     body: source,
