@@ -3,7 +3,10 @@
 // runs against AwsStorage directly, then a whole BleepStore runs with storage.backend=aws and is
 // driven by the AWS SDK, and its bytes are found in the upstream bucket.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand,
+  ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type S3Client,
+} from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { AwsStorage } from "../src/storage/aws.ts";
 import { storageContract } from "../test/contract/storage.contract.ts";
@@ -21,19 +24,20 @@ beforeAll(async () => {
   upstream = await startServer();
   upstreamS3 = awsClient(upstream.endpoint);
   await upstreamS3.send(new CreateBucketCommand({ Bucket: UPSTREAM_BUCKET }));
-  Object.assign(process.env, credentialsEnv);
 });
 afterAll(async () => {
   await upstream?.[Symbol.asyncDispose]();
 });
 
-storageContract("aws (BleepStore as the upstream S3)", async () => new AwsStorage({
-  bucket: UPSTREAM_BUCKET, region: "us-east-1", prefix: "contract/", endpoint_url: upstream.endpoint, use_path_style: true,
+const credentials = { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY };
+
+storageContract("aws (BleepStore as the upstream S3)", { compose: false, sessions: true }, async () => new AwsStorage({
+  bucket: UPSTREAM_BUCKET, region: "us-east-1", prefix: "contract/", endpoint_url: upstream.endpoint, use_path_style: true, credentials,
 }));
 
 test("aws: a source that fails after the first part aborts the upstream multipart upload", async () => {
   const storage = new AwsStorage({
-    bucket: UPSTREAM_BUCKET, region: "us-east-1", prefix: "abort/", endpoint_url: upstream.endpoint, use_path_style: true,
+    bucket: UPSTREAM_BUCKET, region: "us-east-1", prefix: "abort/", endpoint_url: upstream.endpoint, use_path_style: true, credentials,
   });
   async function* brokenOff() {
     yield new Uint8Array(9 * 1024 * 1024);
@@ -86,6 +90,49 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)("a BleepStore with storage.back
     await new Upload({ client: s3, params: { Bucket: bucket, Key: "big.bin", Body: body }, partSize: 5 * 1024 * 1024, queueSize: 2 }).done();
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "big.bin" }));
     expect(Buffer.compare(Buffer.from(await got.Body!.transformToByteArray()), Buffer.from(body))).toBe(0);
+  });
+
+  test("a 256 MiB multipart upload maps onto the upstream's own: each byte goes up once, Complete sends none", async () => {
+    const received = async () => {
+      const text = await (await fetch(`${upstream.endpoint}/metrics`)).text();
+      return Number(/^bleepstore_bytes_received_total (\d+)/m.exec(text)![1]);
+    };
+    const PART = 8 * 1024 * 1024;
+    const PARTS = 32;
+    const part = new Uint8Array(PART);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "native.bin" }));
+    const before = await received();
+    const parts = [];
+    const whole = new Bun.CryptoHasher("sha256");
+    for (let n = 1; n <= PARTS; n++) {
+      part.fill(n);
+      whole.update(part);
+      const { ETag } = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "native.bin", UploadId, PartNumber: n, Body: part }));
+      parts.push({ PartNumber: n, ETag });
+    }
+    const afterParts = await received();
+    // Each part's bytes went upstream once (aws-chunked framing adds a little).
+    expect(afterParts - before).toBeGreaterThanOrEqual(PART * PARTS);
+    expect(afterParts - before).toBeLessThan(PART * PARTS * 1.01);
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "native.bin", UploadId, MultipartUpload: { Parts: parts } }));
+    const completeBytes = (await received()) - afterParts;
+    // Only the CompleteMultipartUpload document went up: no object bytes.
+    expect(completeBytes).toBeLessThan(16 * 1024);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "native.bin" }));
+    const digest = new Bun.CryptoHasher("sha256");
+    for await (const chunk of got.Body as AsyncIterable<Uint8Array>) digest.update(chunk);
+    expect(digest.digest("hex")).toBe(whole.digest("hex"));
+    // No part objects of BleepStore's own upstream: only the completed object (and earlier tests' objects).
+    const pending = await upstreamS3.send(new ListMultipartUploadsCommand({ Bucket: UPSTREAM_BUCKET, Prefix: "objects/" }));
+    expect(pending.Uploads ?? []).toEqual([]);
+  }, 180_000);
+
+  test("an aborted upload leaves no upstream upload behind", async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "aborted.bin" }));
+    await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "aborted.bin", UploadId, PartNumber: 1, Body: "some bytes" }));
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: "aborted.bin", UploadId }));
+    const pending = await upstreamS3.send(new ListMultipartUploadsCommand({ Bucket: UPSTREAM_BUCKET, Prefix: "objects/" }));
+    expect(pending.Uploads ?? []).toEqual([]);
   });
 
   test("readiness checks the upstream bucket", async () => {

@@ -12,7 +12,9 @@ export async function cleanupParts(ctx: EngineContext, uploadId: string): Promis
     const { parts } = await ctx.metadata.listParts(uploadId, 0, BATCH);
     if (parts.length === 0) return freed;
     // Data first: a record whose data is gone is retried harmlessly; data whose record is gone would leak.
-    await freeStorage(ctx, parts.map((p) => p.storageId));
+    // Parts held by a storage session have no storage id of their own: they went with the session.
+    const ids = parts.map((p) => p.storageId).filter((id) => id !== "");
+    if (ids.length > 0) await freeStorage(ctx, ids);
     await ctx.metadata.deleteParts(uploadId, parts.map((p) => p.partNumber));
     freed += parts.length;
   }

@@ -1,8 +1,8 @@
-// Multipart uploads: each part is stored under its own id; Complete streams the parts, in order, into
-// one new stored object and commits it, the upload's completion and the parts' removal in one
-// metadata step, so the object appears whole or not at all. Nothing is held in memory.
+// Multipart uploads: parts go to the storage backend (its own upload session, or objects of their own:
+// part-store.ts); Complete joins them into one stored object and commits it with the upload's completion
+// in one small metadata step, so the object appears whole or not at all; the parts are freed after.
 import { S3Error } from "../errors.ts";
-import type { ChecksumAlgorithm, ObjectChecksum, ObjectRecord, PartRecord, UploadRecord, WriteCondition } from "../metadata/store.ts";
+import type { ChecksumAlgorithm, ObjectRecord, PartRecord, UploadRecord, WriteCondition } from "../metadata/store.ts";
 import type { ByteRange } from "../storage/backend.ts";
 import { ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
@@ -14,10 +14,11 @@ import { failpoint } from "../failpoint.ts";
 import { freeStorage, type EngineContext } from "./context.ts";
 import type { Copier, CopySource } from "./copy.ts";
 import { dataStream } from "./copy.ts";
-import { assertContentMd5, checksumHasher, digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
+import { assertContentMd5, checksumHasher, type BodyExpectations } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import { DEFAULT_CONTENT_TYPE } from "./objects.ts";
 import type { ReadConditions } from "./conditions.ts";
+import { PartStore } from "./part-store.ts";
 import { pageUploads, type UploadListQuery, type UploadPage } from "./upload-listing.ts";
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -92,11 +93,15 @@ export function assertPartNumber(n: number): void {
 }
 
 export class Multipart {
+  private readonly parts: PartStore;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly buckets: Buckets,
     private readonly copier: Copier,
-  ) {}
+  ) {
+    this.parts = new PartStore(ctx);
+  }
 
   private async writable(requester: Requester, bucket: string) {
     const record = await this.buckets.get(bucket);
@@ -131,6 +136,8 @@ export class Multipart {
       acl: await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser),
       ...(input.checksumAlgorithm ? { checksumAlgorithm: input.checksumAlgorithm, checksumType: input.checksumType ?? "COMPOSITE" } : {}),
     };
+    const session = await this.parts.openSession();
+    if (session) upload.session = session;
     await this.ctx.metadata.createUpload(upload, [newEvent("multipart.created", { bucket: upload.bucket, key: upload.key, uploadId: upload.uploadId })]);
     this.ctx.publish();
     return upload;
@@ -145,10 +152,10 @@ export class Multipart {
       ]);
       this.ctx.publish();
     } catch (err) {
-      await freeStorage(this.ctx, [part.storageId]);
+      await this.parts.free([part]);
       throw err;
     }
-    if (previous) await freeStorage(this.ctx, [previous.storageId]);
+    if (previous) await this.parts.free([previous]);
     return part;
   }
 
@@ -166,7 +173,7 @@ export class Multipart {
     }
     // Parts of an upload with a checksum algorithm always get that checksum, sent or not.
     const checksum = input.checksum ?? (upload.checksumAlgorithm ? { algorithm: upload.checksumAlgorithm } : undefined);
-    const part = await this.storePart(input, input.body, {
+    const part = await this.storePart(upload, input.partNumber, input.body, {
       contentMd5: input.contentMd5, sha256Hex: input.sha256Hex, size: input.size, maxSize: MAX_PART_SIZE,
       ...(checksum ? { checksum } : {}),
     });
@@ -187,26 +194,12 @@ export class Multipart {
     const size = range ? range.end - range.start + 1 : src.size;
     if (size > MAX_PART_SIZE) throw new S3Error("EntityTooLarge");
     const checksum = upload.checksumAlgorithm ? { checksum: { algorithm: upload.checksumAlgorithm } } : {};
-    return this.storePart(input, dataStream(data), { size, ...checksum });
+    return this.storePart(upload, input.partNumber, dataStream(data), { size, ...checksum });
   }
 
-  /** Streams one part into storage with its digests, then records it (see recordPart). */
-  private async storePart(
-    target: { uploadId: string; partNumber: number },
-    body: AsyncIterable<Uint8Array>,
-    expect: BodyExpectations,
-  ): Promise<PartRecord> {
-    const digest: Partial<BodyDigest> = {};
-    const stored = await this.ctx.storage.write(digesting(body, expect, digest));
-    return this.recordPart({
-      uploadId: target.uploadId,
-      partNumber: target.partNumber,
-      size: stored.size,
-      etag: digest.etag!,
-      storageId: stored.id,
-      lastModified: Date.now(),
-      ...(digest.checksum ? { checksum: digest.checksum.value } : {}),
-    });
+  /** Stores one part with its digests, then records it (see recordPart). */
+  private async storePart(upload: UploadRecord, partNumber: number, body: AsyncIterable<Uint8Array>, expect: BodyExpectations): Promise<PartRecord> {
+    return this.recordPart(await this.parts.write(upload, partNumber, body, expect));
   }
 
   async listParts(requester: Requester, bucket: string, key: string, uploadId: string, after: number, max: number) {
@@ -225,8 +218,10 @@ export class Multipart {
   async abort(requester: Requester, bucket: string, key: string, uploadId: string): Promise<void> {
     await this.writable(requester, bucket);
     await this.inProgress(bucket, key, uploadId);
+    const upload = await this.ctx.metadata.getUpload(uploadId);
     await this.ctx.metadata.deleteUpload(uploadId, [newEvent("multipart.aborted", { bucket, key, uploadId })]);
     this.ctx.publish();
+    if (upload) await this.parts.abort(upload);
     await cleanupParts(this.ctx, uploadId);
   }
 
@@ -253,41 +248,6 @@ export class Multipart {
     return chosen;
   }
 
-  /**
-   * One stored object made of the parts, with the whole-object checksum when asked: natively where the
-   * backend can compose, else by streaming the parts through write().
-   */
-  private async join(parts: PartRecord[], fullObject?: ChecksumAlgorithm): Promise<{ stored: { id: string; size: number }; checksum?: ObjectChecksum }> {
-    const size = parts.reduce((n, p) => n + p.size, 0);
-    if (this.ctx.storage.compose) {
-      const hasher = fullObject ? await checksumHasher(fullObject) : undefined;
-      const stored = await this.ctx.storage.compose(parts.map((p) => p.storageId), hasher ? (chunk) => hasher.update(chunk) : undefined);
-      if (stored.size !== size) {
-        await freeStorage(this.ctx, [stored.id]);
-        this.ctx.log.error("part data does not match its metadata", { uploadId: parts[0]?.uploadId, expected: size, found: stored.size });
-        throw new S3Error("InternalError");
-      }
-      const value = hasher ? Buffer.from(await hasher.digest()).toString("base64") : undefined;
-      return { stored, ...(value && fullObject ? { checksum: { algorithm: fullObject, value, type: "FULL_OBJECT" as const } } : {}) };
-    }
-    const digest: Partial<BodyDigest> = {};
-    const stored = await this.ctx.storage.write(
-      digesting(this.assemble(parts), { size, skipEtag: true, ...(fullObject ? { checksum: { algorithm: fullObject } } : {}) }, digest),
-    );
-    return { stored, ...(digest.checksum ? { checksum: digest.checksum } : {}) };
-  }
-
-  private async *assemble(parts: PartRecord[]): AsyncGenerator<Uint8Array> {
-    for (const part of parts) {
-      const data = await this.ctx.storage.read(part.storageId);
-      if (!data) {
-        this.ctx.log.error("part data missing from storage", { uploadId: part.uploadId, partNumber: part.partNumber });
-        throw new S3Error("InternalError");
-      }
-      yield* dataStream(data);
-    }
-  }
-
   /** A retried Complete of an upload that already completed answers with the same ETag. */
   private async alreadyCompleted(bucket: string, key: string, uploadId: string): Promise<{ bucket: string; key: string; etag: string } | null> {
     const upload = await this.ctx.metadata.getUpload(uploadId);
@@ -311,7 +271,7 @@ export class Multipart {
 
     const algorithm = upload.checksumAlgorithm;
     const fullObject = algorithm !== undefined && upload.checksumType === "FULL_OBJECT";
-    const { stored, checksum } = await this.join(parts, fullObject ? algorithm : undefined);
+    const { stored, checksum } = await this.parts.join(upload, parts, fullObject ? algorithm : undefined);
     const record: ObjectRecord = {
       bucket: upload.bucket,
       key: upload.key,
@@ -357,6 +317,7 @@ export class Multipart {
     const expired = await this.ctx.metadata.uploadsInitiatedBefore(before);
     for (const upload of expired) {
       await this.ctx.metadata.deleteUpload(upload.uploadId);
+      if (upload.completedEtag === undefined) await this.parts.abort(upload);
       await cleanupParts(this.ctx, upload.uploadId);
     }
     return expired.length;

@@ -76,6 +76,8 @@ export class MemoryUploads {
 
   referencesStorage(storageId: string): boolean {
     for (const parts of this.parts.values()) for (const p of parts.values()) if (p.storageId === storageId) return true;
+    // An upload in progress may still complete into its session's storage id.
+    for (const u of this.records.values()) if (u.session?.storageId === storageId && u.completedEtag === undefined) return true;
     return false;
   }
 }

@@ -18,13 +18,22 @@ export const UPLOAD_TABLES = `
     PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID;
   CREATE INDEX parts_by_storage_id ON parts (storage_id);`;
 
+/** Migration: uploads held by a storage session, and the session's token for each part. */
+export const UPLOAD_SESSIONS = `
+  ALTER TABLE uploads ADD COLUMN session_id TEXT;
+  ALTER TABLE uploads ADD COLUMN session_storage_id TEXT;
+  CREATE INDEX uploads_by_session_storage_id ON uploads (session_storage_id) WHERE session_storage_id IS NOT NULL;
+  ALTER TABLE parts ADD COLUMN token TEXT;`;
+
 interface UploadRow {
   upload_id: string; bucket: string; key: string; initiated: number; owner_id: string; owner_name: string;
   content_type: string; headers: string; user_metadata: string; storage_class: string; acl: string;
   checksum_algorithm: string | null; checksum_type: string | null; completed_etag: string | null;
+  session_id: string | null; session_storage_id: string | null;
 }
 interface PartRow {
   upload_id: string; part_number: number; size: number; etag: string; storage_id: string; last_modified: number; checksum: string | null;
+  token: string | null;
 }
 
 export const toUpload = (r: UploadRow): UploadRecord => ({
@@ -35,20 +44,21 @@ export const toUpload = (r: UploadRow): UploadRecord => ({
   ...(r.checksum_algorithm ? { checksumAlgorithm: r.checksum_algorithm as ChecksumAlgorithm } : {}),
   ...(r.checksum_type ? { checksumType: r.checksum_type as "FULL_OBJECT" | "COMPOSITE" } : {}),
   ...(r.completed_etag ? { completedEtag: r.completed_etag } : {}),
+  ...(r.session_id && r.session_storage_id ? { session: { id: r.session_id, storageId: r.session_storage_id } } : {}),
 });
 
 export const toPart = (r: PartRow): PartRecord => ({
   uploadId: r.upload_id, partNumber: r.part_number, size: r.size, etag: r.etag, storageId: r.storage_id,
-  lastModified: r.last_modified, ...(r.checksum ? { checksum: r.checksum } : {}),
+  lastModified: r.last_modified, ...(r.checksum ? { checksum: r.checksum } : {}), ...(r.token ? { token: r.token } : {}),
 });
 
 export function prepareUploads(db: Database) {
   return {
     insertUpload: db.query(
       `INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, owner_name, content_type, headers,
-         user_metadata, storage_class, acl, checksum_algorithm, checksum_type, completed_etag)
+         user_metadata, storage_class, acl, checksum_algorithm, checksum_type, completed_etag, session_id, session_storage_id)
        VALUES ($upload_id, $bucket, $key, $initiated, $owner_id, $owner_name, $content_type, $headers,
-         $user_metadata, $storage_class, $acl, $checksum_algorithm, $checksum_type, NULL)`),
+         $user_metadata, $storage_class, $acl, $checksum_algorithm, $checksum_type, NULL, $session_id, $session_storage_id)`),
     getUpload: db.query("SELECT * FROM uploads WHERE upload_id = ?") as Statement<UploadRow>,
     listUploads: db.query(
       "SELECT * FROM uploads WHERE bucket = ? AND key >= ? AND completed_etag IS NULL ORDER BY key, upload_id",
@@ -58,8 +68,8 @@ export function prepareUploads(db: Database) {
     deleteUpload: db.query("DELETE FROM uploads WHERE upload_id = ?"),
     getPart: db.query("SELECT * FROM parts WHERE upload_id = ? AND part_number = ?") as Statement<PartRow>,
     upsertPart: db.query(
-      `INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, storage_id, last_modified, checksum)
-       VALUES ($upload_id, $part_number, $size, $etag, $storage_id, $last_modified, $checksum)`),
+      `INSERT OR REPLACE INTO parts (upload_id, part_number, size, etag, storage_id, last_modified, checksum, token)
+       VALUES ($upload_id, $part_number, $size, $etag, $storage_id, $last_modified, $checksum, $token)`),
     partsAfter: db.query("SELECT * FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?") as Statement<PartRow>,
     deletePart: db.query("DELETE FROM parts WHERE upload_id = ? AND part_number = ?"),
     withParts: db.query(
@@ -69,6 +79,8 @@ export function prepareUploads(db: Database) {
     openUploads: db.query("SELECT count(*) AS n FROM uploads WHERE completed_etag IS NULL") as Statement<{ n: number }>,
     deleteUploadsOfBucket: db.query("DELETE FROM uploads WHERE bucket = ?"),
     partByStorageId: db.query("SELECT 1 FROM parts WHERE storage_id = ? LIMIT 1"),
+    // An upload in progress may still complete into its session's storage id.
+    sessionByStorageId: db.query("SELECT 1 FROM uploads WHERE session_storage_id = ? AND completed_etag IS NULL LIMIT 1"),
   };
 }
 
@@ -77,11 +89,12 @@ export const uploadParams = (u: UploadRecord) => ({
   owner_name: u.owner.displayName, content_type: u.contentType, headers: JSON.stringify(u.headers),
   user_metadata: JSON.stringify(u.userMetadata), storage_class: u.storageClass, acl: JSON.stringify(u.acl),
   checksum_algorithm: u.checksumAlgorithm ?? null, checksum_type: u.checksumType ?? null,
+  session_id: u.session?.id ?? null, session_storage_id: u.session?.storageId ?? null,
 });
 
 export const partParams = (p: PartRecord) => ({
   upload_id: p.uploadId, part_number: p.partNumber, size: p.size, etag: p.etag, storage_id: p.storageId,
-  last_modified: p.lastModified, checksum: p.checksum ?? null,
+  last_modified: p.lastModified, checksum: p.checksum ?? null, token: p.token ?? null,
 });
 
 export class SqliteUploads {
@@ -158,6 +171,6 @@ export class SqliteUploads {
   }
 
   referencesStorage(storageId: string): boolean {
-    return this.u.partByStorageId.get(storageId) !== null;
+    return this.u.partByStorageId.get(storageId) !== null || this.u.sessionByStorageId.get(storageId) !== null;
   }
 }

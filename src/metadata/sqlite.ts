@@ -20,7 +20,7 @@ import { listVersionPage, versionSortKey } from "./versions.ts";
 import { checkCondition } from "./condition.ts";
 import type { EngineEvent, StoredEvent } from "./events.ts";
 import { OUTBOX_TABLE, SqliteOutbox } from "./sqlite-outbox.ts";
-import { SqliteUploads, UPLOAD_TABLES } from "./sqlite-uploads.ts";
+import { SqliteUploads, UPLOAD_SESSIONS, UPLOAD_TABLES } from "./sqlite-uploads.ts";
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE credentials (
@@ -45,6 +45,7 @@ const MIGRATIONS: string[] = [
      byte_count = (SELECT coalesce(sum(size), 0) FROM objects WHERE objects.bucket = buckets.name);`,
   VERSION_TABLES,
   OUTBOX_TABLE,
+  UPLOAD_SESSIONS,
 ];
 
 interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }

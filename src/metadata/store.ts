@@ -102,6 +102,8 @@ export interface UploadRecord {
   checksumType?: "FULL_OBJECT" | "COMPOSITE";
   /** Set once completed: the object's ETag, so a retried Complete answers the same. */
   completedEtag?: string;
+  /** A native upload of the storage backend holding the parts, and the storage id it completes into. */
+  session?: { id: string; storageId: string };
 }
 
 export interface PartRecord {
@@ -110,7 +112,10 @@ export interface PartRecord {
   size: number;
   /** Hex MD5 of the part, unquoted. */
   etag: string;
+  /** Where the part's bytes are stored; "" for a part held by the upload's storage session. */
   storageId: string;
+  /** For a part held by a storage session: what completing the session needs (the upstream's ETag). */
+  token?: string;
   lastModified: number;
   /** Base64 checksum of the part in the upload's algorithm. */
   checksum?: string;
@@ -259,7 +264,7 @@ export interface MetadataStore {
   readonly statsApproximate?: boolean;
   /** How many multipart uploads are in progress. */
   openUploadCount(): Promise<number>;
-  /** Whether any version or part points at this storage id (orphan reconciliation). */
+  /** Whether any version, part or upload session points at this storage id (orphan reconciliation). */
   isStorageIdReferenced(storageId: string): Promise<boolean>;
 
   /** Records a new upload; NoSuchBucket if the bucket is gone. */

@@ -51,6 +51,13 @@ export function splitUrl(url: string): { rawPath: string; rawQuery: string } {
   return q < 0 ? { rawPath: rest, rawQuery: "" } : { rawPath: rest.slice(0, q), rawQuery: rest.slice(q + 1) };
 }
 
+async function* countingBody(body: AsyncIterable<Uint8Array>, add: (n: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    add(chunk.length);
+    yield chunk;
+  }
+}
+
 /** Adds the headers every S3 response carries (Bun.serve writes the Date header itself). */
 function withCommonHeaders(headers: Record<string, string>, requestId: string): Record<string, string> {
   headers["x-amz-request-id"] = requestId;
@@ -104,6 +111,9 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   let response: Response;
   let failure: S3Error | undefined;
   let bytesOut = 0;
+  // A body sent without Content-Length (chunked) is counted as it is read, for bytes-received.
+  let received = 0;
+  const counted = request.body !== null && !request.headers.has("content-length");
   try {
     const query = new URLSearchParams(rawQuery);
     resolved = resolve(method, rawPath, query, request.headers, options.domain);
@@ -124,7 +134,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
       method,
       query,
       headers: request.headers,
-      body: request.body,
+      body: counted ? countingBody(request.body!, (n) => (received += n)) : request.body,
       auth,
       requester: auth.requester,
       engine: options.engine,
@@ -146,7 +156,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     response = renderError(failure, requestId, resource, method);
   }
   const seconds = (performance.now() - started) / 1000;
-  const bytesIn = Number(request.headers.get("content-length") ?? 0) || 0;
+  const bytesIn = counted ? received : Number(request.headers.get("content-length") ?? 0) || 0;
   const operation = resolved === undefined ? "Unknown" : resolved.operation === "Unsupported" ? resolved.params.name : resolved.operation;
   const params = resolved?.params as { bucket?: string; key?: string } | undefined;
   options.metrics?.end({ operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}) });

@@ -44,7 +44,7 @@ function declaredLength(value: string | null, name: string): number | undefined 
   return Number(value.trim());
 }
 
-export function uploadBody(body: ReadableStream<Uint8Array> | null, headers: Headers, payload: PayloadMode): UploadBody {
+export function uploadBody(body: AsyncIterable<Uint8Array> | null, headers: Headers, payload: PayloadMode): UploadBody {
   const raw: AsyncIterable<Uint8Array> = body ?? EMPTY;
   const contentLength = declaredLength(headers.get("content-length"), "Content-Length");
   if (contentLength === undefined && !headers.has("transfer-encoding") && body !== null) throw new S3Error("MissingContentLength");

@@ -13,7 +13,7 @@ export interface S3Request<O extends Operation = Operation> {
   method: string;
   query: URLSearchParams;
   headers: Headers;
-  body: ReadableStream<Uint8Array> | null;
+  body: AsyncIterable<Uint8Array> | null;
   auth: AuthResult;
   requester: Requester;
   engine: Engine;

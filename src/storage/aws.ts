@@ -1,14 +1,18 @@
 // AWS S3 (or any S3-compatible service) as the storage backend: each stored id is one object under
 // `prefix` in the configured bucket. Writes stream into a multipart upload in 8 MiB parts (a single
 // PutObject when the body is smaller), so a write is durable when the service acknowledges it and
-// a failed source aborts the upload, keeping nothing. Loaded only when storage.backend is "aws".
+// a failed source aborts the upload, keeping nothing. Client multipart uploads map onto upstream
+// multipart uploads (UploadSessions). Loaded only when storage.backend is "aws".
 // Credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile,
 // instance role...).
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
-  GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+  GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { assertStorageId, IN_MEMORY_READ, newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData } from "./backend.ts";
+import { Readable } from "node:stream";
+import {
+  assertStorageId, IN_MEMORY_READ, newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData, type UploadSessions,
+} from "./backend.ts";
 
 export interface AwsStorageOptions {
   bucket: string;
@@ -16,6 +20,8 @@ export interface AwsStorageOptions {
   prefix: string;
   endpoint_url: string;
   use_path_style: boolean;
+  /** Explicit credentials (tests); otherwise the AWS SDK's default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 const PART_SIZE = 8 * 1024 * 1024;
@@ -51,8 +57,45 @@ export class AwsStorage implements StorageBackend {
       region: options.region,
       ...(options.endpoint_url ? { endpoint: options.endpoint_url } : {}),
       forcePathStyle: options.use_path_style,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
     });
   }
+
+  /** Multipart uploads mapped onto the upstream's own: UploadPart streams straight up, Complete sends no bytes. */
+  readonly sessions: UploadSessions = {
+    create: async () => {
+      const storageId = newStorageId();
+      const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.options.bucket, Key: this.key(storageId) }));
+      return { session: UploadId!, storageId };
+    },
+    writePart: async (session, storageId, partNumber, source, size) => {
+      const part = await this.client.send(new UploadPartCommand({
+        Bucket: this.options.bucket, Key: this.key(storageId), UploadId: session, PartNumber: partNumber,
+        Body: Readable.from(source), ContentLength: size,
+      }));
+      return { token: part.ETag! };
+    },
+    complete: async (session, storageId, parts) => {
+      const Key = this.key(storageId);
+      try {
+        await this.client.send(new CompleteMultipartUploadCommand({
+          Bucket: this.options.bucket, Key, UploadId: session,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.token })) },
+        }));
+      } catch (err) {
+        // A retry after a completion whose answer was lost (a crash, a timeout): the object is there.
+        if ((err as { name?: string }).name !== "NoSuchUpload") throw err;
+        await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key }));
+      }
+    },
+    abort: async (session, storageId) => {
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.options.bucket, Key: this.key(storageId), UploadId: session }));
+      } catch (err) {
+        if ((err as { name?: string }).name !== "NoSuchUpload") throw err;
+      }
+    },
+  };
 
   private key(id: string): string {
     assertStorageId(id);

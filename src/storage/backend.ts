@@ -24,6 +24,25 @@ export interface ByteRange {
   end: number;
 }
 
+/**
+ * Multipart uploads held by the backend itself (S3 multipart upstream, Azure block lists, ...): the
+ * parts go straight into the session and completing it sends no part bytes again. Optional: without
+ * it, parts are stored objects of their own and the engine composes them.
+ */
+export interface UploadSessions {
+  /** Starts a session; the object it completes into will be stored under `storageId`. */
+  create(): Promise<{ session: string; storageId: string }>;
+  /** Stores part `partNumber` (1..10000) of `size` bytes; writing a number again replaces that part. */
+  writePart(session: string, storageId: string, partNumber: number, source: AsyncIterable<Uint8Array>, size: number): Promise<{ token: string }>;
+  /**
+   * Makes the object from the listed parts in order, as durably as write(). Idempotent: completing a
+   * session that already completed into its object succeeds.
+   */
+  complete(session: string, storageId: string, parts: Array<{ partNumber: number; token: string }>): Promise<void>;
+  /** Drops the session and its parts; an unknown session is not an error. */
+  abort(session: string, storageId: string): Promise<void>;
+}
+
 export interface StorageBackend {
   readonly name: string;
   /** Recovery on start-up: remove temp files left by a crash. */
@@ -41,11 +60,12 @@ export interface StorageBackend {
   /** Removes an id; absent ids are not an error. */
   delete(id: string): Promise<void>;
   /**
-   * Writes one new object made of the given stored objects in order, as durably as write(); `observe`
-   * sees every byte on the way (for whole-object checksums) and may throw to abandon the result.
+   * Writes one new object made of the given stored objects in order, as durably as write().
    * Optional: without it, the engine streams the parts through write().
    */
-  compose?(ids: string[], observe?: (chunk: Uint8Array) => void): Promise<{ id: string; size: number }>;
+  compose?(ids: string[]): Promise<{ id: string; size: number }>;
+  /** Native multipart uploads, where the backend has them. */
+  readonly sessions?: UploadSessions;
   /** Every stored id with its last write time (ms), for orphan reconciliation; absent if not listable. */
   listStored?(): AsyncIterable<{ id: string; modified: number }>;
 }

@@ -121,7 +121,7 @@ export class LocalStorage implements StorageBackend {
     });
   }
 
-  async compose(ids: string[], observe?: (chunk: Uint8Array) => void): Promise<{ id: string; size: number }> {
+  async compose(ids: string[]): Promise<{ id: string; size: number }> {
     const paths = ids.map((id) => this.path(id));
     // One reused buffer: assembling any number of parts allocates nothing per chunk.
     const buffer = new Uint8Array(COMPOSE_BUFFER);
@@ -133,9 +133,7 @@ export class LocalStorage implements StorageBackend {
           for (;;) {
             const { bytesRead: n } = await readAsync(input, buffer, 0, buffer.length, null);
             if (n === 0) break;
-            const chunk = buffer.subarray(0, n);
-            observe?.(chunk);
-            writeAll(fd, chunk);
+            writeAll(fd, buffer.subarray(0, n));
             size += n;
           }
         } finally {

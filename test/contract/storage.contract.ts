@@ -17,7 +17,15 @@ export async function text(data: StoredData | null): Promise<string | null> {
   return new Response(data.stream).text();
 }
 
-export function storageContract(name: string, open: () => Promise<StorageBackend>, cleanup: () => Promise<void> = async () => {}) {
+/** The optional capabilities a backend offers; the suite checks it offers exactly these, then tests them. */
+export interface StorageFeatures {
+  compose: boolean;
+  sessions: boolean;
+}
+
+export function storageContract(
+  name: string, features: StorageFeatures, open: () => Promise<StorageBackend>, cleanup: () => Promise<void> = async () => {},
+) {
   describe(`StorageBackend contract: ${name}`, () => {
     let storage: StorageBackend;
     beforeEach(async () => {
@@ -60,18 +68,53 @@ export function storageContract(name: string, open: () => Promise<StorageBackend
       await expect(storage.write(failing("partial"))).rejects.toThrow("client went away");
     });
 
-    test("compose (where offered) joins stored objects in order and shows every byte", async () => {
-      if (!storage.compose) return;
+    test("offers the capabilities it declares", () => {
+      expect({ compose: storage.compose !== undefined, sessions: storage.sessions !== undefined }).toEqual(features);
+    });
+
+    test.skipIf(!features.compose)("compose joins stored objects in order, leaving them as they were", async () => {
       const a = await storage.write(chunks("first-"));
       const b = await storage.write(chunks("second-"));
       const c = await storage.write(chunks("third"));
-      let seen = "";
-      const joined = await storage.compose([a.id, b.id, c.id], (chunk) => (seen += new TextDecoder().decode(chunk)));
+      const joined = await storage.compose!([a.id, b.id, c.id]);
       expect(joined.size).toBe(18);
       expect(await text(await storage.read(joined.id))).toBe("first-second-third");
-      expect(seen).toBe("first-second-third");
       expect(await text(await storage.read(a.id))).toBe("first-");
-      await expect(storage.compose([a.id], () => { throw new Error("checksum mismatch"); })).rejects.toThrow("checksum mismatch");
+    });
+
+    const MiB5 = 5 * 1024 * 1024;
+    const filled = (n: number, byte: number) => new Uint8Array(n).fill(byte);
+    async function* one(bytes: Uint8Array) {
+      yield bytes;
+    }
+
+    test.skipIf(!features.sessions)("sessions: parts written (and one rewritten) in any order complete into one object, idempotently", async () => {
+      const sessions = storage.sessions!;
+      const { session, storageId } = await sessions.create();
+      expect(await storage.read(storageId)).toBeNull();
+      const p2 = await sessions.writePart(session, storageId, 2, one(filled(7, 2)), 7);
+      await sessions.writePart(session, storageId, 1, one(filled(MiB5, 9)), MiB5);
+      const p1 = await sessions.writePart(session, storageId, 1, one(filled(MiB5, 1)), MiB5);
+      const parts = [{ partNumber: 1, token: p1.token }, { partNumber: 2, token: p2.token }];
+      await sessions.complete(session, storageId, parts);
+      await sessions.complete(session, storageId, parts);
+      const data = await storage.read(storageId);
+      const bytes = new Uint8Array(await new Response(data instanceof Blob ? data : data!.stream).arrayBuffer());
+      expect(bytes.length).toBe(MiB5 + 7);
+      expect(bytes[0]).toBe(1);
+      expect(bytes[MiB5 - 1]).toBe(1);
+      expect(bytes[MiB5]).toBe(2);
+      await storage.delete(storageId);
+    });
+
+    test.skipIf(!features.sessions)("sessions: abort keeps nothing, and aborting twice is fine", async () => {
+      const sessions = storage.sessions!;
+      const { session, storageId } = await sessions.create();
+      await sessions.writePart(session, storageId, 1, one(filled(10, 3)), 10);
+      await sessions.abort(session, storageId);
+      await sessions.abort(session, storageId);
+      expect(await storage.read(storageId)).toBeNull();
+      await expect(sessions.complete(session, storageId, [{ partNumber: 1, token: "x" }])).rejects.toThrow();
     });
 
     test("ping answers", async () => {

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import { storageContract } from "../contract/storage.contract.ts";
 
-storageContract("memory", async () => new MemoryStorage());
+storageContract("memory", { compose: false, sessions: false }, async () => new MemoryStorage());
 
 test("memory: a write past max_size_bytes is StorageFull and keeps nothing", async () => {
   const storage = new MemoryStorage(4);
