@@ -46,9 +46,15 @@ export async function exportMetadata(store: MetadataStore): Promise<MetadataExpo
       versionIdMarker = page.nextVersionIdMarker ?? "";
     }
     flush();
-    for (const upload of await store.listUploads(bucket.name, "")) {
-      out.uploads.push(upload);
-      out.parts.push(...(await store.listParts(upload.uploadId, 0, MAX_PART_NUMBER)).parts);
+    for (let after: { key: string; uploadId?: string } = { key: "", uploadId: "" }; ;) {
+      const uploads = await store.listUploads(bucket.name, "", after, 1000);
+      for (const upload of uploads) {
+        out.uploads.push(upload);
+        out.parts.push(...(await store.listParts(upload.uploadId, 0, MAX_PART_NUMBER)).parts);
+      }
+      const last = uploads.at(-1);
+      if (uploads.length < 1000 || !last) break;
+      after = { key: last.key, uploadId: last.uploadId };
     }
   }
   return out;

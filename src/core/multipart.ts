@@ -212,7 +212,7 @@ export class Multipart {
   async listUploads(requester: Requester, bucket: string, query: UploadListQuery): Promise<UploadPage> {
     const record = await this.buckets.get(bucket);
     requirePermission(record.acl, requester, "READ");
-    return pageUploads(await this.ctx.metadata.listUploads(bucket, query.prefix), query);
+    return pageUploads(this.ctx.metadata, bucket, query);
   }
 
   async abort(requester: Requester, bucket: string, key: string, uploadId: string): Promise<void> {

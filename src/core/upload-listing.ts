@@ -1,7 +1,8 @@
 // ListMultipartUploads paging: key-marker / upload-id-marker, delimiter roll-up and max-uploads over
-// the in-progress uploads of a prefix (already sorted by key, then upload id).
-import { compareKeys } from "../metadata/listing.ts";
-import type { UploadRecord } from "../metadata/store.ts";
+// the metadata engine's paged, ordered list of in-progress uploads. Like object listing, a common prefix
+// costs one read past it, never a walk through the uploads inside it.
+import { compareKeys, prefixEnd } from "../metadata/listing.ts";
+import type { MetadataStore, UploadRecord } from "../metadata/store.ts";
 
 export interface UploadListQuery {
   delimiter: string;
@@ -19,35 +20,41 @@ export interface UploadPage {
   nextUploadIdMarker?: string;
 }
 
-function afterMarkers(u: UploadRecord, q: UploadListQuery): boolean {
-  const c = compareKeys(u.key, q.keyMarker);
-  if (c !== 0) return c > 0;
-  // Without an upload-id-marker, the key-marker's own uploads are all skipped.
-  return q.uploadIdMarker !== "" && u.uploadId > q.uploadIdMarker;
-}
-
-export function pageUploads(sorted: UploadRecord[], q: UploadListQuery): UploadPage {
+export async function pageUploads(store: MetadataStore, bucket: string, q: UploadListQuery): Promise<UploadPage> {
   const page: UploadPage = { uploads: [], commonPrefixes: [], isTruncated: false };
+  // Without an upload-id-marker, the key-marker's own uploads are all skipped.
+  let after: { key: string; uploadId?: string } = q.uploadIdMarker !== "" ? { key: q.keyMarker, uploadId: q.uploadIdMarker } : { key: q.keyMarker };
   let count = 0;
-  let lastPrefix: string | undefined;
-  for (const u of sorted) {
-    if (!u.key.startsWith(q.prefix) || !afterMarkers(u, q)) continue;
-    const cut = q.delimiter ? u.key.indexOf(q.delimiter, q.prefix.length) : -1;
-    if (cut >= 0) {
-      const common = u.key.slice(0, cut + q.delimiter.length);
-      if (common === lastPrefix || compareKeys(common, q.keyMarker) <= 0) continue;
-      if (count === q.maxUploads) return { ...page, isTruncated: true };
-      page.commonPrefixes.push(common);
-      lastPrefix = common;
-      page.nextKeyMarker = common;
-      delete page.nextUploadIdMarker;
-    } else {
-      if (count === q.maxUploads) return { ...page, isTruncated: true };
+  for (;;) {
+    const batch = await store.listUploads(bucket, q.prefix, after, q.maxUploads - count + 1);
+    // Where to read on from after a common prefix (null: nothing can follow it).
+    let restart: string | null | undefined;
+    for (const u of batch) {
+      const cut = q.delimiter ? u.key.indexOf(q.delimiter, q.prefix.length) : -1;
+      const common = cut >= 0 ? u.key.slice(0, cut + q.delimiter.length) : undefined;
+      if (common !== undefined && compareKeys(common, q.keyMarker) <= 0) {
+        restart = prefixEnd(common);
+        break;
+      }
+      if (count === q.maxUploads) {
+        page.isTruncated = true;
+        return page;
+      }
+      count++;
+      if (common !== undefined) {
+        page.commonPrefixes.push(common);
+        page.nextKeyMarker = common;
+        delete page.nextUploadIdMarker;
+        restart = prefixEnd(common);
+        break;
+      }
       page.uploads.push(u);
       page.nextKeyMarker = u.key;
       page.nextUploadIdMarker = u.uploadId;
     }
-    count++;
+    // A batch with room left that opened no common prefix was the last one (a full one returned above).
+    if (restart === undefined || restart === null) break;
+    after = { key: restart, uploadId: "" };
   }
   delete page.nextKeyMarker;
   delete page.nextUploadIdMarker;

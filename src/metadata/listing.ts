@@ -32,30 +32,39 @@ export function prefixEnd(prefix: string): string | null {
   return null;
 }
 
-/** Entries in key order starting at `from` (inclusive or not); iterated lazily and abandoned early. */
-export type Seek = (from: string, inclusive: boolean) => Iterable<ListEntry>;
+/**
+ * Up to `limit` entries in key order starting at `from` (inclusive or not): the one ordered read every
+ * engine provides (an index range, a query page, a cursor) for the shared listing below.
+ */
+export type Seek = (from: string, inclusive: boolean, limit: number) => Promise<ListEntry[]>;
 
 /**
  * One page of a listing: keys under `prefix`, rolled up at `delimiter` into common prefixes, starting
  * after `query.after`. Each common prefix costs one seek past it, never a scan of the keys inside it.
+ * Seeks ask for what the page can still use; with a delimiter they start with one entry (the next key
+ * may well open a new common prefix) and double while keys keep coming without one.
  */
-export function listPage(query: ListQuery, seek: Seek): ListPage {
+export async function listPage(query: ListQuery, seek: Seek): Promise<ListPage> {
   const page: ListPage = { entries: [], commonPrefixes: [], isTruncated: false };
-  fill(page, query, seek);
+  await fill(page, query, seek);
   if (!page.isTruncated) delete page.nextMarker;
   return page;
 }
 
-function fill(page: ListPage, query: ListQuery, seek: Seek): void {
+async function fill(page: ListPage, query: ListQuery, seek: Seek): Promise<void> {
   const { prefix, delimiter, after, maxKeys } = query;
   if (maxKeys <= 0) return;
 
   let from = compareKeys(after, prefix) >= 0 ? after : prefix;
   let inclusive = from !== after;
   let count = 0;
+  let batch = 1;
   for (;;) {
+    // One more than the page can hold tells whether it is truncated.
+    const want = delimiter ? Math.min(batch, maxKeys - count + 1) : maxKeys - count + 1;
+    const entries = await seek(from, inclusive, want);
     let restart: string | null | undefined;
-    for (const entry of seek(from, inclusive)) {
+    for (const entry of entries) {
       const key = entry.key;
       if (!key.startsWith(prefix)) return;
       const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
@@ -81,8 +90,17 @@ function fill(page: ListPage, query: ListQuery, seek: Seek): void {
       page.nextMarker = key;
       count++;
     }
-    if (restart === undefined || restart === null) return;
-    from = restart;
-    inclusive = true;
+    if (restart === null) return;
+    if (restart !== undefined) {
+      from = restart;
+      inclusive = true;
+      batch = 1;
+      continue;
+    }
+    // The batch held no common prefix: the end, or more keys to read after the last one.
+    if (entries.length < want) return;
+    from = entries.at(-1)!.key;
+    inclusive = false;
+    batch = Math.min(batch * 2, 1000);
   }
 }

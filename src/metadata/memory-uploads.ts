@@ -31,10 +31,15 @@ export class MemoryUploads {
     return this.records.delete(uploadId);
   }
 
-  list(bucket: string, prefix: string): UploadRecord[] {
+  list(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): UploadRecord[] {
+    const isAfter = (u: UploadRecord) => {
+      const c = compareKeys(u.key, after.key);
+      return c > 0 || (c === 0 && after.uploadId !== undefined && u.uploadId > after.uploadId);
+    };
     return [...this.records.values()]
-      .filter((u) => u.bucket === bucket && u.key.startsWith(prefix) && u.completedEtag === undefined)
+      .filter((u) => u.bucket === bucket && u.key.startsWith(prefix) && u.completedEtag === undefined && isAfter(u))
       .sort((a, b) => compareKeys(a.key, b.key) || compareKeys(a.uploadId, b.uploadId))
+      .slice(0, limit)
       .map(copy);
   }
 

@@ -5,7 +5,7 @@ import type { EngineEvent, StoredEvent } from "./events.ts";
 import { MemoryOutbox } from "./memory-outbox.ts";
 import { MemoryUploads } from "./memory-uploads.ts";
 import { checkCondition } from "./condition.ts";
-import { compareKeys, listPage } from "./listing.ts";
+import { compareKeys, listPage, type Seek } from "./listing.ts";
 import type {
   Acl, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, ObjectWrite, PartPage,
   PartRecord, UploadRecord, VersionPage, VersionQuery, VersioningStatus, WriteCondition,
@@ -203,13 +203,15 @@ export class MemoryMetadataStore implements MetadataStore {
   }
 
   /** Current versions in key order from a point, delete markers included or not. */
-  private seek(state: BucketState, markers: boolean) {
-    return function* (from: string, inclusive: boolean): Generator<ListEntry> {
-      for (let i = lowerBound(state.keys, from, inclusive); i < state.keys.length; i++) {
+  private seek(state: BucketState, markers: boolean): Seek {
+    return async (from, inclusive, limit) => {
+      const out: ListEntry[] = [];
+      for (let i = lowerBound(state.keys, from, inclusive); i < state.keys.length && out.length < limit; i++) {
         const o = state.objects.get(state.keys[i]!)!;
         if (!markers && o.deleteMarker) continue;
-        yield { key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass, owner: { ...o.owner } };
+        out.push({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass, owner: { ...o.owner } });
       }
+      return out;
     };
   }
 
@@ -260,8 +262,8 @@ export class MemoryMetadataStore implements MetadataStore {
     return this.uploads.get(uploadId);
   }
 
-  async listUploads(bucket: string, prefix: string): Promise<UploadRecord[]> {
-    return this.uploads.list(bucket, prefix);
+  async listUploads(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): Promise<UploadRecord[]> {
+    return this.uploads.list(bucket, prefix, after, limit);
   }
 
   async uploadsInitiatedBefore(before: number): Promise<UploadRecord[]> {

@@ -67,7 +67,8 @@ export function prepareObjects(db: Database) {
   // Listing seeks run as a SeekGE/SeekGT on the (bucket, key) primary key; without ORDER BY a point
   // query costs a third (measured 2.5 vs 7.4 µs), and the seek is what makes its row the first in key order.
   const seeks = (where: string) => ({
-    seekAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ${where} ORDER BY key`) as Statement<EntryRow>,
+    pageFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ${where} ORDER BY key LIMIT ?`) as Statement<EntryRow>,
+    pageAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ${where} ORDER BY key LIMIT ?`) as Statement<EntryRow>,
     firstFrom: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key >= ? ${where} LIMIT 1`) as Statement<EntryRow>,
     firstAfter: db.query(`SELECT ${ENTRY_COLUMNS} FROM objects WHERE bucket = ? AND key > ? ${where} LIMIT 1`) as Statement<EntryRow>,
   });

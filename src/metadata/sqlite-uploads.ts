@@ -2,6 +2,7 @@
 // the reads and in-transaction writes SqliteMetadataStore delegates to (it owns the transactions).
 import type { Database, Statement } from "bun:sqlite";
 import { S3Error } from "../errors.ts";
+import { compareKeys } from "./listing.ts";
 import type { Acl, ChecksumAlgorithm, PartPage, PartRecord, UploadRecord } from "./store.ts";
 
 export const UPLOAD_TABLES = `
@@ -60,8 +61,9 @@ export function prepareUploads(db: Database) {
        VALUES ($upload_id, $bucket, $key, $initiated, $owner_id, $owner_name, $content_type, $headers,
          $user_metadata, $storage_class, $acl, $checksum_algorithm, $checksum_type, NULL, $session_id, $session_storage_id)`),
     getUpload: db.query("SELECT * FROM uploads WHERE upload_id = ?") as Statement<UploadRow>,
+    // A row-value comparison walks the (bucket, key, upload_id) index from the position.
     listUploads: db.query(
-      "SELECT * FROM uploads WHERE bucket = ? AND key >= ? AND completed_etag IS NULL ORDER BY key, upload_id",
+      "SELECT * FROM uploads WHERE bucket = ? AND (key, upload_id) > (?, ?) AND completed_etag IS NULL ORDER BY key, upload_id LIMIT ?",
     ) as Statement<UploadRow>,
     uploadsBefore: db.query("SELECT * FROM uploads WHERE initiated < ? ORDER BY initiated") as Statement<UploadRow>,
     completeUpload: db.query("UPDATE uploads SET completed_etag = ? WHERE upload_id = ?"),
@@ -119,9 +121,11 @@ export class SqliteUploads {
     this.u.insertUpload.run(uploadParams(upload));
   }
 
-  list(bucket: string, prefix: string): UploadRecord[] {
+  list(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): UploadRecord[] {
+    // Upload ids are lower-case hex: "~" sorts after every one of them ("after all of the key's").
+    const from = compareKeys(after.key, prefix) >= 0 ? after : { key: prefix, uploadId: "" };
     const out: UploadRecord[] = [];
-    for (const row of this.u.listUploads.iterate(bucket, prefix)) {
+    for (const row of this.u.listUploads.iterate(bucket, from.key, from.uploadId ?? "~", limit)) {
       if (!row.key.startsWith(prefix)) break;
       out.push(toUpload(row));
     }

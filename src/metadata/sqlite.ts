@@ -328,13 +328,14 @@ export class SqliteMetadataStore implements MetadataStore {
     }, events, Boolean);
   }
 
-  /** Current versions in key order from a point; each seek is a lazily stepped range scan on the key. */
+  /** Current versions in key order from a point: a range scan on the (bucket, key) primary key. */
   private seek(bucket: string, s: ReturnType<typeof prepareObjects>["live"]): Seek {
-    return function* (from, inclusive) {
-      const first = (inclusive ? s.firstFrom : s.firstAfter).get(bucket, from);
-      if (!first) return;
-      yield toEntry(first);
-      for (const row of s.seekAfter.iterate(bucket, first.key)) yield toEntry(row);
+    return async (from, inclusive, limit) => {
+      if (limit === 1) {
+        const first = (inclusive ? s.firstFrom : s.firstAfter).get(bucket, from);
+        return first ? [toEntry(first)] : [];
+      }
+      return (inclusive ? s.pageFrom : s.pageAfter).all(bucket, from, limit).map(toEntry);
     };
   }
 
@@ -372,8 +373,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.u.get(uploadId);
   }
 
-  async listUploads(bucket: string, prefix: string): Promise<UploadRecord[]> {
-    return this.u.list(bucket, prefix);
+  async listUploads(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): Promise<UploadRecord[]> {
+    return this.u.list(bucket, prefix, after, limit);
   }
 
   async uploadsInitiatedBefore(before: number): Promise<UploadRecord[]> {

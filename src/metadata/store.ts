@@ -271,8 +271,12 @@ export interface MetadataStore {
   createUpload(upload: UploadRecord, events?: EngineEvent[]): Promise<void>;
   /** The upload, in progress or completed; null if unknown or aborted. */
   getUpload(uploadId: string): Promise<UploadRecord | null>;
-  /** In-progress uploads of a bucket whose keys start with `prefix`, sorted by key then uploadId. */
-  listUploads(bucket: string, prefix: string): Promise<UploadRecord[]>;
+  /**
+   * At most `limit` in-progress uploads of a bucket whose keys start with `prefix`, sorted by key then
+   * uploadId, strictly after `after` (an upload id of "" is before all of a key's uploads; none given,
+   * after all of them).
+   */
+  listUploads(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): Promise<UploadRecord[]>;
   /** Uploads (in progress or completed) initiated before `before` (ms), for the TTL reaper. */
   uploadsInitiatedBefore(before: number): Promise<UploadRecord[]>;
   /**

@@ -75,14 +75,12 @@ export async function listVersionPage(query: VersionQuery, seek: Seek, versionsO
   if (keyMarker !== "" && versionIdMarker !== "" && keyMarker.startsWith(prefix)) {
     const rest = await versionsOf(keyMarker, versionIdMarker, room + 1);
     // Whether anything follows decides truncation when the marker key's versions fill the page.
-    const more = rest.length >= room && (() => {
-      const next = listPage({ prefix, delimiter, after: keyMarker, maxKeys: 1 }, seek);
-      return next.entries.length + next.commonPrefixes.length > 0;
-    })();
+    const next = rest.length >= room ? await listPage({ prefix, delimiter, after: keyMarker, maxKeys: 1 }, seek) : undefined;
+    const more = next !== undefined && next.entries.length + next.commonPrefixes.length > 0;
     if (!take(rest, more)) return page;
   }
   // Then the keys after it: one listing page of keys, each expanded into its versions.
-  const keys = listPage({ prefix, delimiter, after: keyMarker, maxKeys: room }, seek);
+  const keys = await listPage({ prefix, delimiter, after: keyMarker, maxKeys: room }, seek);
   const items = [
     ...keys.entries.map((e) => ({ key: e.key, common: false })),
     ...keys.commonPrefixes.map((p) => ({ key: p, common: true })),

@@ -1,6 +1,7 @@
 // The contract every MetadataStore implementation must pass; each engine's test file runs it.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { S3Error } from "../../src/errors.ts";
+import { scaleCases } from "./scale.contract.ts";
 import { versionCases } from "./versions.contract.ts";
 import type { EngineEvent } from "../../src/metadata/events.ts";
 import type { Acl, BucketRecord, MetadataStore, ObjectRecord, PartRecord, UploadRecord } from "../../src/metadata/store.ts";
@@ -54,6 +55,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
     });
 
     versionCases(() => store);
+    scaleCases(() => store);
 
     test("credentials: put, get, update, list, delete", async () => {
       await store.putCredential({ accessKey: "k1", secretKey: "s1", owner, createdAt: 1 });
@@ -224,7 +226,11 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.createUpload(uploadRecord("b", "other", "u4", 4));
       expect(await store.getUpload("u1")).toEqual(uploadRecord("b", "k1", "u1", 1));
       expect(await store.getUpload("nope")).toBeNull();
-      expect((await store.listUploads("b", "k")).map((u) => u.uploadId)).toEqual(["u1", "u2", "u3"]);
+      const all = { key: "", uploadId: "" };
+      expect((await store.listUploads("b", "k", all, 10)).map((u) => u.uploadId)).toEqual(["u1", "u2", "u3"]);
+      expect((await store.listUploads("b", "k", all, 2)).map((u) => u.uploadId)).toEqual(["u1", "u2"]);
+      expect((await store.listUploads("b", "k", { key: "k1", uploadId: "u1" }, 10)).map((u) => u.uploadId)).toEqual(["u2", "u3"]);
+      expect((await store.listUploads("b", "k", { key: "k1" }, 10)).map((u) => u.key)).not.toContain("k1");
       expect((await store.uploadsInitiatedBefore(3)).map((u) => u.uploadId)).toEqual(["u1", "u2"]);
       expect(await errorCode(store.createUpload(uploadRecord("missing", "k", "u9")))).toBe("NoSuchBucket");
     });
@@ -266,7 +272,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.uploadsWithParts(10)).toEqual([]);
       expect(await store.getObject("b", "k")).toEqual(object);
       expect((await store.getUpload("u"))?.completedEtag).toBe("abc-2");
-      expect(await store.listUploads("b", "")).toEqual([]);
+      expect(await store.listUploads("b", "", { key: "", uploadId: "" }, 10)).toEqual([]);
       expect(await errorCode(store.completeUpload("u", object))).toBe("NoSuchUpload");
       expect(await errorCode(store.putPart(partRecord("u", 3)))).toBe("NoSuchUpload");
     });
