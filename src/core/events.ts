@@ -31,8 +31,8 @@ const BATCH = 500;
 
 export class EventDispatcher {
   private readonly subscribers: EventSubscriber[] = [];
-  private draining: Promise<void> | null = null;
-  private again = false;
+  private running: Promise<void> | null = null;
+  private requested = false;
 
   constructor(private readonly metadata: MetadataStore, private readonly log: Logger) {}
 
@@ -40,24 +40,27 @@ export class EventDispatcher {
     this.subscribers.push(subscriber);
   }
 
-  /** Delivers whatever is pending, soon; calls made while a drain runs are folded into one more drain. */
+  /**
+   * Delivers whatever is pending, soon: the kicks of one event-loop turn (every commit of a group)
+   * make one drain, and kicks during a drain make one more after it.
+   */
   kick(): void {
-    if (this.draining) {
-      this.again = true;
-      return;
-    }
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-      if (this.again) {
-        this.again = false;
-        this.kick();
+    this.requested = true;
+    if (this.running) return;
+    this.running = (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.requested) {
+        this.requested = false;
+        await this.drain();
       }
+    })().finally(() => {
+      this.running = null;
     });
   }
 
   /** Drains until nothing is pending (start-up, and tests waiting for delivery). */
   async flush(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.running) await this.running;
     await this.drain();
   }
 

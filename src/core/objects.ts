@@ -201,7 +201,7 @@ export class Objects {
       ...(versionId !== undefined ? { versionId } : {}), ...(condition ? { condition } : {}),
       events: [objectDeleted(bucket.name, key, versionId, false)],
     });
-    this.ctx.publish();
+    if (removed) this.ctx.publish();
     if (removed && !removed.deleteMarker) await freeStorage(this.ctx, [removed.storageId]);
     return { ...(versionId !== undefined ? { versionId } : {}), deleteMarker: removed?.deleteMarker === true };
   }

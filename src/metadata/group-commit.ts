@@ -24,6 +24,8 @@ export class GroupCommit {
   /** A WAL fdatasync is running; writes issued meanwhile wait for it to end, then commit together. */
   private syncing = false;
   private wal: number | undefined;
+  /** Runs at the start of every group transaction: small bookkeeping that rides along with real writes. */
+  beforeCommit: (() => void) | undefined;
 
   /** `path` is the database file (":memory:" has no WAL to sync). */
   constructor(private readonly db: Database, private readonly path: string) {}
@@ -54,6 +56,7 @@ export class GroupCommit {
     const outcomes: Outcome[] = [];
     try {
       this.db.transaction(() => {
+        this.beforeCommit?.();
         for (const job of jobs) {
           try {
             outcomes.push({ ok: true, value: this.db.transaction(job.run)() });

@@ -34,9 +34,11 @@ export function prefixEnd(prefix: string): string | null {
 
 /**
  * Up to `limit` entries in key order starting at `from` (inclusive or not): the one ordered read every
- * engine provides (an index range, a query page, a cursor) for the shared listing below.
+ * engine provides (an index range, a query page, a cursor) for the shared listing below. An engine
+ * that answers in process returns the array itself: a listing of many common prefixes makes many
+ * seeks, and each await would cost a turn of the microtask queue.
  */
-export type Seek = (from: string, inclusive: boolean, limit: number) => Promise<ListEntry[]>;
+export type Seek = (from: string, inclusive: boolean, limit: number) => ListEntry[] | Promise<ListEntry[]>;
 
 /**
  * One page of a listing: keys under `prefix`, rolled up at `delimiter` into common prefixes, starting
@@ -62,7 +64,8 @@ async function fill(page: ListPage, query: ListQuery, seek: Seek): Promise<void>
   for (;;) {
     // One more than the page can hold tells whether it is truncated.
     const want = delimiter ? Math.min(batch, maxKeys - count + 1) : maxKeys - count + 1;
-    const entries = await seek(from, inclusive, want);
+    const found = seek(from, inclusive, want);
+    const entries = Array.isArray(found) ? found : await found;
     let restart: string | null | undefined;
     for (const entry of entries) {
       const key = entry.key;

@@ -204,7 +204,7 @@ export class MemoryMetadataStore implements MetadataStore {
 
   /** Current versions in key order from a point, delete markers included or not. */
   private seek(state: BucketState, markers: boolean): Seek {
-    return async (from, inclusive, limit) => {
+    return (from, inclusive, limit) => {
       const out: ListEntry[] = [];
       for (let i = lowerBound(state.keys, from, inclusive); i < state.keys.length && out.length < limit; i++) {
         const o = state.objects.get(state.keys[i]!)!;

@@ -113,7 +113,8 @@ export class SqliteMetadataStore implements MetadataStore {
     this.q = this.prepare();
     this.commits = new GroupCommit(this.db, this.path);
     this.u = new SqliteUploads(this.db);
-    this.outbox = new SqliteOutbox(this.db);
+    this.outbox = new SqliteOutbox(this.db, (run) => this.grouped(run));
+    this.commits.beforeCommit = () => this.outbox.persist();
     this.o = prepareObjects(this.db);
   }
 
@@ -169,6 +170,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
+    this.outbox?.close();
     this.db?.close();
     this.commits?.close();
   }
@@ -330,7 +332,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   /** Current versions in key order from a point: a range scan on the (bucket, key) primary key. */
   private seek(bucket: string, s: ReturnType<typeof prepareObjects>["live"]): Seek {
-    return async (from, inclusive, limit) => {
+    return (from, inclusive, limit) => {
       if (limit === 1) {
         const first = (inclusive ? s.firstFrom : s.firstAfter).get(bucket, from);
         return first ? [toEntry(first)] : [];
@@ -414,8 +416,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.outbox.pending(limit);
   }
 
-  markDelivered(seq: number): Promise<void> {
-    return this.grouped(() => this.outbox.markDelivered(seq));
+  async markDelivered(seq: number): Promise<void> {
+    this.outbox.markDelivered(seq);
   }
 
   async listEvents(afterSeq: number, limit: number): Promise<StoredEvent[]> {

@@ -301,7 +301,11 @@ export interface MetadataStore {
 
   /** Events not yet delivered, oldest first. */
   pendingEvents(limit: number): Promise<StoredEvent[]>;
-  /** Marks every event up to `seq` delivered, and prunes delivered history beyond EVENT_HISTORY. */
+  /**
+   * Marks every event up to `seq` delivered (pendingEvents no longer returns them) and prunes delivered
+   * history beyond EVENT_HISTORY. An engine may write the mark lazily: after a crash, events marked just
+   * before it may be pending again (delivery is at least once).
+   */
   markDelivered(seq: number): Promise<void>;
   /** The outbox, delivered or not, in commit order after `afterSeq`. */
   listEvents(afterSeq: number, limit: number): Promise<StoredEvent[]>;

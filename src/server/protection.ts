@@ -120,32 +120,35 @@ export const PROTECTION_RULES: readonly ProtectionRule[] = [
   { name: "versionId", in: "query", feature: "Object versions", state: "implemented", example: "null" },
 ];
 
-const HEADER_RULES = new Map<string, ProtectionRule[]>();
-const QUERY_RULES: ProtectionRule[] = [];
-for (const rule of PROTECTION_RULES) {
-  if (rule.state !== "refused") continue;
-  if (rule.in === "query") QUERY_RULES.push(rule);
-  else HEADER_RULES.set(rule.name, [...(HEADER_RULES.get(rule.name) ?? []), rule]);
+const QUERY_RULES = PROTECTION_RULES.filter((r) => r.state === "refused" && r.in === "query");
+
+/** Per operation, the refused header rules that apply to it: a request is checked by name, not walked. */
+const HEADER_RULES = new Map<Operation, ProtectionRule[]>();
+function headerRules(operation: Operation): ProtectionRule[] {
+  let rules = HEADER_RULES.get(operation);
+  if (!rules) {
+    rules = PROTECTION_RULES.filter((r) => r.state === "refused" && r.in === "header" && (!r.operations || r.operations.includes(operation)));
+    HEADER_RULES.set(operation, rules);
+  }
+  return rules;
 }
 
-function check(rule: ProtectionRule, operation: Operation, value: string): void {
-  if (rule.operations && !rule.operations.includes(operation)) return;
+function check(rule: ProtectionRule, value: string): void {
   const err = rule.refuse ? rule.refuse(value) : notImplementedHeader(rule.name, rule.feature);
   if (err) throw err;
 }
 
 /** Throws S3's error for the first refused protection the request asks for. */
 export function refuseUnprotected(operation: Operation, headers: Headers, query: URLSearchParams): void {
-  for (const [name, value] of headers) {
-    // Every name in the table starts with "x-amz-" or "if-"; most request headers start with neither.
-    if (name.charCodeAt(0) !== 120 /* x */ && name.charCodeAt(0) !== 105 /* i */) continue;
-    const rules = HEADER_RULES.get(name);
-    if (rules) for (const rule of rules) check(rule, operation, value);
+  for (const rule of headerRules(operation)) {
+    const value = headers.get(rule.name);
+    if (value !== null) check(rule, value);
   }
   if (query.size === 0) return;
   for (const rule of QUERY_RULES) {
+    if (rule.operations && !rule.operations.includes(operation)) continue;
     const value = query.get(rule.name);
-    if (value !== null) check(rule, operation, value);
+    if (value !== null) check(rule, value);
   }
 }
 
