@@ -1,6 +1,6 @@
 // Bucket operations of the engine: create, list, head, locate, delete, with ownership and ACL checks.
 import { TtlCache } from "../ttl-cache.ts";
-import { noSuchBucket, S3Error } from "../errors.ts";
+import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
 import type { BucketRecord, Owner, VersioningStatus } from "../metadata/store.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { EngineContext } from "./context.ts";
@@ -129,6 +129,21 @@ export class Buckets {
     return (await this.owned(requester, name)).region;
   }
 
+  private async abortUploads(bucket: string): Promise<void> {
+    // Only an empty bucket is deleted: leave the uploads of one that is not.
+    const nonEmpty = await this.ctx.metadata.listObjectVersions(bucket, { prefix: "", delimiter: "", keyMarker: "", versionIdMarker: "", maxKeys: 1 });
+    if (nonEmpty.versions.length > 0) throw bucketNotEmpty(bucket);
+    for (;;) {
+      const uploads = await this.ctx.metadata.listUploads(bucket, "", { key: "", uploadId: "" }, 100);
+      if (uploads.length === 0) return;
+      for (const upload of uploads) {
+        await this.ctx.metadata.deleteUpload(upload.uploadId, [newEvent("multipart.aborted", { bucket, key: upload.key, uploadId: upload.uploadId })]);
+        if (upload.session) await this.ctx.storage.sessions?.abort(upload.session.id, upload.session.storageId);
+      }
+      this.ctx.publish();
+    }
+  }
+
   /** PutBucketVersioning: Enabled or Suspended; a bucket never goes back to unversioned. */
   async setVersioning(requester: Requester, name: string, status: VersioningStatus): Promise<void> {
     await this.owned(requester, name);
@@ -141,12 +156,14 @@ export class Buckets {
 
   async delete(requester: Requester, name: string): Promise<void> {
     await this.owned(requester, name);
+    // Unfinished uploads go first, each in a step of its own (S3 drops them with the bucket); one
+    // begun meanwhile goes with the bucket record or is reaped at its time limit.
+    await this.abortUploads(name);
     this.forget(name);
     const deleted = await this.ctx.metadata.deleteBucket(name, [newEvent("bucket.deleted", { bucket: name })]);
     this.forget(name);
     if (!deleted) throw noSuchBucket(name);
     this.ctx.publish();
-    // The bucket's unfinished uploads went with it; their parts are freed now.
     await cleanupLeftovers(this.ctx);
   }
 }

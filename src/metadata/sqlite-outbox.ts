@@ -1,44 +1,40 @@
-// The outbox of the SQLite engine: events inserted in the same transaction as the change they
-// describe, delivered afterwards in seq order, kept as history up to EVENT_HISTORY delivered events.
+// The outbox of the SQLite engine: events appended in the same transaction as the change they
+// describe, delivered afterwards in seq order. Delivery is one watermark (a single row), not a flag
+// per event, so an event costs its own row and nothing more; the last EVENT_HISTORY delivered events
+// are kept as history.
 import type { Database, Statement } from "bun:sqlite";
 import { EVENT_HISTORY, type EngineEvent, type EventType, type StoredEvent } from "./events.ts";
 
+// seq is the rowid: appended rows go to the table's last page, and pruning only ever removes the
+// oldest rows, so the newest seq (and with it the order) survives every prune.
 export const OUTBOX_TABLE = `
   CREATE TABLE outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type TEXT NOT NULL, timestamp INTEGER NOT NULL,
-    request_id TEXT NOT NULL, data TEXT NOT NULL, delivered INTEGER NOT NULL DEFAULT 0);
-  CREATE INDEX outbox_pending ON outbox (seq) WHERE delivered = 0;`;
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, timestamp INTEGER NOT NULL,
+    request_id TEXT NOT NULL, data TEXT NOT NULL);
+  CREATE TABLE outbox_delivered (one INTEGER PRIMARY KEY CHECK (one = 1), upto INTEGER NOT NULL);
+  INSERT INTO outbox_delivered VALUES (1, 0);`;
 
-interface EventRow { seq: number; id: string; type: string; timestamp: number; request_id: string; data: string; delivered: number }
-
-const toEvent = (r: EventRow): StoredEvent => ({
-  seq: r.seq, id: r.id, type: r.type as EventType, timestamp: r.timestamp, requestId: r.request_id,
-  data: JSON.parse(r.data) as EngineEvent["data"], delivered: r.delivered === 1,
-});
+interface EventRow { seq: number; id: string; type: string; timestamp: number; request_id: string; data: string }
 
 /** How long a delivery mark waits for a write to ride along with before it is written on its own. */
 const MARK_DELAY_MS = 1000;
 
 export class SqliteOutbox {
   private readonly q;
-  /** Delivered up to here (in memory); written to the table lazily, see markDelivered. */
-  private watermark = 0;
-  private persisted = 0;
+  /** Delivered up to here (in memory); written lazily, see markDelivered. */
+  private watermark: number;
+  private persisted: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(db: Database, private readonly write: (run: () => void) => Promise<void>) {
     this.q = {
       insert: db.query("INSERT INTO outbox (id, type, timestamp, request_id, data) VALUES (?, ?, ?, ?, ?)"),
-      pending: db.query("SELECT * FROM outbox WHERE delivered = 0 AND seq > ? ORDER BY seq LIMIT ?") as Statement<EventRow>,
-      deliver: db.query("UPDATE outbox SET delivered = 1 WHERE delivered = 0 AND seq <= ?"),
-      prune: db.query("DELETE FROM outbox WHERE delivered = 1 AND seq <= (SELECT max(seq) FROM outbox) - ?"),
-      list: db.query("SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?") as Statement<EventRow>,
+      after: db.query("SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?") as Statement<EventRow>,
+      delivered: db.query("SELECT upto FROM outbox_delivered") as Statement<{ upto: number }>,
+      deliver: db.query("UPDATE outbox_delivered SET upto = ?"),
+      prune: db.query("DELETE FROM outbox WHERE seq <= ?"),
     };
-  }
-
-  /** The outbox as this process sees it: delivered is true up to the in-memory watermark. */
-  list(afterSeq: number, limit: number): StoredEvent[] {
-    return this.q.list.all(afterSeq, limit).map((r) => ({ ...toEvent(r), delivered: r.delivered === 1 || r.seq <= this.watermark }));
+    this.watermark = this.persisted = this.q.delivered.get()?.upto ?? 0;
   }
 
   /** Inside the transaction of the change the events describe. */
@@ -46,8 +42,19 @@ export class SqliteOutbox {
     for (const e of events ?? []) this.q.insert.run(e.id, e.type, e.timestamp, e.requestId, JSON.stringify(e.data));
   }
 
+  private rows(afterSeq: number, limit: number): StoredEvent[] {
+    return this.q.after.all(afterSeq, limit).map((r) => ({
+      seq: r.seq, id: r.id, type: r.type as EventType, timestamp: r.timestamp, requestId: r.request_id,
+      data: JSON.parse(r.data) as EngineEvent["data"], delivered: r.seq <= this.watermark,
+    }));
+  }
+
   pending(limit: number): StoredEvent[] {
-    return this.q.pending.all(this.watermark, limit).map(toEvent);
+    return this.rows(this.watermark, limit);
+  }
+
+  list(afterSeq: number, limit: number): StoredEvent[] {
+    return this.rows(afterSeq, limit);
   }
 
   /**
@@ -65,11 +72,11 @@ export class SqliteOutbox {
     this.timer.unref?.();
   }
 
-  /** Inside a transaction: writes the marks made since the last one. Pruning never touches pending events. */
+  /** Inside a transaction: writes the watermark if it moved, and prunes history beyond EVENT_HISTORY. */
   persist(): void {
     if (this.persisted >= this.watermark) return;
     this.q.deliver.run(this.watermark);
-    this.q.prune.run(EVENT_HISTORY);
+    this.q.prune.run(this.watermark - EVENT_HISTORY);
     this.persisted = this.watermark;
   }
 
@@ -77,5 +84,4 @@ export class SqliteOutbox {
     clearTimeout(this.timer);
     this.timer = undefined;
   }
-
 }

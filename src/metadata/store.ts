@@ -221,8 +221,9 @@ export interface MetadataStore {
   /** All buckets, sorted by name. */
   listBuckets(): Promise<BucketRecord[]>;
   /**
-   * Deletes the bucket if it holds no version or delete marker (else BucketNotEmpty), with the records
-   * of its multipart uploads (their parts are left for `uploadsWithParts`); false if there was none.
+   * Deletes the bucket if it holds no version or delete marker (else BucketNotEmpty); false if there
+   * was none. The engine aborts the bucket's uploads first; an engine may also drop upload records
+   * left in it (their parts are left for `uploadsWithParts`) where that stays within one atomic unit.
    */
   deleteBucket(name: string, events?: EngineEvent[]): Promise<boolean>;
   setBucketAcl(name: string, acl: Acl, events?: EngineEvent[]): Promise<boolean>;

@@ -25,6 +25,7 @@ export class S3Metrics {
   private readonly bytesIn = this.registry.add(new Counter("bleepstore_bytes_received_total", "Request body bytes received."));
   private readonly bytesOut = this.registry.add(new Counter("bleepstore_bytes_sent_total", "Response body bytes sent."));
   private readonly inFlight = this.registry.add(new Counter("bleepstore_requests_in_flight", "S3 requests being served now.", "gauge"));
+  private readonly events = this.registry.add(new Counter("bleepstore_events_total", "Engine events delivered from the outbox, by type."));
   private stats: Array<{ bucket: string; objects: number; bytes: number }> = [];
   private openUploads = 0;
   private readonly startedAt = Date.now() / 1000;
@@ -38,6 +39,10 @@ export class S3Metrics {
     this.registry.add(new CollectedGauge("bleepstore_multipart_uploads_open", "Multipart uploads in progress.", () => [
       { labels: {}, value: this.openUploads },
     ]));
+    this.registry.add(new CollectedGauge("bleepstore_object_counts_approximate", "1 when the metadata engine keeps object counts only approximately.", () => [
+      { labels: { engine: engine.metadata.engine }, value: engine.metadata.statsApproximate ? 1 : 0 },
+    ]));
+    engine.events.subscribe((event) => this.events.inc({ type: event.type }));
     this.registry.add(new CollectedGauge("process_resident_memory_bytes", "Resident memory size in bytes.", () => [
       { labels: {}, value: process.memoryUsage.rss() },
     ]));
