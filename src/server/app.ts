@@ -157,7 +157,8 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   }
   const seconds = (performance.now() - started) / 1000;
   const bytesIn = counted ? received : Number(request.headers.get("content-length") ?? 0) || 0;
-  const operation = resolved === undefined ? "Unknown" : resolved.operation === "Unsupported" ? resolved.params.name : resolved.operation;
+  // Operations that stand for several AWS ones (Unsupported, the bucket settings) carry the AWS name.
+  const operation = resolved === undefined ? "Unknown" : (resolved.params as { name?: string }).name ?? resolved.operation;
   const params = resolved?.params as { bucket?: string; key?: string } | undefined;
   options.metrics?.end({ operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}) });
   const level = failure?.code === "InternalError" ? "error" : failure && failure.status >= 500 ? "warn" : "info";

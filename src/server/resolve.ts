@@ -1,6 +1,7 @@
 // Request → operation: one place decides which S3 operation a request is (by method, bucket, key,
 // query subresources and headers) before any handler runs, for path-style and virtual-hosted URLs.
 import { S3Error } from "../errors.ts";
+import { bucketSetting, type BucketSetting } from "./bucket-settings.ts";
 
 interface Bucket { bucket: string }
 interface Key extends Bucket { key: string }
@@ -22,6 +23,9 @@ export interface OperationParams {
   DeleteObject: Version; GetObjectAcl: Version; PutObjectAcl: Version; GetObjectAttributes: Version;
   UploadPart: Part; UploadPartCopy: Part;
   CompleteMultipartUpload: Upload; AbortMultipartUpload: Upload; ListParts: Upload;
+  /** Reading or deleting a bucket setting BleepStore does not configure (bucket-settings.ts); `name` is the AWS one. */
+  GetBucketSetting: Bucket & { setting: BucketSetting; name: string };
+  DeleteBucketSetting: Bucket & { setting: BucketSetting; name: string };
   /** An operation S3 has that BleepStore does not: its AWS name, for the NotImplemented message. */
   Unsupported: { name: string; bucket?: string; key?: string };
 }
@@ -31,16 +35,6 @@ export type Operation = keyof OperationParams;
 /** A request resolved: the operation and its parsed parameters, one member per operation. */
 export type ResolvedRequest = { [O in Operation]: { operation: O; params: OperationParams[O] } }[Operation];
 
-/** Bucket subresources S3 supports and BleepStore does not (yet), by method, with the AWS name stem. */
-const BUCKET_SUBRESOURCES: Record<string, string> = {
-  policy: "BucketPolicy", cors: "BucketCors", lifecycle: "BucketLifecycleConfiguration",
-  tagging: "BucketTagging", website: "BucketWebsite", encryption: "BucketEncryption", logging: "BucketLogging",
-  notification: "BucketNotificationConfiguration", replication: "BucketReplication", requestPayment: "BucketRequestPayment",
-  "object-lock": "ObjectLockConfiguration", ownershipControls: "BucketOwnershipControls",
-  publicAccessBlock: "PublicAccessBlock", accelerate: "BucketAccelerateConfiguration", analytics: "BucketAnalyticsConfiguration",
-  "intelligent-tiering": "BucketIntelligentTieringConfiguration", inventory: "BucketInventoryConfiguration",
-  metrics: "BucketMetricsConfiguration", policyStatus: "BucketPolicyStatus",
-};
 const OBJECT_SUBRESOURCES: Record<string, string> = {
   tagging: "ObjectTagging", retention: "ObjectRetention", "legal-hold": "ObjectLegalHold", torrent: "ObjectTorrent",
 };
@@ -55,8 +49,13 @@ const op = <O extends Operation>(operation: O, params: OperationParams[O]) => ({
 
 function bucketOperation(method: string, q: URLSearchParams, bucket: string): ResolvedRequest {
   const b = { bucket };
-  for (const [sub, stem] of Object.entries(BUCKET_SUBRESOURCES)) {
-    if (q.has(sub) && VERB[method]) return op("Unsupported", { name: `${VERB[method]}${stem}`, bucket });
+  const setting = q.size > 0 ? bucketSetting(q) : undefined;
+  if (setting) {
+    const name = `${VERB[method] ?? method}${setting.stem}`;
+    if (method === "GET") return op("GetBucketSetting", { bucket, setting, name });
+    if (method === "DELETE") return op("DeleteBucketSetting", { bucket, setting, name });
+    if (method === "PUT") return op("Unsupported", { name, bucket });
+    return methodNotAllowed();
   }
   if (q.has("versioning") && method === "DELETE") return methodNotAllowed();
   switch (method) {

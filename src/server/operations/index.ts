@@ -6,6 +6,7 @@ import { copyObject } from "./copy-object.ts";
 import { createMultipartUpload } from "./create-multipart-upload.ts";
 import { createBucket } from "./create-bucket.ts";
 import { getBucketVersioning, putBucketVersioning } from "./bucket-versioning.ts";
+import { deleteBucketSetting, getBucketSetting } from "./bucket-settings.ts";
 import { deleteBucket } from "./delete-bucket.ts";
 import { deleteObject } from "./delete-object.ts";
 import { deleteObjects } from "./delete-objects.ts";
@@ -34,6 +35,8 @@ export const OPERATIONS: OperationTable = {
   GetBucketAcl: getBucketAcl,
   PutBucketAcl: putBucketAcl,
   GetBucketVersioning: getBucketVersioning,
+  GetBucketSetting: getBucketSetting,
+  DeleteBucketSetting: deleteBucketSetting,
   PutBucketVersioning: putBucketVersioning,
   GetObjectAcl: getObjectAcl,
   PutObjectAcl: putObjectAcl,
