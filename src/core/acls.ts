@@ -26,7 +26,7 @@ export class Acls {
     const bucket = await this.buckets.get(name);
     requirePermission(bucket.acl, requester, "WRITE_ACP");
     const acl = await resolveAcl(spec, bucket.owner, bucket.owner, this.ctx.knownUser);
-    await this.ctx.metadata.setBucketAcl(name, acl, [newEvent("bucket.acl.updated", { bucket: name })]);
+    await this.ctx.metadata.updateBucket(name, { acl }, [newEvent("bucket.acl.updated", { bucket: name })]);
     this.ctx.publish();
     this.buckets.forget(name);
   }
@@ -50,7 +50,7 @@ export class Acls {
     const bucketRecord = await this.buckets.get(bucket);
     const acl = await resolveAcl(spec, record.owner, bucketRecord.owner, this.ctx.knownUser);
     const event = newEvent("object.acl.updated", { bucket, key, versionId: record.versionId });
-    if (!(await this.ctx.metadata.setObjectAcl(bucket, key, versionId, acl, [event]))) throw noSuchKey(key);
+    if (!(await this.ctx.metadata.updateObject(bucket, key, versionId, { acl }, [event]))) throw noSuchKey(key);
     this.ctx.publish();
   }
 }

@@ -148,7 +148,7 @@ export class Buckets {
   async setVersioning(requester: Requester, name: string, status: VersioningStatus): Promise<void> {
     await this.owned(requester, name);
     this.forget(name);
-    const done = await this.ctx.metadata.setBucketVersioning(name, status, [newEvent("bucket.versioning.updated", { bucket: name, status })]);
+    const done = await this.ctx.metadata.updateBucket(name, { versioning: status }, [newEvent("bucket.versioning.updated", { bucket: name, status })]);
     this.ctx.publish();
     this.forget(name);
     if (!done) throw noSuchBucket(name);

@@ -1,7 +1,7 @@
 // CopyObject: a new object from an existing one, its bytes streamed from storage to storage (never
 // held in memory), its metadata copied or replaced, guarded by the x-amz-copy-source-if-* conditions.
 import { S3Error } from "../errors.ts";
-import type { ChecksumAlgorithm, ObjectRecord, WriteCondition } from "../metadata/store.ts";
+import type { ChecksumAlgorithm, ObjectRecord, Tags, WriteCondition } from "../metadata/store.ts";
 import type { StoredData } from "../storage/backend.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import { requireOwner, type Buckets } from "./buckets.ts";
@@ -34,6 +34,8 @@ export interface CopyObjectInput {
   conditions?: ReadConditions;
   condition?: WriteCondition;
   checksumAlgorithm?: ChecksumAlgorithm;
+  /** x-amz-tagging-directive REPLACE: these tags (none if absent); COPY (the default): the source's. */
+  replaceTags?: Tags;
 }
 
 /** Any stored data as a byte stream. */
@@ -105,6 +107,8 @@ export class Copier {
       acl,
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
     };
+    const tags = input.replaceTags ?? src.tags;
+    if (tags && Object.keys(tags).length > 0) record.tags = tags;
     await this.objects.commit(record, input.condition, "Copy");
     return { record, source: src };
   }

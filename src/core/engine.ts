@@ -13,6 +13,7 @@ import { Multipart } from "./multipart.ts";
 import { Objects } from "./objects.ts";
 import { cleanupLeftovers } from "./cleanup.ts";
 import { EventDispatcher } from "./events.ts";
+import { Tagging } from "./tagging.ts";
 
 export interface EngineOptions {
   metadata: MetadataStore;
@@ -36,6 +37,7 @@ export class Engine {
   readonly copier: Copier;
   readonly acls: Acls;
   readonly multipart: Multipart;
+  readonly tagging: Tagging;
   readonly credentials: Credentials;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
@@ -62,6 +64,7 @@ export class Engine {
     this.acls = new Acls(this.ctx, this.buckets);
     this.multipart = new Multipart(this.ctx, this.buckets, this.copier);
     this.credentials = new Credentials(this.ctx);
+    this.tagging = new Tagging(this.ctx, this.buckets);
     // Caches follow the changes they hold, whichever process made them (events), within a TTL at worst.
     this.events.subscribe((event) => {
       if (event.type.startsWith("bucket.")) this.buckets.forget(String(event.data.bucket));

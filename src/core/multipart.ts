@@ -2,7 +2,7 @@
 // part-store.ts); Complete joins them into one stored object and commits it with the upload's completion
 // in one small metadata step, so the object appears whole or not at all; the parts are freed after.
 import { S3Error } from "../errors.ts";
-import type { ChecksumAlgorithm, ObjectRecord, PartRecord, UploadRecord, WriteCondition } from "../metadata/store.ts";
+import type { ChecksumAlgorithm, ObjectRecord, PartRecord, Tags, UploadRecord, WriteCondition } from "../metadata/store.ts";
 import type { ByteRange } from "../storage/backend.ts";
 import { ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
@@ -36,6 +36,7 @@ export interface CreateUploadInput {
   acl?: AclSpec;
   checksumAlgorithm?: ChecksumAlgorithm;
   checksumType?: "FULL_OBJECT" | "COMPOSITE";
+  tags?: Tags;
 }
 
 export interface UploadPartInput {
@@ -135,6 +136,7 @@ export class Multipart {
       storageClass: input.storageClass ?? "STANDARD",
       acl: await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser),
       ...(input.checksumAlgorithm ? { checksumAlgorithm: input.checksumAlgorithm, checksumType: input.checksumType ?? "COMPOSITE" } : {}),
+      ...(input.tags && Object.keys(input.tags).length > 0 ? { tags: input.tags } : {}),
     };
     const session = await this.parts.openSession();
     if (session) upload.session = session;
@@ -287,6 +289,7 @@ export class Multipart {
       owner: upload.owner,
       acl: upload.acl,
       partSizes: parts.map((p) => p.size),
+      ...(upload.tags ? { tags: upload.tags } : {}),
       ...(checksum ? { checksum } : {}),
       ...(algorithm && !fullObject && parts.every((p) => p.checksum)
         ? { checksum: { algorithm, value: await compositeChecksum(algorithm, parts.map((p) => p.checksum!)), type: "COMPOSITE" as const } }

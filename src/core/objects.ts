@@ -2,7 +2,7 @@
 // head (conditions, ranges), delete. Bytes are never buffered whole; a failed write keeps nothing.
 import { S3Error, toS3Error } from "../errors.ts";
 import { checkCondition } from "../metadata/condition.ts";
-import type { BucketRecord, ChecksumAlgorithm, ObjectRecord, ObjectWrite, WriteCondition } from "../metadata/store.ts";
+import type { BucketRecord, ChecksumAlgorithm, ObjectRecord, ObjectWrite, Tags, WriteCondition } from "../metadata/store.ts";
 import { assertVersionId } from "../metadata/versions.ts";
 import type { ByteRange, StoredData } from "../storage/backend.ts";
 import { allows, ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
@@ -34,6 +34,7 @@ export interface PutObjectInput {
   sha256Hex?: string;
   checksum?: { algorithm: ChecksumAlgorithm; expected?: string };
   condition?: WriteCondition;
+  tags?: Tags;
 }
 
 /** One key (or one version of it) to delete, with its ETag precondition if it had one. */
@@ -117,6 +118,7 @@ export class Objects {
       owner,
       acl,
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
+      ...(input.tags && Object.keys(input.tags).length > 0 ? { tags: input.tags } : {}),
     };
     await this.commit(record, input.condition, "Put");
     return record;

@@ -7,10 +7,11 @@ import { MemoryUploads } from "./memory-uploads.ts";
 import { checkCondition } from "./condition.ts";
 import { compareKeys, listPage, type Seek } from "./listing.ts";
 import type {
-  Acl, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectRecord, ObjectWrite, PartPage,
+  BucketChange, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, PartPage,
   PartRecord, UploadRecord, VersionPage, VersionQuery, VersioningStatus, WriteCondition,
 } from "./store.ts";
 import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
+import { applyChange } from "./change.ts";
 
 interface BucketState {
   record: BucketRecord;
@@ -112,17 +113,10 @@ export class MemoryMetadataStore implements MetadataStore {
     return this.changed(true, events);
   }
 
-  async setBucketVersioning(name: string, status: VersioningStatus, events?: EngineEvent[]): Promise<boolean> {
+  async updateBucket(name: string, change: BucketChange, events?: EngineEvent[]): Promise<boolean> {
     const state = this.buckets.get(name);
     if (!state) return false;
-    state.record.versioning = status;
-    return this.changed(true, events);
-  }
-
-  async setBucketAcl(name: string, acl: Acl, events?: EngineEvent[]): Promise<boolean> {
-    const state = this.buckets.get(name);
-    if (!state) return false;
-    state.record.acl = copy(acl);
+    state.record = applyChange(state.record, copy(change));
     return this.changed(true, events);
   }
 
@@ -195,10 +189,12 @@ export class MemoryMetadataStore implements MetadataStore {
     return target;
   }
 
-  async setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl, events?: EngineEvent[]): Promise<boolean> {
+  async updateObject(bucket: string, key: string, versionId: string | undefined, change: ObjectChange, events?: EngineEvent[]): Promise<boolean> {
     const o = this.version(this.buckets.get(bucket), key, versionId);
     if (!o || o.deleteMarker) return false;
-    o.acl = copy(acl);
+    if (change.acl) o.acl = copy(change.acl);
+    if (change.tags === null) delete o.tags;
+    else if (change.tags) o.tags = copy(change.tags);
     return this.changed(true, events);
   }
 

@@ -3,7 +3,7 @@
 // `versions` (clustered by (bucket, key, sort), newest first). Rows, statements and conversions; used
 // by SqliteMetadataStore inside its transactions.
 import type { Database, Statement } from "bun:sqlite";
-import { NULL_VERSION, type Acl, type ListEntry, type ObjectRecord, type VersionEntry } from "./store.ts";
+import { NULL_VERSION, type Acl, type ListEntry, type ObjectRecord, type Tags, type VersionEntry } from "./store.ts";
 import { versionEntry, versionSortKey } from "./versions.ts";
 
 const OBJECT_COLUMNS = `size INTEGER NOT NULL, etag TEXT NOT NULL, last_modified INTEGER NOT NULL, storage_id TEXT NOT NULL,
@@ -27,7 +27,7 @@ export interface EntryRow {
 }
 export interface ObjectRow extends EntryRow {
   bucket: string; storage_id: string; content_type: string; headers: string; user_metadata: string; acl: string; checksum: string | null;
-  part_sizes: string | null;
+  part_sizes: string | null; tags: string | null;
 }
 
 export const toEntry = (r: EntryRow): ListEntry => ({
@@ -44,6 +44,7 @@ export const toObject = (r: ObjectRow): ObjectRecord => ({
   acl: JSON.parse(r.acl) as Acl,
   ...(r.checksum ? { checksum: JSON.parse(r.checksum) as ObjectRecord["checksum"] } : {}),
   ...(r.part_sizes ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
+  ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
 });
 
 /** Named parameters of a row (both tables; `sort` is ignored by the objects table's statements). */
@@ -55,13 +56,14 @@ export const objectParams = (r: ObjectRecord) => ({
   owner_id: r.owner.id, owner_name: r.owner.displayName, acl: JSON.stringify(r.acl),
   checksum: r.checksum ? JSON.stringify(r.checksum) : null,
   part_sizes: r.partSizes ? JSON.stringify(r.partSizes) : null,
+  tags: r.tags ? JSON.stringify(r.tags) : null,
 });
 
 const ENTRY_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, owner_name, version_id, delete_marker";
 const VALUES = `$bucket, $key, $version_id, $delete_marker, $size, $etag, $last_modified, $storage_id, $content_type, $headers,
-  $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes`;
+  $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes, $tags`;
 const NAMES = `bucket, key, version_id, delete_marker, size, etag, last_modified, storage_id, content_type, headers,
-  user_metadata, storage_class, owner_id, owner_name, acl, checksum, part_sizes`;
+  user_metadata, storage_class, owner_id, owner_name, acl, checksum, part_sizes, tags`;
 
 export function prepareObjects(db: Database) {
   // Listing seeks run as a SeekGE/SeekGT on the (bucket, key) primary key; without ORDER BY a point
@@ -76,7 +78,7 @@ export function prepareObjects(db: Database) {
     getObject: db.query("SELECT * FROM objects WHERE bucket = ? AND key = ?") as Statement<ObjectRow>,
     upsertObject: db.query(`INSERT OR REPLACE INTO objects (${NAMES}) VALUES (${VALUES})`),
     deleteObject: db.query("DELETE FROM objects WHERE bucket = ? AND key = ?"),
-    setObjectAcl: db.query("UPDATE objects SET acl = ? WHERE bucket = ? AND key = ?"),
+    updateCurrent: db.query("UPDATE objects SET acl = ?, tags = ? WHERE bucket = ? AND key = ?"),
     anyObject: db.query("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1"),
     objectByStorageId: db.query("SELECT 1 FROM objects WHERE storage_id = ? LIMIT 1"),
     /** Current versions that are objects (ListObjects), and all of them (ListObjectVersions). */
@@ -86,7 +88,7 @@ export function prepareObjects(db: Database) {
     getVersion: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND sort = ?") as Statement<ObjectRow>,
     getNullVersion: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = 'null'") as Statement<ObjectRow>,
     deleteVersion: db.query("DELETE FROM versions WHERE bucket = ? AND key = ? AND sort = ?"),
-    setVersionAcl: db.query("UPDATE versions SET acl = ? WHERE bucket = ? AND key = ? AND sort = ?"),
+    updateVersion: db.query("UPDATE versions SET acl = ?, tags = ? WHERE bucket = ? AND key = ? AND sort = ?"),
     /** Noncurrent versions of a key older than a sort key, newest first. */
     versionsAfter: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND sort > ? ORDER BY sort LIMIT ?") as Statement<ObjectRow>,
     anyVersion: db.query("SELECT 1 FROM versions WHERE bucket = ? LIMIT 1"),

@@ -12,12 +12,13 @@ import {
   noncurrentRow, objectParams, prepareObjects, toEntry, toObject, VERSION_TABLES, versionsOfKey, type ObjectRow,
 } from "./sqlite-objects.ts";
 import {
-  NULL_VERSION, type Acl, type BucketRecord, type CompletedUpload, type Credential, type ListPage, type ListQuery, type MetadataStore,
-  type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type UploadRecord, type VersionPage,
-  type VersionQuery, type VersioningStatus, type WriteCondition,
+  NULL_VERSION, type Acl, type BucketChange, type BucketRecord, type CompletedUpload, type Credential, type ListPage, type ListQuery, type MetadataStore,
+  type ObjectChange, type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type UploadRecord, type VersionPage,
+  type Tags, type VersionQuery, type VersioningStatus, type WriteCondition,
 } from "./store.ts";
 import { listVersionPage, versionSortKey } from "./versions.ts";
 import { checkCondition } from "./condition.ts";
+import { applyChange } from "./change.ts";
 import type { EngineEvent, StoredEvent } from "./events.ts";
 import { OUTBOX_TABLE, SqliteOutbox } from "./sqlite-outbox.ts";
 import { SqliteUploads, UPLOAD_SESSIONS, UPLOAD_TABLES } from "./sqlite-uploads.ts";
@@ -46,10 +47,16 @@ const MIGRATIONS: string[] = [
   VERSION_TABLES,
   OUTBOX_TABLE,
   UPLOAD_SESSIONS,
+  `ALTER TABLE buckets ADD COLUMN tags TEXT;
+   ALTER TABLE objects ADD COLUMN tags TEXT;
+   ALTER TABLE versions ADD COLUMN tags TEXT;
+   ALTER TABLE uploads ADD COLUMN tags TEXT;`,
 ];
 
 interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
-interface BucketRow { name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null }
+interface BucketRow {
+  name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
+}
 
 const toCredential = (r: CredentialRow): Credential => ({
   accessKey: r.access_key, secretKey: r.secret_key, owner: { id: r.owner_id, displayName: r.owner_name }, createdAt: r.created_at,
@@ -57,6 +64,7 @@ const toCredential = (r: CredentialRow): Credential => ({
 const toBucket = (r: BucketRow): BucketRecord => ({
   name: r.name, region: r.region, owner: { id: r.owner_id, displayName: r.owner_name }, acl: JSON.parse(r.acl) as Acl, createdAt: r.created_at,
   ...(r.versioning ? { versioning: r.versioning as VersioningStatus } : {}),
+  ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
 });
 /** Makes a record and everything in it read-only: cached records are shared by every reader. */
 function frozen<T>(value: T): T {
@@ -149,8 +157,7 @@ export class SqliteMetadataStore implements MetadataStore {
       getBucket: db.query("SELECT * FROM buckets WHERE name = ?") as Statement<BucketRow>,
       listBuckets: db.query("SELECT * FROM buckets ORDER BY name") as Statement<BucketRow>,
       deleteBucket: db.query("DELETE FROM buckets WHERE name = ?"),
-      setBucketAcl: db.query("UPDATE buckets SET acl = ? WHERE name = ?"),
-      setVersioning: db.query("UPDATE buckets SET versioning = ? WHERE name = ?"),
+      updateBucket: db.query("UPDATE buckets SET acl = ?, versioning = ?, tags = ? WHERE name = ?"),
       countObjects: db.query("UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE name = ?"),
       bucketStats: db.query("SELECT name, object_count, byte_count FROM buckets ORDER BY name") as Statement<{ name: string; object_count: number; byte_count: number }>,
     };
@@ -226,12 +233,14 @@ export class SqliteMetadataStore implements MetadataStore {
     }, events, Boolean);
   }
 
-  setBucketVersioning(name: string, status: VersioningStatus, events?: EngineEvent[]): Promise<boolean> {
-    return this.grouped(() => this.q.setVersioning.run(status, name).changes > 0, events, Boolean);
-  }
-
-  setBucketAcl(name: string, acl: Acl, events?: EngineEvent[]): Promise<boolean> {
-    return this.grouped(() => this.q.setBucketAcl.run(JSON.stringify(acl), name).changes > 0, events, Boolean);
+  updateBucket(name: string, change: BucketChange, events?: EngineEvent[]): Promise<boolean> {
+    return this.grouped(() => {
+      const row = this.q.getBucket.get(name);
+      if (!row) return false;
+      const b = applyChange(toBucket(row), change);
+      this.q.updateBucket.run(JSON.stringify(b.acl), b.versioning ?? null, b.tags ? JSON.stringify(b.tags) : null, name);
+      return true;
+    }, events, Boolean);
   }
 
   async getObject(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | null> {
@@ -316,17 +325,17 @@ export class SqliteMetadataStore implements MetadataStore {
     }, options.events, (removed) => removed !== null);
   }
 
-  setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl, events?: EngineEvent[]): Promise<boolean> {
+  updateObject(bucket: string, key: string, versionId: string | undefined, change: ObjectChange, events?: EngineEvent[]): Promise<boolean> {
     return this.grouped(() => {
       const current = this.o.getObject.get(bucket, key);
-      if (versionId === undefined || current?.version_id === versionId) {
-        if (!current || current.delete_marker) return false;
-        this.objectCache.delete(`${bucket}/${key}`);
-        return this.o.setObjectAcl.run(JSON.stringify(acl), bucket, key).changes > 0;
-      }
-      const older = this.noncurrent(bucket, key, versionId);
-      if (!older || older.delete_marker) return false;
-      return this.o.setVersionAcl.run(JSON.stringify(acl), bucket, key, versionSortKey(toObject(older))).changes > 0;
+      const isCurrent = versionId === undefined || current?.version_id === versionId;
+      const row = isCurrent ? current : this.noncurrent(bucket, key, versionId);
+      if (!row || row.delete_marker) return false;
+      const o = applyChange(toObject(row), change);
+      const fields = [JSON.stringify(o.acl), o.tags ? JSON.stringify(o.tags) : null, bucket, key] as const;
+      if (!isCurrent) return this.o.updateVersion.run(...fields, versionSortKey(o)).changes > 0;
+      this.objectCache.delete(`${bucket}/${key}`);
+      return this.o.updateCurrent.run(...fields).changes > 0;
     }, events, Boolean);
   }
 

@@ -31,6 +31,9 @@ export interface Credential {
   createdAt: number;
 }
 
+/** Tags of an object or a bucket: key → value, each key once. */
+export type Tags = Record<string, string>;
+
 /** A bucket's versioning: absent until it is first set, and never absent again (S3's rule). */
 export type VersioningStatus = "Enabled" | "Suspended";
 
@@ -41,6 +44,20 @@ export interface BucketRecord {
   acl: Acl;
   createdAt: number;
   versioning?: VersioningStatus;
+  tags?: Tags;
+}
+
+/** A change to a bucket's settings: each field given replaces that setting (tags: null removes them). */
+export interface BucketChange {
+  acl?: Acl;
+  versioning?: VersioningStatus;
+  tags?: Tags | null;
+}
+
+/** A change to one version's ACL or tags (tags: null removes them). */
+export interface ObjectChange {
+  acl?: Acl;
+  tags?: Tags | null;
 }
 
 export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
@@ -83,6 +100,7 @@ export interface ObjectRecord {
   checksum?: ObjectChecksum;
   /** Sizes of the parts, in order, for an object completed from a multipart upload. */
   partSizes?: number[];
+  tags?: Tags;
 }
 
 /** A multipart upload: what the completed object will be, besides its bytes. */
@@ -104,6 +122,8 @@ export interface UploadRecord {
   completedEtag?: string;
   /** A native upload of the storage backend holding the parts, and the storage id it completes into. */
   session?: { id: string; storageId: string };
+  /** x-amz-tagging of CreateMultipartUpload: the object's tags once completed. */
+  tags?: Tags;
 }
 
 export interface PartRecord {
@@ -226,8 +246,8 @@ export interface MetadataStore {
    * left in it (their parts are left for `uploadsWithParts`) where that stays within one atomic unit.
    */
   deleteBucket(name: string, events?: EngineEvent[]): Promise<boolean>;
-  setBucketAcl(name: string, acl: Acl, events?: EngineEvent[]): Promise<boolean>;
-  setBucketVersioning(name: string, status: VersioningStatus, events?: EngineEvent[]): Promise<boolean>;
+  /** Changes a bucket's ACL, versioning or tags; false if there is no such bucket. */
+  updateBucket(name: string, change: BucketChange, events?: EngineEvent[]): Promise<boolean>;
 
   /**
    * A version of an object: the current one (which may be a delete marker) without `versionId`.
@@ -251,8 +271,8 @@ export interface MetadataStore {
   deleteObject(
     bucket: string, key: string, options?: { versionId?: string; condition?: WriteCondition; events?: EngineEvent[] },
   ): Promise<ObjectRecord | null>;
-  /** Sets the ACL of a version (the current one without `versionId`); false if there is none. */
-  setObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: Acl, events?: EngineEvent[]): Promise<boolean>;
+  /** Changes the ACL or tags of a version (the current one without `versionId`); false if there is none or it is a delete marker. */
+  updateObject(bucket: string, key: string, versionId: string | undefined, change: ObjectChange, events?: EngineEvent[]): Promise<boolean>;
   /** Current versions that are not delete markers. */
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
   /** Every version and delete marker, by key, newest first within a key. */

@@ -28,7 +28,6 @@ export const BUCKET_SETTINGS: readonly BucketSetting[] = [
   { query: "object-lock", stem: "ObjectLockConfiguration", empty: { error: "ObjectLockConfigurationNotFoundError" } },
   { query: "website", stem: "BucketWebsite", empty: { error: "NoSuchWebsiteConfiguration" } },
   { query: "replication", stem: "BucketReplication", empty: { error: "ReplicationConfigurationNotFoundError" } },
-  { query: "tagging", stem: "BucketTagging", empty: { error: "NoSuchTagSet" } },
   { query: "logging", stem: "BucketLogging", empty: { xml: { root: "BucketLoggingStatus", body: {} } } },
   { query: "notification", stem: "BucketNotificationConfiguration", empty: { xml: { root: "NotificationConfiguration", body: {} } } },
   { query: "requestPayment", stem: "BucketRequestPayment", empty: { xml: { root: "RequestPaymentConfiguration", body: { Payer: "BucketOwner" } } } },

@@ -79,6 +79,7 @@ export function objectHeaders(record: ObjectRecord, withChecksum: boolean): Reco
   Object.assign(out, record.headers);
   for (const [name, value] of Object.entries(record.userMetadata)) out[`x-amz-meta-${name}`] = value;
   if (record.storageClass !== "STANDARD") out["x-amz-storage-class"] = record.storageClass;
+  if (record.tags) out["x-amz-tagging-count"] = String(Object.keys(record.tags).length);
   if (withChecksum && record.checksum) {
     out[`x-amz-checksum-${record.checksum.algorithm.toLowerCase()}`] = record.checksum.value;
     out["x-amz-checksum-type"] = record.checksum.type;

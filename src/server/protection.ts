@@ -99,7 +99,7 @@ export const PROTECTION_RULES: readonly ProtectionRule[] = [
   // skip and the request means what it says (tools that empty buckets send it on every delete).
   implemented("x-amz-bypass-governance-retention", "Bypassing GOVERNANCE retention", "true", ["DeleteObject", "DeleteObjects"]),
   // What is kept with an object.
-  refused("x-amz-tagging", "Object tagging", "project=blue", WRITES),
+  implemented("x-amz-tagging", "Object tagging", "project=blue", WRITES),
   refused("x-amz-website-redirect-location", "Website redirects", "/elsewhere.html", WRITES),
   refused("x-amz-write-offset-bytes", "Appending to an object (directory buckets)", "0", ["PutObject"]),
   // Preconditions.

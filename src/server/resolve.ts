@@ -16,11 +16,13 @@ export interface OperationParams {
   ListBuckets: Record<string, never>;
   CreateBucket: Bucket; DeleteBucket: Bucket; HeadBucket: Bucket; GetBucketLocation: Bucket;
   GetBucketAcl: Bucket; PutBucketAcl: Bucket; GetBucketVersioning: Bucket; PutBucketVersioning: Bucket;
+  GetBucketTagging: Bucket; PutBucketTagging: Bucket; DeleteBucketTagging: Bucket;
   ListObjects: Bucket; ListObjectsV2: Bucket; ListObjectVersions: Bucket; ListMultipartUploads: Bucket;
   DeleteObjects: Bucket;
   PutObject: Key; CopyObject: Key; CreateMultipartUpload: Key;
   GetObject: Version & { partNumber?: number }; HeadObject: Version & { partNumber?: number };
   DeleteObject: Version; GetObjectAcl: Version; PutObjectAcl: Version; GetObjectAttributes: Version;
+  GetObjectTagging: Version; PutObjectTagging: Version; DeleteObjectTagging: Version;
   UploadPart: Part; UploadPartCopy: Part;
   CompleteMultipartUpload: Upload; AbortMultipartUpload: Upload; ListParts: Upload;
   /** Reading or deleting a bucket setting BleepStore does not configure (bucket-settings.ts); `name` is the AWS one. */
@@ -36,7 +38,7 @@ export type Operation = keyof OperationParams;
 export type ResolvedRequest = { [O in Operation]: { operation: O; params: OperationParams[O] } }[Operation];
 
 const OBJECT_SUBRESOURCES: Record<string, string> = {
-  tagging: "ObjectTagging", retention: "ObjectRetention", "legal-hold": "ObjectLegalHold", torrent: "ObjectTorrent",
+  retention: "ObjectRetention", "legal-hold": "ObjectLegalHold", torrent: "ObjectTorrent",
 };
 
 const VERB: Record<string, string> = { GET: "Get", PUT: "Put", DELETE: "Delete", HEAD: "Get" };
@@ -49,6 +51,12 @@ const op = <O extends Operation>(operation: O, params: OperationParams[O]) => ({
 
 function bucketOperation(method: string, q: URLSearchParams, bucket: string): ResolvedRequest {
   const b = { bucket };
+  if (q.has("tagging")) {
+    if (method === "GET") return op("GetBucketTagging", b);
+    if (method === "PUT") return op("PutBucketTagging", b);
+    if (method === "DELETE") return op("DeleteBucketTagging", b);
+    return methodNotAllowed();
+  }
   const setting = q.size > 0 ? bucketSetting(q) : undefined;
   if (setting) {
     const name = `${VERB[method] ?? method}${setting.stem}`;
@@ -101,6 +109,12 @@ function objectOperation(method: string, q: URLSearchParams, headers: Headers, b
   }
   const versionId = q.get("versionId");
   const v = versionId === null ? k : { ...k, versionId };
+  if (q.has("tagging")) {
+    if (method === "GET") return op("GetObjectTagging", v);
+    if (method === "PUT") return op("PutObjectTagging", v);
+    if (method === "DELETE") return op("DeleteObjectTagging", v);
+    return methodNotAllowed();
+  }
   const uploadId = q.get("uploadId");
   const upload = { ...k, uploadId: uploadId ?? "" };
   const partText = q.get("partNumber");

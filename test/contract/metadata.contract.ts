@@ -174,9 +174,9 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.createBucket(bucketRecord("b"));
       await store.putObject(objectRecord("b", "k"));
       const open: Acl = { owner, grants: [{ grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }, permission: "READ" }] };
-      expect(await store.setBucketAcl("b", open)).toBe(true);
-      expect(await store.setObjectAcl("b", "k", undefined, open)).toBe(true);
-      expect(await store.setObjectAcl("b", "missing", undefined, open)).toBe(false);
+      expect(await store.updateBucket("b", { acl: open })).toBe(true);
+      expect(await store.updateObject("b", "k", undefined, { acl: open })).toBe(true);
+      expect(await store.updateObject("b", "missing", undefined, { acl: open })).toBe(false);
       expect((await store.getBucket("b"))?.acl).toEqual(open);
       expect((await store.getObject("b", "k"))?.acl).toEqual(open);
     });
@@ -357,7 +357,7 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       await store.putObject(objectRecord("b", "k", { size: 7 }));
       expect((await store.getObject("b", "k"))?.size).toBe(7);
       const open: Acl = { owner, grants: [{ grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }, permission: "READ" }] };
-      await store.setObjectAcl("b", "k", undefined, open);
+      await store.updateObject("b", "k", undefined, { acl: open });
       expect((await store.getObject("b", "k"))?.acl).toEqual(open);
       await store.createUpload(uploadRecord("b", "k", "u"));
       await store.putPart(partRecord("u", 1));

@@ -114,9 +114,28 @@ export function versionCases(current: () => MetadataStore) {
     await store.putObject(v1);
     await store.putObject(version("k"));
     const open = { owner: v1.owner, grants: [] };
-    expect(await store.setObjectAcl("b", "k", v1.versionId, open)).toBe(true);
+    expect(await store.updateObject("b", "k", v1.versionId, { acl: open })).toBe(true);
     expect((await store.getObject("b", "k", v1.versionId))?.acl).toEqual(open);
     expect((await store.getObject("b", "k"))?.acl).not.toEqual(open);
+  });
+
+  test("tags: kept with a version, replaced and removed per version; bucket tags likewise", async () => {
+    const store = current();
+    await store.createBucket(bucketRecord("b"));
+    const v1 = version("k", { tags: { a: "1" } });
+    await store.putObject(v1);
+    await store.putObject(version("k"));
+    expect((await store.getObject("b", "k", v1.versionId))?.tags).toEqual({ a: "1" });
+    expect(await store.updateObject("b", "k", v1.versionId, { tags: { b: "2" } })).toBe(true);
+    expect((await store.getObject("b", "k", v1.versionId))?.tags).toEqual({ b: "2" });
+    expect((await store.getObject("b", "k"))?.tags).toBeUndefined();
+    expect(await store.updateObject("b", "k", v1.versionId, { tags: null })).toBe(true);
+    expect((await store.getObject("b", "k", v1.versionId))?.tags).toBeUndefined();
+    expect(await store.updateBucket("b", { tags: { team: "x" } })).toBe(true);
+    expect((await store.getBucket("b"))?.tags).toEqual({ team: "x" });
+    expect(await store.updateBucket("b", { tags: null })).toBe(true);
+    expect((await store.getBucket("b"))?.tags).toBeUndefined();
+    expect(await store.updateBucket("missing", { tags: null })).toBe(false);
   });
 
   test("listObjectVersions pages by key and version id, with prefixes and delimiters", async () => {

@@ -9,21 +9,20 @@ import { NULL_VERSION } from "../../metadata/store.ts";
 import { isoDate } from "../listing.ts";
 import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
+import { tagsFromHeader } from "../../core/tagging.ts";
 import { aclFromHeaders } from "../acl.ts";
 
-function directive(value: string | null): "COPY" | "REPLACE" {
+function directive(value: string | null, header: string, what: string): "COPY" | "REPLACE" {
   if (value === null) return "COPY";
   const upper = value.toUpperCase();
   if (upper === "COPY" || upper === "REPLACE") return upper;
-  throw new S3Error("InvalidArgument", {
-    message: "Unknown metadata directive.",
-    detail: { ArgumentName: "x-amz-metadata-directive", ArgumentValue: value },
-  });
+  throw new S3Error("InvalidArgument", { message: `Unknown ${what} directive.`, detail: { ArgumentName: header, ArgumentValue: value } });
 }
 
 export const copyObject: OperationHandler<"CopyObject"> = async (req) => {
   const h = req.headers;
-  const metadataDirective = directive(h.get("x-amz-metadata-directive"));
+  const metadataDirective = directive(h.get("x-amz-metadata-directive"), "x-amz-metadata-directive", "metadata");
+  const taggingDirective = directive(h.get("x-amz-tagging-directive"), "x-amz-tagging-directive", "tagging");
   const meta = writeHeaders(h);
   const acl = aclFromHeaders(h);
   const algorithm = h.get("x-amz-checksum-algorithm")?.toUpperCase() as ChecksumAlgorithm | undefined;
@@ -43,6 +42,7 @@ export const copyObject: OperationHandler<"CopyObject"> = async (req) => {
     conditions: copySourceConditions(h),
     ...(condition ? { condition } : {}),
     ...(algorithm ? { checksumAlgorithm: algorithm } : {}),
+    ...(taggingDirective === "REPLACE" ? { replaceTags: h.has("x-amz-tagging") ? tagsFromHeader(h.get("x-amz-tagging")!) : {} } : {}),
   });
   const headers = versionHeader({}, record.versionId);
   if (from.versionId !== NULL_VERSION || source.versionId !== undefined) headers["x-amz-copy-source-version-id"] = from.versionId;

@@ -4,6 +4,7 @@ import { S3Error } from "../../errors.ts";
 import type { ChecksumAlgorithm } from "../../metadata/store.ts";
 import { aclFromHeaders } from "../acl.ts";
 import { writeHeaders } from "../headers.ts";
+import { tagsFromHeader } from "../../core/tagging.ts";
 import type { OperationHandler } from "../types.ts";
 
 function checksumSettings(h: Headers): { checksumAlgorithm?: ChecksumAlgorithm; checksumType?: "FULL_OBJECT" | "COMPOSITE" } {
@@ -30,6 +31,7 @@ export const createMultipartUpload: OperationHandler<"CreateMultipartUpload"> = 
   const checksum = checksumSettings(req.headers);
   const upload = await req.engine.multipart.create(req.requester, {
     bucket: req.params.bucket, key: req.params.key, ...meta, ...(acl !== undefined ? { acl } : {}), ...checksum,
+    ...(req.headers.has("x-amz-tagging") ? { tags: tagsFromHeader(req.headers.get("x-amz-tagging")!) } : {}),
   });
   const headers: Record<string, string> = {};
   if (upload.checksumAlgorithm) {

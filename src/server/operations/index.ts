@@ -7,6 +7,9 @@ import { createMultipartUpload } from "./create-multipart-upload.ts";
 import { createBucket } from "./create-bucket.ts";
 import { getBucketVersioning, putBucketVersioning } from "./bucket-versioning.ts";
 import { deleteBucketSetting, getBucketSetting } from "./bucket-settings.ts";
+import {
+  deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging,
+} from "./tagging.ts";
 import { deleteBucket } from "./delete-bucket.ts";
 import { deleteObject } from "./delete-object.ts";
 import { deleteObjects } from "./delete-objects.ts";
@@ -36,6 +39,12 @@ export const OPERATIONS: OperationTable = {
   PutBucketAcl: putBucketAcl,
   GetBucketVersioning: getBucketVersioning,
   GetBucketSetting: getBucketSetting,
+  GetBucketTagging: getBucketTagging,
+  PutBucketTagging: putBucketTagging,
+  DeleteBucketTagging: deleteBucketTagging,
+  GetObjectTagging: getObjectTagging,
+  PutObjectTagging: putObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
   DeleteBucketSetting: deleteBucketSetting,
   PutBucketVersioning: putBucketVersioning,
   GetObjectAcl: getObjectAcl,

@@ -4,6 +4,7 @@ import { uploadBody } from "../body.ts";
 import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
 import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
+import { tagsFromHeader } from "../../core/tagging.ts";
 import { aclFromHeaders } from "../acl.ts";
 
 export const putObject: OperationHandler<"PutObject"> = async (req) => {
@@ -22,6 +23,7 @@ export const putObject: OperationHandler<"PutObject"> = async (req) => {
     ...(expect.sha256Hex ? { sha256Hex: expect.sha256Hex } : {}),
     ...(expect.checksum ? { checksum: expect.checksum } : {}),
     ...(condition ? { condition } : {}),
+    ...(req.headers.has("x-amz-tagging") ? { tags: tagsFromHeader(req.headers.get("x-amz-tagging")!) } : {}),
   });
   const headers = versionHeader({ etag: quoteEtag(record.etag) }, record.versionId);
   if (record.checksum) {

@@ -1,0 +1,133 @@
+// Object and bucket tagging with the JS SDK (S3's limits and errors as the S3 API reference gives
+// them: 10 tags per object, 50 per bucket, keys ≤ 128 and values ≤ 256 Unicode characters, no
+// duplicate keys, no aws: prefix), and the AWS CLI v2's everyday copies, which read and copy tags.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketTaggingCommand,
+  DeleteObjectTaggingCommand, GetBucketTaggingCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucketTaggingCommand,
+  PutObjectCommand, PutObjectTaggingCommand, UploadPartCommand, type S3Client,
+} from "@aws-sdk/client-s3";
+import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
+import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
+import { startServer, type TestServer } from "./helpers/server.ts";
+import { signedFetch } from "./helpers/sign.ts";
+
+setDefaultTimeout(120_000);
+
+let server: TestServer;
+let s3: S3Client;
+let work: string;
+const bucket = bucketName("tags");
+beforeAll(async () => {
+  server = await startServer();
+  s3 = awsClient(server.endpoint);
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  work = mkdtempSync(join(tmpdir(), "bleepstore-tagging-"));
+});
+afterAll(async () => {
+  await server?.[Symbol.asyncDispose]();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+const tagsOf = async (key: string, b = bucket) =>
+  Object.fromEntries(((await s3.send(new GetObjectTaggingCommand({ Bucket: b, Key: key }))).TagSet ?? []).map((t) => [t.Key, t.Value]));
+const put = (key: string, tagging?: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key, ...(tagging ? { Tagging: tagging } : {}) }));
+
+describe("object tagging", () => {
+  test("x-amz-tagging on PutObject is kept; HEAD says how many; Put/Get/DeleteObjectTagging", async () => {
+    await put("t1", "project=blue&team=a%20b");
+    expect(await tagsOf("t1")).toEqual({ project: "blue", team: "a b" });
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "t1" }))).TagCount).toBe(2);
+    await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "t1", Tagging: { TagSet: [{ Key: "only", Value: "one" }] } }));
+    expect(await tagsOf("t1")).toEqual({ only: "one" });
+    await s3.send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: "t1" }));
+    expect(await tagsOf("t1")).toEqual({});
+    const head = await signedFetch(`${server.endpoint}/${bucket}/t1`, { method: "HEAD" });
+    expect(head.headers.get("x-amz-tagging-count")).toBeNull();
+  });
+
+  test("S3's limits: 10 tags, key 128 and value 256 characters, no duplicates, no aws: prefix — and nothing stored", async () => {
+    const eleven = Array.from({ length: 11 }, (_, i) => `k${i}=v`).join("&");
+    expect(await s3ErrorCode(put("bad1", eleven))).toBe("BadRequest");
+    expect(await s3ErrorCode(put("bad2", `${"k".repeat(129)}=v`))).toBe("InvalidTag");
+    expect(await s3ErrorCode(put("bad3", `k=${"v".repeat(257)}`))).toBe("InvalidTag");
+    expect(await s3ErrorCode(put("bad4", "aws:owner=me"))).toBe("InvalidTag");
+    expect(await s3ErrorCode(put("bad5", "k=1&k=2"))).toBe("InvalidTag");
+    for (const k of ["bad1", "bad2", "bad3", "bad4", "bad5"]) {
+      expect(await s3ErrorCode(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: k })))).toBe("NotFound");
+    }
+    // Unicode characters count as one each: 128 of them is a valid key.
+    await put("ok-unicode", `${encodeURIComponent("é".repeat(128))}=${encodeURIComponent("ü".repeat(256))}`);
+    expect(Object.keys(await tagsOf("ok-unicode"))[0]).toBe("é".repeat(128));
+    const tagSet = Array.from({ length: 11 }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    expect(await s3ErrorCode(s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "ok-unicode", Tagging: { TagSet: tagSet } })))).toBe("BadRequest");
+  });
+
+  test("CopyObject keeps the source's tags (COPY) or takes the request's (REPLACE)", async () => {
+    await put("src", "a=1");
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "copied", CopySource: `${bucket}/src` }));
+    expect(await tagsOf("copied")).toEqual({ a: "1" });
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "replaced", CopySource: `${bucket}/src`, TaggingDirective: "REPLACE", Tagging: "b=2" }));
+    expect(await tagsOf("replaced")).toEqual({ b: "2" });
+  });
+
+  test("x-amz-tagging on CreateMultipartUpload applies when the upload completes", async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "mp", Tagging: "stage=done" }));
+    const { ETag } = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "mp", UploadId, PartNumber: 1, Body: "part" }));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "mp", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+    expect(await tagsOf("mp")).toEqual({ stage: "done" });
+  });
+
+  test("tagging a missing key is NoSuchKey", async () => {
+    expect(await s3ErrorCode(s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "nope" })))).toBe("NoSuchKey");
+  });
+});
+
+describe("bucket tagging", () => {
+  test("NoSuchTagSet until set; put, get, delete; 50 at most", async () => {
+    expect(await s3ErrorCode(s3.send(new GetBucketTaggingCommand({ Bucket: bucket })))).toBe("NoSuchTagSet");
+    await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: "cost-center", Value: "42" }] } }));
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual([{ Key: "cost-center", Value: "42" }]);
+    const tooMany = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    expect(await s3ErrorCode(s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tooMany } })))).toBe("BadRequest");
+    await s3.send(new DeleteBucketTaggingCommand({ Bucket: bucket }));
+    expect(await s3ErrorCode(s3.send(new GetBucketTaggingCommand({ Bucket: bucket })))).toBe("NoSuchTagSet");
+  });
+});
+
+describe.skipIf(!hasAwsCli)("AWS CLI v2 copies with its default settings (they read and copy tags)", () => {
+  const aws = awsCli(() => server.endpoint, () => work);
+  const ok = async (...args: string[]) => {
+    const r = await aws(...args);
+    if (r.code !== 0) throw new Error(`aws ${args.join(" ")} → ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+
+  test("s3 cp of a 50 MiB object to another key and bucket, s3 mv, s3 sync between buckets; tags survive", async () => {
+    const a = bucketName("cli-a");
+    const b = bucketName("cli-b");
+    await ok("s3", "mb", `s3://${a}`);
+    await ok("s3", "mb", `s3://${b}`);
+    const file = join(work, "big.bin");
+    writeFileSync(file, crypto.getRandomValues(new Uint8Array(50 * 1024 * 1024)));
+    await ok("s3api", "put-object", "--bucket", a, "--key", "big.bin", "--body", file, "--tagging", "keep=me&also=this");
+    await ok("s3", "cp", `s3://${a}/big.bin`, `s3://${a}/copy.bin`);
+    await ok("s3", "cp", `s3://${a}/big.bin`, `s3://${b}/copy.bin`);
+    expect(await tagsOf("copy.bin", a)).toEqual({ keep: "me", also: "this" });
+    expect(await tagsOf("copy.bin", b)).toEqual({ keep: "me", also: "this" });
+    await ok("s3", "mv", `s3://${a}/copy.bin`, `s3://${a}/moved.bin`);
+    expect(await tagsOf("moved.bin", a)).toEqual({ keep: "me", also: "this" });
+    const c = bucketName("cli-c");
+    await ok("s3", "mb", `s3://${c}`);
+    await ok("s3", "sync", `s3://${a}`, `s3://${c}`);
+    const listed = await ok("s3", "ls", `s3://${c}/`);
+    expect(listed).toContain("big.bin");
+    expect(listed).toContain("moved.bin");
+    expect(await tagsOf("big.bin", c)).toEqual({ keep: "me", also: "this" });
+    const head = JSON.parse(await ok("s3api", "head-object", "--bucket", c, "--key", "big.bin")) as { ContentLength: number };
+    expect(head.ContentLength).toBe(50 * 1024 * 1024);
+  });
+});
