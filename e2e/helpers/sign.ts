@@ -27,6 +27,8 @@ export interface SignOptions {
   accessKey?: string;
   secretKey?: string;
   now?: Date;
+  /** Sign the payload hash without sending it in x-amz-content-sha256 (as generic SigV4 signers do). */
+  omitContentSha?: boolean;
 }
 
 /** Signs `url` (path already percent-encoded as it will be sent) and returns fetch init. */
@@ -36,7 +38,8 @@ export function signRequest(url: string, o: SignOptions = {}): { method: string;
   const amzDate = (o.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
   const date = amzDate.slice(0, 8);
   const payloadHash = o.payloadHash ?? (o.unsignedPayload ? "UNSIGNED-PAYLOAD" : sha256(o.body ?? ""));
-  const headers: Record<string, string> = { ...o.headers, host: u.host, "x-amz-date": amzDate, "x-amz-content-sha256": payloadHash };
+  const headers: Record<string, string> = { ...o.headers, host: u.host, "x-amz-date": amzDate };
+  if (!o.omitContentSha) headers["x-amz-content-sha256"] = payloadHash;
   const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
   const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
   const query = [...u.searchParams].map(([k, v]) => `${enc(k)}=${enc(v)}`).sort().join("&");

@@ -59,10 +59,8 @@ export interface ObjectRead {
   record: ObjectRecord;
   /** Set when a Range was honoured. */
   range?: ByteRange;
-}
-
-export interface ObjectReadWithData extends ObjectRead {
-  data: StoredData;
+  /** If-None-Match / If-Modified-Since held: 304, and no data is read. */
+  notModified?: boolean;
 }
 
 export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -158,15 +156,24 @@ export class Objects {
     if (!found || found.deleteMarker) requirePermission(bucket.acl, requester, "READ");
     const record = readableVersion(found, input.key, input.versionId);
     requirePermission(record.acl, requester, "READ");
-    if (input.conditions) checkReadConditions(input.conditions, record.etag, record.lastModified);
+    if (input.conditions) {
+      try {
+        checkReadConditions(input.conditions, record.etag, record.lastModified);
+      } catch (err) {
+        if (err instanceof S3Error && err.code === "NotModified") return { record, notModified: true };
+        throw err;
+      }
+    }
     const range = input.partNumber !== undefined ? partRange(record, input.partNumber) : resolveRange(input.range, record.size);
     return range ? { record, range } : { record };
   }
 
-  async get(requester: Requester, input: GetObjectInput): Promise<ObjectReadWithData> {
+  /** GetObject: the version with its data (none when not modified). */
+  async get(requester: Requester, input: GetObjectInput): Promise<ObjectRead & { data?: StoredData }> {
     // A concurrent overwrite may free the data between the metadata read and the open: look again once.
     for (let attempt = 0; ; attempt++) {
       const read = await this.head(requester, input);
+      if (read.notModified) return read;
       const data = await this.ctx.storage.read(read.record.storageId, read.range);
       if (data) return { ...read, data };
       const now = await this.ctx.metadata.getObject(input.bucket, input.key, input.versionId);

@@ -11,6 +11,7 @@ import { docsRoutes } from "./docs.ts";
 import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
 import { opsRoutes } from "./ops.ts";
+import { signedBody } from "./auth/signed-body.ts";
 import { withRequestId } from "../core/request-context.ts";
 import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
 import { parseCopySource } from "./copy-source.ts";
@@ -128,13 +129,15 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     if (resolved.operation === "Unsupported") throw notImplemented(resolved.params.name);
     // TypeScript cannot pair the operation with its handler through a union; the table's type does.
     const handler = OPERATIONS[resolved.operation] as OperationHandler;
+    let body: AsyncIterable<Uint8Array> | null = counted ? countingBody(request.body!, (n) => (received += n)) : request.body;
+    if (auth.verifyBody) body = await signedBody(resolved.operation, body, auth.verifyBody);
     const req: S3Request = {
       operation: resolved.operation,
       params: resolved.params,
       method,
       query,
       headers: request.headers,
-      body: counted ? countingBody(request.body!, (n) => (received += n)) : request.body,
+      body,
       auth,
       requester: auth.requester,
       engine: options.engine,

@@ -22,13 +22,31 @@ export interface WriteHeaders {
   storageClass?: string;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * A header value arrives one character per byte: raw UTF-8 (botocore sends metadata so) is decoded
+ * to the text it is, and written back as the same bytes by toHeaderBytes. Values that are not valid
+ * UTF-8 stay as they came.
+ */
+function fromHeaderBytes(value: string): string {
+  if (!NON_ASCII.test(value)) return value;
+  const bytes = Buffer.from(value, "latin1");
+  const text = bytes.toString("utf8");
+  return Buffer.from(text, "utf8").equals(bytes) ? text : value;
+}
+
+function toHeaderBytes(value: string): string {
+  return NON_ASCII.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;
+}
+
 export function writeHeaders(h: Headers): WriteHeaders {
   const headers: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
     let value = h.get(name);
     if (value === null) continue;
-    // aws-chunked is transfer framing, not a property of the object.
-    if (name === "content-encoding") value = value.split(",").map((e) => e.trim()).filter((e) => e !== "aws-chunked" && e !== "").join(",");
+    // aws-chunked is transfer framing, not a property of the object; the rest is kept as sent.
+    if (name === "content-encoding") value = value.split(",").filter((e) => e.trim() !== "aws-chunked" && e.trim() !== "").join(",").trim();
     if (value !== "") headers[name] = value;
   }
   const userMetadata: Record<string, string> = {};
@@ -36,8 +54,8 @@ export function writeHeaders(h: Headers): WriteHeaders {
   for (const [name, value] of h) {
     if (!name.startsWith("x-amz-meta-")) continue;
     const short = name.slice("x-amz-meta-".length);
-    userMetadata[short] = value;
-    metadataBytes += Buffer.byteLength(short) + Buffer.byteLength(value);
+    userMetadata[short] = fromHeaderBytes(value);
+    metadataBytes += short.length + value.length;
   }
   if (metadataBytes > MAX_USER_METADATA_BYTES) {
     throw new S3Error("MetadataTooLarge", { detail: { Size: String(metadataBytes), MaxSizeAllowed: String(MAX_USER_METADATA_BYTES) } });
@@ -77,7 +95,7 @@ export function objectHeaders(record: ObjectRecord, withChecksum: boolean): Reco
   };
   if (record.versionId !== NULL_VERSION) out["x-amz-version-id"] = record.versionId;
   Object.assign(out, record.headers);
-  for (const [name, value] of Object.entries(record.userMetadata)) out[`x-amz-meta-${name}`] = value;
+  for (const [name, value] of Object.entries(record.userMetadata)) out[`x-amz-meta-${name}`] = toHeaderBytes(value);
   if (record.storageClass !== "STANDARD") out["x-amz-storage-class"] = record.storageClass;
   if (record.tags) out["x-amz-tagging-count"] = String(Object.keys(record.tags).length);
   if (withChecksum && record.checksum) {

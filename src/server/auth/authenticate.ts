@@ -5,7 +5,7 @@ import type { Requester } from "../../core/acl.ts";
 import type { Credential } from "../../metadata/store.ts";
 import {
   ALGORITHM, canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, parseAmzDate, queryPairs, sameSignature,
-  signatureFor, signingKey, stringToSign, formatAmzDate,
+  signatureFor, signingKey, stringToSign, formatAmzDate, EMPTY_SHA256,
 } from "./sigv4.ts";
 
 export const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -28,6 +28,12 @@ export interface AuthResult {
   requester: Requester;
   accessKey?: string;
   payload: PayloadMode;
+  /**
+   * Set for a header-signed request without x-amz-content-sha256 (generic SigV4 signers): the
+   * signature covers the SHA-256 of the body, so it is checked once the body has been read; throws
+   * SignatureDoesNotMatch. The HTTP edge makes sure nothing commits before it passed.
+   */
+  verifyBody?: (sha256Hex: string) => void;
 }
 
 export interface AuthRequest {
@@ -154,11 +160,19 @@ async function headerAuth(req: AuthRequest, header: string, credentials: Credent
   const signedHeaders = signedField.split(";").map((h) => h.trim().toLowerCase());
   if (!signedHeaders.includes("host")) throw malformed("The host header must be signed.");
   checkSkew(timestamp, now);
-  const payloadHash = req.headers.get("x-amz-content-sha256");
-  if (payloadHash === null) {
-    throw new S3Error("InvalidRequest", { message: "Missing required header for this request: x-amz-content-sha256" });
-  }
   const credential = await lookup(credentials, scope.accessKey);
+  const sentHash = req.headers.get("x-amz-content-sha256");
+  if (sentHash === null) {
+    const query = canonicalQuery(queryPairs(req.rawQuery));
+    const verify = (payloadHash: string) => void verifySignature({ req, scope, credential, datetime, signedHeaders, signature, payloadHash, query });
+    const requester = { requester: credential.owner, accessKey: scope.accessKey, payload: { kind: "unsigned" } as const };
+    if (!hasBody(req.headers)) {
+      verify(EMPTY_SHA256);
+      return requester;
+    }
+    return { ...requester, verifyBody: verify };
+  }
+  const payloadHash = sentHash;
   const mode = payloadMode(payloadHash, undefined);
   const key = verifySignature({
     req, scope, credential, datetime, signedHeaders, signature, payloadHash, query: canonicalQuery(queryPairs(req.rawQuery)),
@@ -189,8 +203,9 @@ async function presignedAuth(req: AuthRequest, credentials: CredentialLookup, no
   const timestamp = parseAmzDate(datetime);
   if (Number.isNaN(timestamp)) throw queryError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   if (datetime.slice(0, 8) !== scope.date) throw queryError("Invalid credential date. Date is not the same as X-Amz-Date.");
-  const expires = /^\d+$/.test(expiresField) ? Number(expiresField) : Number.NaN;
+  const expires = /^-?\d+$/.test(expiresField) ? Number(expiresField) : Number.NaN;
   if (Number.isNaN(expires)) throw queryError("X-Amz-Expires should be a number");
+  if (expires < 0) throw queryError("X-Amz-Expires must be non-negative");
   if (expires > MAX_PRESIGN_SECONDS) {
     throw queryError(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGN_SECONDS}`);
   }
@@ -205,6 +220,12 @@ async function presignedAuth(req: AuthRequest, credentials: CredentialLookup, no
     req, scope, credential, datetime, signedHeaders, signature, payloadHash, query: canonicalQuery(pairs, "X-Amz-Signature"),
   });
   return { requester: credential.owner, accessKey: scope.accessKey, payload: mode };
+}
+
+/** Whether a request carries body bytes (a declared length above zero, or a chunked body). */
+export function hasBody(headers: Headers): boolean {
+  const length = headers.get("content-length");
+  return length !== null ? length.trim() !== "0" : headers.has("transfer-encoding");
 }
 
 /** Converts an HTTP Date header to the ISO 8601 basic form SigV4 signs, or null. */

@@ -80,8 +80,13 @@ export function hmac(key: string | Uint8Array, data: string): Buffer {
   return new Bun.CryptoHasher("sha256", key).update(data).digest() as Buffer;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 export function stringToSign(datetime: string, scope: string, canonical: string): string {
-  return `${ALGORITHM}\n${datetime}\n${scope}\n${sha256Hex(canonical)}`;
+  // Header values arrive as one character per byte (raw UTF-8 from botocore, say); the client signed
+  // those bytes, so they are hashed as they came, not re-encoded as UTF-8.
+  const hash = NON_ASCII.test(canonical) ? sha256Hex(Buffer.from(canonical, "latin1")) : sha256Hex(canonical);
+  return `${ALGORITHM}\n${datetime}\n${scope}\n${hash}`;
 }
 
 const keyCache = new BoundedMap<string, Buffer>(1024);

@@ -38,8 +38,15 @@ const CONDITION_HEADERS: ReadonlyArray<readonly [string, keyof ReadConditions]> 
   ["if-match", "ifMatch"], ["if-none-match", "ifNoneMatch"], ["if-modified-since", "ifModifiedSince"], ["if-unmodified-since", "ifUnmodifiedSince"],
 ];
 
+/** What S3 sends with a 304: the validators and the caching headers, no body headers. */
+const NOT_MODIFIED_HEADERS = ["etag", "last-modified", "cache-control", "expires", "x-amz-version-id"];
+
 function readResponse(req: Read, read: ObjectRead): S3Response {
   const { record, range } = read;
+  if (read.notModified) {
+    const all = objectHeaders(record, false);
+    return { status: 304, headers: Object.fromEntries(NOT_MODIFIED_HEADERS.filter((h) => all[h] !== undefined).map((h) => [h, all[h]!])) };
+  }
   const withChecksum = !range && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
   const headers = objectHeaders(record, withChecksum);
   versionHeader(headers, req.params.versionId, true);
@@ -49,7 +56,8 @@ function readResponse(req: Read, read: ObjectRead): S3Response {
     if (!req.requester) throw new S3Error("InvalidRequest", { message: "Request specific response headers cannot be used for anonymous GET requests." });
     headers[header] = value;
   }
-  if (req.params.partNumber !== undefined || record.partSizes) headers["x-amz-mp-parts-count"] = String(record.partSizes?.length ?? 1);
+  // S3 names the part count only when the request named a part.
+  if (req.params.partNumber !== undefined) headers["x-amz-mp-parts-count"] = String(record.partSizes?.length ?? 1);
   if (range) {
     headers["content-range"] = `bytes ${range.start}-${range.end}/${record.size}`;
     headers["content-length"] = String(range.end - range.start + 1);
@@ -61,7 +69,7 @@ function readResponse(req: Read, read: ObjectRead): S3Response {
 
 export const getObject: OperationHandler<"GetObject"> = async (req) => {
   const read = await req.engine.objects.get(req.requester, readInput(req));
-  return { ...readResponse(req, read), body: read.data };
+  return { ...readResponse(req, read), ...(read.data ? { body: read.data } : {}) };
 };
 
 export const headObject: OperationHandler<"HeadObject"> = async (req) => {
