@@ -1,7 +1,7 @@
 // Bucket operations of the engine: create, list, head, locate, delete, with ownership and ACL checks.
 import { TtlCache } from "../ttl-cache.ts";
 import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
-import type { BucketRecord, Owner, VersioningStatus } from "../metadata/store.ts";
+import type { BucketRecord, CorsRule, Owner, VersioningStatus } from "../metadata/store.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { EngineContext } from "./context.ts";
 import { cleanupLeftovers } from "./cleanup.ts";
@@ -142,6 +142,15 @@ export class Buckets {
       }
       this.ctx.publish();
     }
+  }
+
+  /** Put/DeleteBucketCors: the rules (already validated), or null for none. */
+  async setCors(requester: Requester, name: string, rules: CorsRule[] | null): Promise<void> {
+    await this.owned(requester, name);
+    this.forget(name);
+    await this.ctx.metadata.updateBucket(name, { cors: rules }, [newEvent("bucket.cors.updated", { bucket: name })]);
+    this.forget(name);
+    this.ctx.publish();
   }
 
   /** PutBucketVersioning: Enabled or Suspended; a bucket never goes back to unversioned. */

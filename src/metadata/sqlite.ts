@@ -12,7 +12,7 @@ import {
   noncurrentRow, objectParams, prepareObjects, toEntry, toObject, VERSION_TABLES, versionsOfKey, type ObjectRow,
 } from "./sqlite-objects.ts";
 import {
-  NULL_VERSION, type Acl, type BucketChange, type BucketRecord, type CompletedUpload, type Credential, type ListPage, type ListQuery, type MetadataStore,
+  NULL_VERSION, type Acl, type BucketChange, type BucketRecord, type CorsRule, type CompletedUpload, type Credential, type ListPage, type ListQuery, type MetadataStore,
   type ObjectChange, type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type UploadRecord, type VersionPage,
   type Tags, type VersionQuery, type VersioningStatus, type WriteCondition,
 } from "./store.ts";
@@ -51,11 +51,13 @@ const MIGRATIONS: string[] = [
    ALTER TABLE objects ADD COLUMN tags TEXT;
    ALTER TABLE versions ADD COLUMN tags TEXT;
    ALTER TABLE uploads ADD COLUMN tags TEXT;`,
+  "ALTER TABLE buckets ADD COLUMN cors TEXT;",
 ];
 
 interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
 interface BucketRow {
   name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
+  cors: string | null;
 }
 
 const toCredential = (r: CredentialRow): Credential => ({
@@ -65,6 +67,7 @@ const toBucket = (r: BucketRow): BucketRecord => ({
   name: r.name, region: r.region, owner: { id: r.owner_id, displayName: r.owner_name }, acl: JSON.parse(r.acl) as Acl, createdAt: r.created_at,
   ...(r.versioning ? { versioning: r.versioning as VersioningStatus } : {}),
   ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
+  ...(r.cors ? { cors: JSON.parse(r.cors) as CorsRule[] } : {}),
 });
 /** Makes a record and everything in it read-only: cached records are shared by every reader. */
 function frozen<T>(value: T): T {
@@ -157,7 +160,7 @@ export class SqliteMetadataStore implements MetadataStore {
       getBucket: db.query("SELECT * FROM buckets WHERE name = ?") as Statement<BucketRow>,
       listBuckets: db.query("SELECT * FROM buckets ORDER BY name") as Statement<BucketRow>,
       deleteBucket: db.query("DELETE FROM buckets WHERE name = ?"),
-      updateBucket: db.query("UPDATE buckets SET acl = ?, versioning = ?, tags = ? WHERE name = ?"),
+      updateBucket: db.query("UPDATE buckets SET acl = ?, versioning = ?, tags = ?, cors = ? WHERE name = ?"),
       countObjects: db.query("UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE name = ?"),
       bucketStats: db.query("SELECT name, object_count, byte_count FROM buckets ORDER BY name") as Statement<{ name: string; object_count: number; byte_count: number }>,
     };
@@ -238,7 +241,9 @@ export class SqliteMetadataStore implements MetadataStore {
       const row = this.q.getBucket.get(name);
       if (!row) return false;
       const b = applyChange(toBucket(row), change);
-      this.q.updateBucket.run(JSON.stringify(b.acl), b.versioning ?? null, b.tags ? JSON.stringify(b.tags) : null, name);
+      this.q.updateBucket.run(
+        JSON.stringify(b.acl), b.versioning ?? null, b.tags ? JSON.stringify(b.tags) : null, b.cors ? JSON.stringify(b.cors) : null, name,
+      );
       return true;
     }, events, Boolean);
   }

@@ -45,6 +45,17 @@ export interface BucketRecord {
   createdAt: number;
   versioning?: VersioningStatus;
   tags?: Tags;
+  cors?: CorsRule[];
+}
+
+/** One rule of a bucket's CORS configuration (S3's CORSRule). */
+export interface CorsRule {
+  id?: string;
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
 }
 
 /** A change to a bucket's settings: each field given replaces that setting (tags: null removes them). */
@@ -52,6 +63,7 @@ export interface BucketChange {
   acl?: Acl;
   versioning?: VersioningStatus;
   tags?: Tags | null;
+  cors?: CorsRule[] | null;
 }
 
 /** A change to one version's ACL or tags (tags: null removes them). */

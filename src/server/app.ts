@@ -12,6 +12,7 @@ import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
 import { opsRoutes } from "./ops.ts";
 import { signedBody } from "./auth/signed-body.ts";
+import { corsHeaders, matchRule } from "./cors.ts";
 import { withRequestId } from "../core/request-context.ts";
 import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
 import { parseCopySource } from "./copy-source.ts";
@@ -157,6 +158,14 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
       // keep the raw path
     }
     response = renderError(failure, requestId, resource, method);
+  }
+  // A browser's actual request: the bucket's CORS rules decide its Access-Control-* headers, errors too.
+  const origin = request.headers.get("origin");
+  const target = resolved?.params as { bucket?: string } | undefined;
+  if (origin !== null && target?.bucket !== undefined && resolved?.operation !== "PreflightCors") {
+    const bucket = await options.engine.buckets.get(target.bucket).catch(() => undefined);
+    const rule = matchRule(bucket?.cors, origin, method);
+    if (rule) for (const [name, value] of Object.entries(corsHeaders(rule, origin))) response.headers.set(name, value);
   }
   const seconds = (performance.now() - started) / 1000;
   const bytesIn = counted ? received : Number(request.headers.get("content-length") ?? 0) || 0;

@@ -17,7 +17,6 @@ export interface BucketSetting {
 }
 
 export const BUCKET_SETTINGS: readonly BucketSetting[] = [
-  { query: "cors", stem: "BucketCors", empty: { error: "NoSuchCORSConfiguration" } },
   { query: "lifecycle", stem: "BucketLifecycleConfiguration", empty: { error: "NoSuchLifecycleConfiguration" } },
   { query: "policy", stem: "BucketPolicy", empty: { error: "NoSuchBucketPolicy" } },
   { query: "policyStatus", stem: "BucketPolicyStatus", empty: { error: "NoSuchBucketPolicy" } },

@@ -17,6 +17,9 @@ export interface OperationParams {
   CreateBucket: Bucket; DeleteBucket: Bucket; HeadBucket: Bucket; GetBucketLocation: Bucket;
   GetBucketAcl: Bucket; PutBucketAcl: Bucket; GetBucketVersioning: Bucket; PutBucketVersioning: Bucket;
   GetBucketTagging: Bucket; PutBucketTagging: Bucket; DeleteBucketTagging: Bucket;
+  GetBucketCors: Bucket; PutBucketCors: Bucket; DeleteBucketCors: Bucket;
+  /** A CORS preflight (OPTIONS) on a bucket or an object: answered from the bucket's rules, no auth. */
+  PreflightCors: Bucket & { key?: string };
   ListObjects: Bucket; ListObjectsV2: Bucket; ListObjectVersions: Bucket; ListMultipartUploads: Bucket;
   DeleteObjects: Bucket;
   PutObject: Key; CopyObject: Key; CreateMultipartUpload: Key;
@@ -51,6 +54,13 @@ const op = <O extends Operation>(operation: O, params: OperationParams[O]) => ({
 
 function bucketOperation(method: string, q: URLSearchParams, bucket: string): ResolvedRequest {
   const b = { bucket };
+  if (method === "OPTIONS") return op("PreflightCors", b);
+  if (q.has("cors")) {
+    if (method === "GET") return op("GetBucketCors", b);
+    if (method === "PUT") return op("PutBucketCors", b);
+    if (method === "DELETE") return op("DeleteBucketCors", b);
+    return methodNotAllowed();
+  }
   if (q.has("tagging")) {
     if (method === "GET") return op("GetBucketTagging", b);
     if (method === "PUT") return op("PutBucketTagging", b);
@@ -93,6 +103,7 @@ const wholeNumber = (text: string | null) => (text !== null && /^\d+$/.test(text
 
 function objectOperation(method: string, q: URLSearchParams, headers: Headers, bucket: string, key: string): ResolvedRequest {
   const k = { bucket, key };
+  if (method === "OPTIONS") return op("PreflightCors", k);
   if (q.size === 0) {
     // The common case: no subresource, no version, no upload.
     switch (method) {

@@ -7,6 +7,7 @@ import { createMultipartUpload } from "./create-multipart-upload.ts";
 import { createBucket } from "./create-bucket.ts";
 import { getBucketVersioning, putBucketVersioning } from "./bucket-versioning.ts";
 import { deleteBucketSetting, getBucketSetting } from "./bucket-settings.ts";
+import { deleteBucketCors, getBucketCors, preflightCors, putBucketCors } from "./cors.ts";
 import {
   deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging,
 } from "./tagging.ts";
@@ -39,6 +40,10 @@ export const OPERATIONS: OperationTable = {
   PutBucketAcl: putBucketAcl,
   GetBucketVersioning: getBucketVersioning,
   GetBucketSetting: getBucketSetting,
+  GetBucketCors: getBucketCors,
+  PutBucketCors: putBucketCors,
+  DeleteBucketCors: deleteBucketCors,
+  PreflightCors: preflightCors,
   GetBucketTagging: getBucketTagging,
   PutBucketTagging: putBucketTagging,
   DeleteBucketTagging: deleteBucketTagging,
