@@ -5,7 +5,7 @@ import { Elysia } from "elysia";
 import type { Engine } from "../core/engine.ts";
 import { notImplemented, S3Error, toS3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { authenticate } from "./auth/authenticate.ts";
+import { authenticate, type AuthResult } from "./auth/authenticate.ts";
 import { adminRoutes } from "./admin.ts";
 import { docsRoutes } from "./docs.ts";
 import { OPERATIONS } from "./operations/index.ts";
@@ -119,7 +119,11 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   try {
     const query = new URLSearchParams(rawQuery);
     resolved = resolve(method, rawPath, query, request.headers, options.domain);
-    const auth = await authenticate({ method, rawPath, rawQuery, headers: request.headers }, (ak) => options.engine.credential(ak));
+    // A CORS preflight is never signed (a browser sends it before the real request, whose presigned
+    // query it may carry): it is answered from the bucket's rules alone.
+    const auth: AuthResult = resolved.operation === "PreflightCors"
+      ? { requester: null, payload: { kind: "unsigned" } }
+      : await authenticate({ method, rawPath, rawQuery, headers: request.headers }, (ak) => options.engine.credential(ak));
     refuseUnprotected(resolved.operation, request.headers, query);
     const target = resolved.params as { bucket?: string };
     if (request.headers.has("x-amz-expected-bucket-owner") || request.headers.has("x-amz-source-expected-bucket-owner")) {
