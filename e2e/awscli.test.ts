@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bucketName } from "./helpers/clients.ts";
+import { GetObjectTaggingCommand } from "@aws-sdk/client-s3";
+import { awsClient, bucketName } from "./helpers/clients.ts";
 import { AWS_CLI, awsCli, hasAwsCli } from "./helpers/awscli.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 
@@ -26,6 +27,8 @@ afterAll(async () => {
 });
 
 const aws = awsCli(() => server.endpoint, () => work);
+const tagsOf = async (key: string, b: string) =>
+  Object.fromEntries(((await awsClient(server.endpoint).send(new GetObjectTaggingCommand({ Bucket: b, Key: key }))).TagSet ?? []).map((t) => [t.Key, t.Value]));
 
 describe.skipIf(!hasCli)("AWS CLI", () => {
   test("mb, cp up, cp down to stdout, ls, rm, rb", async () => {
@@ -116,4 +119,37 @@ describe.skipIf(!hasCli)("AWS CLI", () => {
     rmSync(src);
     rmSync(back);
   }, 120_000);
+});
+
+describe.skipIf(!hasCli)("AWS CLI v2 copies with its default settings (they read and copy tags)", () => {
+  const ok = async (...args: string[]) => {
+    const r = await aws(...args);
+    if (r.code !== 0) throw new Error(`aws ${args.join(" ")} → ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+
+  test("s3 cp of a 50 MiB object to another key and bucket, s3 mv, s3 sync between buckets; tags survive", async () => {
+    const a = bucketName("cli-a");
+    const b = bucketName("cli-b");
+    await ok("s3", "mb", `s3://${a}`);
+    await ok("s3", "mb", `s3://${b}`);
+    const file = join(work, "big.bin");
+    writeFileSync(file, crypto.getRandomValues(new Uint8Array(50 * 1024 * 1024)));
+    await ok("s3api", "put-object", "--bucket", a, "--key", "big.bin", "--body", file, "--tagging", "keep=me&also=this");
+    await ok("s3", "cp", `s3://${a}/big.bin`, `s3://${a}/copy.bin`);
+    await ok("s3", "cp", `s3://${a}/big.bin`, `s3://${b}/copy.bin`);
+    expect(await tagsOf("copy.bin", a)).toEqual({ keep: "me", also: "this" });
+    expect(await tagsOf("copy.bin", b)).toEqual({ keep: "me", also: "this" });
+    await ok("s3", "mv", `s3://${a}/copy.bin`, `s3://${a}/moved.bin`);
+    expect(await tagsOf("moved.bin", a)).toEqual({ keep: "me", also: "this" });
+    const c = bucketName("cli-c");
+    await ok("s3", "mb", `s3://${c}`);
+    await ok("s3", "sync", `s3://${a}`, `s3://${c}`);
+    const listed = await ok("s3", "ls", `s3://${c}/`);
+    expect(listed).toContain("big.bin");
+    expect(listed).toContain("moved.bin");
+    expect(await tagsOf("big.bin", c)).toEqual({ keep: "me", also: "this" });
+    const head = JSON.parse(await ok("s3api", "head-object", "--bucket", c, "--key", "big.bin")) as { ContentLength: number };
+    expect(head.ContentLength).toBe(50 * 1024 * 1024);
+  });
 });

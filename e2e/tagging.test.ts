@@ -1,16 +1,12 @@
 // Object and bucket tagging with the JS SDK (S3's limits and errors as the S3 API reference gives
 // them: 10 tags per object, 50 per bucket, keys ≤ 128 and values ≤ 256 Unicode characters, no
-// duplicate keys, no aws: prefix), and the AWS CLI v2's everyday copies, which read and copy tags.
+// duplicate keys, no aws: prefix). The AWS CLI's copies, which read and copy tags, are in awscli.test.ts.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketTaggingCommand,
   DeleteObjectTaggingCommand, GetBucketTaggingCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucketTaggingCommand,
   PutObjectCommand, PutObjectTaggingCommand, UploadPartCommand, type S3Client,
 } from "@aws-sdk/client-s3";
-import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
 import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
@@ -19,17 +15,14 @@ setDefaultTimeout(120_000);
 
 let server: TestServer;
 let s3: S3Client;
-let work: string;
 const bucket = bucketName("tags");
 beforeAll(async () => {
   server = await startServer();
   s3 = awsClient(server.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  work = mkdtempSync(join(tmpdir(), "bleepstore-tagging-"));
 });
 afterAll(async () => {
   await server?.[Symbol.asyncDispose]();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 const tagsOf = async (key: string, b = bucket) =>
@@ -95,39 +88,5 @@ describe("bucket tagging", () => {
     expect(await s3ErrorCode(s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: tooMany } })))).toBe("BadRequest");
     await s3.send(new DeleteBucketTaggingCommand({ Bucket: bucket }));
     expect(await s3ErrorCode(s3.send(new GetBucketTaggingCommand({ Bucket: bucket })))).toBe("NoSuchTagSet");
-  });
-});
-
-describe.skipIf(!hasAwsCli)("AWS CLI v2 copies with its default settings (they read and copy tags)", () => {
-  const aws = awsCli(() => server.endpoint, () => work);
-  const ok = async (...args: string[]) => {
-    const r = await aws(...args);
-    if (r.code !== 0) throw new Error(`aws ${args.join(" ")} → ${r.code}: ${r.stderr}`);
-    return r.stdout;
-  };
-
-  test("s3 cp of a 50 MiB object to another key and bucket, s3 mv, s3 sync between buckets; tags survive", async () => {
-    const a = bucketName("cli-a");
-    const b = bucketName("cli-b");
-    await ok("s3", "mb", `s3://${a}`);
-    await ok("s3", "mb", `s3://${b}`);
-    const file = join(work, "big.bin");
-    writeFileSync(file, crypto.getRandomValues(new Uint8Array(50 * 1024 * 1024)));
-    await ok("s3api", "put-object", "--bucket", a, "--key", "big.bin", "--body", file, "--tagging", "keep=me&also=this");
-    await ok("s3", "cp", `s3://${a}/big.bin`, `s3://${a}/copy.bin`);
-    await ok("s3", "cp", `s3://${a}/big.bin`, `s3://${b}/copy.bin`);
-    expect(await tagsOf("copy.bin", a)).toEqual({ keep: "me", also: "this" });
-    expect(await tagsOf("copy.bin", b)).toEqual({ keep: "me", also: "this" });
-    await ok("s3", "mv", `s3://${a}/copy.bin`, `s3://${a}/moved.bin`);
-    expect(await tagsOf("moved.bin", a)).toEqual({ keep: "me", also: "this" });
-    const c = bucketName("cli-c");
-    await ok("s3", "mb", `s3://${c}`);
-    await ok("s3", "sync", `s3://${a}`, `s3://${c}`);
-    const listed = await ok("s3", "ls", `s3://${c}/`);
-    expect(listed).toContain("big.bin");
-    expect(listed).toContain("moved.bin");
-    expect(await tagsOf("big.bin", c)).toEqual({ keep: "me", also: "this" });
-    const head = JSON.parse(await ok("s3api", "head-object", "--bucket", c, "--key", "big.bin")) as { ContentLength: number };
-    expect(head.ContentLength).toBe(50 * 1024 * 1024);
   });
 });
