@@ -2,34 +2,25 @@
 // since September 2025): If-Match on DeleteObject and the ETag element of a DeleteObjects entry are
 // checked against the current object: 412 PreconditionFailed on a mismatch, 404 NoSuchKey when If-Match
 // was sent and the key holds no object. Directory-bucket preconditions are refused, never ignored.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
-  CreateBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client,
+  DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
-import { startServer, type TestServer } from "./helpers/server.ts";
+import { s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { signedFetch } from "./helpers/sign.ts";
+import { serverWithBucket } from "./helpers/fixture.ts";
 
 setDefaultTimeout(60_000);
 
-let server: TestServer;
-let s3: S3Client;
-const bucket = bucketName("cdel");
-beforeAll(async () => {
-  server = await startServer();
-  s3 = awsClient(server.endpoint);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const t = serverWithBucket("cdel");
+const { bucket } = t;
 
 const put = async (key: string, body = `body of ${key}`) =>
-  (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))).ETag!;
-const read = async (key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
-const exists = async (key: string) => (await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))) === 200;
+  (await t.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))).ETag!;
+const read = async (key: string) => (await t.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
+const exists = async (key: string) => (await s3Status(t.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))) === 200;
 const rawDelete = (key: string, headers: Record<string, string>) =>
-  signedFetch(`${server.endpoint}/${bucket}/${key}`, { method: "DELETE", headers });
+  signedFetch(`${t.server.endpoint}/${bucket}/${key}`, { method: "DELETE", headers });
 const OTHER_ETAG = '"00000000000000000000000000000000"';
 
 describe("DeleteObject with If-Match (raw signed request)", () => {
@@ -78,19 +69,19 @@ describe("DeleteObject with If-Match (raw signed request)", () => {
 describe("DeleteObject with If-Match (JS SDK)", () => {
   test("IfMatch mismatch → PreconditionFailed, object intact; match → deleted", async () => {
     const etag = await put("sdk-k", "sdk bytes");
-    expect(await s3ErrorCode(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "sdk-k", IfMatch: OTHER_ETAG })))).toBe("PreconditionFailed");
+    expect(await s3ErrorCode(t.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "sdk-k", IfMatch: OTHER_ETAG })))).toBe("PreconditionFailed");
     expect(await read("sdk-k")).toBe("sdk bytes");
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "sdk-k", IfMatch: etag }));
+    await t.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "sdk-k", IfMatch: etag }));
     expect(await exists("sdk-k")).toBe(false);
   });
 
   test("IfMatch: * on a missing key → NoSuchKey", async () => {
-    expect(await s3ErrorCode(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "sdk-never", IfMatch: "*" })))).toBe("NoSuchKey");
+    expect(await s3ErrorCode(t.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "sdk-never", IfMatch: "*" })))).toBe("NoSuchKey");
   });
 
   test("IfMatchSize is refused with NotImplemented", async () => {
     await put("sdk-size");
-    expect(await s3ErrorCode(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "sdk-size", IfMatchSize: 8 })))).toBe("NotImplemented");
+    expect(await s3ErrorCode(t.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "sdk-size", IfMatchSize: 8 })))).toBe("NotImplemented");
     expect(await exists("sdk-size")).toBe(true);
   });
 });
@@ -101,7 +92,7 @@ describe("DeleteObjects with per-object ETag", () => {
     await put("many-mismatch", "still here");
     await put("many-plain");
     await put("many-star");
-    const res = await s3.send(new DeleteObjectsCommand({
+    const res = await t.s3.send(new DeleteObjectsCommand({
       Bucket: bucket,
       Delete: {
         Objects: [
@@ -123,7 +114,7 @@ describe("DeleteObjects with per-object ETag", () => {
   test("a directory-bucket Size element is refused and nothing is deleted", async () => {
     await put("many-size");
     const xml = "<Delete><Object><Key>many-size</Key><Size>11</Size></Object></Delete>";
-    const res = await signedFetch(`${server.endpoint}/${bucket}?delete`, {
+    const res = await signedFetch(`${t.server.endpoint}/${bucket}?delete`, {
       method: "POST", body: xml, headers: { "content-md5": new Bun.CryptoHasher("md5").update(xml).digest("base64") },
     });
     expect(res.status).toBe(501);
@@ -149,7 +140,7 @@ describe("races", () => {
       const etag = await put(key, "version one");
       const [del, write] = await Promise.all([
         rawDelete(key, { "if-match": etag }),
-        signedFetch(`${server.endpoint}/${bucket}/${key}`, { method: "PUT", body: "version two", headers: { "if-match": etag } }),
+        signedFetch(`${t.server.endpoint}/${bucket}/${key}`, { method: "PUT", body: "version two", headers: { "if-match": etag } }),
       ]);
       if (del.status === 204) {
         expect(write.status).toBe(404); // If-Match on a key that no longer exists

@@ -47,9 +47,9 @@ export const toObject = (r: ObjectRow): ObjectRecord => ({
   ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
 });
 
-/** Named parameters of a row (both tables; `sort` is ignored by the objects table's statements). */
+/** Named parameters of a current version's row. */
 export const objectParams = (r: ObjectRecord) => ({
-  bucket: r.bucket, key: r.key, version_id: r.versionId, delete_marker: r.deleteMarker ? 1 : 0, sort: versionSortKey(r),
+  bucket: r.bucket, key: r.key, version_id: r.versionId, delete_marker: r.deleteMarker ? 1 : 0,
   size: r.size, etag: r.etag, last_modified: r.lastModified,
   storage_id: r.storageId, content_type: r.contentType, headers: JSON.stringify(r.headers),
   user_metadata: JSON.stringify(r.userMetadata), storage_class: r.storageClass,
@@ -58,6 +58,9 @@ export const objectParams = (r: ObjectRecord) => ({
   part_sizes: r.partSizes ? JSON.stringify(r.partSizes) : null,
   tags: r.tags ? JSON.stringify(r.tags) : null,
 });
+
+/** Named parameters of a noncurrent version's row: a current one's and where it sorts. */
+export const versionParams = (r: ObjectRecord) => ({ ...objectParams(r), sort: versionSortKey(r) });
 
 const ENTRY_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, owner_name, version_id, delete_marker";
 const VALUES = `$bucket, $key, $version_id, $delete_marker, $size, $etag, $last_modified, $storage_id, $content_type, $headers,
@@ -92,6 +95,8 @@ export function prepareObjects(db: Database) {
     /** Noncurrent versions of a key older than a sort key, newest first. */
     versionsAfter: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND sort > ? ORDER BY sort LIMIT ?") as Statement<ObjectRow>,
     anyVersion: db.query("SELECT 1 FROM versions WHERE bucket = ? LIMIT 1"),
+    /** A probe on the primary key: most keys (all of an unversioned bucket's) have no older version. */
+    anyOlder: db.query("SELECT 1 FROM versions WHERE bucket = ? AND key = ? LIMIT 1"),
     versionByStorageId: db.query("SELECT 1 FROM versions WHERE storage_id = ? LIMIT 1"),
   };
 }

@@ -9,7 +9,7 @@ import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { listPage, type Seek } from "./listing.ts";
 import {
-  noncurrentRow, objectParams, prepareObjects, toEntry, toObject, VERSION_TABLES, versionsOfKey, type ObjectRow,
+  noncurrentRow, objectParams, prepareObjects, versionParams, toEntry, toObject, VERSION_TABLES, versionsOfKey, type ObjectRow,
 } from "./sqlite-objects.ts";
 import {
   NULL_VERSION, type Acl, type BucketChange, type BucketRecord, type CorsRule, type CompletedUpload, type Credential, type ListPage, type ListQuery, type MetadataStore,
@@ -279,7 +279,7 @@ export class SqliteMetadataStore implements MetadataStore {
     checkCondition(r.key, previous, condition, r.deleteMarker === true);
     const freed: ObjectRecord[] = [];
     if (previous?.versionId === r.versionId) freed.push(previous);
-    else if (previous) this.o.insertVersion.run(objectParams(previous));
+    else if (previous) this.o.insertVersion.run(versionParams(previous));
     if (r.versionId === NULL_VERSION && previous && previous.versionId !== NULL_VERSION) {
       const older = this.o.getNullVersion.get(r.bucket, r.key);
       if (older) {
@@ -318,7 +318,7 @@ export class SqliteMetadataStore implements MetadataStore {
       if (!current) return null;
       this.objectCache.delete(`${bucket}/${key}`);
       // The newest noncurrent version, if any, becomes current.
-      const newest = this.o.versionsAfter.get(bucket, key, "", 1);
+      const newest = this.o.anyOlder.get(bucket, key) ? this.o.versionsAfter.get(bucket, key, "", 1) : null;
       if (newest) {
         this.o.deleteVersion.run(bucket, key, versionSortKey(toObject(newest)));
         this.o.upsertObject.run(objectParams(toObject(newest)));

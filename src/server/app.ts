@@ -12,7 +12,7 @@ import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
 import { opsRoutes } from "./ops.ts";
 import { signedBody } from "./auth/signed-body.ts";
-import { corsHeaders, matchRule } from "./cors.ts";
+import { addCorsHeaders } from "./cors.ts";
 import { withRequestId } from "../core/request-context.ts";
 import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
 import { parseCopySource } from "./copy-source.ts";
@@ -163,19 +163,17 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     }
     response = renderError(failure, requestId, resource, method);
   }
+  const params = resolved?.params as { bucket?: string; key?: string; name?: string } | undefined;
   // A browser's actual request: the bucket's CORS rules decide its Access-Control-* headers, errors too.
   const origin = request.headers.get("origin");
-  const target = resolved?.params as { bucket?: string } | undefined;
-  if (origin !== null && target?.bucket !== undefined && resolved?.operation !== "PreflightCors") {
-    const bucket = await options.engine.buckets.get(target.bucket).catch(() => undefined);
-    const rule = matchRule(bucket?.cors, origin, method);
-    if (rule) for (const [name, value] of Object.entries(corsHeaders(rule, origin))) response.headers.set(name, value);
+  if (origin !== null && params?.bucket !== undefined && resolved?.operation !== "PreflightCors") {
+    const bucket = await options.engine.buckets.get(params.bucket).catch(() => undefined);
+    addCorsHeaders(response, bucket?.cors, origin, method);
   }
   const seconds = (performance.now() - started) / 1000;
   const bytesIn = counted ? received : Number(request.headers.get("content-length") ?? 0) || 0;
   // Operations that stand for several AWS ones (Unsupported, the bucket settings) carry the AWS name.
-  const operation = resolved === undefined ? "Unknown" : (resolved.params as { name?: string }).name ?? resolved.operation;
-  const params = resolved?.params as { bucket?: string; key?: string } | undefined;
+  const operation = resolved === undefined ? "Unknown" : params?.name ?? resolved.operation;
   options.metrics?.end({ operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}) });
   const level = failure?.code === "InternalError" ? "error" : failure && failure.status >= 500 ? "warn" : "info";
   if (!options.log.enabled(level)) return response;

@@ -79,6 +79,12 @@ export function corsHeaders(rule: CorsRule, origin: string, requestHeaders?: str
   return out;
 }
 
+/** Adds the headers of the first rule that allows this origin and method to a response. */
+export function addCorsHeaders(response: Response, rules: CorsRule[] | undefined, origin: string, method: string): void {
+  const rule = matchRule(rules, origin, method);
+  if (rule) for (const [name, value] of Object.entries(corsHeaders(rule, origin))) response.headers.set(name, value);
+}
+
 const notAllowed = (message: string) => new S3Error("AccessForbidden", { message: `CORSResponse: ${message}` });
 
 /** A preflight OPTIONS: the headers to answer with, or S3's 400 / 403. */

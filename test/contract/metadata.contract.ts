@@ -33,7 +33,7 @@ export function partRecord(uploadId: string, partNumber: number, extra: Partial<
   };
 }
 
-async function errorCode(p: Promise<unknown>): Promise<string> {
+export async function errorCode(p: Promise<unknown>): Promise<string> {
   try {
     await p;
     return "no error";

@@ -1,18 +1,8 @@
 // The versioning half of the metadata contract: run inside metadataContract for every engine.
 import { expect, test } from "bun:test";
-import type { S3Error } from "../../src/errors.ts";
 import type { MetadataStore, ObjectRecord, VersionQuery } from "../../src/metadata/store.ts";
 import { newVersionId } from "../../src/metadata/versions.ts";
-import { bucketRecord, objectRecord } from "./metadata.contract.ts";
-
-async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return (err as S3Error).code;
-  }
-}
+import { bucketRecord, errorCode, objectRecord } from "./metadata.contract.ts";
 
 const version = (key: string, extra: Partial<ObjectRecord> = {}) => objectRecord("b", key, { versionId: newVersionId(), ...extra });
 const marker = (key: string, versionId = newVersionId()) =>
