@@ -76,14 +76,33 @@ describe("/metrics", () => {
 });
 
 describe("health endpoints", () => {
-  test("/healthz, /readyz and /health answer", async () => {
-    expect((await fetch(`${server.endpoint}/healthz`)).status).toBe(200);
-    expect((await fetch(`${server.endpoint}/readyz`)).status).toBe(200);
-    const health = await (await fetch(`${server.endpoint}/health`)).json() as { status: string; components: Record<string, { status: string; latencyMs: number }> };
+  // The family's surfaces (SPEC §12), byte for byte where they are fixed.
+  test("/healthz and /readyz: 200 with an empty body; /health: {status, checks} with integer latencies", async () => {
+    for (const path of ["/healthz", "/readyz"]) {
+      const res = await fetch(`${server.endpoint}${path}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("");
+    }
+    const res = await fetch(`${server.endpoint}/health`);
+    expect(res.status).toBe(200);
+    const health = await res.json() as { status: string; checks: Record<string, { status: string; latency_ms: number }> };
+    expect(Object.keys(health)).toEqual(["status", "checks"]);
     expect(health.status).toBe("ok");
-    expect(health.components.metadata?.status).toBe("ok");
-    expect(health.components.storage?.status).toBe("ok");
-    expect(typeof health.components.storage?.latencyMs).toBe("number");
+    expect(Object.keys(health.checks)).toEqual(["metadata", "storage"]);
+    for (const check of Object.values(health.checks)) {
+      expect(Object.keys(check)).toEqual(["status", "latency_ms"]);
+      expect(check.status).toBe("ok");
+      expect(Number.isInteger(check.latency_ms)).toBe(true);
+    }
+  });
+
+  test("observability.health_check: false → /healthz and /readyz 404, /health a static {\"status\":\"ok\"}", async () => {
+    await using off = await startServer({ env: { BLEEPSTORE_OBSERVABILITY_HEALTH_CHECK: "false" } });
+    expect((await fetch(`${off.endpoint}/healthz`)).status).toBe(404);
+    expect((await fetch(`${off.endpoint}/readyz`)).status).toBe(404);
+    const health = await fetch(`${off.endpoint}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.text()).toBe('{"status":"ok"}');
   });
 
   // Root ignores permission bits, so the directories are made immutable (chattr +i) instead.
@@ -94,10 +113,13 @@ describe("health endpoints", () => {
     try {
       for (const d of dirs) expect(spawnSync("chattr", ["+i", d]).status).toBe(0);
       expect((await fetch(`${server.endpoint}/readyz`)).status).toBe(503);
-      const health = await (await fetch(`${server.endpoint}/health`)).json() as { status: string; components: { storage: { status: string; error?: string } } };
-      expect(health.status).toBe("failing");
-      expect(health.components.storage.status).toBe("failing");
-      expect(health.components.storage.error).toBeTruthy();
+      const res = await fetch(`${server.endpoint}/health`);
+      expect(res.status).toBe(503);
+      const health = await res.json() as { status: string; checks: { storage: { status: string; error?: string; latency_ms: number } } };
+      expect(health.status).toBe("degraded");
+      expect(Object.keys(health.checks.storage)).toEqual(["status", "error", "latency_ms"]);
+      expect(health.checks.storage.status).toBe("error");
+      expect(health.checks.storage.error).toBeTruthy();
       expect((await fetch(`${server.endpoint}/healthz`)).status).toBe(200);
     } finally {
       for (const d of dirs) spawnSync("chattr", ["-i", d]);

@@ -1,5 +1,6 @@
-// Operations endpoints beside the S3 API: /healthz (the process answers), /readyz (metadata and
-// storage answer, else 503), /health (each component's state and latency) and /metrics (Prometheus).
+// Operations endpoints beside the S3 API, in the shapes the BleepStore family shares (SPEC §12):
+// /healthz (the process answers), /readyz (metadata and storage answer, else 503), /health (each
+// component's state and latency) and /metrics (Prometheus).
 // Their paths are reserved bucket names (see core/names.ts), so they never shadow a bucket.
 import { Elysia } from "elysia";
 import type { Engine } from "../core/engine.ts";
@@ -7,34 +8,34 @@ import type { S3Metrics } from "./s3-metrics.ts";
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/** One component's check, in the family's /health shape (SPEC §12). */
 export interface ComponentHealth {
-  status: "ok" | "failing";
-  latencyMs: number;
+  status: "ok" | "error";
   error?: string;
+  latency_ms: number;
 }
 
 async function probe(check: () => Promise<void>): Promise<ComponentHealth> {
   const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
       check(),
       new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS))),
     ]);
-    return { status: "ok", latencyMs: +(performance.now() - started).toFixed(2) };
+    return { status: "ok", latency_ms: elapsed() };
   } catch (err) {
-    return { status: "failing", latencyMs: +(performance.now() - started).toFixed(2), error: (err as Error).message };
+    return { status: "error", error: (err as Error).message, latency_ms: elapsed() };
   } finally {
     clearTimeout(timer);
   }
 }
 
-export async function componentHealth(engine: Engine) {
+/** Really probes both: a metadata query and the directories (or bucket) writes use. */
+export async function componentHealth(engine: Engine): Promise<{ metadata: ComponentHealth; storage: ComponentHealth }> {
   const [metadata, storage] = await Promise.all([probe(() => engine.metadata.ping()), probe(() => engine.storage.ping())]);
-  return {
-    metadata: { engine: engine.metadata.engine, ...metadata },
-    storage: { backend: engine.storage.name, ...storage },
-  };
+  return { metadata, storage };
 }
 
 export interface OpsOptions {
@@ -47,21 +48,24 @@ export interface OpsOptions {
 
 export function opsRoutes(o: OpsOptions) {
   const app = new Elysia({ name: "ops" });
+  // The family's shapes (SPEC §12): empty bodies for the probes, {status, checks} for /health.
   if (o.healthChecks) {
     app
-      .get("/healthz", () => new Response("ok\n", { headers: { "content-type": "text/plain" } }), {
-        detail: { tags: ["operations"], summary: "Liveness: 200 while the process runs" },
+      .get("/healthz", () => new Response(null, { status: 200 }), {
+        detail: { tags: ["operations"], summary: "Liveness: 200 while the process runs (empty body)" },
       })
       .get("/readyz", async () => {
         const c = await componentHealth(o.engine);
-        const ready = c.metadata.status === "ok" && c.storage.status === "ok";
-        return new Response(ready ? "ready\n" : "not ready\n", { status: ready ? 200 : 503, headers: { "content-type": "text/plain" } });
-      }, { detail: { tags: ["operations"], summary: "Readiness: 200 when metadata and storage answer, else 503" } })
+        return new Response(null, { status: c.metadata.status === "ok" && c.storage.status === "ok" ? 200 : 503 });
+      }, { detail: { tags: ["operations"], summary: "Readiness: 200 when metadata and storage answer, else 503 (empty body)" } })
       .get("/health", async () => {
-        const components = await componentHealth(o.engine);
-        const ok = components.metadata.status === "ok" && components.storage.status === "ok";
-        return Response.json({ status: ok ? "ok" : "failing", version: o.version, uptimeSeconds: Math.round(process.uptime()), components }, { status: ok ? 200 : 503 });
+        const checks = await componentHealth(o.engine);
+        const ok = checks.metadata.status === "ok" && checks.storage.status === "ok";
+        return Response.json({ status: ok ? "ok" : "degraded", checks }, { status: ok ? 200 : 503 });
       }, { detail: { tags: ["operations"], summary: "Each component's state and latency, as JSON" } });
+  } else {
+    // Switched off: the probes are gone and /health says only that the process answers.
+    app.get("/health", () => Response.json({ status: "ok" }), { detail: { tags: ["operations"], summary: "Static status (health checks off)" } });
   }
   if (o.exposeMetrics) {
     app.get("/metrics", async () => new Response(await o.metrics.render(), {
