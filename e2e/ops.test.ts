@@ -73,6 +73,40 @@ describe("/metrics", () => {
     expect(after.get("process_resident_memory_bytes")).toBeGreaterThan(1e6);
     expect(after.has("bleepstore_requests_in_flight")).toBe(true);
   });
+
+  // The family's names, types and labels (SPEC §12), with exact counts after a scripted workload.
+  test("the family's series: http_requests_total by route template, s3_operations_total, totals, process figures", async () => {
+    const bucket = bucketName("family");
+    const before = await scrape();
+    const delta = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (let i = 0; i < 4; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `f${i}`, Body: "y".repeat(10) }));
+    for (let i = 0; i < 2; i++) await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "nope" })).catch(() => {});
+    await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    for (let i = 0; i < 3; i++) await fetch(`${server.endpoint}/healthz`);
+    const after = await scrape();
+    expect(delta('bleepstore_http_requests_total{method="PUT",path="/{bucket}",status="200"}')).toBe(1);
+    expect(delta('bleepstore_http_requests_total{method="PUT",path="/{bucket}/{key}",status="200"}')).toBe(4);
+    expect(delta('bleepstore_http_requests_total{method="GET",path="/{bucket}/{key}",status="404"}')).toBe(2);
+    expect(delta('bleepstore_http_requests_total{method="GET",path="/{bucket}",status="200"}')).toBe(1);
+    expect(delta('bleepstore_http_requests_total{method="GET",path="/healthz",status="200"}')).toBe(3);
+    expect(delta('bleepstore_s3_operations_total{operation="PutObject",status="success"}')).toBe(4);
+    expect(delta('bleepstore_s3_operations_total{operation="GetObject",status="error"}')).toBe(2);
+    expect(delta('bleepstore_http_request_duration_seconds_count{method="PUT",path="/{bucket}/{key}"}')).toBe(4);
+    expect(delta('bleepstore_http_request_size_bytes_sum{method="PUT",path="/{bucket}/{key}"}')).toBeGreaterThanOrEqual(40);
+    expect(delta('bleepstore_http_response_size_bytes_count{method="GET",path="/{bucket}"}')).toBe(1);
+    expect(after.get("bleepstore_buckets_total")).toBeGreaterThanOrEqual(1);
+    expect(delta("bleepstore_objects_total")).toBe(4);
+    expect(after.get("process_open_fds")).toBeGreaterThan(0);
+    const text = await (await fetch(`${server.endpoint}/metrics`)).text();
+    for (const [name, type] of [
+      ["bleepstore_http_requests_total", "counter"], ["bleepstore_http_request_duration_seconds", "histogram"],
+      ["bleepstore_http_request_size_bytes", "histogram"], ["bleepstore_http_response_size_bytes", "histogram"],
+      ["bleepstore_s3_operations_total", "counter"], ["bleepstore_objects_total", "gauge"], ["bleepstore_buckets_total", "gauge"],
+      ["bleepstore_bytes_received_total", "counter"], ["bleepstore_bytes_sent_total", "counter"], ["process_cpu_seconds_total", "counter"],
+      ["process_resident_memory_bytes", "gauge"], ["process_open_fds", "gauge"],
+    ]) expect(text).toContain(`# TYPE ${name} ${type}\n`);
+  });
 });
 
 describe("health endpoints", () => {

@@ -60,6 +60,9 @@ async function* countingBody(body: AsyncIterable<Uint8Array>, add: (n: number) =
   }
 }
 
+/** The route template of a path that did not resolve: by its segments, never the names in it. */
+const routeOf = (rawPath: string) => (rawPath.slice(1).includes("/") ? "/{bucket}/{key}" : "/{bucket}");
+
 /** Adds the headers every S3 response carries (Bun.serve writes the Date header itself). */
 function withCommonHeaders(headers: Record<string, string>, requestId: string): Record<string, string> {
   headers["x-amz-request-id"] = requestId;
@@ -174,7 +177,10 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   const bytesIn = counted ? received : Number(request.headers.get("content-length") ?? 0) || 0;
   // Operations that stand for several AWS ones (Unsupported, the bucket settings) carry the AWS name.
   const operation = resolved === undefined ? "Unknown" : params?.name ?? resolved.operation;
-  options.metrics?.end({ operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}) });
+  const path = params?.bucket === undefined ? (rawPath === "/" ? "/" : routeOf(rawPath)) : params.key === undefined ? "/{bucket}" : "/{bucket}/{key}";
+  options.metrics?.end({
+    method, path, operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}),
+  });
   const level = failure?.code === "InternalError" ? "error" : failure && failure.status >= 500 ? "warn" : "info";
   if (!options.log.enabled(level)) return response;
   const fields = {

@@ -54,8 +54,10 @@ export class CollectedGauge extends Family {
     name: string,
     help: string,
     private readonly collect: () => Array<{ labels: Labels; value: number }>,
+    /** A value that only grows (CPU seconds) is exposed as a counter. */
+    type: "gauge" | "counter" = "gauge",
   ) {
-    super(name, help, "gauge");
+    super(name, help, type);
   }
   samples(): string[] {
     return this.collect().map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`);

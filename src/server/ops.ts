@@ -48,29 +48,36 @@ export interface OpsOptions {
 
 export function opsRoutes(o: OpsOptions) {
   const app = new Elysia({ name: "ops" });
+  // These answers count in the family's HTTP series too, under their own paths.
+  const timed = (path: string, answer: () => Response | Promise<Response>) => async ({ request }: { request: Request }) => {
+    const started = performance.now();
+    const res = await answer();
+    o.metrics.http(request.method, path, res.status, (performance.now() - started) / 1000, Number(res.headers.get("content-length") ?? 0));
+    return res;
+  };
   // The family's shapes (SPEC §12): empty bodies for the probes, {status, checks} for /health.
   if (o.healthChecks) {
     app
-      .get("/healthz", () => new Response(null, { status: 200 }), {
+      .get("/healthz", timed("/healthz", () => new Response(null, { status: 200 })), {
         detail: { tags: ["operations"], summary: "Liveness: 200 while the process runs (empty body)" },
       })
-      .get("/readyz", async () => {
+      .get("/readyz", timed("/readyz", async () => {
         const c = await componentHealth(o.engine);
         return new Response(null, { status: c.metadata.status === "ok" && c.storage.status === "ok" ? 200 : 503 });
-      }, { detail: { tags: ["operations"], summary: "Readiness: 200 when metadata and storage answer, else 503 (empty body)" } })
-      .get("/health", async () => {
+      }), { detail: { tags: ["operations"], summary: "Readiness: 200 when metadata and storage answer, else 503 (empty body)" } })
+      .get("/health", timed("/health", async () => {
         const checks = await componentHealth(o.engine);
         const ok = checks.metadata.status === "ok" && checks.storage.status === "ok";
         return Response.json({ status: ok ? "ok" : "degraded", checks }, { status: ok ? 200 : 503 });
-      }, { detail: { tags: ["operations"], summary: "Each component's state and latency, as JSON" } });
+      }), { detail: { tags: ["operations"], summary: "Each component's state and latency, as JSON" } });
   } else {
     // Switched off: the probes are gone and /health says only that the process answers.
-    app.get("/health", () => Response.json({ status: "ok" }), { detail: { tags: ["operations"], summary: "Static status (health checks off)" } });
+    app.get("/health", timed("/health", () => Response.json({ status: "ok" })), { detail: { tags: ["operations"], summary: "Static status (health checks off)" } });
   }
   if (o.exposeMetrics) {
-    app.get("/metrics", async () => new Response(await o.metrics.render(), {
+    app.get("/metrics", timed("/metrics", async () => new Response(await o.metrics.render(), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-    }), { detail: { tags: ["operations"], summary: "Prometheus metrics" } });
+    })), { detail: { tags: ["operations"], summary: "Prometheus metrics" } });
   }
   return app;
 }

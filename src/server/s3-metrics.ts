@@ -2,11 +2,25 @@
 // bytes in and out, errors by code, requests in flight, stored objects and bytes per bucket, open
 // multipart uploads, and process figures.
 import type { Engine } from "../core/engine.ts";
+import { readdirSync } from "node:fs";
 import { CollectedGauge, Counter, Histogram, Registry } from "./metrics.ts";
 
+/** How many descriptors this process holds (Linux: /proc/self/fd); 0 where that cannot be read. */
+function openFds(): number {
+  try {
+    return readdirSync("/proc/self/fd").length;
+  } catch {
+    return 0;
+  }
+}
+
+const SIZE_BUCKETS = [0, 256, 4096, 65536, 1048576, 8388608, 67108864, 536870912, 5368709120];
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export interface RequestRecord {
+  method: string;
+  /** The route template: "/", "/{bucket}", "/{bucket}/{key}". */
+  path: string;
   operation: string;
   status: number;
   errorCode?: string;
@@ -26,6 +40,18 @@ export class S3Metrics {
   private readonly bytesOut = this.registry.add(new Counter("bleepstore_bytes_sent_total", "Response body bytes sent."));
   private readonly inFlight = this.registry.add(new Counter("bleepstore_requests_in_flight", "S3 requests being served now.", "gauge"));
   private readonly events = this.registry.add(new Counter("bleepstore_events_total", "Engine events delivered from the outbox, by type."));
+  // The families every BleepStore edition exposes under these names (SPEC §12).
+  private readonly httpRequests = this.registry.add(new Counter("bleepstore_http_requests_total", "HTTP requests by method, route template and status code."));
+  private readonly httpDuration = this.registry.add(
+    new Histogram("bleepstore_http_request_duration_seconds", "Time to answer an HTTP request, by method and route template.", LATENCY_BUCKETS),
+  );
+  private readonly httpRequestSize = this.registry.add(
+    new Histogram("bleepstore_http_request_size_bytes", "Request body sizes, by method and route template.", SIZE_BUCKETS),
+  );
+  private readonly httpResponseSize = this.registry.add(
+    new Histogram("bleepstore_http_response_size_bytes", "Response body sizes, by method and route template.", SIZE_BUCKETS),
+  );
+  private readonly s3Operations = this.registry.add(new Counter("bleepstore_s3_operations_total", "S3 operations by name and outcome (success or error)."));
   private stats: Array<{ bucket: string; objects: number; bytes: number }> = [];
   private openUploads = 0;
   private readonly startedAt = Date.now() / 1000;
@@ -52,7 +78,12 @@ export class S3Metrics {
     this.registry.add(new CollectedGauge("process_cpu_seconds_total", "User and system CPU time spent, in seconds.", () => {
       const used = process.cpuUsage(this.startCpu);
       return [{ labels: {}, value: (used.user + used.system) / 1e6 }];
-    }));
+    }, "counter"));
+    this.registry.add(new CollectedGauge("process_open_fds", "Open file descriptors.", () => [{ labels: {}, value: openFds() }]));
+    this.registry.add(new CollectedGauge("bleepstore_objects_total", "Objects stored (versions holding data), all buckets.", () => [
+      { labels: {}, value: this.stats.reduce((n, s) => n + s.objects, 0) },
+    ]));
+    this.registry.add(new CollectedGauge("bleepstore_buckets_total", "Buckets.", () => [{ labels: {}, value: this.stats.length }]));
     this.registry.add(new CollectedGauge("process_start_time_seconds", "Start time of the process since the epoch, in seconds.", () => [
       { labels: {}, value: Math.floor(this.startedAt) },
     ]));
@@ -62,8 +93,21 @@ export class S3Metrics {
     this.inFlight.inc({}, 1);
   }
 
+  /** An HTTP request outside the S3 API (health, metrics): the family's HTTP series only. */
+  http(method: string, path: string, status: number, seconds: number, bytesOut: number): void {
+    this.httpRequests.inc({ method, path, status: String(status) });
+    this.httpDuration.observe({ method, path }, seconds);
+    this.httpRequestSize.observe({ method, path }, 0);
+    this.httpResponseSize.observe({ method, path }, bytesOut);
+  }
+
   end(r: RequestRecord): void {
     this.inFlight.inc({}, -1);
+    this.httpRequests.inc({ method: r.method, path: r.path, status: String(r.status) });
+    this.httpDuration.observe({ method: r.method, path: r.path }, r.seconds);
+    this.httpRequestSize.observe({ method: r.method, path: r.path }, r.bytesIn);
+    this.httpResponseSize.observe({ method: r.method, path: r.path }, r.bytesOut);
+    this.s3Operations.inc({ operation: r.operation, status: r.errorCode ? "error" : "success" });
     this.requests.inc({ operation: r.operation, status_class: `${Math.floor(r.status / 100)}xx` });
     this.latency.observe({ operation: r.operation }, r.seconds);
     if (r.errorCode) this.errors.inc({ code: r.errorCode });
