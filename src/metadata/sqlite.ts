@@ -9,66 +9,21 @@ import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { listPage, type Seek } from "./listing.ts";
 import {
-  noncurrentRow, objectParams, prepareObjects, versionParams, toEntry, toObject, VERSION_TABLES, versionsOfKey, type ObjectRow,
+  noncurrentRow, objectParams, prepareObjects, versionParams, toEntry, toObject, versionsOfKey, type ObjectRow,
 } from "./sqlite-objects.ts";
 import {
-  NULL_VERSION, type Acl, type BucketChange, type BucketRecord, type CorsRule, type CompletedUpload, type Credential, type ListPage, type ListQuery, type MetadataStore,
-  type ObjectChange, type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type UploadRecord, type VersionPage,
-  type Tags, type VersionQuery, type VersioningStatus, type WriteCondition,
+  NULL_VERSION, type BucketChange, type BucketRecord, type CompletedUpload, type Credential, type ListPage, type ListQuery,
+  type MetadataStore, type ObjectChange, type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type UploadRecord,
+  type VersionPage, type VersionQuery, type WriteCondition,
 } from "./store.ts";
 import { listVersionPage, versionSortKey } from "./versions.ts";
 import { checkCondition } from "./condition.ts";
 import { applyChange } from "./change.ts";
 import type { EngineEvent, StoredEvent } from "./events.ts";
-import { OUTBOX_TABLE, SqliteOutbox } from "./sqlite-outbox.ts";
-import { SqliteUploads, UPLOAD_SESSIONS, UPLOAD_TABLES } from "./sqlite-uploads.ts";
+import { SqliteOutbox } from "./sqlite-outbox.ts";
+import { MIGRATIONS, toBucket, toCredential, type BucketRow, type CredentialRow } from "./sqlite-schema.ts";
+import { SqliteUploads } from "./sqlite-uploads.ts";
 
-const MIGRATIONS: string[] = [
-  `CREATE TABLE credentials (
-     access_key TEXT PRIMARY KEY, secret_key TEXT NOT NULL, owner_id TEXT NOT NULL,
-     owner_name TEXT NOT NULL, created_at INTEGER NOT NULL);
-   CREATE TABLE buckets (
-     name TEXT PRIMARY KEY, region TEXT NOT NULL, owner_id TEXT NOT NULL, owner_name TEXT NOT NULL,
-     acl TEXT NOT NULL, created_at INTEGER NOT NULL);
-   CREATE TABLE objects (
-     bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
-     last_modified INTEGER NOT NULL, storage_id TEXT NOT NULL, content_type TEXT NOT NULL,
-     headers TEXT NOT NULL, user_metadata TEXT NOT NULL, storage_class TEXT NOT NULL,
-     owner_id TEXT NOT NULL, owner_name TEXT NOT NULL, acl TEXT NOT NULL, checksum TEXT,
-     PRIMARY KEY (bucket, key)) WITHOUT ROWID;`,
-  `ALTER TABLE objects ADD COLUMN part_sizes TEXT;
-   CREATE INDEX objects_by_storage_id ON objects (storage_id);
-   ${UPLOAD_TABLES}`,
-  `ALTER TABLE buckets ADD COLUMN object_count INTEGER NOT NULL DEFAULT 0;
-   ALTER TABLE buckets ADD COLUMN byte_count INTEGER NOT NULL DEFAULT 0;
-   UPDATE buckets SET
-     object_count = (SELECT count(*) FROM objects WHERE objects.bucket = buckets.name),
-     byte_count = (SELECT coalesce(sum(size), 0) FROM objects WHERE objects.bucket = buckets.name);`,
-  VERSION_TABLES,
-  OUTBOX_TABLE,
-  UPLOAD_SESSIONS,
-  `ALTER TABLE buckets ADD COLUMN tags TEXT;
-   ALTER TABLE objects ADD COLUMN tags TEXT;
-   ALTER TABLE versions ADD COLUMN tags TEXT;
-   ALTER TABLE uploads ADD COLUMN tags TEXT;`,
-  "ALTER TABLE buckets ADD COLUMN cors TEXT;",
-];
-
-interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
-interface BucketRow {
-  name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
-  cors: string | null;
-}
-
-const toCredential = (r: CredentialRow): Credential => ({
-  accessKey: r.access_key, secretKey: r.secret_key, owner: { id: r.owner_id, displayName: r.owner_name }, createdAt: r.created_at,
-});
-const toBucket = (r: BucketRow): BucketRecord => ({
-  name: r.name, region: r.region, owner: { id: r.owner_id, displayName: r.owner_name }, acl: JSON.parse(r.acl) as Acl, createdAt: r.created_at,
-  ...(r.versioning ? { versioning: r.versioning as VersioningStatus } : {}),
-  ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
-  ...(r.cors ? { cors: JSON.parse(r.cors) as CorsRule[] } : {}),
-});
 /** Makes a record and everything in it read-only: cached records are shared by every reader. */
 function frozen<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {

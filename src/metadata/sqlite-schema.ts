@@ -1,0 +1,54 @@
+// The SQLite engine's schema: numbered migrations (user_version counts how many ran), and the rows of
+// the credentials and buckets tables with their conversions. Objects, versions, uploads and the outbox
+// keep their tables and rows in files of their own.
+import { VERSION_TABLES } from "./sqlite-objects.ts";
+import { OUTBOX_TABLE } from "./sqlite-outbox.ts";
+import { UPLOAD_SESSIONS, UPLOAD_TABLES } from "./sqlite-uploads.ts";
+import type { Acl, BucketRecord, CorsRule, Credential, Tags, VersioningStatus } from "./store.ts";
+
+export const MIGRATIONS: string[] = [
+  `CREATE TABLE credentials (
+     access_key TEXT PRIMARY KEY, secret_key TEXT NOT NULL, owner_id TEXT NOT NULL,
+     owner_name TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE TABLE buckets (
+     name TEXT PRIMARY KEY, region TEXT NOT NULL, owner_id TEXT NOT NULL, owner_name TEXT NOT NULL,
+     acl TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE TABLE objects (
+     bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+     last_modified INTEGER NOT NULL, storage_id TEXT NOT NULL, content_type TEXT NOT NULL,
+     headers TEXT NOT NULL, user_metadata TEXT NOT NULL, storage_class TEXT NOT NULL,
+     owner_id TEXT NOT NULL, owner_name TEXT NOT NULL, acl TEXT NOT NULL, checksum TEXT,
+     PRIMARY KEY (bucket, key)) WITHOUT ROWID;`,
+  `ALTER TABLE objects ADD COLUMN part_sizes TEXT;
+   CREATE INDEX objects_by_storage_id ON objects (storage_id);
+   ${UPLOAD_TABLES}`,
+  `ALTER TABLE buckets ADD COLUMN object_count INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE buckets ADD COLUMN byte_count INTEGER NOT NULL DEFAULT 0;
+   UPDATE buckets SET
+     object_count = (SELECT count(*) FROM objects WHERE objects.bucket = buckets.name),
+     byte_count = (SELECT coalesce(sum(size), 0) FROM objects WHERE objects.bucket = buckets.name);`,
+  VERSION_TABLES,
+  OUTBOX_TABLE,
+  UPLOAD_SESSIONS,
+  `ALTER TABLE buckets ADD COLUMN tags TEXT;
+   ALTER TABLE objects ADD COLUMN tags TEXT;
+   ALTER TABLE versions ADD COLUMN tags TEXT;
+   ALTER TABLE uploads ADD COLUMN tags TEXT;`,
+  "ALTER TABLE buckets ADD COLUMN cors TEXT;",
+];
+
+export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
+export interface BucketRow {
+  name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
+  cors: string | null;
+}
+
+export const toCredential = (r: CredentialRow): Credential => ({
+  accessKey: r.access_key, secretKey: r.secret_key, owner: { id: r.owner_id, displayName: r.owner_name }, createdAt: r.created_at,
+});
+export const toBucket = (r: BucketRow): BucketRecord => ({
+  name: r.name, region: r.region, owner: { id: r.owner_id, displayName: r.owner_name }, acl: JSON.parse(r.acl) as Acl, createdAt: r.created_at,
+  ...(r.versioning ? { versioning: r.versioning as VersioningStatus } : {}),
+  ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
+  ...(r.cors ? { cors: JSON.parse(r.cors) as CorsRule[] } : {}),
+});
