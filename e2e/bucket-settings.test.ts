@@ -4,31 +4,23 @@
 // ServerSideEncryptionConfigurationNotFoundError, GetBucketPolicyStatus → NoSuchBucketPolicy, the
 // analytics/metrics/inventory/intelligent-tiering Get with an id → NoSuchConfiguration and their List
 // forms an empty list). A PUT of a setting that would not be applied is 501 naming it; a DELETE is 204.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { BUCKET_SETTINGS } from "../src/server/bucket-settings.ts";
-import { awsClient, bucketName } from "./helpers/clients.ts";
-import { ACCESS_KEY, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
+import { bucketName } from "./helpers/clients.ts";
+import { ACCESS_KEY, SECRET_KEY } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
+import { serverWithBucket } from "./helpers/fixture.ts";
 
 setDefaultTimeout(60_000);
 
-let server: TestServer;
-let s3: S3Client;
-const bucket = bucketName("settings");
-beforeAll(async () => {
-  server = await startServer();
-  s3 = awsClient(server.endpoint);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-});
+const t = serverWithBucket("settings");
+const { bucket } = t;
 
-const at = (query: string) => `${server.endpoint}/${bucket}?${query}`;
+const at = (query: string) => `${t.server.endpoint}/${bucket}?${query}`;
 
 describe("bucket settings with nothing configured", () => {
   test.each(BUCKET_SETTINGS.map((s) => ({ ...s, label: s.query })))("GET ?$label answers as S3 does", async (setting) => {
@@ -78,14 +70,14 @@ const hasRclone = existsSync("/usr/bin/rclone");
 describe.skipIf(!hasRclone)("rclone (Debian's)", () => {
   test("rclone purge of a bucket with objects prints no ERROR line", async () => {
     const purged = bucketName("purge");
-    await s3.send(new CreateBucketCommand({ Bucket: purged }));
-    for (const key of ["a.txt", "dir/b.txt", "dir/sub/c.txt"]) await s3.send(new PutObjectCommand({ Bucket: purged, Key: key, Body: key }));
+    await t.s3.send(new CreateBucketCommand({ Bucket: purged }));
+    for (const key of ["a.txt", "dir/b.txt", "dir/sub/c.txt"]) await t.s3.send(new PutObjectCommand({ Bucket: purged, Key: key, Body: key }));
     const work = mkdtempSync(join(tmpdir(), "bleepstore-rclone-"));
     try {
       const proc = Bun.spawn(["/usr/bin/rclone", "purge", `bs:${purged}`], {
         env: {
           PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, RCLONE_CONFIG: join(work, "rclone.conf"),
-          RCLONE_CONFIG_BS_TYPE: "s3", RCLONE_CONFIG_BS_PROVIDER: "Other", RCLONE_CONFIG_BS_ENDPOINT: server.endpoint,
+          RCLONE_CONFIG_BS_TYPE: "s3", RCLONE_CONFIG_BS_PROVIDER: "Other", RCLONE_CONFIG_BS_ENDPOINT: t.server.endpoint,
           RCLONE_CONFIG_BS_ACCESS_KEY_ID: ACCESS_KEY, RCLONE_CONFIG_BS_SECRET_ACCESS_KEY: SECRET_KEY, RCLONE_CONFIG_BS_REGION: "us-east-1",
         },
         stdout: "pipe", stderr: "pipe",
@@ -93,7 +85,7 @@ describe.skipIf(!hasRclone)("rclone (Debian's)", () => {
       const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
       expect(`${out}${err}`).not.toContain("ERROR");
       expect(code).toBe(0);
-      expect((await signedFetch(`${server.endpoint}/${purged}`, { method: "HEAD" })).status).toBe(404);
+      expect((await signedFetch(`${t.server.endpoint}/${purged}`, { method: "HEAD" })).status).toBe(404);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

@@ -1,41 +1,34 @@
 // CORS: Put/Get/DeleteBucketCors with S3's validation, preflight OPTIONS answered from the rules with
 // no auth (403 when none matches), and Access-Control-* headers on matching actual requests, errors
 // included. (The real-browser test is a separate step; these drive the protocol directly.)
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
-  CreateBucketCommand, DeleteBucketCorsCommand, GetBucketCorsCommand, PutBucketCorsCommand, PutObjectCommand, type S3Client,
+  DeleteBucketCorsCommand, GetBucketCorsCommand, PutBucketCorsCommand, PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
-import { startServer, type TestServer } from "./helpers/server.ts";
+import { s3ErrorCode } from "./helpers/clients.ts";
 import { signedFetch } from "./helpers/sign.ts";
+import { serverWithBucket } from "./helpers/fixture.ts";
 
 setDefaultTimeout(60_000);
 
-let server: TestServer;
-let s3: S3Client;
-const bucket = bucketName("cors");
+const t = serverWithBucket("cors");
+const { bucket } = t;
 const APP = "https://app.example.com";
 beforeAll(async () => {
-  server = await startServer();
-  s3 = awsClient(server.endpoint);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hello.txt", Body: "hello" }));
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
+  await t.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hello.txt", Body: "hello" }));
 });
 
 const preflight = (origin: string | null, method: string, headers?: string, key = "hello.txt") =>
-  fetch(`${server.endpoint}/${bucket}/${key}`, {
+  fetch(`${t.server.endpoint}/${bucket}/${key}`, {
     method: "OPTIONS",
     headers: { ...(origin ? { origin } : {}), "access-control-request-method": method, ...(headers ? { "access-control-request-headers": headers } : {}) },
   });
 
 describe("bucket CORS configuration", () => {
   test("NoSuchCORSConfiguration until set; put, get back, delete", async () => {
-    expect(await s3ErrorCode(s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).toBe("NoSuchCORSConfiguration");
+    expect(await s3ErrorCode(t.s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).toBe("NoSuchCORSConfiguration");
     expect((await preflight(APP, "GET")).status).toBe(403);
-    await s3.send(new PutBucketCorsCommand({
+    await t.s3.send(new PutBucketCorsCommand({
       Bucket: bucket,
       CORSConfiguration: {
         CORSRules: [
@@ -44,7 +37,7 @@ describe("bucket CORS configuration", () => {
         ],
       },
     }));
-    const got = await s3.send(new GetBucketCorsCommand({ Bucket: bucket }));
+    const got = await t.s3.send(new GetBucketCorsCommand({ Bucket: bucket }));
     expect(got.CORSRules?.[0]).toMatchObject({ ID: "app", AllowedOrigins: [APP, "https://*.example.org"], AllowedMethods: ["GET", "PUT"], ExposeHeaders: ["ETag"], MaxAgeSeconds: 600 });
     expect(got.CORSRules?.length).toBe(2);
   });
@@ -56,12 +49,12 @@ describe("bucket CORS configuration", () => {
       Array.from({ length: 101 }, () => ({ AllowedOrigins: [APP], AllowedMethods: ["GET"] })),
     ];
     for (const CORSRules of bad) {
-      expect(await s3ErrorCode(s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules } })))).toBe("InvalidRequest");
+      expect(await s3ErrorCode(t.s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules } })))).toBe("InvalidRequest");
     }
-    const malformed = await signedFetch(`${server.endpoint}/${bucket}?cors`, { method: "PUT", body: "<CORSConfiguration><nope/></CORSConfiguration>" });
+    const malformed = await signedFetch(`${t.server.endpoint}/${bucket}?cors`, { method: "PUT", body: "<CORSConfiguration><nope/></CORSConfiguration>" });
     expect(malformed.status).toBe(400);
     expect(await malformed.text()).toContain("<Code>MalformedXML</Code>");
-    expect((await s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules?.length).toBe(2);
+    expect((await t.s3.send(new GetBucketCorsCommand({ Bucket: bucket }))).CORSRules?.length).toBe(2);
   });
 });
 
@@ -91,21 +84,21 @@ describe("preflight and actual requests", () => {
   });
 
   test("actual requests from an allowed origin get the headers, errors too; others get none", async () => {
-    const ok = await signedFetch(`${server.endpoint}/${bucket}/hello.txt`, { headers: { origin: APP } });
+    const ok = await signedFetch(`${t.server.endpoint}/${bucket}/hello.txt`, { headers: { origin: APP } });
     expect(ok.status).toBe(200);
     expect(ok.headers.get("access-control-allow-origin")).toBe(APP);
     expect(ok.headers.get("access-control-expose-headers")).toBe("ETag");
     expect(ok.headers.get("vary")).toContain("Origin");
-    const missing = await signedFetch(`${server.endpoint}/${bucket}/missing.txt`, { headers: { origin: APP } });
+    const missing = await signedFetch(`${t.server.endpoint}/${bucket}/missing.txt`, { headers: { origin: APP } });
     expect(missing.status).toBe(404);
     expect(missing.headers.get("access-control-allow-origin")).toBe(APP);
-    const other = await signedFetch(`${server.endpoint}/${bucket}/hello.txt`, { headers: { origin: "https://evil.test" } });
+    const other = await signedFetch(`${t.server.endpoint}/${bucket}/hello.txt`, { headers: { origin: "https://evil.test" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   test("after DeleteBucketCors, preflights are refused again", async () => {
-    await s3.send(new DeleteBucketCorsCommand({ Bucket: bucket }));
+    await t.s3.send(new DeleteBucketCorsCommand({ Bucket: bucket }));
     expect((await preflight(APP, "GET")).status).toBe(403);
-    expect(await s3ErrorCode(s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).toBe("NoSuchCORSConfiguration");
+    expect(await s3ErrorCode(t.s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).toBe("NoSuchCORSConfiguration");
   });
 });
