@@ -160,31 +160,24 @@ describe("health endpoints", () => {
     }
     expect((await fetch(`${server.endpoint}/readyz`)).status).toBe(200);
   });
+
+  test.skipIf(!chattr)("/readyz probes the object directory a write renames into, not only .tmp: 503 within its limit, 200 after", async () => {
+    const objects = join(server.dataDir, "objects");
+    try {
+      expect(spawnSync("chattr", ["+i", objects]).status).toBe(0);
+      const started = performance.now();
+      expect((await fetch(`${server.endpoint}/readyz`)).status).toBe(503);
+      expect(performance.now() - started).toBeLessThan(2500);
+      const health = await (await fetch(`${server.endpoint}/health`)).json() as { checks: { storage: { status: string; error: string } } };
+      expect(health.checks.storage.status).toBe("error");
+    } finally {
+      spawnSync("chattr", ["-i", objects]);
+    }
+    expect((await fetch(`${server.endpoint}/readyz`)).status).toBe(200);
+  });
 });
 
-describe("API documentation", () => {
-  test("/openapi.json is OpenAPI 3 covering S3, operations and admin routes; /docs serves Swagger UI for it", async () => {
-    const spec = await (await fetch(`${server.endpoint}/openapi.json`)).json() as { openapi: string; paths: Record<string, Record<string, { summary?: string }>> };
-    expect(spec.openapi).toMatch(/^3\./);
-    for (const p of ["/", "/{bucket}", "/{bucket}/{key}", "/healthz", "/readyz", "/health", "/metrics", "/_bleepstore/admin/credentials", "/_bleepstore/admin/metadata"]) {
-      expect(Object.keys(spec.paths)).toContain(p);
-    }
-    expect(spec.paths["/{bucket}/{key}"]?.put?.summary).toContain("UploadPart");
-    expect(spec.paths["/{bucket}/{key}"]?.post?.summary).toContain("CompleteMultipartUpload");
-    const docs = `${server.endpoint}/docs`;
-    const html = await (await fetch(docs)).text();
-    expect(html).toContain("SwaggerUIBundle");
-    // The page names the spec relative to itself; resolved as a browser would, it is this document.
-    const specUrl = /"url":"([^"]+)"/.exec(html)?.[1];
-    expect(specUrl).toBeDefined();
-    expect(await (await fetch(new URL(specUrl!, docs))).json()).toEqual(spec);
-  });
-
-  test("API docs are off unless enabled", async () => {
-    await using plain = await startServer();
-    expect((await fetch(`${plain.endpoint}/openapi.json`)).status).not.toBe(200);
-  });
-
+describe("reserved names", () => {
   test("the endpoint names are reserved: no bucket may take them", async () => {
     for (const name of ["metrics", "healthz", "readyz", "health", "docs", "openapi.json"]) {
       expect(await s3ErrorCode(s3.send(new CreateBucketCommand({ Bucket: name })))).toBe("InvalidBucketName");
@@ -229,22 +222,27 @@ describe("admin API", () => {
     expect((await admin(`/credentials/${accessKey}`, { method: "DELETE" })).status).toBe(404);
   });
 
-  test("metadata export imports into a server with another engine and exports identically", async () => {
+  test("metadata export (family format) imports into a server with another engine and exports identically", async () => {
     const bucket = bucketName("exported");
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "a/b.txt", Body: "exported", Metadata: { m: "1" } }));
     await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "upload" }));
-    const exported = await (await admin("/metadata")).json() as { objects: Array<{ key: string }>; buckets: unknown[] };
+    const res = await admin("/metadata?include_credentials=true");
+    const text = await res.text();
+    const exported = JSON.parse(text) as { bleepstore_export: { source: string }; objects: Array<{ key: string }>; buckets: unknown[] };
+    expect(exported.bleepstore_export.source).toMatch(/^typescript\//);
     expect(exported.objects.map((o) => o.key)).toContain("a/b.txt");
+    expect(text.endsWith("}\n")).toBe(true);
 
     await using other = await startServer({ env: { BLEEPSTORE_ADMIN_TOKEN: TOKEN, BLEEPSTORE_METADATA_ENGINE: "memory" } });
     const otherAdmin = (path: string, init: RequestInit = {}) =>
       fetch(`${other.endpoint}/_bleepstore/admin${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" } });
-    const imported = await otherAdmin("/metadata", { method: "POST", body: JSON.stringify(exported) });
+    const imported = await otherAdmin("/metadata?mode=replace", { method: "POST", body: text });
     expect(imported.status).toBe(200);
     expect((await imported.json() as { objects: number }).objects).toBe(exported.objects.length);
-    const again = await (await otherAdmin("/metadata")).json();
-    expect(again).toEqual(exported);
+    const again = JSON.parse(await (await otherAdmin("/metadata?include_credentials=true")).text()) as typeof exported;
+    const strip = (d: typeof exported) => ({ ...d, bleepstore_export: undefined });
+    expect(strip(again)).toEqual(strip(exported));
     const head = await awsClient(other.endpoint).send(new HeadObjectCommand({ Bucket: bucket, Key: "a/b.txt" }));
     expect(head.Metadata).toEqual({ m: "1" });
   });

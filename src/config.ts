@@ -19,6 +19,7 @@ function defaults(dataDir: string) {
   return {
     server: {
       host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun" as HttpEngine,
+      tls: { cert_file: "", key_file: "" },
     },
     auth: { access_key: "bleepstore", secret_key: "bleepstore-secret" },
     metadata: {
@@ -38,7 +39,7 @@ function defaults(dataDir: string) {
       azure: { container: "", account: "", prefix: "", connection_string: "" },
     },
     multipart: { upload_ttl_seconds: 7 * 24 * 3600 },
-    observability: { metrics: true, health_check: true, api_docs: false },
+    observability: { metrics: true, health_check: true, api_docs: true },
     admin: { token: "" },
     logging: { level: "info" as LogLevel },
   };
@@ -158,6 +159,19 @@ function applyDataDir(config: Tree, dataDir: string): void {
   }
 }
 
+/** BLEEPSTORE_* variables that are not config keys but still mean something. */
+const OTHER_ENV = ["BLEEPSTORE_CONFIG", "BLEEPSTORE_HOST", "BLEEPSTORE_PORT", "BLEEPSTORE_DATA_DIR", "BLEEPSTORE_LOG_LEVEL", "BLEEPSTORE_FAILPOINT"];
+
+/** A misspelled variable is refused like an unknown key in the file, naming the nearest real one. */
+function refuseUnknownEnv(env: Record<string, string | undefined>, reference: Tree): void {
+  const known = [...OTHER_ENV, ...leafPaths(reference).map(envName)];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith("BLEEPSTORE_") || known.includes(name)) continue;
+    const near = known.filter((k) => k.startsWith(name) || name.startsWith(k)).sort((a, b) => a.length - b.length)[0];
+    throw new ConfigError(`config: unknown environment variable ${name}${near ? ` (did you mean ${near}?)` : ""}`);
+  }
+}
+
 export async function loadConfig(
   overrides: Overrides = {},
   env: Record<string, string | undefined> = process.env,
@@ -201,7 +215,10 @@ export async function loadConfig(
     if (raw !== undefined) setPath(config, path, coerce(path, raw, getPath(reference, path)));
   }
 
+  refuseUnknownEnv(env, reference);
   validate(config, reference);
+  const tls = (config as unknown as Config).server.tls;
+  if (!tls.cert_file !== !tls.key_file) throw new ConfigError("config: server.tls needs both cert_file and key_file");
   return config as unknown as Config;
 }
 

@@ -64,6 +64,8 @@ const TABLE = {
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type S3ErrorCode = keyof typeof TABLE;
+/** The HTTP status S3 answers a code with. */
+export const statusOf = (code: S3ErrorCode): number => TABLE[code][0];
 
 export class S3Error extends Error {
   readonly code: S3ErrorCode;

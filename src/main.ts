@@ -1,44 +1,108 @@
 #!/usr/bin/env bun
-// Entry point: parse flags → load config → build stores → recover → create app → listen.
+// Entry point: parse flags → load config → check the data directories → build stores → recover →
+// create app → listen → announce. Subcommands (meta, key, status) are imported only when named.
 // There is no shutdown path: every start is a recovery, so kill -9 is always safe.
 import "./threadpool.ts";
+import { announce, listenUrls } from "./banner.ts";
 import { HELP, parseCli, VERSION, VERSION_LINE } from "./cli.ts";
-import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { ConfigError, loadConfig, METADATA_ENGINES, STORAGE_BACKENDS, type Config } from "./config.ts";
 import { Engine } from "./core/engine.ts";
 import { createLogger } from "./log.ts";
 import { createMetadataStore } from "./metadata/index.ts";
+import type { MetadataStore } from "./metadata/store.ts";
 import { createApp } from "./server/app.ts";
+import { checkDirs, describeFailure, StartupError } from "./startup.ts";
+import type { StorageBackend } from "./storage/backend.ts";
 import { createStorage } from "./storage/index.ts";
 
-function redacted(config: Config): Config {
-  const copy = structuredClone(config);
+const CLOUD_TIMEOUT_MS = 15_000;
+
+/** The configuration as --check prints it: no secrets, and only the engine and backend selected. */
+function shown(config: Config): unknown {
+  const copy = structuredClone(config) as Config & Record<string, Record<string, unknown>>;
   copy.auth.secret_key = "***";
+  if (copy.admin.token) copy.admin.token = "***";
   if (copy.metadata.cosmos.connection_string) copy.metadata.cosmos.connection_string = "***";
   if (copy.storage.azure.connection_string) copy.storage.azure.connection_string = "***";
+  for (const e of METADATA_ENGINES) if (e !== config.metadata.engine) delete (copy.metadata as Record<string, unknown>)[e];
+  for (const b of STORAGE_BACKENDS) if (b !== config.storage.backend) delete (copy.storage as Record<string, unknown>)[b];
   return copy;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const startedAt = Date.now();
-  const cli = parseCli(argv);
-  if (cli.help) return void process.stdout.write(HELP);
-  if (cli.version) return void process.stdout.write(`${VERSION_LINE}\n`);
-  const config = await loadConfig(cli);
-  if (cli.check) return void process.stdout.write(`${JSON.stringify(redacted(config), null, 2)}\nconfig OK\n`);
+/** A cloud engine that does not answer stops start-up with its endpoint named. */
+async function reachable(what: string, endpoint: string, ping: () => Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([ping(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CLOUD_TIMEOUT_MS / 1000} s`)), CLOUD_TIMEOUT_MS)))]);
+  } catch (err) {
+    throw new StartupError(`${what} cannot be reached at ${endpoint}: ${String((err as Error).message ?? err).split("\n")[0]}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
+/** The stores, not yet opened (Engine.start opens them). */
+async function createStores(config: Config): Promise<{ metadata: MetadataStore; storage: StorageBackend }> {
+  checkDirs(config);
+  return { metadata: await createMetadataStore(config), storage: await createStorage(config) };
+}
+
+async function checkReachable(config: Config, storage: StorageBackend): Promise<void> {
+  if (config.storage.backend === "aws") {
+    const endpoint = config.storage.aws.endpoint_url || `https://s3.${config.storage.aws.region}.amazonaws.com`;
+    await reachable(`storage aws (bucket ${config.storage.aws.bucket})`, endpoint, () => storage.ping());
+  }
+}
+
+function listen(config: Config, fetch: (req: Request) => Response | Promise<Response>): number | Promise<number> {
+  const tls = config.server.tls.cert_file ? { cert: Bun.file(config.server.tls.cert_file), key: Bun.file(config.server.tls.key_file) } : undefined;
+  if (config.server.http_engine === "node") {
+    if (tls) throw new StartupError("server.tls works with server.http_engine: bun only");
+    return import("./server/node-listener.ts").then((m) => m.listenNode(fetch, {
+      host: config.server.host, port: config.server.port, idleTimeoutSeconds: config.server.idle_timeout_seconds,
+    }));
+  }
+  return Bun.serve({
+    hostname: config.server.host,
+    port: config.server.port,
+    fetch,
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    idleTimeout: config.server.idle_timeout_seconds,
+    ...(tls ? { tls } : {}),
+  }).port ?? config.server.port;
+}
+
+async function check(config: Config): Promise<void> {
+  const { metadata, storage } = await createStores(config);
+  await metadata.init();
+  await storage.init();
+  await checkReachable(config, storage);
+  await storage.ping();
+  await metadata.close();
+  await storage.close();
+  // The port: bound and released at once.
+  if (config.server.port !== 0 && config.server.http_engine === "bun") {
+    Bun.serve({ hostname: config.server.host, port: config.server.port, fetch: () => new Response() }).stop(true);
+  }
+  process.stdout.write(`${JSON.stringify(shown(config), null, 2)}\nconfig OK\n`);
+}
+
+async function serve(config: Config): Promise<void> {
+  const startedAt = Date.now();
   const log = createLogger(config.logging.level);
   // A promise that failed with nobody waiting for it is a bug, but not a reason to drop every
   // request in flight: it is logged (level error) and the server goes on.
   process.on("unhandledRejection", (err: unknown) => log.error("unhandled rejection", { err }));
+  const stores = await createStores(config);
   const engine = new Engine({
-    metadata: await createMetadataStore(config),
-    storage: await createStorage(config),
+    ...stores,
     region: config.server.region,
     log,
     credentials: [{ accessKey: config.auth.access_key, secretKey: config.auth.secret_key }],
     uploadTtlMs: config.multipart.upload_ttl_seconds * 1000,
   });
   await engine.start();
+  await checkReachable(config, stores.storage);
 
   const app = await createApp({
     engine,
@@ -50,36 +114,32 @@ async function main(argv: string[]): Promise<void> {
     apiDocs: config.observability.api_docs,
     adminToken: config.admin.token,
   });
-  const port = config.server.http_engine === "node"
-    ? await (await import("./server/node-listener.ts")).listenNode(app.fetch, {
-      host: config.server.host, port: config.server.port, idleTimeoutSeconds: config.server.idle_timeout_seconds,
-    })
-    : Bun.serve({
-      hostname: config.server.host,
-      port: config.server.port,
-      fetch: app.fetch,
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      idleTimeout: config.server.idle_timeout_seconds,
-    }).port;
-  // One plain line on stdout whatever the log level, for people and for scripts waiting on the port.
-  process.stdout.write(`BleepStore ${VERSION} listening on http://${config.server.host}:${port}\n`);
-  log.info("listening", {
-    url: `http://${config.server.host}:${port}`,
-    port,
-    httpEngine: config.server.http_engine,
-    metadata: config.metadata.engine,
-    storage: config.storage.backend,
-    version: VERSION,
-  });
+  const port = await listen(config, app.fetch);
+  const urls = listenUrls(config, port);
+  announce(config, { version: VERSION, urls, docs: config.observability.api_docs }, log, process.stdout.isTTY === true);
   engine.reconcile(startedAt).then(
     (removed) => log.info("storage reconciled", { orphansRemoved: removed }),
     (err: unknown) => log.error("storage reconciliation failed", { err }),
   ).finally(() => Bun.gc(true));
 }
 
+let loaded: Config | undefined;
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0];
+  if (command === "meta") return (await import("./commands/meta.ts")).metaCommand(argv.slice(1), VERSION);
+  if (command === "key" || command === "status") return (await import("./commands/keys.ts")).adminCommand(command, argv.slice(1));
+  const cli = parseCli(argv);
+  if (cli.help) return void process.stdout.write(HELP);
+  if (cli.version) return void process.stdout.write(`${VERSION_LINE}\n`);
+  loaded = await loadConfig(cli);
+  if (cli.check) return check(loaded);
+  return serve(loaded);
+}
+
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const usage = err instanceof ConfigError || String((err as { code?: unknown })?.code).startsWith("ERR_PARSE_ARGS");
-  const message = usage ? (err as Error).message : `bleepstore: failed to start: ${(err as Error)?.stack ?? String(err)}`;
-  process.stderr.write(`${message}\n`);
+  // ConfigErrors already start with what they are about (config:, admin:, meta:).
+  const line = describeFailure(err, loaded);
+  process.stderr.write(`${err instanceof ConfigError ? line : `bleepstore: ${line}`}\n`);
   process.exit(1);
 });

@@ -24,7 +24,7 @@ async function configError(p: Promise<unknown>): Promise<string> {
 describe("config", () => {
   test("no file, flag or env gives the documented defaults", async () => {
     const c = await loadConfig({}, {});
-    expect(c.server).toEqual({ host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun" });
+    expect(c.server).toEqual({ host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun", tls: { cert_file: "", key_file: "" } });
     expect(c.auth).toEqual({ access_key: "bleepstore", secret_key: "bleepstore-secret" });
     expect(c.metadata.engine).toBe("sqlite");
     expect(c.metadata.sqlite.path).toBe("data/metadata.db");
@@ -63,6 +63,17 @@ describe("config", () => {
     await withFile("server:\n  prot: 1\n", async (path) => {
       expect(await configError(loadConfig({ configFile: path }, {}))).toBe('config: unknown key "server.prot"');
     });
+  });
+
+  test("a BLEEPSTORE_* variable that is no key is refused like an unknown key, naming the nearest one", async () => {
+    expect(await configError(loadConfig({}, { BLEEPSTORE_AUTH_SECRET: "x" })))
+      .toBe("config: unknown environment variable BLEEPSTORE_AUTH_SECRET (did you mean BLEEPSTORE_AUTH_SECRET_KEY?)");
+    expect(await configError(loadConfig({}, { BLEEPSTORE_NOPE: "1" }))).toBe("config: unknown environment variable BLEEPSTORE_NOPE");
+    expect(await configError(loadConfig({}, { BLEEPSTORE_DATA_DIR: "/tmp/x", BLEEPSTORE_FAILPOINT: "" }))).toBe("no error");
+  });
+
+  test("server.tls needs both files", async () => {
+    expect(await configError(loadConfig({}, { BLEEPSTORE_SERVER_TLS_CERT_FILE: "/c.pem" }))).toBe("config: server.tls needs both cert_file and key_file");
   });
 
   test("bad values name the key", async () => {

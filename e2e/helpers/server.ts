@@ -25,7 +25,7 @@ export interface TestServer {
   logs(): string;
 }
 
-function command(port: number, dataDir: string, args: string[]): string[] {
+export function command(port: number, dataDir: string, args: string[]): string[] {
   const flags = ["--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir, ...args];
   const binary = process.env.BLEEPSTORE_BINARY;
   return binary ? [binary, ...flags] : [process.execPath, join(ROOT, "src", "main.ts"), ...flags];
@@ -50,11 +50,17 @@ function drainLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) =
   })();
 }
 
+/** The test run's environment without the harness's own BLEEPSTORE_* variables, which a server refuses. */
+export function serverEnv(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) =>
+    !/^BLEEPSTORE_(ENDPOINT|BINARY|FUZZ_RUNS|TEST_\w+)$/.test(k)));
+}
+
 /** Spawns the server and resolves once it announces its port on stdout. */
 async function spawnServer(port: number, dataDir: string, args: string[], env: Record<string, string>, sink: string[]) {
   const proc = Bun.spawn(command(port, dataDir, args), {
     cwd: dataDir,
-    env: { ...process.env, ...env },
+    env: { ...serverEnv(), ...env },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -64,7 +70,7 @@ async function spawnServer(port: number, dataDir: string, args: string[], env: R
     resolveListening = res;
     rejectListening = rej;
   });
-  const announced = /listening on http:\/\/[^\s]+:(\d+)$/;
+  const announced = /listening on https?:\/\/[^\s]+:(\d+)$/;
   const stdout = drainLines(proc.stdout, (line) => {
     sink.push(line);
     const m = announced.exec(line);
@@ -119,3 +125,18 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
 }
 
 export type { Subprocess };
+
+/** Runs the bleepstore executable (the compiled binary under BLEEPSTORE_BINARY) with `args`, to completion. */
+export async function runCli(args: string[], options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}) {
+  const binary = process.env.BLEEPSTORE_BINARY;
+  const cmd = binary ? [binary, ...args] : [process.execPath, join(ROOT, "src", "main.ts"), ...args];
+  const proc = Bun.spawn(cmd, {
+    cwd: options.cwd ?? tmpdir(),
+    env: { ...serverEnv(), ...options.env },
+    stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, out, err };
+}

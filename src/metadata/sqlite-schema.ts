@@ -35,6 +35,8 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE versions ADD COLUMN tags TEXT;
    ALTER TABLE uploads ADD COLUMN tags TEXT;`,
   "ALTER TABLE buckets ADD COLUMN cors TEXT;",
+  // One row that readiness probes rewrite, so a probe proves the database takes a durable write.
+  "CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);",
 ];
 
 export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }

@@ -66,6 +66,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.db.exec("COMMIT");
     } catch (err) {
       this.db.close();
+      if ((err as { code?: string }).code === "SQLITE_NOTADB") throw new Error(`metadata file ${this.path} is not a SQLite database`);
       if ((err as { code?: string }).code?.startsWith("SQLITE_BUSY")) {
         throw new Error(`metadata database ${this.path} is in use by another process (is another BleepStore running on this data directory?)`);
       }
@@ -101,6 +102,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const db = this.db;
     return {
       ping: db.query("SELECT 1"),
+      probe: db.query("INSERT INTO probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at"),
       putCredential: db.query(
         `INSERT INTO credentials (access_key, secret_key, owner_id, owner_name, created_at)
          VALUES ($access_key, $secret_key, $owner_id, $owner_name, $created_at)
@@ -141,10 +143,10 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   /** Proves the database answers and can take the write lock (a read-only or locked file fails). */
+  /** A read, then a write committed and synced like any other (readiness means writes work). */
   async ping(): Promise<void> {
     this.q.ping.get();
-    this.db.exec("BEGIN IMMEDIATE");
-    this.db.exec("ROLLBACK");
+    await this.grouped(() => this.q.probe.run(Date.now()));
   }
 
   async putCredential(c: Credential, events?: EngineEvent[]): Promise<void> {

@@ -4,6 +4,7 @@
 import { Elysia, t } from "elysia";
 import { timingSafeEqual } from "node:crypto";
 import { exportMetadata, importMetadata } from "../core/export.ts";
+import { parseTables, renderExport } from "../core/export-format.ts";
 import type { Engine } from "../core/engine.ts";
 import { S3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -24,7 +25,7 @@ const publicView = (c: { accessKey: string; owner: { id: string; displayName: st
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
-export function adminRoutes(engine: Engine, token: string, log: Logger) {
+export function adminRoutes(engine: Engine, token: string, log: Logger, source: string) {
   return new Elysia({ name: "admin", prefix: ADMIN_PREFIX, detail: { tags: ["admin"], security: [{ bearer: [] }] } })
     .onBeforeHandle(({ request }) => {
       if (!token) return json({ error: "The admin API is disabled: set admin.token to enable it." }, 404);
@@ -51,17 +52,36 @@ export function adminRoutes(engine: Engine, token: string, log: Logger) {
       log.info("credential revoked", { accessKey: params.accessKey });
       return new Response(null, { status: 204 });
     }, { detail: { summary: "Revoke an access key; its buckets stay, owned by the revoked key" } })
-    .get("/metadata", () => exportMetadata(engine.metadata), {
-      detail: { summary: "Export all metadata (credentials with secrets, buckets, objects, uploads, parts) as JSON" },
-    })
-    .post("/metadata", async ({ body }) => {
-      const counts = await importMetadata(engine.metadata, body);
-      engine.forgetCaches();
-      return counts;
+    .get("/metadata", async ({ query }) => {
+      const tables = query.tables ? parseTables(query.tables) : undefined;
+      const doc = await exportMetadata(engine.metadata, {
+        source, includeCredentials: query.include_credentials === "true", ...(tables ? { tables } : {}),
+      });
+      return new Response(renderExport(doc), { headers: { "content-type": "application/json" } });
     }, {
-      body: t.Object({ format: t.String(), version: t.Number() }, { additionalProperties: true }),
-      detail: { summary: "Import a metadata export (object bytes must already be in the storage backend)" },
+      query: t.Object({ tables: t.Optional(t.String()), include_credentials: t.Optional(t.String()) }),
+      detail: { summary: "Export metadata in the family's JSON format (SPEC §12); secrets only with include_credentials=true" },
     })
+    .post("/metadata", async ({ body, query }) => {
+      const warnings: string[] = [];
+      const counts = await importMetadata(engine.metadata, body, query.mode === "replace" ? "replace" : "merge", (m) => warnings.push(m));
+      engine.forgetCaches();
+      for (const w of warnings) log.warn("import skipped a record", { reason: w });
+      return { ...counts, warnings };
+    }, {
+      body: t.Object({}, { additionalProperties: true }),
+      query: t.Object({ mode: t.Optional(t.Union([t.Literal("merge"), t.Literal("replace")])) }),
+      detail: { summary: "Import a family export (mode=merge, the default, or replace); object bytes must already be in the storage backend" },
+    })
+    .get("/status", async () => {
+      const stats = await engine.metadata.bucketStats();
+      return {
+        version: source, uptime_seconds: Math.round(process.uptime()), metadata: engine.metadata.engine, storage: engine.storage.name,
+        buckets: (await engine.metadata.listBuckets()).length, objects: stats.reduce((n, s) => n + s.objects, 0),
+        bytes: stats.reduce((n, s) => n + s.bytes, 0), multipart_uploads: await engine.metadata.openUploadCount(),
+        credentials: (await engine.credentials.list()).length,
+      };
+    }, { detail: { summary: "The server's version, uptime, engines and what it holds" } })
     .post("/reconcile", async () => ({ orphansRemoved: await engine.reconcile(Date.now() - RECONCILE_GRACE_MS) }), {
       detail: { summary: "Remove stored data no metadata refers to (older than one minute)" },
     });

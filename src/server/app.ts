@@ -7,7 +7,6 @@ import { notImplemented, S3Error, toS3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { authenticate, type AuthResult } from "./auth/authenticate.ts";
 import { adminRoutes } from "./admin.ts";
-import { docsRoutes } from "./docs.ts";
 import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
 import { opsRoutes } from "./ops.ts";
@@ -204,13 +203,15 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
 export async function createApp(options: AppOptions) {
   const metrics = options.metrics ?? new S3Metrics(options.engine);
   const s3 = { ...options, metrics };
+  let routes: () => unknown[] = () => [];
   const app = new Elysia()
     .use(opsRoutes({
       engine: options.engine, metrics, version: options.version ?? "dev",
       healthChecks: options.healthChecks ?? true, exposeMetrics: options.exposeMetrics ?? true,
+      apiDocs: options.apiDocs ?? true, routes: () => routes() as never,
     }))
-    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log));
-  if (options.apiDocs) app.use(await docsRoutes(options.version ?? "dev"));
+    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`));
+  routes = () => app.routes;
   return app
     .all("/*", ({ request }) => handleS3(request, s3), { parse: "none" })
     .onError(({ error, request }) => {

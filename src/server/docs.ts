@@ -1,91 +1,117 @@
-// /openapi.json and /docs (Swagger UI) through @elysiajs/swagger, imported only when enabled. The ops
-// and admin routes document themselves; the S3 API, served by one catch-all route, is described here
-// by the operations each path and method carries, told apart by query subresources and headers.
-import type { Elysia } from "elysia";
+// /openapi.json and /docs (Swagger UI). Imported on the first request to either, never at start-up.
+// The S3 part of the document is generated from the operation table (api-surface.ts); the ops and
+// admin routes from the Elysia routes and their `detail`. Swagger UI's files come from the
+// swagger-ui-dist package, embedded in the compiled binary, so the page needs no network.
+import bundlePath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
+import cssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import { statusOf } from "../errors.ts";
+import { API_ROUTES, type ApiRoute } from "./api-surface.ts";
 
-type Op = [name: string, how: string];
+export const DOCS_TITLE = "BleepStore S3-Compatible API";
 
-const S3_TABLE: Record<string, Partial<Record<"get" | "put" | "head" | "delete" | "post", Op[]>>> = {
-  "/": { get: [["ListBuckets", "prefix, max-buckets, continuation-token"]] },
-  "/{bucket}": {
-    get: [
-      ["ListObjects", "no subresource (marker, prefix, delimiter, max-keys, encoding-type)"],
-      ["ListObjectsV2", "list-type=2 (continuation-token, start-after, fetch-owner)"],
-      ["ListObjectVersions", "?versions"], ["ListMultipartUploads", "?uploads"],
-      ["GetBucketLocation", "?location"], ["GetBucketAcl", "?acl"],
-    ],
-    put: [["CreateBucket", "no subresource; optional CreateBucketConfiguration body"], ["PutBucketAcl", "?acl"]],
-    head: [["HeadBucket", "answers x-amz-bucket-region"]],
-    delete: [["DeleteBucket", "only when empty"]],
-    post: [["DeleteObjects", "?delete with a <Delete> body and Content-MD5 or x-amz-checksum-*"]],
-  },
-  "/{bucket}/{key}": {
-    get: [
-      ["GetObject", "Range, partNumber, If-* conditions, response-* overrides, x-amz-checksum-mode"],
-      ["GetObjectAcl", "?acl"], ["ListParts", "?uploadId"], ["GetObjectAttributes", "?attributes"],
-    ],
-    head: [["HeadObject", "as GetObject, without a body"]],
-    put: [
-      ["PutObject", "no subresource"], ["CopyObject", "x-amz-copy-source header"], ["PutObjectAcl", "?acl"],
-      ["UploadPart", "?partNumber&uploadId"], ["UploadPartCopy", "?partNumber&uploadId with x-amz-copy-source"],
-    ],
-    delete: [["DeleteObject", "no subresource"], ["AbortMultipartUpload", "?uploadId"]],
-    post: [["CreateMultipartUpload", "?uploads"], ["CompleteMultipartUpload", "?uploadId with the part list"]],
-  },
-};
-
-function s3Paths() {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const [path, methods] of Object.entries(S3_TABLE)) {
-    const params = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
-      name, in: "path", required: true, schema: { type: "string" },
-      ...(name === "key" ? { description: "The object key; may contain slashes", allowReserved: true } : {}),
-    }));
-    paths[path] = {};
-    for (const [method, ops] of Object.entries(methods)) {
-      paths[path]![method] = {
-        tags: ["S3"],
-        summary: ops!.map(([name]) => name).join(" · "),
-        description: ops!.map(([name, how]) => `**${name}** — ${how}`).join("\n\n"),
-        operationId: `${method}${path.replace(/[^a-z]/gi, "_")}`,
-        parameters: params,
-        security: [{ sigv4: [] }, {}],
-        responses: {
-          "200": { description: "Success; XML in the S3 namespace, object bytes, or no body", content: { "application/xml": {} } },
-          "4XX": { description: "An S3 error document: <Error><Code/><Message/><Resource/><RequestId/></Error>" },
-        },
-      };
-    }
-  }
-  return paths;
+/** The routes beside S3 (ops, admin) as Elysia lists them. */
+export interface DocumentedRoute {
+  method: string;
+  path: string;
+  hooks?: { detail?: { summary?: string; tags?: string[]; security?: unknown[] } };
 }
 
-export async function docsRoutes(version: string): Promise<Elysia> {
-  const { swagger } = await import("@elysiajs/swagger");
-  return swagger({
-    path: "/docs",
-    specPath: "/openapi.json",
-    provider: "swagger-ui",
-    exclude: ["/*", "/openapi.json", "/docs"],
-    documentation: {
-      info: {
-        title: "BleepStore",
-        version,
-        description:
-          "An S3-compatible object store. The S3 API is signed with AWS Signature V4 (header or presigned query); the admin API takes the bearer token from admin.token. The names healthz, readyz, health, metrics, docs and openapi.json are reserved and cannot be bucket names.",
-      },
-      tags: [
-        { name: "S3", description: "The S3 REST API; operations are told apart by method, subresource and headers" },
-        { name: "operations", description: "Health, readiness and metrics" },
-        { name: "admin", description: "Key pairs, metadata export/import, storage reconciliation" },
-      ],
-      paths: s3Paths() as never,
-      components: {
-        securitySchemes: {
-          sigv4: { type: "apiKey", in: "header", name: "Authorization", description: "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…" },
-          bearer: { type: "http", scheme: "bearer" },
-        },
+const ASSETS: Record<string, { path: string; type: string }> = {
+  "swagger-ui-bundle.js": { path: bundlePath, type: "text/javascript; charset=utf-8" },
+  "swagger-ui.css": { path: cssPath, type: "text/css; charset=utf-8" },
+};
+
+const pathKey = (r: ApiRoute) =>
+  r.query ? `${r.path}?${Object.entries(r.query).map(([k, v]) => (v && !v.startsWith("{") ? `${k}=${v}` : k)).join("&")}` : r.path;
+
+function s3Operation(r: ApiRoute) {
+  const parameters: unknown[] = [...r.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name, in: "path", required: true, schema: { type: "string" },
+    ...(name === "key" ? { description: "The object key; may contain slashes", allowReserved: true } : {}),
+  }));
+  for (const [name, value] of Object.entries(r.query ?? {})) {
+    if (value.startsWith("{")) parameters.push({ name, in: "query", required: true, schema: { type: name === "partNumber" ? "integer" : "string" } });
+  }
+  if (r.header) parameters.push({ name: r.header, in: "header", required: true, schema: { type: "string" } });
+  for (const p of r.params ?? []) {
+    const header = p.startsWith("h:");
+    parameters.push({ name: p.slice(header ? 2 : 1), in: header ? "header" : "query", required: false, schema: { type: "string" } });
+  }
+  const status = String(r.status ?? 200);
+  const responses: Record<string, { description: string; content?: unknown }> = {
+    [status]: { description: status === "204" ? "Done; no body" : "Success: an XML document in the S3 namespace, object bytes, or headers only" },
+  };
+  const codes = [...new Set([...(r.errors ?? []), "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InternalError"] as const)];
+  for (const code of codes) {
+    const s = String(statusOf(code));
+    const entry = responses[s] ?? { description: "An S3 error document: <Error><Code/><Message/><Resource/><RequestId/></Error>. Codes:", content: { "application/xml": {} } };
+    entry.description += ` ${code}`;
+    responses[s] = entry;
+  }
+  return {
+    tags: [r.tag], operationId: r.name, summary: `${r.name} — ${r.summary}`, parameters,
+    security: r.method === "OPTIONS" ? [] : [{ sigv4: [] }], responses,
+  };
+}
+
+/** The whole OpenAPI 3 document; `origin` is the server's own URL as the client reached it. */
+export function openApiDocument(version: string, origin: string, routes: DocumentedRoute[]) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of API_ROUTES) (paths[pathKey(r)] ??= {})[r.method.toLowerCase()] = s3Operation(r);
+  for (const r of routes) {
+    if (r.path.includes("*") || r.path.startsWith("/docs") || r.path === "/openapi.json" || r.method === "ALL") continue;
+    const path = r.path.replace(/:(\w+)/g, "{$1}");
+    const detail = r.hooks?.detail ?? {};
+    (paths[path] ??= {})[r.method.toLowerCase()] = {
+      tags: detail.tags ?? ["operations"], summary: detail.summary ?? path, ...(detail.security ? { security: detail.security } : { security: [] }),
+      parameters: [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } })),
+      responses: { "200": { description: "Success" } },
+    };
+  }
+  return {
+    openapi: "3.0.3",
+    info: {
+      title: DOCS_TITLE, version,
+      description: "An S3-compatible object store. Requests are signed with AWS Signature V4 (header or presigned query); operations sharing a path and method are told apart by their query subresource or header, shown in each path. The admin API takes the bearer token from admin.token.",
+    },
+    servers: [{ url: origin }],
+    tags: [
+      { name: "Bucket", description: "Buckets and their settings" },
+      { name: "Object", description: "Objects, their versions, ACLs and tags" },
+      { name: "MultipartUpload", description: "Uploads in parts" },
+      { name: "operations", description: "Health, readiness and metrics (no auth)" },
+      { name: "admin", description: "Key pairs, metadata export/import, status, reconciliation (bearer token)" },
+    ],
+    paths,
+    components: {
+      securitySchemes: {
+        sigv4: { type: "apiKey", in: "header", name: "Authorization", description: "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…" },
+        bearer: { type: "http", scheme: "bearer" },
       },
     },
-  }) as unknown as Elysia;
+  };
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${DOCS_TITLE}</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });</script>
+</body>
+</html>
+`;
+
+export const docsPage = () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
+
+/** One of the embedded Swagger UI files, or 404. */
+export function docsAsset(name: string): Response {
+  const asset = ASSETS[name];
+  if (!asset) return new Response("Not Found", { status: 404 });
+  return new Response(Bun.file(asset.path), { headers: { "content-type": asset.type, "cache-control": "public, max-age=86400" } });
 }

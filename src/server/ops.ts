@@ -4,6 +4,7 @@
 // Their paths are reserved bucket names (see core/names.ts), so they never shadow a bucket.
 import { Elysia } from "elysia";
 import type { Engine } from "../core/engine.ts";
+import type { DocumentedRoute } from "./docs.ts";
 import type { S3Metrics } from "./s3-metrics.ts";
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -44,14 +45,18 @@ export interface OpsOptions {
   version: string;
   healthChecks: boolean;
   exposeMetrics: boolean;
+  /** Serve /openapi.json and /docs; the docs module is imported on the first request to either. */
+  apiDocs: boolean;
+  /** The app's routes once built (the admin and ops routes are documented from them). */
+  routes: () => DocumentedRoute[];
 }
 
 export function opsRoutes(o: OpsOptions) {
   const app = new Elysia({ name: "ops" });
   // These answers count in the family's HTTP series too, under their own paths.
-  const timed = (path: string, answer: () => Response | Promise<Response>) => async ({ request }: { request: Request }) => {
+  const timed = (path: string, answer: (c: { request: Request }) => Response | Promise<Response>) => async ({ request }: { request: Request }) => {
     const started = performance.now();
-    const res = await answer();
+    const res = await answer({ request });
     o.metrics.http(request.method, path, res.status, (performance.now() - started) / 1000, Number(res.headers.get("content-length") ?? 0));
     return res;
   };
@@ -78,6 +83,17 @@ export function opsRoutes(o: OpsOptions) {
     app.get("/metrics", timed("/metrics", async () => new Response(await o.metrics.render(), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
     })), { detail: { tags: ["operations"], summary: "Prometheus metrics" } });
+  }
+  if (o.apiDocs) {
+    const docs = () => import("./docs.ts");
+    app
+      .get("/openapi.json", timed("/openapi.json", async ({ request }) =>
+        Response.json((await docs()).openApiDocument(o.version, new URL(request.url).origin, o.routes()))), {
+        detail: { tags: ["operations"], summary: "This document (OpenAPI 3)" },
+      })
+      .get("/docs", timed("/docs", async () => (await docs()).docsPage()), { detail: { tags: ["operations"], summary: "Swagger UI" } })
+      .get("/docs/:asset", timed("/docs/{asset}", async ({ request }) =>
+        (await docs()).docsAsset(new URL(request.url).pathname.slice("/docs/".length))), { detail: { hide: true } });
   }
   return app;
 }

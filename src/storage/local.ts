@@ -2,7 +2,7 @@
 // the directory fsync'd, so a file is either whole under its final name or gone after a crash.
 // Reads up to 8 MiB come into memory from one open descriptor (whole objects up to 64 KiB are also
 // kept in a small cache); larger ones are file-backed Blobs that Bun sends with sendfile.
-import { closeSync, fdatasync, fstatSync, fsync, mkdirSync, open, openSync, read, readdirSync, readSync, rename, rmSync, statSync, unlink, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fdatasync, fstatSync, fsync, mkdirSync, open, openSync, read, readdirSync, readSync, rename, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Error } from "../errors.ts";
@@ -69,10 +69,23 @@ export class LocalStorage implements StorageBackend {
     this.dirFds.clear();
   }
 
+  /**
+   * What a write does, on a probe file: create it in .tmp, rename it into the root, remove it; then
+   * every shard directory must take writes too (access W_OK also sees chattr +i, even for root).
+   */
   async ping(): Promise<void> {
-    const probe = join(this.tmpDir, `ping-${newStorageId()}`);
+    const name = `ping-${newStorageId()}`;
+    const probe = join(this.tmpDir, name);
     closeSync(openSync(probe, "wx"));
-    rmSync(probe, { force: true });
+    try {
+      renameSync(probe, join(this.root, name));
+      rmSync(join(this.root, name), { force: true });
+    } finally {
+      rmSync(probe, { force: true });
+    }
+    for (const entry of readdirSync(this.root, { withFileTypes: true })) {
+      if (entry.isDirectory() && entry.name !== ".tmp") accessSync(join(this.root, entry.name), constants.W_OK);
+    }
   }
 
   private path(id: string): string {
