@@ -16,7 +16,10 @@ export const VERSION_LINE = `bleepstore ${VERSION} (commit ${COMMIT}, ${TARGET},
 
 export const HELP = `bleepstore ${VERSION} — an S3-compatible object store
 
-Usage: bleepstore [options]
+Usage: bleepstore [options]                 run the server
+       bleepstore meta export|import [...]  metadata in the family's JSON format (bleepstore meta --help)
+       bleepstore key create|list|revoke    key pairs, through a running server's admin API (bleepstore key --help)
+       bleepstore status [--json]           a running server's version, engines and contents
 
 Options:
   --config <file>      YAML config file (see bleepstore.example.yaml); no file means built-in defaults
@@ -24,14 +27,15 @@ Options:
   --port <number>      port to listen on (server.port, default 9000; 0 picks a free port)
   --data-dir <dir>     put the SQLite metadata and object files under <dir> (default ./data)
   --log-level <level>  ${LOG_LEVELS.join(" | ")} (logging.level, default info)
-  --check              validate the configuration (with --config, that file), print it without secrets, and exit
+  --check              check what start-up checks (config, data directories, metadata file, port, cloud
+                       endpoints) without serving; print the selected sections without secrets, and exit
   --version            print the version and exit
   -h, --help           print this help and exit
 
 Environment: BLEEPSTORE_CONFIG, BLEEPSTORE_HOST, BLEEPSTORE_PORT, BLEEPSTORE_DATA_DIR,
 BLEEPSTORE_LOG_LEVEL, and BLEEPSTORE_<SECTION>_<KEY> for any config key
-(e.g. BLEEPSTORE_AUTH_SECRET_KEY, BLEEPSTORE_METADATA_SQLITE_PATH). Environment variables
-override flags, and flags override the config file. UV_THREADPOOL_SIZE sizes the thread pool for
+(e.g. BLEEPSTORE_AUTH_SECRET_KEY, BLEEPSTORE_METADATA_SQLITE_PATH); any other BLEEPSTORE_*
+variable stops start-up. Environment variables override flags, and flags override the config file. UV_THREADPOOL_SIZE sizes the thread pool for
 file-system calls (when unset, the server restarts itself once at start with 32).
 `;
 

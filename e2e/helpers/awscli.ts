@@ -14,14 +14,16 @@ export interface CliResult {
 }
 
 /** A runner of `aws --endpoint-url <endpoint> …` whose HOME is `home` (a temp dir of the test). */
-export function awsCli(endpoint: () => string, home: () => string): (...args: string[]) => Promise<CliResult> {
+export function awsCli(
+  endpoint: () => string, home: () => string, credentials = () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
+): (...args: string[]) => Promise<CliResult> {
   return async (...args) => {
     const proc = Bun.spawn([AWS_CLI, "--endpoint-url", endpoint(), ...args], {
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         HOME: home(),
-        AWS_ACCESS_KEY_ID: ACCESS_KEY,
-        AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+        AWS_ACCESS_KEY_ID: credentials().accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials().secretAccessKey,
         AWS_DEFAULT_REGION: "us-east-1",
         AWS_CONFIG_FILE: join(home(), "no-config"),
         AWS_SHARED_CREDENTIALS_FILE: join(home(), "no-credentials"),

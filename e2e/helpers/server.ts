@@ -64,23 +64,23 @@ async function spawnServer(port: number, dataDir: string, args: string[], env: R
     stdout: "pipe",
     stderr: "pipe",
   });
-  let resolveListening!: (port: number) => void;
+  let resolveListening!: (listening: { port: number; scheme: string }) => void;
   let rejectListening!: (err: Error) => void;
-  const listening = new Promise<number>((res, rej) => {
+  const listening = new Promise<{ port: number; scheme: string }>((res, rej) => {
     resolveListening = res;
     rejectListening = rej;
   });
-  const announced = /listening on https?:\/\/[^\s]+:(\d+)$/;
+  const announced = /listening on (https?):\/\/[^\s]+:(\d+)$/;
   const stdout = drainLines(proc.stdout, (line) => {
     sink.push(line);
     const m = announced.exec(line);
-    if (m) resolveListening(Number(m[1]));
+    if (m) resolveListening({ scheme: m[1]!, port: Number(m[2]) });
   });
   const stderr = drainLines(proc.stderr, (line) => sink.push(line));
   void Promise.all([stdout, stderr]).then(() => rejectListening(new Error(`server exited before listening:\n${sink.join("\n")}`)));
   const timer = setTimeout(() => rejectListening(new Error(`server did not listen within 15 s:\n${sink.join("\n")}`)), 15_000);
   try {
-    return { proc, port: await listening };
+    return { proc, ...(await listening) };
   } finally {
     clearTimeout(timer);
   }
@@ -102,9 +102,9 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
   const sink: string[] = [];
   const args = options.args ?? [];
   const env = options.env ?? {};
-  let { proc, port } = await spawnServer(0, dataDir, args, env, sink);
+  let { proc, port, scheme } = await spawnServer(0, dataDir, args, env, sink);
   const server: TestServer = {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${scheme}://127.0.0.1:${port}`,
     dataDir,
     pid: () => proc.pid,
     async kill9() {
@@ -127,7 +127,7 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
 export type { Subprocess };
 
 /** Runs the bleepstore executable (the compiled binary under BLEEPSTORE_BINARY) with `args`, to completion. */
-export async function runCli(args: string[], options: { env?: Record<string, string>; stdin?: string; cwd?: string } = {}) {
+export async function runCli(args: string[], options: { env?: Record<string, string>; stdin?: string; cwd?: string; timeoutMs?: number } = {}) {
   const binary = process.env.BLEEPSTORE_BINARY;
   const cmd = binary ? [binary, ...args] : [process.execPath, join(ROOT, "src", "main.ts"), ...args];
   const proc = Bun.spawn(cmd, {
@@ -136,6 +136,7 @@ export async function runCli(args: string[], options: { env?: Record<string, str
     stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
     stdout: "pipe",
     stderr: "pipe",
+    ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: "SIGKILL" } : {}),
   });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, out, err };

@@ -1,0 +1,162 @@
+// Start-up as an operator meets it: each configuration or environment failure ends the process with a
+// non-zero status and exactly one line on stderr naming the path, port or key (no stack trace);
+// --check finds the same failures without serving and prints only the selected engine's sections;
+// the start-up announces URLs, data dir, engines, key and client settings, and warns when the
+// default credentials listen beyond loopback.
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EXTERNAL_ENDPOINT, runCli, serverEnv, startServer } from "./helpers/server.ts";
+
+setDefaultTimeout(60_000);
+const work = mkdtempSync(join(tmpdir(), "bleepstore-startup-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const root = process.getuid?.() === 0;
+const fresh = (name: string) => mkdtempSync(join(work, `${name}-`));
+
+/** Runs the server until it exits (a failure) or 10 s pass (then it is killed: a failed expectation). */
+async function start(args: string[], env: Record<string, string> = {}) {
+  const r = await runCli(["--host", "127.0.0.1", "--port", "0", ...args], { env, timeoutMs: 10_000 });
+  return { ...r, lines: r.err.trim().split("\n").filter(Boolean) };
+}
+
+function expectOneLine(r: { code: number | null; lines: string[]; err: string }, ...names: string[]) {
+  expect(r.code).not.toBe(0);
+  expect(r.lines).toHaveLength(1);
+  expect(r.err).not.toMatch(/\n\s+at /);
+  for (const n of names) expect(r.lines[0]).toContain(n);
+}
+
+describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up failures: one line, non-zero exit", () => {
+  test("an unknown BLEEPSTORE_* variable is refused, naming it and the nearest real one", async () => {
+    const r = await start(["--data-dir", fresh("env")], { BLEEPSTORE_AUTH_SECRET: "x" });
+    expectOneLine(r, "BLEEPSTORE_AUTH_SECRET", "BLEEPSTORE_AUTH_SECRET_KEY");
+  });
+
+  test("a data directory that is a file", async () => {
+    const file = join(fresh("file"), "data");
+    writeFileSync(file, "not a directory");
+    const r = await start(["--data-dir", file]);
+    expectOneLine(r, file);
+  });
+
+  test.skipIf(!root)("a data directory that cannot be written (chattr +i)", async () => {
+    const dir = fresh("ro");
+    expect(spawnSync("chattr", ["+i", dir]).status).toBe(0);
+    try {
+      const r = await start(["--data-dir", dir]);
+      expectOneLine(r, dir, "not writable");
+    } finally {
+      spawnSync("chattr", ["-i", dir]);
+    }
+  });
+
+  const canMount = root && spawnSync("sh", ["-c", `mkdir -p ${work}/m && mount -t tmpfs -o size=128k tmpfs ${work}/m && umount ${work}/m`]).status === 0;
+  if (!canMount) console.warn("e2e/startup.test.ts: cannot mount a tmpfs here; the full-disk start-up test is skipped");
+  test.skipIf(!canMount)("a data directory on a full disk", async () => {
+    const dir = join(work, "full");
+    mkdirSync(dir, { recursive: true });
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", dir]).status).toBe(0);
+    try {
+      spawnSync("dd", ["if=/dev/zero", `of=${join(dir, "filler")}`, "bs=4k"]);
+      const r = await start(["--data-dir", dir]);
+      expectOneLine(r, dir, "no space left on device");
+    } finally {
+      spawnSync("umount", [dir]);
+    }
+  });
+
+  test("a metadata file that is not a database", async () => {
+    const dir = fresh("notdb");
+    writeFileSync(join(dir, "metadata.db"), "this is a text file, not SQLite, and it is long enough to have a header".repeat(20));
+    const r = await start(["--data-dir", dir]);
+    expectOneLine(r, join(dir, "metadata.db"), "not a SQLite database");
+  });
+
+  test("a metadata file from a newer version", async () => {
+    const dir = fresh("newer");
+    const db = new Database(join(dir, "metadata.db"));
+    db.exec("PRAGMA user_version = 999");
+    db.close();
+    const r = await start(["--data-dir", dir]);
+    expectOneLine(r, join(dir, "metadata.db"), "newer than this build");
+  });
+
+  test("a port in use", async () => {
+    const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    try {
+      const r = await runCli(["--host", "127.0.0.1", "--port", String(taken.port), "--data-dir", fresh("port")], { timeoutMs: 10_000 });
+      expectOneLine({ ...r, lines: r.err.trim().split("\n") }, `port ${taken.port}`, "in use");
+    } finally {
+      taken.stop(true);
+    }
+  });
+
+  test("a second server on the same data directory", async () => {
+    await using first = await startServer();
+    const r = await start(["--data-dir", first.dataDir]);
+    expectOneLine(r, first.dataDir, "in use");
+  });
+
+  test("a cloud backend that cannot be reached names its endpoint", async () => {
+    const r = await start(["--data-dir", fresh("cloud")], {
+      BLEEPSTORE_STORAGE_BACKEND: "aws", BLEEPSTORE_STORAGE_AWS_BUCKET: "b", BLEEPSTORE_STORAGE_AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+      BLEEPSTORE_STORAGE_AWS_USE_PATH_STYLE: "true", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y", AWS_MAX_ATTEMPTS: "1",
+    });
+    expectOneLine(r, "http://127.0.0.1:9", "storage aws");
+  });
+
+  test("--check finds the same failures without serving, and prints only the selected engine and backend", async () => {
+    const file = join(fresh("check"), "data");
+    writeFileSync(file, "x");
+    expectOneLine(await start(["--data-dir", file, "--check"]), file);
+    const ok = await runCli(["--check", "--data-dir", fresh("check-ok"), "--port", "0"]);
+    expect(ok.code).toBe(0);
+    const shown = JSON.parse(ok.out.slice(0, ok.out.lastIndexOf("}") + 1)) as { metadata: Record<string, unknown>; storage: Record<string, unknown> };
+    expect(Object.keys(shown.metadata)).toEqual(["engine", "sqlite"]);
+    expect(Object.keys(shown.storage)).toEqual(["backend", "local"]);
+    expect(ok.out).toContain("config OK");
+  });
+});
+
+/** The JSON log lines follow the plain stdout line the helper waits for. */
+async function logged(server: { logs(): string }, text: string): Promise<string> {
+  for (let i = 0; i < 100 && !server.logs().includes(text); i++) await Bun.sleep(20);
+  return server.logs();
+}
+
+describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up announcement", () => {
+  test("the listening log line names URLs, data dir, engines, key, docs and client settings; no warning on loopback", async () => {
+    await using server = await startServer();
+    const line = (await logged(server, '"msg":"listening"')).split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "listening")!;
+    expect(line).toMatchObject({
+      urls: [server.endpoint], metadata: "sqlite", storage: "local", accessKey: "bleepstore", docs: `${server.endpoint}/docs`,
+      client: { AWS_ENDPOINT_URL: server.endpoint, AWS_ACCESS_KEY_ID: "bleepstore", AWS_DEFAULT_REGION: "us-east-1" },
+    });
+    expect(String(line.dataDir)).toContain(server.dataDir);
+    expect(server.logs()).not.toContain("default credentials");
+  });
+
+  test("on a non-loopback address with the default credentials: a warning (and none with other credentials)", async () => {
+    await using exposed = await startServer({ args: ["--host", "0.0.0.0"] });
+    expect(await logged(exposed, "default credentials")).toMatch(/"level":"warn","msg":"listening on 0\.0\.0\.0 with the default credentials/);
+    await using own = await startServer({ args: ["--host", "0.0.0.0"], env: { BLEEPSTORE_AUTH_SECRET_KEY: "a-secret-of-our-own" } });
+    expect(await logged(own, '"msg":"listening"')).not.toContain("default credentials");
+  });
+
+  test("on a terminal: a short banner with ready-to-paste AWS CLI and rclone settings", async () => {
+    const dir = fresh("tty");
+    const cmd = [process.env.BLEEPSTORE_BINARY ?? `${process.execPath} ${join(import.meta.dir, "..", "src", "main.ts")}`, "--host", "0.0.0.0", "--port", "0", "--data-dir", dir]
+      .join(" ");
+    // script(1) gives the server a terminal; it is stopped after two seconds.
+    const r = spawnSync("script", ["-qec", `timeout -s KILL 2 ${cmd}`, "/dev/null"], { encoding: "utf8", env: serverEnv() as NodeJS.ProcessEnv });
+    expect(r.stdout).toContain("export AWS_ACCESS_KEY_ID=bleepstore AWS_SECRET_ACCESS_KEY=bleepstore-secret");
+    expect(r.stdout).toMatch(/export AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toContain("type = s3");
+    expect(r.stdout).toContain(`data:      ${dir}`);
+    expect(r.stdout).toContain("WARNING: listening on 0.0.0.0 with the default credentials");
+  });
+});
