@@ -154,7 +154,7 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up announcement", () => {
     // script(1) gives the server a terminal; it is stopped after two seconds.
     const r = spawnSync("script", ["-qec", `timeout -s KILL 2 ${cmd}`, "/dev/null"], { encoding: "utf8", env: serverEnv() as NodeJS.ProcessEnv });
     expect(r.stdout).toContain("export AWS_ACCESS_KEY_ID=bleepstore AWS_SECRET_ACCESS_KEY=bleepstore-secret");
-    expect(r.stdout).toMatch(/export AWS_ENDPOINT_URL=http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/aws --endpoint-url http:\/\/127\.0\.0\.1:\d+ s3 mb/);
     expect(r.stdout).toContain("type = s3");
     expect(r.stdout).toContain(`data:      ${dir}`);
     expect(r.stdout).toContain("WARNING: listening on 0.0.0.0 with the default credentials");
