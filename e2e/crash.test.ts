@@ -1,7 +1,7 @@
 // Crash-only durability: kill -9 in the middle of a 100 MiB PUT, restart on the same data dir, and
 // nothing of that upload is visible or left on disk, while what was acknowledged before is intact.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { awsClient, bucketName, bunClient, s3Status } from "./helpers/clients.ts";
@@ -38,12 +38,13 @@ async function until(condition: () => boolean, what: string, ms = 20_000): Promi
   }
 }
 
-test.skipIf(!!EXTERNAL_ENDPOINT)("PutObject: kill -9 during a 100 MiB upload leaves no object and no temp file", async () => {
+/** kill -9 in the middle of a 100 MiB PUT into `target`; then restart and check nothing of it is left. */
+async function killMidPut(target: string, headers: Record<string, string> = {}): Promise<void> {
   const kept = crypto.getRandomValues(new Uint8Array(256 * 1024));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "acknowledged", Body: kept }));
+  await s3.send(new PutObjectCommand({ Bucket: target, Key: "acknowledged", Body: kept }));
   const filesBefore = objectFiles();
 
-  const url = bunClient(server.endpoint, bucket).presign("victim", { method: "PUT", expiresIn: 300 });
+  const url = bunClient(server.endpoint, target).presign("victim", { method: "PUT", expiresIn: 300 });
   const chunk = new Uint8Array(MiB).fill(42);
   let sent = 0;
   let killed = false;
@@ -60,7 +61,7 @@ test.skipIf(!!EXTERNAL_ENDPOINT)("PutObject: kill -9 during a 100 MiB upload lea
       controller.enqueue(chunk);
     },
   });
-  const outcome = await fetch(url, { method: "PUT", body, headers: { "content-length": String(100 * MiB) } }).then(
+  const outcome = await fetch(url, { method: "PUT", body, headers: { "content-length": String(100 * MiB), ...headers } }).then(
     (r) => `status ${r.status}`,
     (e) => `connection failed ${String(e)}`,
   );
@@ -68,9 +69,23 @@ test.skipIf(!!EXTERNAL_ENDPOINT)("PutObject: kill -9 during a 100 MiB upload lea
   expect(outcome).toStartWith("connection failed");
 
   await server.restart();
-  expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "victim" })))).toBe(404);
+  expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: target, Key: "victim" })))).toBe(404);
   expect(readdirSync(tmpDir())).toEqual([]);
   expect(objectFiles().sort()).toEqual(filesBefore.sort());
-  const back = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "acknowledged" }));
+  const back = await s3.send(new GetObjectCommand({ Bucket: target, Key: "acknowledged" }));
   expect(Buffer.compare(Buffer.from(await back.Body!.transformToByteArray()), Buffer.from(kept))).toBe(0);
+}
+
+test.skipIf(!!EXTERNAL_ENDPOINT)("PutObject: kill -9 during a 100 MiB upload leaves no object and no temp file", async () => {
+  await killMidPut(bucket);
+});
+
+test.skipIf(!!EXTERNAL_ENDPOINT)("PutObject into a bucket with default encryption (SSE-S3): the same after kill -9, and the acknowledged object decrypts", async () => {
+  const encrypted = bucketName("crash-sse");
+  await s3.send(new CreateBucketCommand({ Bucket: encrypted }));
+  await s3.send(new PutBucketEncryptionCommand({
+    Bucket: encrypted, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
+  }));
+  await killMidPut(encrypted);
+  expect((await s3.send(new HeadObjectCommand({ Bucket: encrypted, Key: "acknowledged" }))).ServerSideEncryption).toBe("AES256");
 });

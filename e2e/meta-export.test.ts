@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, UploadPartCommand,
+  CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListBucketsCommand, PutBucketEncryptionCommand, PutBucketVersioningCommand,
+  PutObjectCommand, UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { awsClient, bucketName } from "./helpers/clients.ts";
 import { EXTERNAL_ENDPOINT, runCli, startServer } from "./helpers/server.ts";
@@ -31,6 +32,14 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("meta export / import", () => {
       Metadata: { colour: "blue" }, Tagging: "team=storage&tier=1", ACL: "public-read", ChecksumAlgorithm: "SHA256",
     }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "ünïcode ✓.bin", Body: new Uint8Array(1000), ChecksumAlgorithm: "CRC32C" }));
+    // A second bucket with versioning, default encryption and two versions of one key.
+    const versioned = bucketName("meta-versioned");
+    await s3.send(new CreateBucketCommand({ Bucket: versioned }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: versioned, VersioningConfiguration: { Status: "Enabled" } }));
+    await s3.send(new PutBucketEncryptionCommand({
+      Bucket: versioned, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
+    }));
+    for (const body of ["v1", "v2"]) await s3.send(new PutObjectCommand({ Bucket: versioned, Key: "k", Body: body }));
     const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "big.bin", Metadata: { part: "yes" } }));
     for (const PartNumber of [1, 2]) {
       await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "big.bin", UploadId: upload.UploadId, PartNumber, Body: new Uint8Array(5 << 20) }));
@@ -75,7 +84,7 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("meta export / import", () => {
     const empty = mkdtempSync(join(work, "empty-"));
     const imported = await runCli(["meta", "import", "--data-dir", empty, "--replace", "--input", first]);
     expect(imported.err).toBe("");
-    expect(imported.out).toBe("imported (replace): buckets 1, objects 2, multipart_uploads 1, multipart_parts 2, credentials 2, skipped 0\n");
+    expect(imported.out).toBe("imported (replace): buckets 2, objects 4, multipart_uploads 1, multipart_parts 2, credentials 2, skipped 0\n");
     const again = await runCli(["meta", "export", "--data-dir", empty, "--include-credentials"]);
     expect(withoutTime(again.out)).toBe(withoutTime(text));
     // Merge is idempotent: importing the same file again adds nothing.

@@ -39,6 +39,7 @@ function defaults(dataDir: string) {
       azure: { container: "", account: "", prefix: "", connection_string: "" },
     },
     multipart: { upload_ttl_seconds: 7 * 24 * 3600 },
+    encryption: { master_key_file: "", allow_sse_c_over_http: false },
     observability: { metrics: true, health_check: true, api_docs: true },
     admin: { token: "" },
     logging: { level: "info" as LogLevel },

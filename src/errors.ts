@@ -20,6 +20,7 @@ const TABLE = {
   InvalidArgument: [400, "Invalid Argument"],
   InvalidBucketName: [400, "The specified bucket is not valid."],
   InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
+  InvalidEncryptionAlgorithmError: [400, "The encryption request you specified is not valid. The valid value is AES256."],
   InvalidLocationConstraint: [400, "The specified location constraint is not valid."],
   InvalidPart: [400, "One or more of the specified parts could not be found."],
   InvalidPartNumber: [416, "The requested partnumber is not satisfiable"],

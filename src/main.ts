@@ -8,9 +8,11 @@ import { HELP, parseCli, VERSION, VERSION_LINE } from "./cli.ts";
 import { ConfigError, loadConfig, METADATA_ENGINES, STORAGE_BACKENDS, type Config } from "./config.ts";
 import { Engine } from "./core/engine.ts";
 import { createLogger } from "./log.ts";
+import { loadMasterKey } from "./master-key.ts";
 import { createMetadataStore } from "./metadata/index.ts";
 import type { MetadataStore } from "./metadata/store.ts";
 import { createApp } from "./server/app.ts";
+import { setPeerResolver } from "./server/peer.ts";
 import { checkDirs, describeFailure, StartupError } from "./startup.ts";
 import type { StorageBackend } from "./storage/backend.ts";
 import { createStorage } from "./storage/index.ts";
@@ -62,14 +64,16 @@ function listen(config: Config, fetch: (req: Request) => Response | Promise<Resp
       host: config.server.host, port: config.server.port, idleTimeoutSeconds: config.server.idle_timeout_seconds,
     }));
   }
-  return Bun.serve({
+  const server = Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
     fetch,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     idleTimeout: config.server.idle_timeout_seconds,
     ...(tls ? { tls } : {}),
-  }).port ?? config.server.port;
+  });
+  setPeerResolver((request) => server.requestIP(request)?.address);
+  return server.port ?? config.server.port;
 }
 
 async function check(config: Config): Promise<void> {
@@ -100,6 +104,7 @@ async function serve(config: Config): Promise<void> {
     log,
     credentials: [{ accessKey: config.auth.access_key, secretKey: config.auth.secret_key }],
     uploadTtlMs: config.multipart.upload_ttl_seconds * 1000,
+    masterKey: loadMasterKey(config, log),
   });
   await engine.start();
   await checkReachable(config, stores.storage);
@@ -113,6 +118,7 @@ async function serve(config: Config): Promise<void> {
     exposeMetrics: config.observability.metrics,
     apiDocs: config.observability.api_docs,
     adminToken: config.admin.token,
+    sseCOverHttp: config.encryption.allow_sse_c_over_http,
   });
   const port = await listen(config, app.fetch);
   const urls = listenUrls(config, port);

@@ -173,6 +173,35 @@ await measure("GET 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS 
   return ok(res, size);
 } }), { diskMBps: diskRead });
 
+// The same reads and writes with SSE-S3 (a bucket whose default encryption is AES256), beside the
+// plaintext ones above in the same run; the table's end gives each encrypted/plaintext ratio.
+const encryption = `<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`;
+await fetch(`${ep}/bench-sse`, signRequest(`${ep}/bench-sse`, { method: "PUT" }));
+await fetch(`${ep}/bench-sse?encryption`, signRequest(`${ep}/bench-sse?encryption`, { method: "PUT", body: encryption }));
+await fetch(`${ep}/bench-sse/small`, signRequest(`${ep}/bench-sse/small`, { method: "PUT", body: KiB4 }));
+for (const c of [1, 8]) {
+  await measure(`SSE-S3 GET 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
+    const url = `${ep}/bench-sse/small`;
+    const { res, size } = await send(url, signRequest(url));
+    return ok(res, size);
+  } }));
+  await measure(`SSE-S3 PUT 4KiB c=${c} (durable)`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
+    const url = `${ep}/bench-sse/put-${c}-${i}`;
+    const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
+    return ok(res, 4096);
+  } }));
+}
+await measure("SSE-S3 PUT 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
+  const url = `${ep}/bench-sse/big-${i}`;
+  const { res } = await send(url, signRequest(url, { method: "PUT", body: big, unsignedPayload: true }));
+  return ok(res, big.length);
+} }));
+await measure("SSE-S3 GET 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
+  const url = `${ep}/bench-sse/big-${i % 4}`;
+  const { res, size } = await send(url, signRequest(url));
+  return ok(res, size);
+} }));
+
 // 256 MiB multipart in 8 MiB parts, 4 at a time.
 await measure("multipart 256MiB in 8MiB parts c=4", async () => {
   const url = `${ep}/bench/mpu`;
@@ -202,4 +231,18 @@ console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const x = r.result;
   console.log(`| ${r.scenario} | ${x.opsPerSec} | ${x.MBps} | ${x.p50ms} | ${x.p99ms} | ${x.errors}${x.firstError ? ` (${x.firstError})` : ""} | ${r.ceilingRatio ?? ""} | ${r.diskRatio ?? ""} | ${r.serverCpuPct} | ${r.serverPeakRssMiB} |`);
+}
+
+// Encryption's cost: each SSE-S3 scenario against its plaintext twin of this run.
+const encrypted = rows.filter((r) => r.scenario.startsWith("SSE-S3 "));
+if (encrypted.length > 0) {
+  console.log("\n| SSE-S3 scenario | encrypted | plaintext | ratio |");
+  console.log("|---|---|---|---|");
+  for (const r of encrypted) {
+    const plain = rows.find((p) => p.scenario === r.scenario.slice("SSE-S3 ".length));
+    if (!plain) continue;
+    const big = r.scenario.includes("64MiB");
+    const [e, p] = big ? [r.result.MBps, plain.result.MBps] : [r.result.opsPerSec, plain.result.opsPerSec];
+    console.log(`| ${r.scenario} | ${e} ${big ? "MB/s" : "ops/s"} | ${p} | ${p ? (e / p).toFixed(2) : ""} |`);
+  }
 }

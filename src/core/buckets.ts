@@ -1,7 +1,7 @@
 // Bucket operations of the engine: create, list, head, locate, delete, with ownership and ACL checks.
 import { TtlCache } from "../ttl-cache.ts";
 import { bucketNotEmpty, noSuchBucket, S3Error } from "../errors.ts";
-import type { BucketRecord, CorsRule, Owner, VersioningStatus } from "../metadata/store.ts";
+import type { BucketEncryption, BucketRecord, CorsRule, Owner, VersioningStatus } from "../metadata/store.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { EngineContext } from "./context.ts";
 import { cleanupLeftovers } from "./cleanup.ts";
@@ -149,6 +149,15 @@ export class Buckets {
     await this.owned(requester, name);
     this.forget(name);
     await this.ctx.metadata.updateBucket(name, { cors: rules }, [newEvent("bucket.cors.updated", { bucket: name })]);
+    this.forget(name);
+    this.ctx.publish();
+  }
+
+  /** Put/DeleteBucketEncryption: the default encryption of the bucket's new objects. */
+  async setEncryption(requester: Requester, name: string, encryption: BucketEncryption | null): Promise<void> {
+    await this.owned(requester, name);
+    this.forget(name);
+    await this.ctx.metadata.updateBucket(name, { encryption }, [newEvent("bucket.encryption.updated", { bucket: name })]);
     this.forget(name);
     this.ctx.publish();
   }

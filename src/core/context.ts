@@ -2,12 +2,15 @@
 import type { Logger } from "../log.ts";
 import type { MetadataStore, Owner } from "../metadata/store.ts";
 import type { StorageBackend } from "../storage/backend.ts";
+import type { Encryption } from "./sse.ts";
 
 export interface EngineContext {
   metadata: MetadataStore;
   storage: StorageBackend;
   region: string;
   log: Logger;
+  /** Seals and opens encrypted objects (SSE-C, SSE-S3). */
+  encryption: Encryption;
   /** The owner behind a canonical user id, if any key pair has it (for ACL grants). */
   knownUser(id: string): Promise<Owner | null>;
   /** Tells the event dispatcher that a commit with events happened (it delivers them soon). */

@@ -2,7 +2,7 @@
 // held in memory), its metadata copied or replaced, guarded by the x-amz-copy-source-if-* conditions.
 import { S3Error } from "../errors.ts";
 import type { ChecksumAlgorithm, ObjectRecord, Tags, WriteCondition } from "../metadata/store.ts";
-import type { StoredData } from "../storage/backend.ts";
+import type { ByteRange, StoredData } from "../storage/backend.ts";
 import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import { requireOwner, type Buckets } from "./buckets.ts";
 import { checkCopyConditions, type ReadConditions } from "./conditions.ts";
@@ -10,7 +10,8 @@ import type { EngineContext } from "./context.ts";
 import { digesting, type BodyDigest } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import type { Objects } from "./objects.ts";
-import { DEFAULT_CONTENT_TYPE } from "./objects.ts";
+import { DEFAULT_CONTENT_TYPE, sseFor } from "./objects.ts";
+import { decrypted, encrypting, sealedEtag, type SseRequest } from "./sse.ts";
 import { assertVersionId } from "../metadata/versions.ts";
 import { readableVersion, versionIdFor } from "./versioning.ts";
 
@@ -36,6 +37,10 @@ export interface CopyObjectInput {
   checksumAlgorithm?: ChecksumAlgorithm;
   /** x-amz-tagging-directive REPLACE: these tags (none if absent); COPY (the default): the source's. */
   replaceTags?: Tags;
+  /** The new object's encryption (absent: the bucket's default; an SSE-C source's is not carried over). */
+  sse?: SseRequest;
+  /** The source's customer key, when the source is SSE-C. */
+  sourceCustomerKey?: Uint8Array;
 }
 
 /** Any stored data as a byte stream. */
@@ -49,6 +54,16 @@ export class Copier {
     private readonly buckets: Buckets,
     private readonly objects: Objects,
   ) {}
+
+  /** The source's plaintext (a range of it, or all), decrypted with `dataKey` when it is encrypted. */
+  async sourceData(src: ObjectRecord, dataKey: Buffer | null, range?: ByteRange): Promise<StoredData> {
+    const data = await this.ctx.storage.read(src.storageId, range);
+    if (!data) {
+      this.ctx.log.error("object data missing from storage", { bucket: src.bucket, key: src.key, storageId: src.storageId });
+      throw new S3Error("InternalError");
+    }
+    return dataKey ? decrypted(data, src, dataKey, range) : data;
+  }
 
   /** The source object of a copy, after existence, access and x-amz-copy-source-if-* checks. */
   async source(requester: Requester, source: CopySource, conditions?: ReadConditions): Promise<ObjectRecord> {
@@ -73,30 +88,27 @@ export class Copier {
     const bucket = await this.buckets.get(input.bucket);
     requirePermission(bucket.acl, requester, "WRITE");
     const onto = input.source.bucket === input.bucket && input.source.key === input.key;
-    if (onto && input.metadataDirective === "COPY" && (input.storageClass ?? src.storageClass) === src.storageClass) {
+    if (onto && input.metadataDirective === "COPY" && (input.storageClass ?? src.storageClass) === src.storageClass && !input.sse) {
       throw new S3Error("InvalidRequest", {
         message:
           "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       });
     }
-    const data = await this.ctx.storage.read(src.storageId);
-    if (!data) {
-      this.ctx.log.error("object data missing from storage", { bucket: src.bucket, key: src.key, storageId: src.storageId });
-      throw new S3Error("InternalError");
-    }
+    const data = await this.sourceData(src, this.ctx.encryption.open(src.sse, input.sourceCustomerKey));
     const acl = await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser);
     const algorithm = input.checksumAlgorithm ?? src.checksum?.algorithm;
     const digest: Partial<BodyDigest> = {};
-    const stored = await this.ctx.storage.write(
-      digesting(dataStream(data), { size: src.size, ...(algorithm ? { checksum: { algorithm } } : {}) }, digest),
-    );
+    const sse = sseFor(bucket, input.sse);
+    const sealed = sse ? this.ctx.encryption.seal(sse) : undefined;
+    const plain = digesting(dataStream(data), { size: src.size, ...(algorithm ? { checksum: { algorithm } } : {}) }, digest);
+    const stored = await this.ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain);
     const replace = input.metadataDirective === "REPLACE";
     const record: ObjectRecord = {
       bucket: input.bucket,
       key: input.key,
       versionId: versionIdFor(bucket),
       size: stored.size,
-      etag: digest.etag!,
+      etag: sealed ? sealedEtag(digest.etag!, sealed.info) : digest.etag!,
       lastModified: Date.now(),
       storageId: stored.id,
       contentType: replace ? input.contentType || DEFAULT_CONTENT_TYPE : src.contentType,
@@ -106,6 +118,7 @@ export class Copier {
       owner,
       acl,
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
+      ...(sealed ? { sse: sealed.info } : {}),
     };
     const tags = input.replaceTags ?? src.tags;
     if (tags && Object.keys(tags).length > 0) record.tags = tags;

@@ -13,6 +13,7 @@ import { Multipart } from "./multipart.ts";
 import { Objects } from "./objects.ts";
 import { cleanupLeftovers } from "./cleanup.ts";
 import { EventDispatcher } from "./events.ts";
+import { Encryption } from "./sse.ts";
 import { Tagging } from "./tagging.ts";
 
 export interface EngineOptions {
@@ -24,6 +25,8 @@ export interface EngineOptions {
   credentials?: Array<{ accessKey: string; secretKey: string }>;
   /** Multipart uploads older than this are reaped at start-up (default 7 days). */
   uploadTtlMs?: number;
+  /** The master key that wraps SSE-S3 data keys (32 bytes); without one, SSE-S3 is refused. */
+  masterKey?: Buffer;
 }
 
 const DEFAULT_UPLOAD_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -52,6 +55,7 @@ export class Engine {
       storage: options.storage,
       region: options.region,
       log: options.log,
+      encryption: new Encryption(options.masterKey ?? null),
       knownUser: async (id) => (await options.metadata.listCredentials()).find((c) => c.owner.id === id)?.owner ?? null,
       publish: () => this.events.kick(),
     };

@@ -88,7 +88,7 @@ const defined = (o: Record<string, unknown>): Record<string, Json> =>
 export function bucketOut(b: BucketRecord): FamilyRecord {
   return {
     name: b.name, region: b.region, owner_id: b.owner.id, owner_display: b.owner.displayName, acl: aclJson(b.acl),
-    created_at: iso(b.createdAt), extra: defined({ versioning: b.versioning, tags: b.tags, cors: b.cors }),
+    created_at: iso(b.createdAt), extra: defined({ versioning: b.versioning, tags: b.tags, cors: b.cors, encryption: b.encryption }),
   };
 }
 export function bucketIn(r: FamilyRecord): BucketRecord {
@@ -99,6 +99,7 @@ export function bucketIn(r: FamilyRecord): BucketRecord {
     ...(extra.versioning === "Enabled" || extra.versioning === "Suspended" ? { versioning: extra.versioning } : {}),
     ...(isTree(extra.tags) ? { tags: extra.tags as Record<string, string> } : {}),
     ...(Array.isArray(extra.cors) ? { cors: extra.cors as unknown as BucketRecord["cors"] } : {}),
+    ...(isTree(extra.encryption) ? { encryption: extra.encryption as unknown as BucketRecord["encryption"] } : {}),
   };
 }
 
@@ -109,7 +110,7 @@ export function objectOut(o: ObjectRecord): FamilyRecord {
     acl: aclJson(o.acl), last_modified: iso(o.lastModified), delete_marker: o.deleteMarker === true,
     extra: defined({
       version_id: o.versionId, storage_id: o.storageId, owner_id: o.owner.id, owner_display: o.owner.displayName,
-      checksum: o.checksum, part_sizes: o.partSizes, tags: o.tags, headers: Object.keys(otherHeaders(o.headers)).length ? otherHeaders(o.headers) : undefined,
+      checksum: o.checksum, part_sizes: o.partSizes, tags: o.tags, sse: o.sse, headers: Object.keys(otherHeaders(o.headers)).length ? otherHeaders(o.headers) : undefined,
     }),
   };
 }
@@ -128,6 +129,7 @@ export function objectIn(r: FamilyRecord, bucketOwner: Owner): ObjectRecord {
     ...(isTree(extra.checksum) ? { checksum: extra.checksum as unknown as ObjectRecord["checksum"] } : {}),
     ...(Array.isArray(extra.part_sizes) ? { partSizes: extra.part_sizes as number[] } : {}),
     ...(isTree(extra.tags) ? { tags: extra.tags as Record<string, string> } : {}),
+    ...(isTree(extra.sse) ? { sse: extra.sse as unknown as ObjectRecord["sse"] } : {}),
   };
 }
 
@@ -137,7 +139,7 @@ export function uploadOut(u: UploadRecord): FamilyRecord {
     ...contentFields(u.contentType, u.headers, u.userMetadata, u.storageClass),
     acl: aclJson(u.acl), owner_id: u.owner.id, owner_display: u.owner.displayName, initiated_at: iso(u.initiated),
     extra: defined({
-      checksum_algorithm: u.checksumAlgorithm, checksum_type: u.checksumType, session: u.session, tags: u.tags,
+      checksum_algorithm: u.checksumAlgorithm, checksum_type: u.checksumType, session: u.session, tags: u.tags, sse: u.sse,
       headers: Object.keys(otherHeaders(u.headers)).length ? otherHeaders(u.headers) : undefined,
     }),
   };
@@ -152,6 +154,7 @@ export function uploadIn(r: FamilyRecord): UploadRecord {
     ...(typeof extra.checksum_type === "string" ? { checksumType: extra.checksum_type as UploadRecord["checksumType"] } : {}),
     ...(isTree(extra.session) ? { session: extra.session as unknown as UploadRecord["session"] } : {}),
     ...(isTree(extra.tags) ? { tags: extra.tags as Record<string, string> } : {}),
+    ...(isTree(extra.sse) ? { sse: extra.sse as unknown as UploadRecord["sse"] } : {}),
   };
 }
 

@@ -128,7 +128,14 @@ export async function importMetadata(
     warn(message);
   };
 
-  for (const r of data.buckets ?? []) if (await store.createBucket(bucketIn(r))) counts.buckets++;
+  for (const r of data.buckets ?? []) {
+    const b = bucketIn(r);
+    if (!(await store.createBucket(b))) continue;
+    // An engine may take only a new bucket's basics at creation; its settings follow.
+    const { versioning, tags, cors, encryption } = b;
+    if (versioning || tags || cors || encryption) await store.updateBucket(b.name, { versioning, tags, cors, encryption });
+    counts.buckets++;
+  }
 
   const owners = new Map<string, Owner | null>();
   const bucketOwner = async (name: string) => {

@@ -2,7 +2,7 @@
 // part-store.ts); Complete joins them into one stored object and commits it with the upload's completion
 // in one small metadata step, so the object appears whole or not at all; the parts are freed after.
 import { S3Error } from "../errors.ts";
-import type { ChecksumAlgorithm, ObjectRecord, PartRecord, Tags, UploadRecord, WriteCondition } from "../metadata/store.ts";
+import type { ChecksumAlgorithm, ObjectRecord, PartRecord, SseInfo, Tags, UploadRecord, WriteCondition } from "../metadata/store.ts";
 import type { ByteRange } from "../storage/backend.ts";
 import { ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
@@ -16,7 +16,8 @@ import type { Copier, CopySource } from "./copy.ts";
 import { dataStream } from "./copy.ts";
 import { assertContentMd5, checksumHasher, type BodyExpectations } from "./digest.ts";
 import { assertKey } from "./names.ts";
-import { DEFAULT_CONTENT_TYPE } from "./objects.ts";
+import { DEFAULT_CONTENT_TYPE, sseFor } from "./objects.ts";
+import type { SseRequest } from "./sse.ts";
 import type { ReadConditions } from "./conditions.ts";
 import { PartStore } from "./part-store.ts";
 import { pageUploads, type UploadListQuery, type UploadPage } from "./upload-listing.ts";
@@ -37,6 +38,8 @@ export interface CreateUploadInput {
   checksumAlgorithm?: ChecksumAlgorithm;
   checksumType?: "FULL_OBJECT" | "COMPOSITE";
   tags?: Tags;
+  /** Encryption of every part and of the object; absent, the bucket's default. */
+  sse?: SseRequest;
 }
 
 export interface UploadPartInput {
@@ -49,6 +52,8 @@ export interface UploadPartInput {
   contentMd5?: string;
   sha256Hex?: string;
   checksum?: { algorithm: ChecksumAlgorithm; expected?: string };
+  /** The customer's key of an SSE-C upload (required for one, refused for any other). */
+  customerKey?: Uint8Array;
 }
 
 export interface UploadPartCopyInput {
@@ -60,6 +65,9 @@ export interface UploadPartCopyInput {
   /** x-amz-copy-source-range: bytes=first-last, both inclusive. */
   range?: ByteRange;
   conditions?: ReadConditions;
+  customerKey?: Uint8Array;
+  /** The source's customer key, when the source is SSE-C. */
+  sourceCustomerKey?: Uint8Array;
 }
 
 export interface CompletePart {
@@ -138,6 +146,8 @@ export class Multipart {
       ...(input.checksumAlgorithm ? { checksumAlgorithm: input.checksumAlgorithm, checksumType: input.checksumType ?? "COMPOSITE" } : {}),
       ...(input.tags && Object.keys(input.tags).length > 0 ? { tags: input.tags } : {}),
     };
+    const sse = sseFor(bucket, input.sse);
+    if (sse) upload.sse = this.ctx.encryption.seal(sse).info;
     const session = await this.parts.openSession();
     if (session) upload.session = session;
     await this.ctx.metadata.createUpload(upload, [newEvent("multipart.created", { bucket: upload.bucket, key: upload.key, uploadId: upload.uploadId })]);
@@ -162,7 +172,7 @@ export class Multipart {
   }
 
   /** Stores a part; also says the upload's checksum algorithm, for the response headers. */
-  async uploadPart(requester: Requester, input: UploadPartInput): Promise<PartRecord & { checksumAlgorithm?: ChecksumAlgorithm }> {
+  async uploadPart(requester: Requester, input: UploadPartInput): Promise<PartRecord & { checksumAlgorithm?: ChecksumAlgorithm; sse?: SseInfo }> {
     assertPartNumber(input.partNumber);
     if (input.contentMd5 !== undefined) assertContentMd5(input.contentMd5);
     if (input.size !== undefined && input.size > MAX_PART_SIZE) throw new S3Error("EntityTooLarge");
@@ -175,33 +185,37 @@ export class Multipart {
     }
     // Parts of an upload with a checksum algorithm always get that checksum, sent or not.
     const checksum = input.checksum ?? (upload.checksumAlgorithm ? { algorithm: upload.checksumAlgorithm } : undefined);
+    const dataKey = this.ctx.encryption.open(upload.sse, input.customerKey);
     const part = await this.storePart(upload, input.partNumber, input.body, {
       contentMd5: input.contentMd5, sha256Hex: input.sha256Hex, size: input.size, maxSize: MAX_PART_SIZE,
       ...(checksum ? { checksum } : {}),
-    });
-    return { ...part, ...(checksum ? { checksumAlgorithm: checksum.algorithm } : {}) };
+    }, dataKey);
+    return { ...part, ...(checksum ? { checksumAlgorithm: checksum.algorithm } : {}), ...(upload.sse ? { sse: upload.sse } : {}) };
   }
 
-  async uploadPartCopy(requester: Requester, input: UploadPartCopyInput): Promise<PartRecord> {
+  async uploadPartCopy(requester: Requester, input: UploadPartCopyInput): Promise<PartRecord & { sse?: SseInfo }> {
     assertPartNumber(input.partNumber);
     await this.writable(requester, input.bucket);
     const upload = await this.inProgress(input.bucket, input.key, input.uploadId);
+    const dataKey = this.ctx.encryption.open(upload.sse, input.customerKey);
     const src = await this.copier.source(requester, input.source, input.conditions);
     const range = input.range;
     if (range && (range.start > range.end || range.end >= src.size)) {
       throw new S3Error("InvalidRange", { message: "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy, within the object." });
     }
-    const data = await this.ctx.storage.read(src.storageId, range);
-    if (!data) throw new S3Error("InternalError");
     const size = range ? range.end - range.start + 1 : src.size;
     if (size > MAX_PART_SIZE) throw new S3Error("EntityTooLarge");
+    const data = await this.copier.sourceData(src, this.ctx.encryption.open(src.sse, input.sourceCustomerKey), range);
     const checksum = upload.checksumAlgorithm ? { checksum: { algorithm: upload.checksumAlgorithm } } : {};
-    return this.storePart(upload, input.partNumber, dataStream(data), { size, ...checksum });
+    const part = await this.storePart(upload, input.partNumber, dataStream(data), { size, ...checksum }, dataKey);
+    return { ...part, ...(upload.sse ? { sse: upload.sse } : {}) };
   }
 
   /** Stores one part with its digests, then records it (see recordPart). */
-  private async storePart(upload: UploadRecord, partNumber: number, body: AsyncIterable<Uint8Array>, expect: BodyExpectations): Promise<PartRecord> {
-    return this.recordPart(await this.parts.write(upload, partNumber, body, expect));
+  private async storePart(
+    upload: UploadRecord, partNumber: number, body: AsyncIterable<Uint8Array>, expect: BodyExpectations, dataKey: Buffer | null,
+  ): Promise<PartRecord> {
+    return this.recordPart(await this.parts.write(upload, partNumber, body, expect, dataKey));
   }
 
   async listParts(requester: Requester, bucket: string, key: string, uploadId: string, after: number, max: number) {
@@ -259,12 +273,14 @@ export class Multipart {
 
   async complete(
     requester: Requester,
-    input: { bucket: string; key: string; uploadId: string; parts: CompletePart[]; condition?: WriteCondition },
-  ): Promise<Pick<ObjectRecord, "bucket" | "key" | "etag" | "checksum"> & { versionId?: string }> {
+    input: { bucket: string; key: string; uploadId: string; parts: CompletePart[]; condition?: WriteCondition; customerKey?: Uint8Array },
+  ): Promise<Pick<ObjectRecord, "bucket" | "key" | "etag" | "checksum" | "sse"> & { versionId?: string }> {
     const bucket = await this.writable(requester, input.bucket);
     const done = await this.alreadyCompleted(input.bucket, input.key, input.uploadId);
     if (done) return done;
     const upload = await this.inProgress(input.bucket, input.key, input.uploadId);
+    // An SSE-C key is optional here (as in S3), but when sent it must be the upload's.
+    if (input.customerKey || upload.sse?.type !== "SSE-C") this.ctx.encryption.open(upload.sse, input.customerKey);
     const parts = await this.chosenParts(input.uploadId, input.parts);
     const size = parts.reduce((n, p) => n + p.size, 0);
     if (size > MAX_OBJECT_SIZE) throw new S3Error("EntityTooLarge");
@@ -290,6 +306,7 @@ export class Multipart {
       acl: upload.acl,
       partSizes: parts.map((p) => p.size),
       ...(upload.tags ? { tags: upload.tags } : {}),
+      ...(upload.sse ? { sse: { ...upload.sse, parts: parts.map((p) => p.partNumber) } } : {}),
       ...(checksum ? { checksum } : {}),
       ...(algorithm && !fullObject && parts.every((p) => p.checksum)
         ? { checksum: { algorithm, value: await compositeChecksum(algorithm, parts.map((p) => p.checksum!)), type: "COMPOSITE" as const } }

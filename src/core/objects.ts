@@ -13,6 +13,7 @@ import { assertContentMd5, digesting, type BodyDigest, type BodyExpectations } f
 import { assertKey } from "./names.ts";
 import { resolveRange } from "./range.ts";
 import { objectCreated, objectDeleted } from "./events.ts";
+import { decrypted, encrypting, sealedEtag, type SseRequest } from "./sse.ts";
 import { deleteMarker, freeReplaced, readableVersion, versionIdFor, type DeleteOutcome } from "./versioning.ts";
 
 /** Largest object a single PutObject may carry (S3's limit). */
@@ -35,6 +36,8 @@ export interface PutObjectInput {
   checksum?: { algorithm: ChecksumAlgorithm; expected?: string };
   condition?: WriteCondition;
   tags?: Tags;
+  /** Encryption asked for by the request; absent, the bucket's default applies. */
+  sse?: SseRequest;
 }
 
 /** One key (or one version of it) to delete, with its ETag precondition if it had one. */
@@ -53,6 +56,8 @@ export interface GetObjectInput {
   /** Read one part of a multipart object (1-based); part 1 of any other object is the whole of it. */
   partNumber?: number;
   conditions?: ReadConditions;
+  /** The customer's key, for an SSE-C object (and only for one). */
+  customerKey?: Uint8Array;
 }
 
 export interface ObjectRead {
@@ -61,6 +66,13 @@ export interface ObjectRead {
   range?: ByteRange;
   /** If-None-Match / If-Modified-Since held: 304, and no data is read. */
   notModified?: boolean;
+  /** The data key of an encrypted version, opened with the request's key (SSE-C) or the master key. */
+  dataKey?: Buffer | null;
+}
+
+/** What a write of new bytes is encrypted with: the request's choice, else the bucket's default. */
+export function sseFor(bucket: BucketRecord, requested: SseRequest | undefined): SseRequest | undefined {
+  return requested ?? (bucket.encryption ? { type: "SSE-S3" } : undefined);
 }
 
 export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -100,13 +112,16 @@ export class Objects {
       contentMd5: input.contentMd5, sha256Hex: input.sha256Hex, checksum: input.checksum, size: input.size, maxSize: MAX_PUT_SIZE,
     };
     const digest: Partial<BodyDigest> = {};
-    const stored = await this.ctx.storage.write(digesting(input.body, expect, digest));
+    const sse = sseFor(bucket, input.sse);
+    const sealed = sse ? this.ctx.encryption.seal(sse) : undefined;
+    const plain = digesting(input.body, expect, digest);
+    const stored = await this.ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain);
     const record: ObjectRecord = {
       bucket: input.bucket,
       key: input.key,
       versionId,
       size: stored.size,
-      etag: digest.etag!,
+      etag: sealed ? sealedEtag(digest.etag!, sealed.info) : digest.etag!,
       lastModified: Date.now(),
       storageId: stored.id,
       contentType: input.contentType || DEFAULT_CONTENT_TYPE,
@@ -117,6 +132,7 @@ export class Objects {
       acl,
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
       ...(input.tags && Object.keys(input.tags).length > 0 ? { tags: input.tags } : {}),
+      ...(sealed ? { sse: sealed.info } : {}),
     };
     await this.commit(record, input.condition, "Put");
     return record;
@@ -156,6 +172,7 @@ export class Objects {
     if (!found || found.deleteMarker) requirePermission(bucket.acl, requester, "READ");
     const record = readableVersion(found, input.key, input.versionId);
     requirePermission(record.acl, requester, "READ");
+    const dataKey = this.ctx.encryption.open(record.sse, input.customerKey);
     if (input.conditions) {
       try {
         checkReadConditions(input.conditions, record.etag, record.lastModified);
@@ -165,7 +182,7 @@ export class Objects {
       }
     }
     const range = input.partNumber !== undefined ? partRange(record, input.partNumber) : resolveRange(input.range, record.size);
-    return range ? { record, range } : { record };
+    return { record, dataKey, ...(range ? { range } : {}) };
   }
 
   /** GetObject: the version with its data (none when not modified). */
@@ -175,6 +192,7 @@ export class Objects {
       const read = await this.head(requester, input);
       if (read.notModified) return read;
       const data = await this.ctx.storage.read(read.record.storageId, read.range);
+      if (data && read.dataKey) return { ...read, data: await decrypted(data, read.record, read.dataKey, read.range) };
       if (data) return { ...read, data };
       const now = await this.ctx.metadata.getObject(input.bucket, input.key, input.versionId);
       if (attempt === 0 && now?.storageId !== read.record.storageId) continue;

@@ -8,6 +8,7 @@ import { freeStorage, type EngineContext } from "./context.ts";
 import { dataStream } from "./copy.ts";
 import { combineChecksums } from "./crc-combine.ts";
 import { digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
+import { encrypting, sealedEtag } from "./sse.ts";
 
 export class PartStore {
   constructor(private readonly ctx: EngineContext) {}
@@ -21,22 +22,27 @@ export class PartStore {
   }
 
   /** Stores one part's bytes with their digests; the part is not recorded yet. */
-  async write(upload: UploadRecord, partNumber: number, body: AsyncIterable<Uint8Array>, expect: BodyExpectations): Promise<PartRecord> {
+  async write(
+    upload: UploadRecord, partNumber: number, body: AsyncIterable<Uint8Array>, expect: BodyExpectations, dataKey: Buffer | null,
+  ): Promise<PartRecord> {
     const digest: Partial<BodyDigest> = {};
+    // Digests describe the plaintext; what is stored is encrypted under the part's own counter space.
+    const source = () => (dataKey ? encrypting(digesting(body, expect, digest), dataKey, partNumber) : digesting(body, expect, digest));
     const part = { uploadId: upload.uploadId, partNumber, lastModified: Date.now() };
     let stored: { storageId: string; size: number; token?: string };
     if (upload.session) {
       // The session's upstream needs each part's length before its bytes (as S3 does).
       if (expect.size === undefined) throw new S3Error("MissingContentLength");
       const { token } = await this.ctx.storage.sessions!.writePart(
-        upload.session.id, upload.session.storageId, partNumber, digesting(body, expect, digest), expect.size,
+        upload.session.id, upload.session.storageId, partNumber, source(), expect.size,
       );
       stored = { storageId: "", size: expect.size, token };
     } else {
-      const { id, size } = await this.ctx.storage.write(digesting(body, expect, digest));
+      const { id, size } = await this.ctx.storage.write(source());
       stored = { storageId: id, size };
     }
-    return { ...part, ...stored, etag: digest.etag!, ...(digest.checksum ? { checksum: digest.checksum.value } : {}) };
+    const etag = upload.sse ? sealedEtag(digest.etag!, upload.sse) : digest.etag!;
+    return { ...part, ...stored, etag, ...(digest.checksum ? { checksum: digest.checksum.value } : {}) };
   }
 
   /** Frees a part's own stored bytes (a session's parts go with the session). */

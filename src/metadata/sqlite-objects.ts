@@ -3,7 +3,7 @@
 // `versions` (clustered by (bucket, key, sort), newest first). Rows, statements and conversions; used
 // by SqliteMetadataStore inside its transactions.
 import type { Database, Statement } from "bun:sqlite";
-import { NULL_VERSION, type Acl, type ListEntry, type ObjectRecord, type Tags, type VersionEntry } from "./store.ts";
+import { NULL_VERSION, type Acl, type ListEntry, type ObjectRecord, type SseInfo, type Tags, type VersionEntry } from "./store.ts";
 import { versionEntry, versionSortKey } from "./versions.ts";
 
 const OBJECT_COLUMNS = `size INTEGER NOT NULL, etag TEXT NOT NULL, last_modified INTEGER NOT NULL, storage_id TEXT NOT NULL,
@@ -27,7 +27,7 @@ export interface EntryRow {
 }
 export interface ObjectRow extends EntryRow {
   bucket: string; storage_id: string; content_type: string; headers: string; user_metadata: string; acl: string; checksum: string | null;
-  part_sizes: string | null; tags: string | null;
+  part_sizes: string | null; tags: string | null; sse: string | null;
 }
 
 export const toEntry = (r: EntryRow): ListEntry => ({
@@ -45,6 +45,7 @@ export const toObject = (r: ObjectRow): ObjectRecord => ({
   ...(r.checksum ? { checksum: JSON.parse(r.checksum) as ObjectRecord["checksum"] } : {}),
   ...(r.part_sizes ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
   ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
+  ...(r.sse ? { sse: JSON.parse(r.sse) as SseInfo } : {}),
 });
 
 /** Named parameters of a current version's row. */
@@ -57,6 +58,7 @@ export const objectParams = (r: ObjectRecord) => ({
   checksum: r.checksum ? JSON.stringify(r.checksum) : null,
   part_sizes: r.partSizes ? JSON.stringify(r.partSizes) : null,
   tags: r.tags ? JSON.stringify(r.tags) : null,
+  sse: r.sse ? JSON.stringify(r.sse) : null,
 });
 
 /** Named parameters of a noncurrent version's row: a current one's and where it sorts. */
@@ -64,9 +66,9 @@ export const versionParams = (r: ObjectRecord) => ({ ...objectParams(r), sort: v
 
 const ENTRY_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, owner_name, version_id, delete_marker";
 const VALUES = `$bucket, $key, $version_id, $delete_marker, $size, $etag, $last_modified, $storage_id, $content_type, $headers,
-  $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes, $tags`;
+  $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes, $tags, $sse`;
 const NAMES = `bucket, key, version_id, delete_marker, size, etag, last_modified, storage_id, content_type, headers,
-  user_metadata, storage_class, owner_id, owner_name, acl, checksum, part_sizes, tags`;
+  user_metadata, storage_class, owner_id, owner_name, acl, checksum, part_sizes, tags, sse`;
 
 export function prepareObjects(db: Database) {
   // Listing seeks run as a SeekGE/SeekGT on the (bucket, key) primary key; without ORDER BY a point

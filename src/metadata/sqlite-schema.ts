@@ -4,7 +4,7 @@
 import { VERSION_TABLES } from "./sqlite-objects.ts";
 import { OUTBOX_TABLE } from "./sqlite-outbox.ts";
 import { UPLOAD_SESSIONS, UPLOAD_TABLES } from "./sqlite-uploads.ts";
-import type { Acl, BucketRecord, CorsRule, Credential, Tags, VersioningStatus } from "./store.ts";
+import type { Acl, BucketEncryption, BucketRecord, CorsRule, Credential, Tags, VersioningStatus } from "./store.ts";
 
 export const MIGRATIONS: string[] = [
   `CREATE TABLE credentials (
@@ -37,12 +37,16 @@ export const MIGRATIONS: string[] = [
   "ALTER TABLE buckets ADD COLUMN cors TEXT;",
   // One row that readiness probes rewrite, so a probe proves the database takes a durable write.
   "CREATE TABLE probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);",
+  `ALTER TABLE buckets ADD COLUMN encryption TEXT;
+   ALTER TABLE objects ADD COLUMN sse TEXT;
+   ALTER TABLE versions ADD COLUMN sse TEXT;
+   ALTER TABLE uploads ADD COLUMN sse TEXT;`,
 ];
 
 export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
 export interface BucketRow {
   name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
-  cors: string | null;
+  cors: string | null; encryption: string | null;
 }
 
 export const toCredential = (r: CredentialRow): Credential => ({
@@ -53,4 +57,5 @@ export const toBucket = (r: BucketRow): BucketRecord => ({
   ...(r.versioning ? { versioning: r.versioning as VersioningStatus } : {}),
   ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
   ...(r.cors ? { cors: JSON.parse(r.cors) as CorsRule[] } : {}),
+  ...(r.encryption ? { encryption: JSON.parse(r.encryption) as BucketEncryption } : {}),
 });

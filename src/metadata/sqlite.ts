@@ -117,7 +117,7 @@ export class SqliteMetadataStore implements MetadataStore {
       getBucket: db.query("SELECT * FROM buckets WHERE name = ?") as Statement<BucketRow>,
       listBuckets: db.query("SELECT * FROM buckets ORDER BY name") as Statement<BucketRow>,
       deleteBucket: db.query("DELETE FROM buckets WHERE name = ?"),
-      updateBucket: db.query("UPDATE buckets SET acl = ?, versioning = ?, tags = ?, cors = ? WHERE name = ?"),
+      updateBucket: db.query("UPDATE buckets SET acl = ?, versioning = ?, tags = ?, cors = ?, encryption = ? WHERE name = ?"),
       countObjects: db.query("UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE name = ?"),
       bucketStats: db.query("SELECT name, object_count, byte_count FROM buckets ORDER BY name") as Statement<{ name: string; object_count: number; byte_count: number }>,
     };
@@ -199,7 +199,8 @@ export class SqliteMetadataStore implements MetadataStore {
       if (!row) return false;
       const b = applyChange(toBucket(row), change);
       this.q.updateBucket.run(
-        JSON.stringify(b.acl), b.versioning ?? null, b.tags ? JSON.stringify(b.tags) : null, b.cors ? JSON.stringify(b.cors) : null, name,
+        JSON.stringify(b.acl), b.versioning ?? null, b.tags ? JSON.stringify(b.tags) : null, b.cors ? JSON.stringify(b.cors) : null,
+        b.encryption ? JSON.stringify(b.encryption) : null, name,
       );
       return true;
     }, events, Boolean);

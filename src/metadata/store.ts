@@ -46,6 +46,31 @@ export interface BucketRecord {
   versioning?: VersioningStatus;
   tags?: Tags;
   cors?: CorsRule[];
+  /** Default encryption of new objects (PutBucketEncryption). */
+  encryption?: BucketEncryption;
+}
+
+/** A bucket's default encryption: SSE-S3 (AES256) is the one BleepStore gives. */
+export interface BucketEncryption {
+  algorithm: "AES256";
+  bucketKeyEnabled?: boolean;
+}
+
+/**
+ * How a version's (or an upload's) bytes are encrypted at rest. Keys are never stored: SSE-C keeps a
+ * salted HMAC that recognises the customer's key; SSE-S3 keeps the object's data key wrapped by the
+ * master key. Bytes are AES-256 in counter mode, part by part (core/sse.ts).
+ */
+export interface SseInfo {
+  type: "SSE-C" | "SSE-S3";
+  /** Base64, 16 random bytes: what the data key and the key check are derived with (SSE-C). */
+  salt: string;
+  /** SSE-C: base64 HMAC-SHA256 of the salt under the customer's key. */
+  check?: string;
+  /** SSE-S3: the data key, AES-256-GCM-wrapped by the master key (base64 iv ‖ ciphertext ‖ tag). */
+  wrapped?: string;
+  /** A multipart object: the part numbers its parts were encrypted under, in order. */
+  parts?: number[];
 }
 
 /** One rule of a bucket's CORS configuration (S3's CORSRule). */
@@ -64,6 +89,7 @@ export interface BucketChange {
   versioning?: VersioningStatus;
   tags?: Tags | null;
   cors?: CorsRule[] | null;
+  encryption?: BucketEncryption | null;
 }
 
 /** A change to one version's ACL or tags (tags: null removes them). */
@@ -113,6 +139,7 @@ export interface ObjectRecord {
   /** Sizes of the parts, in order, for an object completed from a multipart upload. */
   partSizes?: number[];
   tags?: Tags;
+  sse?: SseInfo;
 }
 
 /** A multipart upload: what the completed object will be, besides its bytes. */
@@ -136,6 +163,8 @@ export interface UploadRecord {
   session?: { id: string; storageId: string };
   /** x-amz-tagging of CreateMultipartUpload: the object's tags once completed. */
   tags?: Tags;
+  /** The encryption every part gets, and the completed object. */
+  sse?: SseInfo;
 }
 
 export interface PartRecord {

@@ -56,6 +56,17 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
   GetBucketCors: { method: "GET", path: "/{bucket}", query: { cors: "" }, tag: "Bucket", summary: "The bucket's CORS rules", errors: ["NoSuchBucket", "NoSuchCORSConfiguration"] },
   PutBucketCors: { method: "PUT", path: "/{bucket}", query: { cors: "" }, tag: "Bucket", summary: "Replace the bucket's CORS rules", errors: ["NoSuchBucket", "MalformedXML", "InvalidRequest"] },
   DeleteBucketCors: { method: "DELETE", path: "/{bucket}", query: { cors: "" }, tag: "Bucket", summary: "Remove the bucket's CORS rules", status: 204, errors: ["NoSuchBucket"] },
+  GetBucketEncryption: {
+    method: "GET", path: "/{bucket}", query: { encryption: "" }, tag: "Bucket", summary: "The bucket's default encryption",
+    errors: ["NoSuchBucket", "ServerSideEncryptionConfigurationNotFoundError"],
+  },
+  PutBucketEncryption: {
+    method: "PUT", path: "/{bucket}", query: { encryption: "" }, tag: "Bucket", summary: "Set the default encryption (SSE-S3, AES256)",
+    errors: ["NoSuchBucket", "MalformedXML", "NotImplemented"],
+  },
+  DeleteBucketEncryption: {
+    method: "DELETE", path: "/{bucket}", query: { encryption: "" }, tag: "Bucket", summary: "Remove the default encryption", status: 204, errors: ["NoSuchBucket"],
+  },
   PreflightCors: {
     method: "OPTIONS", path: "/{bucket}/{key}", tag: "Object", summary: "CORS preflight, answered from the bucket's rules (no signature)",
     params: ["h:Origin", "h:Access-Control-Request-Method", "h:Access-Control-Request-Headers"], errors: ["AccessForbidden"],

@@ -16,6 +16,7 @@ import { withRequestId } from "../core/request-context.ts";
 import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
 import { parseCopySource } from "./copy-source.ts";
 import { S3Metrics } from "./s3-metrics.ts";
+import { fromLoopback } from "./peer.ts";
 import { resolve, type ResolvedRequest } from "./resolve.ts";
 import type { OperationHandler, S3Request, S3Response } from "./types.ts";
 import { buildXml } from "./xml.ts";
@@ -35,6 +36,8 @@ export interface AppOptions {
   apiDocs?: boolean;
   /** Bearer token of the admin API; empty disables it. */
   adminToken?: string;
+  /** Accept SSE-C keys over plain HTTP from any peer (testing only; S3 requires https). */
+  sseCOverHttp?: boolean;
 }
 
 // Request ids: a random per-process prefix and a counter — unique, and no random bytes per request.
@@ -149,6 +152,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
       requester: auth.requester,
       engine: options.engine,
       requestId,
+      keysAllowed: () => options.sseCOverHttp === true || request.url.startsWith("https:") || fromLoopback(request),
     };
     // The request id reaches the engine's events (and nothing else of the request does).
     const result = await withRequestId(requestId, () => handler(req));

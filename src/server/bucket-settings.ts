@@ -20,8 +20,6 @@ export const BUCKET_SETTINGS: readonly BucketSetting[] = [
   { query: "lifecycle", stem: "BucketLifecycleConfiguration", empty: { error: "NoSuchLifecycleConfiguration" } },
   { query: "policy", stem: "BucketPolicy", empty: { error: "NoSuchBucketPolicy" } },
   { query: "policyStatus", stem: "BucketPolicyStatus", empty: { error: "NoSuchBucketPolicy" } },
-  // S3 reports its default SSE-S3 here; BleepStore does not encrypt, so it says nothing is configured.
-  { query: "encryption", stem: "BucketEncryption", empty: { error: "ServerSideEncryptionConfigurationNotFoundError" } },
   { query: "ownershipControls", stem: "BucketOwnershipControls", empty: { error: "OwnershipControlsNotFoundError" } },
   { query: "publicAccessBlock", stem: "PublicAccessBlock", empty: { error: "NoSuchPublicAccessBlockConfiguration" } },
   { query: "object-lock", stem: "ObjectLockConfiguration", empty: { error: "ObjectLockConfigurationNotFoundError" } },

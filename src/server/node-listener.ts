@@ -3,6 +3,7 @@
 // like "a/../b" reach the S3 handler byte-exact. Each request becomes a Web Request for the same
 // Elysia app (its raw target kept beside it), and the Response is written back with its headers,
 // Content-Length included, streaming the body with backpressure.
+import { recordPeer } from "./peer.ts";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { IN_MEMORY_READ } from "../storage/backend.ts";
 
@@ -71,6 +72,7 @@ function toRequest(req: IncomingMessage): { request: Request; drain?: () => Prom
     method, headers, ...(body ? { body: body.stream, duplex: "half" } : {}),
   } as RequestInit);
   RAW_TARGETS.set(request, target);
+  recordPeer(request, req.socket.remoteAddress);
   return body ? { request, drain: body.drain } : { request };
 }
 

@@ -47,12 +47,13 @@ const noLockConfiguration = () =>
   new S3Error("InvalidRequest", { message: "Bucket is missing Object Lock Configuration" });
 
 const SSE_METHODS: Record<string, string> = {
-  AES256: "Server-side encryption with S3-managed keys (SSE-S3)",
   "aws:kms": "Server-side encryption with KMS keys (SSE-KMS)",
   "aws:kms:dsse": "Dual-layer server-side encryption with KMS keys (DSSE-KMS)",
 };
 
-function refuseSse(value: string): S3Error {
+/** SSE-S3 (AES256) is given; the KMS methods are refused, and an unknown method is invalid. */
+function refuseSse(value: string): S3Error | null {
+  if (value.trim() === "AES256") return null;
   const feature = SSE_METHODS[value.trim()];
   if (feature === undefined) {
     return invalidArgument("The encryption method specified is not supported", "x-amz-server-side-encryption", value);
@@ -74,18 +75,20 @@ const CONDITIONAL_DELETE_DIRECTORY = "A directory-bucket delete precondition (S3
 const TIME_PRECONDITION = "A time precondition on a write or delete (S3 defines If-Match and If-None-Match: * there)";
 
 export const PROTECTION_RULES: readonly ProtectionRule[] = [
-  // Encryption at rest.
-  refused("x-amz-server-side-encryption", "Server-side encryption", "AES256", undefined, refuseSse),
+  // Encryption at rest: SSE-S3 and SSE-C are given (core/sse.ts); KMS is not (there is no KMS here).
+  implemented("x-amz-server-side-encryption", "Server-side encryption with S3-managed keys (SSE-S3)", "AES256", WRITES),
+  refused("x-amz-server-side-encryption", "Server-side encryption with KMS keys", "aws:kms", undefined, refuseSse),
   refused("x-amz-server-side-encryption-aws-kms-key-id", "SSE-KMS key", "arn:aws:kms:us-east-1:111122223333:key/example"),
   refused("x-amz-server-side-encryption-context", "SSE-KMS encryption context", "eyJhIjoiYiJ9"),
   refused("x-amz-server-side-encryption-bucket-key-enabled", "S3 Bucket Keys for SSE-KMS", "true", undefined,
     unlessValue("false", "x-amz-server-side-encryption-bucket-key-enabled", "S3 Bucket Keys for SSE-KMS")),
-  refused("x-amz-server-side-encryption-customer-algorithm", SSE_C, "AES256", SSE_C_TARGETS),
-  refused("x-amz-server-side-encryption-customer-key", SSE_C, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", SSE_C_TARGETS),
-  refused("x-amz-server-side-encryption-customer-key-md5", SSE_C, "zZ5FnqcAQgXNjJg7ZK8bxQ==", SSE_C_TARGETS),
-  refused("x-amz-copy-source-server-side-encryption-customer-algorithm", SSE_C_COPY, "AES256", COPIES),
-  refused("x-amz-copy-source-server-side-encryption-customer-key", SSE_C_COPY, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", COPIES),
-  refused("x-amz-copy-source-server-side-encryption-customer-key-md5", SSE_C_COPY, "zZ5FnqcAQgXNjJg7ZK8bxQ==", COPIES),
+  // SSE-C's three headers go together (server/sse-headers.ts checks the set); the walk sends all three.
+  implemented("x-amz-server-side-encryption-customer-algorithm", SSE_C, "AES256", SSE_C_TARGETS),
+  implemented("x-amz-server-side-encryption-customer-key", SSE_C, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", SSE_C_TARGETS),
+  implemented("x-amz-server-side-encryption-customer-key-md5", SSE_C, "hRasmdxgYDKV3nvbahU1MA==", SSE_C_TARGETS),
+  implemented("x-amz-copy-source-server-side-encryption-customer-algorithm", SSE_C_COPY, "AES256", COPIES),
+  implemented("x-amz-copy-source-server-side-encryption-customer-key", SSE_C_COPY, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", COPIES),
+  implemented("x-amz-copy-source-server-side-encryption-customer-key-md5", SSE_C_COPY, "hRasmdxgYDKV3nvbahU1MA==", COPIES),
   // Retention.
   refused("x-amz-object-lock-mode", "Object Lock retention", "COMPLIANCE", WRITES, noLockConfiguration),
   refused("x-amz-object-lock-retain-until-date", "Object Lock retention", "2030-01-01T00:00:00Z", WRITES, noLockConfiguration),

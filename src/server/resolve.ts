@@ -18,6 +18,7 @@ export interface OperationParams {
   GetBucketAcl: Bucket; PutBucketAcl: Bucket; GetBucketVersioning: Bucket; PutBucketVersioning: Bucket;
   GetBucketTagging: Bucket; PutBucketTagging: Bucket; DeleteBucketTagging: Bucket;
   GetBucketCors: Bucket; PutBucketCors: Bucket; DeleteBucketCors: Bucket;
+  GetBucketEncryption: Bucket; PutBucketEncryption: Bucket; DeleteBucketEncryption: Bucket;
   /** A CORS preflight (OPTIONS) on a bucket or an object: answered from the bucket's rules, no auth. */
   PreflightCors: Bucket & { key?: string };
   ListObjects: Bucket; ListObjectsV2: Bucket; ListObjectVersions: Bucket; ListMultipartUploads: Bucket;
@@ -59,6 +60,12 @@ function bucketOperation(method: string, q: URLSearchParams, bucket: string): Re
     if (method === "GET") return op("GetBucketCors", b);
     if (method === "PUT") return op("PutBucketCors", b);
     if (method === "DELETE") return op("DeleteBucketCors", b);
+    return methodNotAllowed();
+  }
+  if (q.has("encryption")) {
+    if (method === "GET") return op("GetBucketEncryption", b);
+    if (method === "PUT") return op("PutBucketEncryption", b);
+    if (method === "DELETE") return op("DeleteBucketEncryption", b);
     return methodNotAllowed();
   }
   if (q.has("tagging")) {

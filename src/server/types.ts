@@ -18,6 +18,8 @@ export interface S3Request<O extends Operation = Operation> {
   requester: Requester;
   engine: Engine;
   requestId: string;
+  /** Whether keys may be sent on this connection: https, loopback, or plain HTTP allowed by config. */
+  keysAllowed(): boolean;
 }
 
 export interface S3Response {

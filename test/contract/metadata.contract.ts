@@ -170,6 +170,23 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect((await store.getObject("b", "k"))?.size).toBe(5);
     });
 
+    test("encryption: a bucket's default and the sse of versions (noncurrent too) and uploads round-trip", async () => {
+      await store.createBucket(bucketRecord("b"));
+      expect(await store.updateBucket("b", { encryption: { algorithm: "AES256", bucketKeyEnabled: true } })).toBe(true);
+      expect((await store.getBucket("b"))?.encryption).toEqual({ algorithm: "AES256", bucketKeyEnabled: true });
+      expect(await store.updateBucket("b", { encryption: null })).toBe(true);
+      expect((await store.getBucket("b"))?.encryption).toBeUndefined();
+      const sse = { type: "SSE-C" as const, salt: "c2FsdHNhbHRzYWx0c2FsdA==", check: "Y2hlY2s=", parts: [2, 5] };
+      const sealed = objectRecord("b", "k", { versionId: "v1", sse, partSizes: [5, 6] });
+      await store.putObject(sealed);
+      expect(await store.getObject("b", "k")).toEqual(sealed);
+      await store.putObject(objectRecord("b", "k", { versionId: "v2" }));
+      expect(await store.getObject("b", "k", "v1")).toEqual(sealed);
+      const upload = { ...uploadRecord("b", "u", "upload-sse"), sse: { type: "SSE-S3" as const, salt: "c2FsdA==", wrapped: "d3JhcHBlZA==" } };
+      await store.createUpload(upload);
+      expect(await store.getUpload("upload-sse")).toEqual(upload);
+    });
+
     test("ACLs can be replaced on buckets and objects", async () => {
       await store.createBucket(bucketRecord("b"));
       await store.putObject(objectRecord("b", "k"));

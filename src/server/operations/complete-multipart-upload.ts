@@ -4,6 +4,7 @@ import type { CompletePart } from "../../core/multipart.ts";
 import { CHECKSUM_ALGORITHMS } from "../../core/digest.ts";
 import { S3Error } from "../../errors.ts";
 import { quoteEtag, versionHeader } from "../headers.ts";
+import { customerKey, sseHeaders } from "../sse-headers.ts";
 import type { OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody } from "../xml.ts";
 import { writeCondition } from "../preconditions.ts";
@@ -25,10 +26,11 @@ export const completeMultipartUpload: OperationHandler<"CompleteMultipartUpload"
   const { uploadId } = req.params;
   const parts = parseParts(await readXmlBody(req.body));
   const condition = writeCondition(req.headers);
+  const ssec = customerKey(req.headers, req.keysAllowed);
   const done = await req.engine.multipart.complete(req.requester, {
-    bucket: req.params.bucket, key: req.params.key, uploadId, parts, ...(condition ? { condition } : {}),
+    bucket: req.params.bucket, key: req.params.key, uploadId, parts, ...(condition ? { condition } : {}), ...(ssec ? { customerKey: ssec.key } : {}),
   });
-  const headers = versionHeader({}, done.versionId);
+  const headers = sseHeaders(versionHeader({}, done.versionId), done.sse, ssec);
   if (done.checksum) headers["x-amz-checksum-type"] = done.checksum.type;
   return {
     headers,

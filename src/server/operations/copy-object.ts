@@ -7,6 +7,7 @@ import { copySourceConditions, parseCopySource } from "../copy-source.ts";
 import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
 import { NULL_VERSION } from "../../metadata/store.ts";
 import { isoDate } from "../listing.ts";
+import { customerKey, requestedSse, sseHeaders } from "../sse-headers.ts";
 import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
 import { tagsFromHeader } from "../../core/tagging.ts";
@@ -31,6 +32,9 @@ export const copyObject: OperationHandler<"CopyObject"> = async (req) => {
   }
   const condition = writeCondition(h);
   const source = parseCopySource(h.get("x-amz-copy-source")!);
+  const ssec = customerKey(h, req.keysAllowed);
+  const sse = requestedSse(h, ssec);
+  const sourceKey = customerKey(h, req.keysAllowed, true);
   const { record, source: from } = await req.engine.copier.copy(req.requester, {
     source,
     bucket: req.params.bucket,
@@ -43,8 +47,10 @@ export const copyObject: OperationHandler<"CopyObject"> = async (req) => {
     ...(condition ? { condition } : {}),
     ...(algorithm ? { checksumAlgorithm: algorithm } : {}),
     ...(taggingDirective === "REPLACE" ? { replaceTags: h.has("x-amz-tagging") ? tagsFromHeader(h.get("x-amz-tagging")!) : {} } : {}),
+    ...(sse ? { sse } : {}),
+    ...(sourceKey ? { sourceCustomerKey: sourceKey.key } : {}),
   });
-  const headers = versionHeader({}, record.versionId);
+  const headers = sseHeaders(versionHeader({}, record.versionId), record.sse, ssec);
   if (from.versionId !== NULL_VERSION || source.versionId !== undefined) headers["x-amz-copy-source-version-id"] = from.versionId;
   return {
     headers,

@@ -5,6 +5,7 @@ import type { ChecksumAlgorithm } from "../../metadata/store.ts";
 import { aclFromHeaders } from "../acl.ts";
 import { writeHeaders } from "../headers.ts";
 import { tagsFromHeader } from "../../core/tagging.ts";
+import { customerKey, requestedSse, sseHeaders } from "../sse-headers.ts";
 import type { OperationHandler } from "../types.ts";
 
 function checksumSettings(h: Headers): { checksumAlgorithm?: ChecksumAlgorithm; checksumType?: "FULL_OBJECT" | "COMPOSITE" } {
@@ -29,11 +30,14 @@ export const createMultipartUpload: OperationHandler<"CreateMultipartUpload"> = 
   const meta = writeHeaders(req.headers);
   const acl = aclFromHeaders(req.headers);
   const checksum = checksumSettings(req.headers);
+  const ssec = customerKey(req.headers, req.keysAllowed);
+  const sse = requestedSse(req.headers, ssec);
   const upload = await req.engine.multipart.create(req.requester, {
     bucket: req.params.bucket, key: req.params.key, ...meta, ...(acl !== undefined ? { acl } : {}), ...checksum,
     ...(req.headers.has("x-amz-tagging") ? { tags: tagsFromHeader(req.headers.get("x-amz-tagging")!) } : {}),
+    ...(sse ? { sse } : {}),
   });
-  const headers: Record<string, string> = {};
+  const headers = sseHeaders({}, upload.sse, ssec);
   if (upload.checksumAlgorithm) {
     headers["x-amz-checksum-algorithm"] = upload.checksumAlgorithm;
     headers["x-amz-checksum-type"] = upload.checksumType!;

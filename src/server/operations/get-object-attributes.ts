@@ -2,6 +2,7 @@
 // in x-amz-object-attributes, with x-amz-max-parts / x-amz-part-number-marker paging the parts.
 import { S3Error } from "../../errors.ts";
 import { httpDate, versionHeader } from "../headers.ts";
+import { customerKey } from "../sse-headers.ts";
 import type { OperationHandler } from "../types.ts";
 import type { XmlNode } from "../xml.ts";
 
@@ -32,7 +33,10 @@ export const getObjectAttributes: OperationHandler<"GetObjectAttributes"> = asyn
   const maxParts = Math.min(count(req.headers, "x-amz-max-parts", 1000), 1000);
   const marker = count(req.headers, "x-amz-part-number-marker", 0);
   const versionId = req.params.versionId;
-  const { record } = await req.engine.objects.head(req.requester, { bucket: req.params.bucket, key: req.params.key, ...(versionId !== undefined ? { versionId } : {}) });
+  const ssec = customerKey(req.headers, req.keysAllowed);
+  const { record } = await req.engine.objects.head(req.requester, {
+    bucket: req.params.bucket, key: req.params.key, ...(versionId !== undefined ? { versionId } : {}), ...(ssec ? { customerKey: ssec.key } : {}),
+  });
   const body: XmlNode = {};
   if (want.has("ETag")) body.ETag = record.etag;
   if (want.has("Checksum") && record.checksum) {

@@ -5,6 +5,7 @@ import type { ReadConditions } from "../../core/conditions.ts";
 import type { GetObjectInput, ObjectRead } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
 import { objectHeaders, RESPONSE_OVERRIDES, versionHeader } from "../headers.ts";
+import { customerKey, sseHeaders } from "../sse-headers.ts";
 import type { OperationHandler, S3Request, S3Response } from "../types.ts";
 
 type Read = S3Request<"GetObject" | "HeadObject">;
@@ -12,6 +13,8 @@ type Read = S3Request<"GetObject" | "HeadObject">;
 function readInput(req: Read): GetObjectInput {
   const h = req.headers;
   const input: GetObjectInput = { bucket: req.params.bucket, key: req.params.key };
+  const ssec = customerKey(h, req.keysAllowed);
+  if (ssec) input.customerKey = ssec.key;
   const versionId = req.params.versionId;
   if (versionId !== undefined) input.versionId = versionId;
   const conditions: ReadConditions = {};
@@ -48,7 +51,7 @@ function readResponse(req: Read, read: ObjectRead): S3Response {
     return { status: 304, headers: Object.fromEntries(NOT_MODIFIED_HEADERS.filter((h) => all[h] !== undefined).map((h) => [h, all[h]!])) };
   }
   const withChecksum = !range && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
-  const headers = objectHeaders(record, withChecksum);
+  const headers = sseHeaders(objectHeaders(record, withChecksum), record.sse, customerKey(req.headers, req.keysAllowed));
   versionHeader(headers, req.params.versionId, true);
   for (const [param, header] of req.query.size === 0 ? [] : Object.entries(RESPONSE_OVERRIDES)) {
     const value = req.query.get(param);

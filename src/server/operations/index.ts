@@ -8,6 +8,7 @@ import { createBucket } from "./create-bucket.ts";
 import { getBucketVersioning, putBucketVersioning } from "./bucket-versioning.ts";
 import { deleteBucketSetting, getBucketSetting } from "./bucket-settings.ts";
 import { deleteBucketCors, getBucketCors, preflightCors, putBucketCors } from "./cors.ts";
+import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from "./bucket-encryption.ts";
 import {
   deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging,
 } from "./tagging.ts";
@@ -43,6 +44,9 @@ export const OPERATIONS: OperationTable = {
   GetBucketCors: getBucketCors,
   PutBucketCors: putBucketCors,
   DeleteBucketCors: deleteBucketCors,
+  GetBucketEncryption: getBucketEncryption,
+  PutBucketEncryption: putBucketEncryption,
+  DeleteBucketEncryption: deleteBucketEncryption,
   PreflightCors: preflightCors,
   GetBucketTagging: getBucketTagging,
   PutBucketTagging: putBucketTagging,

@@ -2,6 +2,7 @@
 // and If-Match; the ETag and checksum in the response.
 import { uploadBody } from "../body.ts";
 import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
+import { customerKey, requestedSse, sseHeaders } from "../sse-headers.ts";
 import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
 import { tagsFromHeader } from "../../core/tagging.ts";
@@ -12,6 +13,8 @@ export const putObject: OperationHandler<"PutObject"> = async (req) => {
   const meta = writeHeaders(req.headers);
   const acl = aclFromHeaders(req.headers);
   const condition = writeCondition(req.headers);
+  const ssec = customerKey(req.headers, req.keysAllowed);
+  const sse = requestedSse(req.headers, ssec);
   const record = await req.engine.objects.put(req.requester, {
     bucket: req.params.bucket,
     key: req.params.key,
@@ -24,8 +27,9 @@ export const putObject: OperationHandler<"PutObject"> = async (req) => {
     ...(expect.checksum ? { checksum: expect.checksum } : {}),
     ...(condition ? { condition } : {}),
     ...(req.headers.has("x-amz-tagging") ? { tags: tagsFromHeader(req.headers.get("x-amz-tagging")!) } : {}),
+    ...(sse ? { sse } : {}),
   });
-  const headers = versionHeader({ etag: quoteEtag(record.etag) }, record.versionId);
+  const headers = sseHeaders(versionHeader({ etag: quoteEtag(record.etag) }, record.versionId), record.sse, ssec);
   if (record.checksum) {
     headers[`x-amz-checksum-${record.checksum.algorithm.toLowerCase()}`] = record.checksum.value;
     headers["x-amz-checksum-type"] = record.checksum.type;

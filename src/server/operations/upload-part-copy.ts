@@ -3,6 +3,7 @@ import { S3Error } from "../../errors.ts";
 import { copySourceConditions, parseCopySource } from "../copy-source.ts";
 import { quoteEtag } from "../headers.ts";
 import { isoDate } from "../listing.ts";
+import { customerKey, sseHeaders } from "../sse-headers.ts";
 import type { OperationHandler } from "../types.ts";
 
 function copyRange(value: string | null): { start: number; end: number } | undefined {
@@ -20,6 +21,8 @@ function copyRange(value: string | null): { start: number; end: number } | undef
 export const uploadPartCopy: OperationHandler<"UploadPartCopy"> = async (req) => {
   const { uploadId, partNumber } = req.params;
   const range = copyRange(req.headers.get("x-amz-copy-source-range"));
+  const ssec = customerKey(req.headers, req.keysAllowed);
+  const sourceKey = customerKey(req.headers, req.keysAllowed, true);
   const part = await req.engine.multipart.uploadPartCopy(req.requester, {
     bucket: req.params.bucket,
     key: req.params.key,
@@ -28,6 +31,8 @@ export const uploadPartCopy: OperationHandler<"UploadPartCopy"> = async (req) =>
     source: parseCopySource(req.headers.get("x-amz-copy-source")!),
     ...(range ? { range } : {}),
     conditions: copySourceConditions(req.headers),
+    ...(ssec ? { customerKey: ssec.key } : {}),
+    ...(sourceKey ? { sourceCustomerKey: sourceKey.key } : {}),
   });
-  return { xml: { root: "CopyPartResult", body: { LastModified: isoDate(part.lastModified), ETag: quoteEtag(part.etag) } } };
+  return { headers: sseHeaders({}, part.sse, ssec), xml: { root: "CopyPartResult", body: { LastModified: isoDate(part.lastModified), ETag: quoteEtag(part.etag) } } };
 };

@@ -1,11 +1,13 @@
 // UploadPart: one part streamed to storage with its digests; ETag (and checksum) in the response.
 import { uploadBody } from "../body.ts";
 import { quoteEtag } from "../headers.ts";
+import { customerKey, sseHeaders } from "../sse-headers.ts";
 import type { OperationHandler } from "../types.ts";
 
 export const uploadPart: OperationHandler<"UploadPart"> = async (req) => {
   const { uploadId, partNumber } = req.params;
   const { source, expect } = uploadBody(req.body, req.headers, req.auth.payload);
+  const ssec = customerKey(req.headers, req.keysAllowed);
   const part = await req.engine.multipart.uploadPart(req.requester, {
     bucket: req.params.bucket,
     key: req.params.key,
@@ -16,8 +18,9 @@ export const uploadPart: OperationHandler<"UploadPart"> = async (req) => {
     ...(req.headers.has("content-md5") ? { contentMd5: req.headers.get("content-md5")! } : {}),
     ...(expect.sha256Hex ? { sha256Hex: expect.sha256Hex } : {}),
     ...(expect.checksum ? { checksum: expect.checksum } : {}),
+    ...(ssec ? { customerKey: ssec.key } : {}),
   });
-  const headers: Record<string, string> = { etag: quoteEtag(part.etag) };
+  const headers = sseHeaders({ etag: quoteEtag(part.etag) }, part.sse, ssec);
   if (part.checksum && part.checksumAlgorithm) headers[`x-amz-checksum-${part.checksumAlgorithm.toLowerCase()}`] = part.checksum;
   return { headers };
 };

@@ -1,0 +1,224 @@
+// Server-side encryption, end to end: SSE-C with the JS SDK and the AWS CLI (missing key 400, wrong
+// key 403, right key byte-exact, ranges, multipart, copies between keys) and SSE-S3 (per request and
+// as the bucket default). Every test reads the storage directory: a marker string in the plaintext
+// must not appear in any stored file.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import {
+  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketEncryptionCommand,
+  GetBucketEncryptionCommand, GetObjectCommand, HeadObjectCommand, PutBucketEncryptionCommand, PutObjectCommand, UploadPartCommand,
+  UploadPartCopyCommand, type S3Client,
+} from "@aws-sdk/client-s3";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
+import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
+import { serverWithBucket } from "./helpers/fixture.ts";
+import { EXTERNAL_ENDPOINT, type TestServer } from "./helpers/server.ts";
+import { signedFetch } from "./helpers/sign.ts";
+
+setDefaultTimeout(90_000);
+const MiB = 1024 * 1024;
+const fixture = serverWithBucket("sse");
+const { bucket } = fixture;
+let server: TestServer;
+let s3: S3Client;
+const work = mkdtempSync(join(tmpdir(), "bleepstore-sse-"));
+beforeAll(() => ({ server, s3 } = fixture));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const keyA = randomBytes(32);
+const keyB = randomBytes(32);
+const ssec = (key: Buffer) => ({ SSECustomerAlgorithm: "AES256", SSECustomerKey: key.toString("base64"), SSECustomerKeyMD5: createHash("md5").update(key).digest("base64") });
+const copySsec = (key: Buffer) => ({
+  CopySourceSSECustomerAlgorithm: "AES256", CopySourceSSECustomerKey: key.toString("base64"), CopySourceSSECustomerKeyMD5: createHash("md5").update(key).digest("base64"),
+});
+/** A body whose every MiB carries the marker, so any plaintext that reaches disk is found. */
+function marked(size: number, marker: string): Buffer {
+  const out = randomBytes(size);
+  for (let at = 0; at + marker.length <= size; at += 64 * 1024) out.write(marker, at);
+  return out;
+}
+/** Whether any file under the object directory holds `marker`. */
+function onDisk(marker: string): boolean {
+  if (EXTERNAL_ENDPOINT) return false;
+  const root = join(server.dataDir, "objects");
+  const walk = (dir: string): boolean => readdirSync(dir).some((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : readFileSync(path).includes(marker);
+  });
+  return walk(root);
+}
+const bytes = async (p: Promise<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>) => Buffer.from(await (await p).Body!.transformToByteArray());
+
+describe("SSE-C", () => {
+  test("PUT → GET without the key 400, a wrong key 403, the right key byte-exact (and ranges); HEAD alike; nothing readable on disk", async () => {
+    const marker = "SSEC-MARKER-single-put";
+    const body = marked(300_000, marker);
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "secret.bin", Body: body, ...ssec(keyA) }));
+    expect(put.SSECustomerAlgorithm).toBe("AES256");
+    expect(put.SSECustomerKeyMD5).toBe(ssec(keyA).SSECustomerKeyMD5);
+    expect(put.ETag).not.toBe(`"${createHash("md5").update(body).digest("hex")}"`);
+    expect(onDisk(marker)).toBe(false);
+
+    const plain = s3.send(new GetObjectCommand({ Bucket: bucket, Key: "secret.bin" }));
+    expect(await s3Status(plain)).toBe(400);
+    expect(await s3ErrorCode(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "secret.bin" })))).toBe("InvalidRequest");
+    expect(await s3Status(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "secret.bin", ...ssec(keyB) })))).toBe(403);
+    expect((await bytes(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "secret.bin", ...ssec(keyA) })))).equals(body)).toBe(true);
+    for (const [a, b] of [[0, 0], [17, 100_016], [299_990, 299_999]] as const) {
+      const part = await bytes(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "secret.bin", Range: `bytes=${a}-${b}`, ...ssec(keyA) })));
+      expect(part.equals(body.subarray(a, b + 1))).toBe(true);
+    }
+    expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "secret.bin" })))).toBe(400);
+    expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "secret.bin", ...ssec(keyB) })))).toBe(403);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "secret.bin", ...ssec(keyA) }));
+    expect(head.ContentLength).toBe(body.length);
+    expect(head.SSECustomerAlgorithm).toBe("AES256");
+    // A key on an object that is not SSE-C is refused; a malformed key set is InvalidArgument.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "plain.txt", Body: "plain" }));
+    expect(await s3ErrorCode(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "plain.txt", ...ssec(keyA) })))).toBe("InvalidRequest");
+    // The SDK computes the key MD5 itself; a raw signed request sends a wrong one, and a short key.
+    const raw = (key: Buffer, md5: Buffer) => signedFetch(`${server.endpoint}/${bucket}/bad-key`, {
+      method: "PUT", body: "x", headers: {
+        "x-amz-server-side-encryption-customer-algorithm": "AES256", "x-amz-server-side-encryption-customer-key": key.toString("base64"),
+        "x-amz-server-side-encryption-customer-key-md5": createHash("md5").update(md5).digest("base64"),
+      },
+    });
+    for (const res of [await raw(keyA, keyB), await raw(keyA.subarray(0, 16), keyA.subarray(0, 16))]) {
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain("<Code>InvalidArgument</Code>");
+    }
+    expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "bad-key" })))).toBe(404);
+  });
+
+  test("multipart with SSE-C: every part needs the key; the object reads whole and across part boundaries", async () => {
+    const marker = "SSEC-MARKER-multipart";
+    const parts = [marked(5 * MiB, marker), marked(5 * MiB + 123, marker), marked(777, marker)];
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "multi.bin", ...ssec(keyA) }));
+    expect(await s3Status(s3.send(new UploadPartCommand({ Bucket: bucket, Key: "multi.bin", UploadId, PartNumber: 1, Body: parts[0] })))).toBe(400);
+    expect(await s3Status(s3.send(new UploadPartCommand({ Bucket: bucket, Key: "multi.bin", UploadId, PartNumber: 1, Body: parts[0], ...ssec(keyB) })))).toBe(403);
+    // Part numbers 2, 4, 7: a gap-free numbering is not assumed.
+    const numbers = [2, 4, 7];
+    const done = [];
+    for (const [i, body] of parts.entries()) {
+      const r = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "multi.bin", UploadId, PartNumber: numbers[i], Body: body, ...ssec(keyA) }));
+      done.push({ PartNumber: numbers[i], ETag: r.ETag });
+    }
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "multi.bin", UploadId, MultipartUpload: { Parts: done } }));
+    expect(onDisk(marker)).toBe(false);
+    const whole = Buffer.concat(parts);
+    expect((await bytes(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "multi.bin", ...ssec(keyA) })))).equals(whole)).toBe(true);
+    const [a, b] = [5 * MiB - 10, 10 * MiB + 200];
+    const across = await bytes(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "multi.bin", Range: `bytes=${a}-${b}`, ...ssec(keyA) })));
+    expect(across.equals(whole.subarray(a, b + 1))).toBe(true);
+    const part2 = await bytes(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "multi.bin", PartNumber: 2, ...ssec(keyA) })));
+    expect(part2.equals(parts[1]!)).toBe(true);
+    expect(await s3Status(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "multi.bin" })))).toBe(400);
+  });
+
+  test("copy between SSE-C keys, to SSE-S3 and to plaintext; UploadPartCopy from an SSE-C source", async () => {
+    const body = marked(200_000, "SSEC-MARKER-copy");
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "src.bin", Body: body, ...ssec(keyA) }));
+    expect(await s3Status(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "dst.bin", CopySource: `${bucket}/src.bin`, ...ssec(keyB) })))).toBe(400);
+    expect(await s3Status(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "dst.bin", CopySource: `${bucket}/src.bin`, ...copySsec(keyB), ...ssec(keyB) })))).toBe(403);
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "dst.bin", CopySource: `${bucket}/src.bin`, ...copySsec(keyA), ...ssec(keyB) }));
+    expect(await s3Status(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "dst.bin", ...ssec(keyA) })))).toBe(403);
+    expect((await bytes(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "dst.bin", ...ssec(keyB) })))).equals(body)).toBe(true);
+    expect(onDisk("SSEC-MARKER-copy")).toBe(false);
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "dst-s3.bin", CopySource: `${bucket}/src.bin`, ...copySsec(keyA), ServerSideEncryption: "AES256" }));
+    const s3got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "dst-s3.bin" }));
+    expect(s3got.ServerSideEncryption).toBe("AES256");
+    expect(Buffer.from(await s3got.Body!.transformToByteArray()).equals(body)).toBe(true);
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "dst-plain.bin", CopySource: `${bucket}/src.bin`, ...copySsec(keyA) }));
+    expect((await bytes(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "dst-plain.bin" })))).equals(body)).toBe(true);
+    // (That copy is plaintext on purpose: the marker is on disk from here on.)
+
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "from-copy.bin", ...ssec(keyB) }));
+    const part = await s3.send(new UploadPartCopyCommand({
+      Bucket: bucket, Key: "from-copy.bin", UploadId, PartNumber: 1, CopySource: `${bucket}/src.bin`, CopySourceRange: "bytes=100-149999",
+      ...copySsec(keyA), ...ssec(keyB),
+    }));
+    await s3.send(new CompleteMultipartUploadCommand({
+      Bucket: bucket, Key: "from-copy.bin", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.CopyPartResult!.ETag }] },
+    }));
+    expect((await bytes(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "from-copy.bin", ...ssec(keyB) })))).equals(body.subarray(100, 150_000))).toBe(true);
+  });
+
+  test.skipIf(!hasAwsCli)("the AWS CLI v2: put-object and get-object with --sse-customer-key, and without it", async () => {
+    const aws = awsCli(() => server.endpoint, () => work);
+    const file = join(work, "cli.txt");
+    writeFileSync(file, "SSEC-MARKER-cli: only for the key holder");
+    const key = "0123456789abcdef0123456789abcdef";
+    const put = await aws("s3api", "put-object", "--bucket", bucket, "--key", "cli.txt", "--body", file, "--sse-customer-algorithm", "AES256", "--sse-customer-key", key);
+    expect(put.code).toBe(0);
+    expect(JSON.parse(put.stdout).SSECustomerAlgorithm).toBe("AES256");
+    const out = join(work, "cli.out");
+    const without = await aws("s3api", "get-object", "--bucket", bucket, "--key", "cli.txt", out);
+    expect(without.code).not.toBe(0);
+    expect(without.stderr).toContain("(InvalidRequest)");
+    const wrong = await aws("s3api", "get-object", "--bucket", bucket, "--key", "cli.txt", "--sse-customer-algorithm", "AES256", "--sse-customer-key", "x".repeat(32), out);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/AccessDenied|403/);
+    const right = await aws("s3api", "get-object", "--bucket", bucket, "--key", "cli.txt", "--sse-customer-algorithm", "AES256", "--sse-customer-key", key, out);
+    expect(right.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe("SSEC-MARKER-cli: only for the key holder");
+    expect(onDisk("SSEC-MARKER-cli")).toBe(false);
+  });
+});
+
+describe("SSE-S3", () => {
+  test("x-amz-server-side-encryption: AES256 → stored encrypted, served decrypted, confirmed in the headers", async () => {
+    const body = marked(100_000, "SSES3-MARKER-put");
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "s3.bin", Body: body, ServerSideEncryption: "AES256" }));
+    expect(put.ServerSideEncryption).toBe("AES256");
+    expect(put.ETag).toBe(`"${createHash("md5").update(body).digest("hex")}"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "s3.bin", Range: "bytes=5-99994" }));
+    expect(got.ServerSideEncryption).toBe("AES256");
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body.subarray(5, 99_995))).toBe(true);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "s3.bin" }))).ServerSideEncryption).toBe("AES256");
+    expect(onDisk("SSES3-MARKER-put")).toBe(false);
+  });
+
+  test("bucket default encryption: Put/Get/DeleteBucketEncryption; a plain PUT and a multipart upload are stored encrypted; KMS is refused", async () => {
+    const name = bucketName("sse-default");
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+    expect(await s3ErrorCode(s3.send(new GetBucketEncryptionCommand({ Bucket: name })))).toBe("ServerSideEncryptionConfigurationNotFoundError");
+    const kms = s3.send(new PutBucketEncryptionCommand({
+      Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" } }] },
+    }));
+    expect(await s3Status(kms)).toBe(501);
+    await s3.send(new PutBucketEncryptionCommand({
+      Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
+    }));
+    const config = await s3.send(new GetBucketEncryptionCommand({ Bucket: name }));
+    expect(config.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe("AES256");
+
+    const body = marked(50_000, "SSES3-MARKER-default");
+    expect((await s3.send(new PutObjectCommand({ Bucket: name, Key: "plain-put", Body: body }))).ServerSideEncryption).toBe("AES256");
+    expect((await bytes(s3.send(new GetObjectCommand({ Bucket: name, Key: "plain-put" })))).equals(body)).toBe(true);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: "mp" }));
+    const p = await s3.send(new UploadPartCommand({ Bucket: name, Key: "mp", UploadId, PartNumber: 1, Body: body }));
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket: name, Key: "mp", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p.ETag }] } }));
+    expect((await bytes(s3.send(new GetObjectCommand({ Bucket: name, Key: "mp" })))).equals(body)).toBe(true);
+    expect(onDisk("SSES3-MARKER-default")).toBe(false);
+
+    await s3.send(new DeleteBucketEncryptionCommand({ Bucket: name }));
+    expect(await s3ErrorCode(s3.send(new GetBucketEncryptionCommand({ Bucket: name })))).toBe("ServerSideEncryptionConfigurationNotFoundError");
+    expect((await s3.send(new PutObjectCommand({ Bucket: name, Key: "after", Body: "x" }))).ServerSideEncryption).toBeUndefined();
+    // Objects written while it was on stay readable.
+    expect((await bytes(s3.send(new GetObjectCommand({ Bucket: name, Key: "plain-put" })))).equals(body)).toBe(true);
+  });
+
+  test.skipIf(!!EXTERNAL_ENDPOINT)("the master key is generated into the data directory with mode 0600 and survives a restart", async () => {
+    const path = join(server.dataDir, "master.key");
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(Buffer.from(readFileSync(path, "utf8").trim(), "base64").length).toBe(32);
+    expect(server.logs()).toContain("generated the SSE-S3 master key");
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "restart.bin", Body: "before the restart", ServerSideEncryption: "AES256" }));
+    await server.kill9();
+    await server.restart();
+    expect((await bytes(awsClient(server.endpoint).send(new GetObjectCommand({ Bucket: bucket, Key: "restart.bin" })))).toString()).toBe("before the restart");
+  });
+});

@@ -1,0 +1,49 @@
+// The SSE-S3 master key: 32 random bytes, base64 in a file of mode 0600. Named by
+// encryption.master_key_file, or kept in the data directory and generated on the first start
+// (written to a temp file, fsynced, renamed: a crash leaves either no key or a whole one).
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { dirname, join, resolve } from "node:path";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { StartupError } from "./startup.ts";
+
+export const MASTER_KEY_FILE = "master.key";
+
+/** Where the master key is: the configured file, or master.key in the data directory. */
+export function masterKeyPath(config: Config): string {
+  return resolve(config.encryption.master_key_file || join(dirname(config.metadata.sqlite.path), MASTER_KEY_FILE));
+}
+
+function read(path: string): Buffer {
+  const key = Buffer.from(readFileSync(path, "utf8").trim(), "base64");
+  if (key.length !== 32) throw new StartupError(`encryption master key ${path} is not 32 bytes of base64`);
+  return key;
+}
+
+export function loadMasterKey(config: Config, log: Logger): Buffer {
+  const path = masterKeyPath(config);
+  let exists = true;
+  try {
+    statSync(path);
+  } catch {
+    exists = false;
+  }
+  if (exists) return read(path);
+  if (config.encryption.master_key_file) throw new StartupError(`encryption.master_key_file ${path} does not exist`);
+  const key = randomBytes(32);
+  const temp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temp, "wx", 0o600);
+  try {
+    writeSync(fd, `${key.toString("base64")}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  const dir = openSync(dirname(path), "r");
+  fsyncSync(dir);
+  closeSync(dir);
+  log.warn("generated the SSE-S3 master key; back it up: without it, objects stored with SSE-S3 cannot be read", { path });
+  return key;
+}
