@@ -9,13 +9,14 @@ import {
   UploadPartCopyCommand, type S3Client,
 } from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { serverWithBucket } from "./helpers/fixture.ts";
-import { EXTERNAL_ENDPOINT, type TestServer } from "./helpers/server.ts";
+import { command, EXTERNAL_ENDPOINT, serverEnv, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
 
 setDefaultTimeout(90_000);
@@ -221,4 +222,42 @@ describe("SSE-S3", () => {
     await server.restart();
     expect((await bytes(awsClient(server.endpoint).send(new GetObjectCommand({ Bucket: bucket, Key: "restart.bin" })))).toString()).toBe("before the restart");
   });
+});
+
+// A peer that is not this machine needs a non-loopback address: the server and curl run together in
+// a new network namespace (unshare -n), reachable from nowhere, where the loopback interface also
+// carries the address 10.99.0.1: a connection to it comes from 10.99.0.1, not from 127.0.0.1.
+const isolated = !EXTERNAL_ENDPOINT && process.getuid?.() === 0 && spawnSync("unshare", ["-n", "true"]).status === 0 && existsSync("/usr/bin/curl");
+if (!isolated) console.warn("e2e/sse.test.ts: needs root, unshare -n and curl; the SSE-C-over-plain-HTTP test is skipped");
+test.skipIf(!isolated)("SSE-C over plain HTTP: refused from another address (as S3 does), accepted from loopback", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "bleepstore-ssec-http-"));
+  const port = 19_000 + Math.floor(Math.random() * 1000);
+  const server = command(port, dataDir, []).map((a) => (a === "127.0.0.1" ? "0.0.0.0" : a)).map((a) => `'${a}'`).join(" ");
+  const key = randomBytes(32);
+  const ssecHeaders = Object.entries({
+    "x-amz-server-side-encryption-customer-algorithm": "AES256",
+    "x-amz-server-side-encryption-customer-key": key.toString("base64"),
+    "x-amz-server-side-encryption-customer-key-md5": createHash("md5").update(key).digest("base64"),
+  }).map(([k, v]) => `-H '${k}: ${v}'`).join(" ");
+  const curl = (host: string, path: string, method: string, extra = "") =>
+    `curl -s -o /dev/null -w '${method} ${host} %{http_code}\\n' -X ${method} --aws-sigv4 aws:amz:us-east-1:s3 --user bleepstore:bleepstore-secret ${extra} http://${host}:${port}${path}`;
+  const script = `
+    ip link set lo up
+    ip addr add 10.99.0.1/32 dev lo
+    ${server} >server.log 2>&1 &
+    for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:${port}/healthz && break; sleep 0.1; done
+    ${curl("127.0.0.1", "/ssec-http", "PUT")}
+    ${curl("10.99.0.1", "/ssec-http/remote", "PUT", `${ssecHeaders} --data-binary secret`)}
+    ${curl("127.0.0.1", "/ssec-http/local", "PUT", `${ssecHeaders} --data-binary secret`)}
+    ${curl("10.99.0.1", "/ssec-http/local", "GET", ssecHeaders)}
+    ${curl("10.99.0.1", "/ssec-http/remote", "HEAD")}
+    kill %1`;
+  try {
+    const r = spawnSync("unshare", ["-n", "sh", "-c", script], { cwd: dataDir, env: serverEnv() as NodeJS.ProcessEnv, encoding: "utf8" });
+    expect(r.stdout.trim().split("\n")).toEqual([
+      "PUT 127.0.0.1 200", "PUT 10.99.0.1 400", "PUT 127.0.0.1 200", "GET 10.99.0.1 400", "HEAD 10.99.0.1 404",
+    ]);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

@@ -8,7 +8,7 @@ import { HELP, parseCli, VERSION, VERSION_LINE } from "./cli.ts";
 import { ConfigError, loadConfig, METADATA_ENGINES, STORAGE_BACKENDS, type Config } from "./config.ts";
 import { Engine } from "./core/engine.ts";
 import { createLogger } from "./log.ts";
-import { loadMasterKey } from "./master-key.ts";
+import { loadMasterKey, warnGenerated } from "./master-key.ts";
 import { createMetadataStore } from "./metadata/index.ts";
 import type { MetadataStore } from "./metadata/store.ts";
 import { createApp } from "./server/app.ts";
@@ -98,13 +98,14 @@ async function serve(config: Config): Promise<void> {
   // request in flight: it is logged (level error) and the server goes on.
   process.on("unhandledRejection", (err: unknown) => log.error("unhandled rejection", { err }));
   const stores = await createStores(config);
+  const master = loadMasterKey(config);
   const engine = new Engine({
     ...stores,
     region: config.server.region,
     log,
     credentials: [{ accessKey: config.auth.access_key, secretKey: config.auth.secret_key }],
     uploadTtlMs: config.multipart.upload_ttl_seconds * 1000,
-    masterKey: loadMasterKey(config, log),
+    masterKey: master.key,
   });
   await engine.start();
   await checkReachable(config, stores.storage);
@@ -123,6 +124,7 @@ async function serve(config: Config): Promise<void> {
   const port = await listen(config, app.fetch);
   const urls = listenUrls(config, port);
   announce(config, { version: VERSION, urls, docs: config.observability.api_docs }, log, process.stdout.isTTY === true);
+  if (master.generated) warnGenerated(log, master.generated);
   engine.reconcile(startedAt).then(
     (removed) => log.info("storage reconciled", { orphansRemoved: removed }),
     (err: unknown) => log.error("storage reconciliation failed", { err }),

@@ -21,7 +21,8 @@ function read(path: string): Buffer {
   return key;
 }
 
-export function loadMasterKey(config: Config, log: Logger): Buffer {
+/** The key, and whether this start generated it (the caller warns once the server is up). */
+export function loadMasterKey(config: Config): { key: Buffer; generated: string | null } {
   const path = masterKeyPath(config);
   let exists = true;
   try {
@@ -29,7 +30,7 @@ export function loadMasterKey(config: Config, log: Logger): Buffer {
   } catch {
     exists = false;
   }
-  if (exists) return read(path);
+  if (exists) return { key: read(path), generated: null };
   if (config.encryption.master_key_file) throw new StartupError(`encryption.master_key_file ${path} does not exist`);
   const key = randomBytes(32);
   const temp = `${path}.${process.pid}.tmp`;
@@ -44,6 +45,9 @@ export function loadMasterKey(config: Config, log: Logger): Buffer {
   const dir = openSync(dirname(path), "r");
   fsyncSync(dir);
   closeSync(dir);
+  return { key, generated: path };
+}
+
+export function warnGenerated(log: Logger, path: string): void {
   log.warn("generated the SSE-S3 master key; back it up: without it, objects stored with SSE-S3 cannot be read", { path });
-  return key;
 }
