@@ -14,6 +14,8 @@ export interface CreateBucketInput {
   locationConstraint?: string;
   /** A canned ACL name or explicit grants; private when absent. */
   acl?: AclSpec;
+  /** x-amz-bucket-object-lock-enabled: true — Object Lock on, and with it versioning. */
+  objectLock?: boolean;
 }
 
 export interface ListBucketsInput {
@@ -75,7 +77,11 @@ export class Buckets {
     assertBucketName(input.name);
     const region = this.checkLocation(input.locationConstraint);
     const acl = await resolveAcl(input.acl ?? "private", owner, owner, this.ctx.knownUser);
-    const record: BucketRecord = { name: input.name, region, owner, acl, createdAt: Date.now() };
+    const record: BucketRecord = {
+      name: input.name, region, owner, acl, createdAt: Date.now(),
+      // Created whole in one step: a lock-enabled bucket is never seen without its lock.
+      ...(input.objectLock ? { versioning: "Enabled" as const, objectLock: { enabled: true as const } } : {}),
+    };
     if (await this.ctx.metadata.createBucket(record, [newEvent("bucket.created", { bucket: record.name, region })])) {
       this.ctx.publish();
       return record;
@@ -164,7 +170,10 @@ export class Buckets {
 
   /** PutBucketVersioning: Enabled or Suspended; a bucket never goes back to unversioned. */
   async setVersioning(requester: Requester, name: string, status: VersioningStatus): Promise<void> {
-    await this.owned(requester, name);
+    const bucket = await this.owned(requester, name);
+    if (bucket.objectLock && status !== "Enabled") {
+      throw new S3Error("InvalidBucketState", { message: "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed." });
+    }
     this.forget(name);
     const done = await this.ctx.metadata.updateBucket(name, { versioning: status }, [newEvent("bucket.versioning.updated", { bucket: name, status })]);
     this.ctx.publish();

@@ -12,6 +12,7 @@ import { assertKey } from "./names.ts";
 import type { Objects } from "./objects.ts";
 import { DEFAULT_CONTENT_TYPE, sseFor } from "./objects.ts";
 import { decrypted, encrypting, sealedEtag, type SseRequest } from "./sse.ts";
+import { lockFor, type LockRequest } from "./object-lock.ts";
 import { assertVersionId } from "../metadata/versions.ts";
 import { readableVersion, versionIdFor } from "./versioning.ts";
 
@@ -41,6 +42,8 @@ export interface CopyObjectInput {
   sse?: SseRequest;
   /** The source's customer key, when the source is SSE-C. */
   sourceCustomerKey?: Uint8Array;
+  /** The new version's Object Lock settings (the source's are not copied, as in S3). */
+  lock?: LockRequest;
 }
 
 /** Any stored data as a byte stream. */
@@ -87,6 +90,7 @@ export class Copier {
     const src = await this.source(requester, input.source, input.conditions);
     const bucket = await this.buckets.get(input.bucket);
     requirePermission(bucket.acl, requester, "WRITE");
+    const lock = lockFor(bucket, input.lock);
     const onto = input.source.bucket === input.bucket && input.source.key === input.key;
     if (onto && input.metadataDirective === "COPY" && (input.storageClass ?? src.storageClass) === src.storageClass && !input.sse) {
       throw new S3Error("InvalidRequest", {
@@ -119,6 +123,7 @@ export class Copier {
       acl,
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
       ...(sealed ? { sse: sealed.info } : {}),
+      ...lock,
     };
     const tags = input.replaceTags ?? src.tags;
     if (tags && Object.keys(tags).length > 0) record.tags = tags;

@@ -14,6 +14,7 @@ import { Objects } from "./objects.ts";
 import { cleanupLeftovers } from "./cleanup.ts";
 import { EventDispatcher } from "./events.ts";
 import { Encryption } from "./sse.ts";
+import { ObjectLock } from "./object-lock.ts";
 import { Tagging } from "./tagging.ts";
 
 export interface EngineOptions {
@@ -41,6 +42,7 @@ export class Engine {
   readonly acls: Acls;
   readonly multipart: Multipart;
   readonly tagging: Tagging;
+  readonly objectLock: ObjectLock;
   readonly credentials: Credentials;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
@@ -69,6 +71,7 @@ export class Engine {
     this.multipart = new Multipart(this.ctx, this.buckets, this.copier);
     this.credentials = new Credentials(this.ctx);
     this.tagging = new Tagging(this.ctx, this.buckets);
+    this.objectLock = new ObjectLock(this.ctx, this.buckets);
     // Caches follow the changes they hold, whichever process made them (events), within a TTL at worst.
     this.events.subscribe((event) => {
       if (event.type.startsWith("bucket.")) this.buckets.forget(String(event.data.bucket));

@@ -88,7 +88,7 @@ const defined = (o: Record<string, unknown>): Record<string, Json> =>
 export function bucketOut(b: BucketRecord): FamilyRecord {
   return {
     name: b.name, region: b.region, owner_id: b.owner.id, owner_display: b.owner.displayName, acl: aclJson(b.acl),
-    created_at: iso(b.createdAt), extra: defined({ versioning: b.versioning, tags: b.tags, cors: b.cors, encryption: b.encryption }),
+    created_at: iso(b.createdAt), extra: defined({ versioning: b.versioning, tags: b.tags, cors: b.cors, encryption: b.encryption, object_lock: b.objectLock }),
   };
 }
 export function bucketIn(r: FamilyRecord): BucketRecord {
@@ -100,6 +100,7 @@ export function bucketIn(r: FamilyRecord): BucketRecord {
     ...(isTree(extra.tags) ? { tags: extra.tags as Record<string, string> } : {}),
     ...(Array.isArray(extra.cors) ? { cors: extra.cors as unknown as BucketRecord["cors"] } : {}),
     ...(isTree(extra.encryption) ? { encryption: extra.encryption as unknown as BucketRecord["encryption"] } : {}),
+    ...(isTree(extra.object_lock) ? { objectLock: extra.object_lock as unknown as BucketRecord["objectLock"] } : {}),
   };
 }
 
@@ -110,7 +111,7 @@ export function objectOut(o: ObjectRecord): FamilyRecord {
     acl: aclJson(o.acl), last_modified: iso(o.lastModified), delete_marker: o.deleteMarker === true,
     extra: defined({
       version_id: o.versionId, storage_id: o.storageId, owner_id: o.owner.id, owner_display: o.owner.displayName,
-      checksum: o.checksum, part_sizes: o.partSizes, tags: o.tags, sse: o.sse, headers: Object.keys(otherHeaders(o.headers)).length ? otherHeaders(o.headers) : undefined,
+      checksum: o.checksum, part_sizes: o.partSizes, tags: o.tags, sse: o.sse, retention: o.retention, legal_hold: o.legalHold, headers: Object.keys(otherHeaders(o.headers)).length ? otherHeaders(o.headers) : undefined,
     }),
   };
 }
@@ -130,6 +131,15 @@ export function objectIn(r: FamilyRecord, bucketOwner: Owner): ObjectRecord {
     ...(Array.isArray(extra.part_sizes) ? { partSizes: extra.part_sizes as number[] } : {}),
     ...(isTree(extra.tags) ? { tags: extra.tags as Record<string, string> } : {}),
     ...(isTree(extra.sse) ? { sse: extra.sse as unknown as ObjectRecord["sse"] } : {}),
+    ...lockIn(extra),
+  };
+}
+
+/** Object Lock fields kept under `extra`. */
+function lockIn(extra: Record<string, Json>): Pick<ObjectRecord, "retention" | "legalHold"> {
+  return {
+    ...(isTree(extra.retention) ? { retention: extra.retention as unknown as ObjectRecord["retention"] } : {}),
+    ...(typeof extra.legal_hold === "boolean" ? { legalHold: extra.legal_hold } : {}),
   };
 }
 
@@ -140,6 +150,7 @@ export function uploadOut(u: UploadRecord): FamilyRecord {
     acl: aclJson(u.acl), owner_id: u.owner.id, owner_display: u.owner.displayName, initiated_at: iso(u.initiated),
     extra: defined({
       checksum_algorithm: u.checksumAlgorithm, checksum_type: u.checksumType, session: u.session, tags: u.tags, sse: u.sse,
+      retention: u.retention, legal_hold: u.legalHold,
       headers: Object.keys(otherHeaders(u.headers)).length ? otherHeaders(u.headers) : undefined,
     }),
   };
@@ -155,6 +166,7 @@ export function uploadIn(r: FamilyRecord): UploadRecord {
     ...(isTree(extra.session) ? { session: extra.session as unknown as UploadRecord["session"] } : {}),
     ...(isTree(extra.tags) ? { tags: extra.tags as Record<string, string> } : {}),
     ...(isTree(extra.sse) ? { sse: extra.sse as unknown as UploadRecord["sse"] } : {}),
+    ...lockIn(extra),
   };
 }
 

@@ -3,6 +3,7 @@
 // export describes what the storage backend holds. Used by the admin API and `bleepstore meta`.
 import type { MetadataStore, ObjectRecord, Owner } from "../metadata/store.ts";
 import { S3Error } from "../errors.ts";
+import { checkLock } from "../metadata/condition.ts";
 import {
   EXPORT_SCHEMA_VERSION, EXPORT_VERSION, REDACTED, TABLES, bucketIn, bucketOut, credentialIn, credentialOut, objectIn,
   objectOut, partIn, partOut, uploadIn, uploadOut, type FamilyRecord, type Table,
@@ -78,6 +79,20 @@ export type ImportCounts = Record<Table, number> & { skipped: number };
 /** Deletes every record of the tables the document carries, children first. Storage is untouched. */
 async function clearTables(store: MetadataStore, present: Set<Table>, warn: (m: string) => void): Promise<void> {
   const buckets = await store.listBuckets();
+  // Object Lock is never undone by an import: a replace that would drop a locked version changes nothing.
+  if (present.has("objects")) {
+    for (const bucket of buckets) {
+      for await (const v of versionsOf(store, bucket.name)) {
+        try {
+          checkLock(v);
+        } catch {
+          throw new S3Error("InvalidRequest", {
+            message: `Replacing the objects would delete version ${v.versionId} of ${bucket.name}/${v.key}, which is under Object Lock; nothing was changed.`,
+          });
+        }
+      }
+    }
+  }
   for (const bucket of buckets) {
     if (present.has("multipart_uploads") || present.has("multipart_parts")) {
       for await (const upload of uploadsOf(store, bucket.name)) {
@@ -132,8 +147,8 @@ export async function importMetadata(
     const b = bucketIn(r);
     if (!(await store.createBucket(b))) continue;
     // An engine may take only a new bucket's basics at creation; its settings follow.
-    const { versioning, tags, cors, encryption } = b;
-    if (versioning || tags || cors || encryption) await store.updateBucket(b.name, { versioning, tags, cors, encryption });
+    const { versioning, tags, cors, encryption, objectLock } = b;
+    if (versioning || tags || cors || encryption || objectLock) await store.updateBucket(b.name, { versioning, tags, cors, encryption, objectLock });
     counts.buckets++;
   }
 

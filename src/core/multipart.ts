@@ -18,6 +18,7 @@ import { assertContentMd5, checksumHasher, type BodyExpectations } from "./diges
 import { assertKey } from "./names.ts";
 import { DEFAULT_CONTENT_TYPE, sseFor } from "./objects.ts";
 import type { SseRequest } from "./sse.ts";
+import { lockFor, type LockRequest } from "./object-lock.ts";
 import type { ReadConditions } from "./conditions.ts";
 import { PartStore } from "./part-store.ts";
 import { pageUploads, type UploadListQuery, type UploadPage } from "./upload-listing.ts";
@@ -40,6 +41,8 @@ export interface CreateUploadInput {
   tags?: Tags;
   /** Encryption of every part and of the object; absent, the bucket's default. */
   sse?: SseRequest;
+  /** Object Lock settings of the object (the bucket's default retention applies at Complete otherwise). */
+  lock?: LockRequest;
 }
 
 export interface UploadPartInput {
@@ -148,6 +151,10 @@ export class Multipart {
     };
     const sse = sseFor(bucket, input.sse);
     if (sse) upload.sse = this.ctx.encryption.seal(sse).info;
+    // Checked now (a bucket without Object Lock refuses it); only what was asked for is kept.
+    const lock = lockFor(bucket, input.lock);
+    if (input.lock?.mode !== undefined && lock.retention) upload.retention = lock.retention;
+    if (lock.legalHold) upload.legalHold = true;
     const session = await this.parts.openSession();
     if (session) upload.session = session;
     await this.ctx.metadata.createUpload(upload, [newEvent("multipart.created", { bucket: upload.bucket, key: upload.key, uploadId: upload.uploadId })]);
@@ -307,6 +314,8 @@ export class Multipart {
       partSizes: parts.map((p) => p.size),
       ...(upload.tags ? { tags: upload.tags } : {}),
       ...(upload.sse ? { sse: { ...upload.sse, parts: parts.map((p) => p.partNumber) } } : {}),
+      ...lockFor(bucket, upload.legalHold ? { legalHold: true } : undefined),
+      ...(upload.retention ? { retention: upload.retention } : {}),
       ...(checksum ? { checksum } : {}),
       ...(algorithm && !fullObject && parts.every((p) => p.checksum)
         ? { checksum: { algorithm, value: await compositeChecksum(algorithm, parts.map((p) => p.checksum!)), type: "COMPOSITE" as const } }

@@ -14,6 +14,7 @@ import { assertKey } from "./names.ts";
 import { resolveRange } from "./range.ts";
 import { objectCreated, objectDeleted } from "./events.ts";
 import { decrypted, encrypting, sealedEtag, type SseRequest } from "./sse.ts";
+import { lockFor, type LockRequest } from "./object-lock.ts";
 import { deleteMarker, freeReplaced, readableVersion, versionIdFor, type DeleteOutcome } from "./versioning.ts";
 
 /** Largest object a single PutObject may carry (S3's limit). */
@@ -38,6 +39,8 @@ export interface PutObjectInput {
   tags?: Tags;
   /** Encryption asked for by the request; absent, the bucket's default applies. */
   sse?: SseRequest;
+  /** Object Lock settings asked for (x-amz-object-lock-*); absent, the bucket's default retention. */
+  lock?: LockRequest;
 }
 
 /** One key (or one version of it) to delete, with its ETag precondition if it had one. */
@@ -45,6 +48,8 @@ export interface DeleteEntry {
   key: string;
   versionId?: string;
   condition?: WriteCondition;
+  /** x-amz-bypass-governance-retention: honoured for the bucket's owner only. */
+  bypassGovernance?: boolean;
 }
 
 export interface GetObjectInput {
@@ -105,6 +110,7 @@ export class Objects {
     const bucket = await this.writableBucket(requester, input.bucket);
     const acl = await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser);
     const versionId = versionIdFor(bucket);
+    const lock = lockFor(bucket, input.lock);
     // Fail a doomed conditional write before its bytes are stored (the store re-checks atomically).
     if (input.condition) await this.precheck(input.bucket, input.key, input.condition);
 
@@ -133,6 +139,7 @@ export class Objects {
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
       ...(input.tags && Object.keys(input.tags).length > 0 ? { tags: input.tags } : {}),
       ...(sealed ? { sse: sealed.info } : {}),
+      ...lock,
     };
     await this.commit(record, input.condition, "Put");
     return record;
@@ -224,8 +231,9 @@ export class Objects {
       await freeReplaced(this.ctx, write, marker);
       return { versionId: marker.versionId, deleteMarker: true };
     }
+    const bypassGovernance = entry.bypassGovernance === true && requester?.id === bucket.owner.id;
     const removed = await this.ctx.metadata.deleteObject(bucket.name, key, {
-      ...(versionId !== undefined ? { versionId } : {}), ...(condition ? { condition } : {}),
+      ...(versionId !== undefined ? { versionId } : {}), ...(condition ? { condition } : {}), bypassGovernance,
       events: [objectDeleted(bucket.name, key, versionId, false)],
     });
     if (removed) this.ctx.publish();

@@ -5,7 +5,8 @@ import type { BucketChange, BucketRecord, ObjectChange, ObjectRecord } from "./s
 export function applyChange<R extends BucketRecord | ObjectRecord>(record: R, change: BucketChange | ObjectChange): R {
   const out: Record<string, unknown> = { ...record };
   for (const [field, value] of Object.entries(change)) {
-    if (value === undefined) continue;
+    // How a change may be made, not what it changes.
+    if (value === undefined || field === "bypassGovernance") continue;
     if (value === null) delete out[field];
     else out[field] = value;
   }

@@ -1,7 +1,26 @@
-// Write and delete preconditions (If-None-Match: *, If-Match) checked by every engine inside the
-// atomic step they guard, against the key's current version.
+// Write and delete preconditions (If-None-Match: *, If-Match) and Object Lock, checked by every
+// engine inside the atomic step they guard.
 import { noSuchKey, S3Error } from "../errors.ts";
-import type { ObjectRecord, WriteCondition } from "./store.ts";
+import type { ObjectRecord, Retention, WriteCondition } from "./store.ts";
+
+/** Object Lock: a version under legal hold or unexpired retention may not be removed. */
+export function checkLock(record: ObjectRecord, bypassGovernance = false, now = Date.now()): void {
+  if (record.legalHold) throw new S3Error("AccessDenied", { message: "Access Denied because object protected by object lock." });
+  const r = record.retention;
+  if (r && r.until > now && (r.mode === "COMPLIANCE" || !bypassGovernance)) {
+    throw new S3Error("AccessDenied", { message: "Access Denied because object protected by object lock." });
+  }
+}
+
+/** A retention may be extended; COMPLIANCE is never shortened, removed or weakened, GOVERNANCE only with the bypass. */
+export function checkRetentionChange(current: Retention | undefined, next: Retention | null, bypassGovernance = false, now = Date.now()): void {
+  if (!current || current.until <= now) return;
+  const weaker = next === null || next.until < current.until || (current.mode === "COMPLIANCE" && next.mode === "GOVERNANCE");
+  if (!weaker) return;
+  if (current.mode === "COMPLIANCE" || !bypassGovernance) {
+    throw new S3Error("AccessDenied", { message: "Access Denied because object protected by object lock." });
+  }
+}
 
 /**
  * `deleting`: the step removes the object (a delete, or a delete marker written over it). Then a

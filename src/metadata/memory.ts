@@ -4,7 +4,7 @@ import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
 import type { EngineEvent, StoredEvent } from "./events.ts";
 import { MemoryOutbox } from "./memory-outbox.ts";
 import { MemoryUploads } from "./memory-uploads.ts";
-import { checkCondition } from "./condition.ts";
+import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts";
 import { compareKeys, listPage, type Seek } from "./listing.ts";
 import type {
   BucketChange, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, PartPage,
@@ -167,13 +167,14 @@ export class MemoryMetadataStore implements MetadataStore {
   }
 
   async deleteObject(
-    bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; events?: EngineEvent[] } = {},
+    bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; bypassGovernance?: boolean; events?: EngineEvent[] } = {},
   ): Promise<ObjectRecord | null> {
     const state = this.buckets.get(bucket);
     const current = state?.objects.get(key) ?? null;
     checkCondition(key, current, options.condition, true);
     const target = this.version(state, key, options.versionId);
     if (!state || !target) return null;
+    checkLock(target, options.bypassGovernance);
     this.count(state, target, -1);
     const older = state.older.get(key) ?? [];
     if (target !== current) {
@@ -192,9 +193,12 @@ export class MemoryMetadataStore implements MetadataStore {
   async updateObject(bucket: string, key: string, versionId: string | undefined, change: ObjectChange, events?: EngineEvent[]): Promise<boolean> {
     const o = this.version(this.buckets.get(bucket), key, versionId);
     if (!o || o.deleteMarker) return false;
+    if (change.retention !== undefined) checkRetentionChange(o.retention, change.retention, change.bypassGovernance);
     if (change.acl) o.acl = copy(change.acl);
-    if (change.tags === null) delete o.tags;
-    else if (change.tags) o.tags = copy(change.tags);
+    for (const field of ["tags", "retention", "legalHold"] as const) {
+      if (change[field] === null) delete o[field];
+      else if (change[field] !== undefined) (o as unknown as Record<string, unknown>)[field] = copy(change[field]);
+    }
     return this.changed(true, events);
   }
 

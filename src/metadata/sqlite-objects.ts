@@ -27,7 +27,7 @@ export interface EntryRow {
 }
 export interface ObjectRow extends EntryRow {
   bucket: string; storage_id: string; content_type: string; headers: string; user_metadata: string; acl: string; checksum: string | null;
-  part_sizes: string | null; tags: string | null; sse: string | null;
+  part_sizes: string | null; tags: string | null; sse: string | null; lock: string | null;
 }
 
 export const toEntry = (r: EntryRow): ListEntry => ({
@@ -46,6 +46,7 @@ export const toObject = (r: ObjectRow): ObjectRecord => ({
   ...(r.part_sizes ? { partSizes: JSON.parse(r.part_sizes) as number[] } : {}),
   ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
   ...(r.sse ? { sse: JSON.parse(r.sse) as SseInfo } : {}),
+  ...(r.lock ? (JSON.parse(r.lock) as Pick<ObjectRecord, "retention" | "legalHold">) : {}),
 });
 
 /** Named parameters of a current version's row. */
@@ -59,6 +60,7 @@ export const objectParams = (r: ObjectRecord) => ({
   part_sizes: r.partSizes ? JSON.stringify(r.partSizes) : null,
   tags: r.tags ? JSON.stringify(r.tags) : null,
   sse: r.sse ? JSON.stringify(r.sse) : null,
+  lock: r.retention || r.legalHold !== undefined ? JSON.stringify({ retention: r.retention, legalHold: r.legalHold }) : null,
 });
 
 /** Named parameters of a noncurrent version's row: a current one's and where it sorts. */
@@ -66,9 +68,9 @@ export const versionParams = (r: ObjectRecord) => ({ ...objectParams(r), sort: v
 
 const ENTRY_COLUMNS = "key, size, etag, last_modified, storage_class, owner_id, owner_name, version_id, delete_marker";
 const VALUES = `$bucket, $key, $version_id, $delete_marker, $size, $etag, $last_modified, $storage_id, $content_type, $headers,
-  $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes, $tags, $sse`;
+  $user_metadata, $storage_class, $owner_id, $owner_name, $acl, $checksum, $part_sizes, $tags, $sse, $lock`;
 const NAMES = `bucket, key, version_id, delete_marker, size, etag, last_modified, storage_id, content_type, headers,
-  user_metadata, storage_class, owner_id, owner_name, acl, checksum, part_sizes, tags, sse`;
+  user_metadata, storage_class, owner_id, owner_name, acl, checksum, part_sizes, tags, sse, lock`;
 
 export function prepareObjects(db: Database) {
   // Listing seeks run as a SeekGE/SeekGT on the (bucket, key) primary key; without ORDER BY a point
@@ -83,7 +85,7 @@ export function prepareObjects(db: Database) {
     getObject: db.query("SELECT * FROM objects WHERE bucket = ? AND key = ?") as Statement<ObjectRow>,
     upsertObject: db.query(`INSERT OR REPLACE INTO objects (${NAMES}) VALUES (${VALUES})`),
     deleteObject: db.query("DELETE FROM objects WHERE bucket = ? AND key = ?"),
-    updateCurrent: db.query("UPDATE objects SET acl = ?, tags = ? WHERE bucket = ? AND key = ?"),
+    updateCurrent: db.query("UPDATE objects SET acl = ?, tags = ?, lock = ? WHERE bucket = ? AND key = ?"),
     anyObject: db.query("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1"),
     objectByStorageId: db.query("SELECT 1 FROM objects WHERE storage_id = ? LIMIT 1"),
     /** Current versions that are objects (ListObjects), and all of them (ListObjectVersions). */
@@ -93,7 +95,7 @@ export function prepareObjects(db: Database) {
     getVersion: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND sort = ?") as Statement<ObjectRow>,
     getNullVersion: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = 'null'") as Statement<ObjectRow>,
     deleteVersion: db.query("DELETE FROM versions WHERE bucket = ? AND key = ? AND sort = ?"),
-    updateVersion: db.query("UPDATE versions SET acl = ?, tags = ? WHERE bucket = ? AND key = ? AND sort = ?"),
+    updateVersion: db.query("UPDATE versions SET acl = ?, tags = ?, lock = ? WHERE bucket = ? AND key = ? AND sort = ?"),
     /** Noncurrent versions of a key older than a sort key, newest first. */
     versionsAfter: db.query("SELECT * FROM versions WHERE bucket = ? AND key = ? AND sort > ? ORDER BY sort LIMIT ?") as Statement<ObjectRow>,
     anyVersion: db.query("SELECT 1 FROM versions WHERE bucket = ? LIMIT 1"),

@@ -4,7 +4,7 @@
 import { VERSION_TABLES } from "./sqlite-objects.ts";
 import { OUTBOX_TABLE } from "./sqlite-outbox.ts";
 import { UPLOAD_SESSIONS, UPLOAD_TABLES } from "./sqlite-uploads.ts";
-import type { Acl, BucketEncryption, BucketRecord, CorsRule, Credential, Tags, VersioningStatus } from "./store.ts";
+import type { Acl, BucketEncryption, BucketRecord, ObjectLockConfig, CorsRule, Credential, Tags, VersioningStatus } from "./store.ts";
 
 export const MIGRATIONS: string[] = [
   `CREATE TABLE credentials (
@@ -41,12 +41,16 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE objects ADD COLUMN sse TEXT;
    ALTER TABLE versions ADD COLUMN sse TEXT;
    ALTER TABLE uploads ADD COLUMN sse TEXT;`,
+  `ALTER TABLE buckets ADD COLUMN object_lock TEXT;
+   ALTER TABLE objects ADD COLUMN lock TEXT;
+   ALTER TABLE versions ADD COLUMN lock TEXT;
+   ALTER TABLE uploads ADD COLUMN lock TEXT;`,
 ];
 
 export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
 export interface BucketRow {
   name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
-  cors: string | null; encryption: string | null;
+  cors: string | null; encryption: string | null; object_lock: string | null;
 }
 
 export const toCredential = (r: CredentialRow): Credential => ({
@@ -58,4 +62,12 @@ export const toBucket = (r: BucketRow): BucketRecord => ({
   ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
   ...(r.cors ? { cors: JSON.parse(r.cors) as CorsRule[] } : {}),
   ...(r.encryption ? { encryption: JSON.parse(r.encryption) as BucketEncryption } : {}),
+  ...(r.object_lock ? { objectLock: JSON.parse(r.object_lock) as ObjectLockConfig } : {}),
+});
+
+/** Named parameters of a bucket's row: every column, so a bucket is created whole in one statement. */
+export const bucketParams = (b: BucketRecord) => ({
+  name: b.name, region: b.region, owner_id: b.owner.id, owner_name: b.owner.displayName, acl: JSON.stringify(b.acl), created_at: b.createdAt,
+  versioning: b.versioning ?? null, tags: b.tags ? JSON.stringify(b.tags) : null, cors: b.cors ? JSON.stringify(b.cors) : null,
+  encryption: b.encryption ? JSON.stringify(b.encryption) : null, object_lock: b.objectLock ? JSON.stringify(b.objectLock) : null,
 });

@@ -30,7 +30,7 @@ interface UploadRow {
   upload_id: string; bucket: string; key: string; initiated: number; owner_id: string; owner_name: string;
   content_type: string; headers: string; user_metadata: string; storage_class: string; acl: string;
   checksum_algorithm: string | null; checksum_type: string | null; completed_etag: string | null;
-  session_id: string | null; session_storage_id: string | null; tags: string | null; sse: string | null;
+  session_id: string | null; session_storage_id: string | null; tags: string | null; sse: string | null; lock: string | null;
 }
 interface PartRow {
   upload_id: string; part_number: number; size: number; etag: string; storage_id: string; last_modified: number; checksum: string | null;
@@ -48,6 +48,7 @@ export const toUpload = (r: UploadRow): UploadRecord => ({
   ...(r.session_id && r.session_storage_id ? { session: { id: r.session_id, storageId: r.session_storage_id } } : {}),
   ...(r.tags ? { tags: JSON.parse(r.tags) as Tags } : {}),
   ...(r.sse ? { sse: JSON.parse(r.sse) as SseInfo } : {}),
+  ...(r.lock ? (JSON.parse(r.lock) as Pick<UploadRecord, "retention" | "legalHold">) : {}),
 });
 
 export const toPart = (r: PartRow): PartRecord => ({
@@ -59,9 +60,9 @@ export function prepareUploads(db: Database) {
   return {
     insertUpload: db.query(
       `INSERT INTO uploads (upload_id, bucket, key, initiated, owner_id, owner_name, content_type, headers,
-         user_metadata, storage_class, acl, checksum_algorithm, checksum_type, completed_etag, session_id, session_storage_id, tags, sse)
+         user_metadata, storage_class, acl, checksum_algorithm, checksum_type, completed_etag, session_id, session_storage_id, tags, sse, lock)
        VALUES ($upload_id, $bucket, $key, $initiated, $owner_id, $owner_name, $content_type, $headers,
-         $user_metadata, $storage_class, $acl, $checksum_algorithm, $checksum_type, NULL, $session_id, $session_storage_id, $tags, $sse)`),
+         $user_metadata, $storage_class, $acl, $checksum_algorithm, $checksum_type, NULL, $session_id, $session_storage_id, $tags, $sse, $lock)`),
     getUpload: db.query("SELECT * FROM uploads WHERE upload_id = ?") as Statement<UploadRow>,
     // A row-value comparison walks the (bucket, key, upload_id) index from the position.
     listUploads: db.query(
@@ -96,6 +97,7 @@ export const uploadParams = (u: UploadRecord) => ({
   session_id: u.session?.id ?? null, session_storage_id: u.session?.storageId ?? null,
   tags: u.tags ? JSON.stringify(u.tags) : null,
   sse: u.sse ? JSON.stringify(u.sse) : null,
+  lock: u.retention || u.legalHold !== undefined ? JSON.stringify({ retention: u.retention, legalHold: u.legalHold }) : null,
 });
 
 export const partParams = (p: PartRecord) => ({

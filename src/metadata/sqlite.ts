@@ -17,11 +17,11 @@ import {
   type VersionPage, type VersionQuery, type WriteCondition,
 } from "./store.ts";
 import { listVersionPage, versionSortKey } from "./versions.ts";
-import { checkCondition } from "./condition.ts";
+import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts";
 import { applyChange } from "./change.ts";
 import type { EngineEvent, StoredEvent } from "./events.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
-import { MIGRATIONS, toBucket, toCredential, type BucketRow, type CredentialRow } from "./sqlite-schema.ts";
+import { bucketParams, MIGRATIONS, toBucket, toCredential, type BucketRow, type CredentialRow } from "./sqlite-schema.ts";
 import { SqliteUploads } from "./sqlite-uploads.ts";
 
 /** Makes a record and everything in it read-only: cached records are shared by every reader. */
@@ -112,12 +112,14 @@ export class SqliteMetadataStore implements MetadataStore {
       listCredentials: db.query("SELECT * FROM credentials ORDER BY access_key") as Statement<CredentialRow>,
       deleteCredential: db.query("DELETE FROM credentials WHERE access_key = ?"),
       insertBucket: db.query(
-        `INSERT OR IGNORE INTO buckets (name, region, owner_id, owner_name, acl, created_at)
-         VALUES ($name, $region, $owner_id, $owner_name, $acl, $created_at)`),
+        `INSERT OR IGNORE INTO buckets (name, region, owner_id, owner_name, acl, created_at, versioning, tags, cors, encryption, object_lock)
+         VALUES ($name, $region, $owner_id, $owner_name, $acl, $created_at, $versioning, $tags, $cors, $encryption, $object_lock)`),
       getBucket: db.query("SELECT * FROM buckets WHERE name = ?") as Statement<BucketRow>,
       listBuckets: db.query("SELECT * FROM buckets ORDER BY name") as Statement<BucketRow>,
       deleteBucket: db.query("DELETE FROM buckets WHERE name = ?"),
-      updateBucket: db.query("UPDATE buckets SET acl = ?, versioning = ?, tags = ?, cors = ?, encryption = ? WHERE name = ?"),
+      updateBucket: db.query(
+        `UPDATE buckets SET acl = $acl, versioning = $versioning, tags = $tags, cors = $cors, encryption = $encryption, object_lock = $object_lock
+         WHERE name = $name`),
       countObjects: db.query("UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE name = ?"),
       bucketStats: db.query("SELECT name, object_count, byte_count FROM buckets ORDER BY name") as Statement<{ name: string; object_count: number; byte_count: number }>,
     };
@@ -169,10 +171,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
-    return this.grouped(() => this.q.insertBucket.run({
-      name: b.name, region: b.region, owner_id: b.owner.id, owner_name: b.owner.displayName,
-      acl: JSON.stringify(b.acl), created_at: b.createdAt,
-    }).changes > 0, events, Boolean);
+    return this.grouped(() => this.q.insertBucket.run(bucketParams(b)).changes > 0, events, Boolean);
   }
 
   async getBucket(name: string): Promise<BucketRecord | null> {
@@ -197,11 +196,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.grouped(() => {
       const row = this.q.getBucket.get(name);
       if (!row) return false;
-      const b = applyChange(toBucket(row), change);
-      this.q.updateBucket.run(
-        JSON.stringify(b.acl), b.versioning ?? null, b.tags ? JSON.stringify(b.tags) : null, b.cors ? JSON.stringify(b.cors) : null,
-        b.encryption ? JSON.stringify(b.encryption) : null, name,
-      );
+      const { region: _r, owner_id: _i, owner_name: _n, created_at: _c, ...fields } = bucketParams(applyChange(toBucket(row), change));
+      this.q.updateBucket.run(fields);
       return true;
     }, events, Boolean);
   }
@@ -258,7 +254,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   deleteObject(
-    bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; events?: EngineEvent[] } = {},
+    bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; bypassGovernance?: boolean; events?: EngineEvent[] } = {},
   ): Promise<ObjectRecord | null> {
     return this.grouped((): ObjectRecord | null => {
       const row = this.o.getObject.get(bucket, key);
@@ -269,11 +265,13 @@ export class SqliteMetadataStore implements MetadataStore {
         const older = this.noncurrent(bucket, key, versionId);
         if (!older) return null;
         const removed = toObject(older);
+        checkLock(removed, options.bypassGovernance);
         this.o.deleteVersion.run(bucket, key, versionSortKey(removed));
         this.count(removed, -1);
         return removed;
       }
       if (!current) return null;
+      checkLock(current, options.bypassGovernance);
       this.objectCache.delete(`${bucket}/${key}`);
       // The newest noncurrent version, if any, becomes current.
       const newest = this.o.anyOlder.get(bucket, key) ? this.o.versionsAfter.get(bucket, key, "", 1) : null;
@@ -294,8 +292,11 @@ export class SqliteMetadataStore implements MetadataStore {
       const isCurrent = versionId === undefined || current?.version_id === versionId;
       const row = isCurrent ? current : this.noncurrent(bucket, key, versionId);
       if (!row || row.delete_marker) return false;
-      const o = applyChange(toObject(row), change);
-      const fields = [JSON.stringify(o.acl), o.tags ? JSON.stringify(o.tags) : null, bucket, key] as const;
+      const before = toObject(row);
+      if (change.retention !== undefined) checkRetentionChange(before.retention, change.retention, change.bypassGovernance);
+      const o = applyChange(before, change);
+      const p = objectParams(o);
+      const fields = [p.acl, p.tags, p.lock, bucket, key] as const;
       if (!isCurrent) return this.o.updateVersion.run(...fields, versionSortKey(o)).changes > 0;
       this.objectCache.delete(`${bucket}/${key}`);
       return this.o.updateCurrent.run(...fields).changes > 0;

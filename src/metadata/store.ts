@@ -48,6 +48,23 @@ export interface BucketRecord {
   cors?: CorsRule[];
   /** Default encryption of new objects (PutBucketEncryption). */
   encryption?: BucketEncryption;
+  /** Object Lock: once enabled, never disabled, and versioning stays Enabled. */
+  objectLock?: ObjectLockConfig;
+}
+
+export type RetentionMode = "GOVERNANCE" | "COMPLIANCE";
+
+/** A version's retention: it may not be deleted before `until` (GOVERNANCE: unless bypassed). */
+export interface Retention {
+  mode: RetentionMode;
+  /** ms since the epoch */
+  until: number;
+}
+
+export interface ObjectLockConfig {
+  enabled: true;
+  /** Applied to new versions written without a retention of their own. */
+  defaultRetention?: { mode: RetentionMode; days?: number; years?: number };
 }
 
 /** A bucket's default encryption: SSE-S3 (AES256) is the one BleepStore gives. */
@@ -90,12 +107,20 @@ export interface BucketChange {
   tags?: Tags | null;
   cors?: CorsRule[] | null;
   encryption?: BucketEncryption | null;
+  objectLock?: ObjectLockConfig;
 }
 
-/** A change to one version's ACL or tags (tags: null removes them). */
+/**
+ * A change to one version's ACL, tags, retention or legal hold (null removes). A retention change is
+ * checked by the store against the stored one in the same atomic unit: COMPLIANCE is never shortened
+ * or removed, GOVERNANCE only with `bypassGovernance` (checkRetentionChange).
+ */
 export interface ObjectChange {
   acl?: Acl;
   tags?: Tags | null;
+  retention?: Retention | null;
+  legalHold?: boolean | null;
+  bypassGovernance?: boolean;
 }
 
 export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1" | "SHA256";
@@ -140,6 +165,8 @@ export interface ObjectRecord {
   partSizes?: number[];
   tags?: Tags;
   sse?: SseInfo;
+  retention?: Retention;
+  legalHold?: boolean;
 }
 
 /** A multipart upload: what the completed object will be, besides its bytes. */
@@ -165,6 +192,9 @@ export interface UploadRecord {
   tags?: Tags;
   /** The encryption every part gets, and the completed object. */
   sse?: SseInfo;
+  /** Object Lock settings of the completed object. */
+  retention?: Retention;
+  legalHold?: boolean;
 }
 
 export interface PartRecord {
@@ -307,10 +337,12 @@ export interface MetadataStore {
    * against the current version in the same atomic step: PreconditionFailed on a mismatch or when the
    * current version is a delete marker, NoSuchKey when If-Match was given and the key has no version.
    * When the current version goes, the newest noncurrent one becomes current. Returns the removed
-   * version, or null. DeleteObjects is this, once per key.
+   * version, or null. DeleteObjects is this, once per key. A version under legal hold or unexpired
+   * retention is never removed (AccessDenied), checked in the same atomic step; GOVERNANCE retention
+   * yields to `bypassGovernance` (checkLock).
    */
   deleteObject(
-    bucket: string, key: string, options?: { versionId?: string; condition?: WriteCondition; events?: EngineEvent[] },
+    bucket: string, key: string, options?: { versionId?: string; condition?: WriteCondition; bypassGovernance?: boolean; events?: EngineEvent[] },
   ): Promise<ObjectRecord | null>;
   /** Changes the ACL or tags of a version (the current one without `versionId`); false if there is none or it is a delete marker. */
   updateObject(bucket: string, key: string, versionId: string | undefined, change: ObjectChange, events?: EngineEvent[]): Promise<boolean>;

@@ -67,6 +67,30 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
   DeleteBucketEncryption: {
     method: "DELETE", path: "/{bucket}", query: { encryption: "" }, tag: "Bucket", summary: "Remove the default encryption", status: 204, errors: ["NoSuchBucket"],
   },
+  GetObjectLockConfiguration: {
+    method: "GET", path: "/{bucket}", query: { "object-lock": "" }, tag: "Bucket", summary: "The bucket's Object Lock configuration",
+    errors: ["NoSuchBucket", "ObjectLockConfigurationNotFoundError"],
+  },
+  PutObjectLockConfiguration: {
+    method: "PUT", path: "/{bucket}", query: { "object-lock": "" }, tag: "Bucket", summary: "Enable Object Lock (versioning Enabled) and set the default retention",
+    errors: ["NoSuchBucket", "InvalidBucketState", "MalformedXML", "InvalidArgument"],
+  },
+  GetObjectRetention: {
+    method: "GET", path: "/{bucket}/{key}", query: { retention: "" }, tag: "Object", summary: "A version's retention", params: ["?versionId"],
+    errors: ["NoSuchKey", "InvalidRequest", "NoSuchObjectLockConfiguration"],
+  },
+  PutObjectRetention: {
+    method: "PUT", path: "/{bucket}/{key}", query: { retention: "" }, tag: "Object", summary: "Set or extend a version's retention",
+    params: ["?versionId", "h:x-amz-bypass-governance-retention"], errors: ["NoSuchKey", "InvalidRequest", "InvalidArgument", "MalformedXML"],
+  },
+  GetObjectLegalHold: {
+    method: "GET", path: "/{bucket}/{key}", query: { "legal-hold": "" }, tag: "Object", summary: "A version's legal hold", params: ["?versionId"],
+    errors: ["NoSuchKey", "InvalidRequest", "NoSuchObjectLockConfiguration"],
+  },
+  PutObjectLegalHold: {
+    method: "PUT", path: "/{bucket}/{key}", query: { "legal-hold": "" }, tag: "Object", summary: "Put a legal hold ON or OFF", params: ["?versionId"],
+    errors: ["NoSuchKey", "InvalidRequest", "MalformedXML"],
+  },
   PreflightCors: {
     method: "OPTIONS", path: "/{bucket}/{key}", tag: "Object", summary: "CORS preflight, answered from the bucket's rules (no signature)",
     params: ["h:Origin", "h:Access-Control-Request-Method", "h:Access-Control-Request-Headers"], errors: ["AccessForbidden"],

@@ -22,7 +22,6 @@ export const BUCKET_SETTINGS: readonly BucketSetting[] = [
   { query: "policyStatus", stem: "BucketPolicyStatus", empty: { error: "NoSuchBucketPolicy" } },
   { query: "ownershipControls", stem: "BucketOwnershipControls", empty: { error: "OwnershipControlsNotFoundError" } },
   { query: "publicAccessBlock", stem: "PublicAccessBlock", empty: { error: "NoSuchPublicAccessBlockConfiguration" } },
-  { query: "object-lock", stem: "ObjectLockConfiguration", empty: { error: "ObjectLockConfigurationNotFoundError" } },
   { query: "website", stem: "BucketWebsite", empty: { error: "NoSuchWebsiteConfiguration" } },
   { query: "replication", stem: "BucketReplication", empty: { error: "ReplicationConfigurationNotFoundError" } },
   { query: "logging", stem: "BucketLogging", empty: { xml: { root: "BucketLoggingStatus", body: {} } } },

@@ -42,10 +42,6 @@ export function notImplementedHeader(name: string, feature: string): S3Error {
 const unlessValue = (harmless: string, name: string, feature: string) => (value: string) =>
   value.trim().toLowerCase() === harmless.toLowerCase() ? null : notImplementedHeader(name, feature);
 
-// No bucket here has an Object Lock configuration, and this is S3's answer for such a bucket.
-const noLockConfiguration = () =>
-  new S3Error("InvalidRequest", { message: "Bucket is missing Object Lock Configuration" });
-
 const SSE_METHODS: Record<string, string> = {
   "aws:kms": "Server-side encryption with KMS keys (SSE-KMS)",
   "aws:kms:dsse": "Dual-layer server-side encryption with KMS keys (DSSE-KMS)",
@@ -89,18 +85,17 @@ export const PROTECTION_RULES: readonly ProtectionRule[] = [
   implemented("x-amz-copy-source-server-side-encryption-customer-algorithm", SSE_C_COPY, "AES256", COPIES),
   implemented("x-amz-copy-source-server-side-encryption-customer-key", SSE_C_COPY, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", COPIES),
   implemented("x-amz-copy-source-server-side-encryption-customer-key-md5", SSE_C_COPY, "hRasmdxgYDKV3nvbahU1MA==", COPIES),
-  // Retention.
-  refused("x-amz-object-lock-mode", "Object Lock retention", "COMPLIANCE", WRITES, noLockConfiguration),
-  refused("x-amz-object-lock-retain-until-date", "Object Lock retention", "2030-01-01T00:00:00Z", WRITES, noLockConfiguration),
-  refused("x-amz-object-lock-legal-hold", "Object Lock legal hold", "ON", WRITES, noLockConfiguration),
-  refused("x-amz-bucket-object-lock-enabled", "Object Lock", "true", ["CreateBucket"],
-    unlessValue("false", "x-amz-bucket-object-lock-enabled", "Object Lock")),
+  // Retention (core/object-lock.ts): on a bucket without Object Lock a write that asks for it is
+  // InvalidRequest "Bucket is missing Object Lock Configuration", as in S3; mode and date go together.
+  implemented("x-amz-object-lock-mode", "Object Lock retention", "COMPLIANCE", WRITES),
+  implemented("x-amz-object-lock-retain-until-date", "Object Lock retention", "2030-01-01T00:00:00Z", WRITES),
+  implemented("x-amz-object-lock-legal-hold", "Object Lock legal hold", "ON", WRITES),
+  implemented("x-amz-bucket-object-lock-enabled", "Object Lock", "true", ["CreateBucket"]),
   refused("x-amz-object-ownership", "Object Ownership other than ObjectWriter", "BucketOwnerEnforced", ["CreateBucket"],
     unlessValue("ObjectWriter", "x-amz-object-ownership", "Object Ownership other than ObjectWriter")),
   refused("x-amz-mfa", "MFA delete", "arn:aws:iam::111122223333:mfa/user 123456"),
-  // Asks to skip a GOVERNANCE retention. No object here is under retention, so there is nothing to
-  // skip and the request means what it says (tools that empty buckets send it on every delete).
-  implemented("x-amz-bypass-governance-retention", "Bypassing GOVERNANCE retention", "true", ["DeleteObject", "DeleteObjects"]),
+  // Skips a GOVERNANCE retention, for the bucket's owner (tools that empty buckets send it on every delete).
+  implemented("x-amz-bypass-governance-retention", "Bypassing GOVERNANCE retention", "true", ["DeleteObject", "DeleteObjects", "PutObjectRetention"]),
   // What is kept with an object.
   implemented("x-amz-tagging", "Object tagging", "project=blue", WRITES),
   refused("x-amz-website-redirect-location", "Website redirects", "/elsewhere.html", WRITES),

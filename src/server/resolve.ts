@@ -19,6 +19,8 @@ export interface OperationParams {
   GetBucketTagging: Bucket; PutBucketTagging: Bucket; DeleteBucketTagging: Bucket;
   GetBucketCors: Bucket; PutBucketCors: Bucket; DeleteBucketCors: Bucket;
   GetBucketEncryption: Bucket; PutBucketEncryption: Bucket; DeleteBucketEncryption: Bucket;
+  GetObjectLockConfiguration: Bucket; PutObjectLockConfiguration: Bucket;
+  GetObjectRetention: Version; PutObjectRetention: Version; GetObjectLegalHold: Version; PutObjectLegalHold: Version;
   /** A CORS preflight (OPTIONS) on a bucket or an object: answered from the bucket's rules, no auth. */
   PreflightCors: Bucket & { key?: string };
   ListObjects: Bucket; ListObjectsV2: Bucket; ListObjectVersions: Bucket; ListMultipartUploads: Bucket;
@@ -41,9 +43,7 @@ export type Operation = keyof OperationParams;
 /** A request resolved: the operation and its parsed parameters, one member per operation. */
 export type ResolvedRequest = { [O in Operation]: { operation: O; params: OperationParams[O] } }[Operation];
 
-const OBJECT_SUBRESOURCES: Record<string, string> = {
-  retention: "ObjectRetention", "legal-hold": "ObjectLegalHold", torrent: "ObjectTorrent",
-};
+const OBJECT_SUBRESOURCES: Record<string, string> = { torrent: "ObjectTorrent" };
 
 const VERB: Record<string, string> = { GET: "Get", PUT: "Put", DELETE: "Delete", HEAD: "Get" };
 
@@ -53,27 +53,36 @@ function methodNotAllowed(): never {
 
 const op = <O extends Operation>(operation: O, params: OperationParams[O]) => ({ operation, params }) as ResolvedRequest;
 
+type Verbs = Partial<Record<"GET" | "PUT" | "DELETE", Operation>>;
+
+/** Subresources that name one setting of a bucket, by method. */
+const BUCKET_SUBRESOURCES: ReadonlyArray<[string, Verbs]> = [
+  ["cors", { GET: "GetBucketCors", PUT: "PutBucketCors", DELETE: "DeleteBucketCors" }],
+  ["object-lock", { GET: "GetObjectLockConfiguration", PUT: "PutObjectLockConfiguration" }],
+  ["encryption", { GET: "GetBucketEncryption", PUT: "PutBucketEncryption", DELETE: "DeleteBucketEncryption" }],
+  ["tagging", { GET: "GetBucketTagging", PUT: "PutBucketTagging", DELETE: "DeleteBucketTagging" }],
+];
+
+/** ... and of one version of an object. */
+const OBJECT_SUBRESOURCES_OPS: ReadonlyArray<[string, Verbs]> = [
+  ["retention", { GET: "GetObjectRetention", PUT: "PutObjectRetention" }],
+  ["legal-hold", { GET: "GetObjectLegalHold", PUT: "PutObjectLegalHold" }],
+  ["tagging", { GET: "GetObjectTagging", PUT: "PutObjectTagging", DELETE: "DeleteObjectTagging" }],
+];
+
+/** The operation a subresource of `table` names for `method` (MethodNotAllowed for another method). */
+function bySubresource(table: ReadonlyArray<[string, Verbs]>, method: string, q: URLSearchParams): Operation | undefined {
+  for (const [name, verbs] of table) {
+    if (q.has(name)) return verbs[method as keyof Verbs] ?? methodNotAllowed();
+  }
+  return undefined;
+}
+
 function bucketOperation(method: string, q: URLSearchParams, bucket: string): ResolvedRequest {
   const b = { bucket };
   if (method === "OPTIONS") return op("PreflightCors", b);
-  if (q.has("cors")) {
-    if (method === "GET") return op("GetBucketCors", b);
-    if (method === "PUT") return op("PutBucketCors", b);
-    if (method === "DELETE") return op("DeleteBucketCors", b);
-    return methodNotAllowed();
-  }
-  if (q.has("encryption")) {
-    if (method === "GET") return op("GetBucketEncryption", b);
-    if (method === "PUT") return op("PutBucketEncryption", b);
-    if (method === "DELETE") return op("DeleteBucketEncryption", b);
-    return methodNotAllowed();
-  }
-  if (q.has("tagging")) {
-    if (method === "GET") return op("GetBucketTagging", b);
-    if (method === "PUT") return op("PutBucketTagging", b);
-    if (method === "DELETE") return op("DeleteBucketTagging", b);
-    return methodNotAllowed();
-  }
+  const sub = q.size > 0 ? bySubresource(BUCKET_SUBRESOURCES, method, q) : undefined;
+  if (sub) return op(sub as "GetBucketCors", b);
   const setting = q.size > 0 ? bucketSetting(q) : undefined;
   if (setting) {
     const name = `${VERB[method] ?? method}${setting.stem}`;
@@ -127,12 +136,8 @@ function objectOperation(method: string, q: URLSearchParams, headers: Headers, b
   }
   const versionId = q.get("versionId");
   const v = versionId === null ? k : { ...k, versionId };
-  if (q.has("tagging")) {
-    if (method === "GET") return op("GetObjectTagging", v);
-    if (method === "PUT") return op("PutObjectTagging", v);
-    if (method === "DELETE") return op("DeleteObjectTagging", v);
-    return methodNotAllowed();
-  }
+  const sub = bySubresource(OBJECT_SUBRESOURCES_OPS, method, q);
+  if (sub) return op(sub as "GetObjectTagging", v);
   const uploadId = q.get("uploadId");
   const upload = { ...k, uploadId: uploadId ?? "" };
   const partText = q.get("partNumber");

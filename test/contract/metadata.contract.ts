@@ -187,6 +187,38 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.getUpload("upload-sse")).toEqual(upload);
     });
 
+    test("Object Lock: legal hold and retention guard deletes atomically; COMPLIANCE never weakens, GOVERNANCE yields to the bypass", async () => {
+      const lock = { enabled: true as const, defaultRetention: { mode: "GOVERNANCE" as const, days: 1 } };
+      expect(await store.createBucket({ ...bucketRecord("locked"), versioning: "Enabled", objectLock: lock })).toBe(true);
+      expect(await store.getBucket("locked")).toMatchObject({ versioning: "Enabled", objectLock: lock });
+      const future = Date.now() + 3_600_000;
+      await store.putObject(objectRecord("locked", "held", { versionId: "v1", legalHold: true }));
+      expect(await errorCode(store.deleteObject("locked", "held", { versionId: "v1", bypassGovernance: true }))).toBe("AccessDenied");
+      expect(await store.updateObject("locked", "held", "v1", { legalHold: null })).toBe(true);
+      expect((await store.deleteObject("locked", "held", { versionId: "v1" }))?.versionId).toBe("v1");
+
+      await store.putObject(objectRecord("locked", "c", { versionId: "v1", retention: { mode: "COMPLIANCE", until: future } }));
+      expect(await errorCode(store.deleteObject("locked", "c", { versionId: "v1", bypassGovernance: true }))).toBe("AccessDenied");
+      expect(await errorCode(store.updateObject("locked", "c", "v1", { retention: { mode: "COMPLIANCE", until: future - 1000 }, bypassGovernance: true })))
+        .toBe("AccessDenied");
+      expect(await errorCode(store.updateObject("locked", "c", "v1", { retention: { mode: "GOVERNANCE", until: future } }))).toBe("AccessDenied");
+      expect(await errorCode(store.updateObject("locked", "c", "v1", { retention: null, bypassGovernance: true }))).toBe("AccessDenied");
+      expect(await store.updateObject("locked", "c", "v1", { retention: { mode: "COMPLIANCE", until: future + 1000 } })).toBe(true);
+      expect((await store.getObject("locked", "c", "v1"))?.retention).toEqual({ mode: "COMPLIANCE", until: future + 1000 });
+
+      await store.putObject(objectRecord("locked", "g", { versionId: "v1", retention: { mode: "GOVERNANCE", until: future } }));
+      expect(await errorCode(store.deleteObject("locked", "g", { versionId: "v1" }))).toBe("AccessDenied");
+      expect(await errorCode(store.updateObject("locked", "g", "v1", { retention: null }))).toBe("AccessDenied");
+      expect(await store.updateObject("locked", "g", "v1", { retention: { mode: "GOVERNANCE", until: future - 1000 }, bypassGovernance: true })).toBe(true);
+      expect((await store.deleteObject("locked", "g", { versionId: "v1", bypassGovernance: true }))?.versionId).toBe("v1");
+
+      await store.putObject(objectRecord("locked", "expired", { versionId: "v1", retention: { mode: "COMPLIANCE", until: Date.now() - 1 } }));
+      expect((await store.deleteObject("locked", "expired", { versionId: "v1" }))?.versionId).toBe("v1");
+      const upload = { ...uploadRecord("locked", "u", "upload-lock"), retention: { mode: "COMPLIANCE" as const, until: future }, legalHold: true };
+      await store.createUpload(upload);
+      expect(await store.getUpload("upload-lock")).toEqual(upload);
+    });
+
     test("ACLs can be replaced on buckets and objects", async () => {
       await store.createBucket(bucketRecord("b"));
       await store.putObject(objectRecord("b", "k"));

@@ -8,6 +8,7 @@ import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
 import { NULL_VERSION } from "../../metadata/store.ts";
 import { isoDate } from "../listing.ts";
 import { customerKey, requestedSse, sseHeaders } from "../sse-headers.ts";
+import { lockHeaders } from "../lock-headers.ts";
 import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
 import { tagsFromHeader } from "../../core/tagging.ts";
@@ -35,6 +36,7 @@ export const copyObject: OperationHandler<"CopyObject"> = async (req) => {
   const ssec = customerKey(h, req.keysAllowed);
   const sse = requestedSse(h, ssec);
   const sourceKey = customerKey(h, req.keysAllowed, true);
+  const lock = lockHeaders(h);
   const { record, source: from } = await req.engine.copier.copy(req.requester, {
     source,
     bucket: req.params.bucket,
@@ -49,6 +51,7 @@ export const copyObject: OperationHandler<"CopyObject"> = async (req) => {
     ...(taggingDirective === "REPLACE" ? { replaceTags: h.has("x-amz-tagging") ? tagsFromHeader(h.get("x-amz-tagging")!) : {} } : {}),
     ...(sse ? { sse } : {}),
     ...(sourceKey ? { sourceCustomerKey: sourceKey.key } : {}),
+    ...(lock ? { lock } : {}),
   });
   const headers = sseHeaders(versionHeader({}, record.versionId), record.sse, ssec);
   if (from.versionId !== NULL_VERSION || source.versionId !== undefined) headers["x-amz-copy-source-version-id"] = from.versionId;

@@ -22,6 +22,7 @@ export const createBucket: OperationHandler<"CreateBucket"> = async (req) => {
     name: bucket,
     ...(constraint !== undefined ? { locationConstraint: constraint } : {}),
     ...(acl !== undefined ? { acl } : {}),
+    ...(req.headers.get("x-amz-bucket-object-lock-enabled")?.trim().toLowerCase() === "true" ? { objectLock: true } : {}),
   });
   return { headers: { location: `/${bucket}` } };
 };

@@ -6,6 +6,7 @@ import { aclFromHeaders } from "../acl.ts";
 import { writeHeaders } from "../headers.ts";
 import { tagsFromHeader } from "../../core/tagging.ts";
 import { customerKey, requestedSse, sseHeaders } from "../sse-headers.ts";
+import { lockHeaders } from "../lock-headers.ts";
 import type { OperationHandler } from "../types.ts";
 
 function checksumSettings(h: Headers): { checksumAlgorithm?: ChecksumAlgorithm; checksumType?: "FULL_OBJECT" | "COMPOSITE" } {
@@ -32,10 +33,12 @@ export const createMultipartUpload: OperationHandler<"CreateMultipartUpload"> = 
   const checksum = checksumSettings(req.headers);
   const ssec = customerKey(req.headers, req.keysAllowed);
   const sse = requestedSse(req.headers, ssec);
+  const lock = lockHeaders(req.headers);
   const upload = await req.engine.multipart.create(req.requester, {
     bucket: req.params.bucket, key: req.params.key, ...meta, ...(acl !== undefined ? { acl } : {}), ...checksum,
     ...(req.headers.has("x-amz-tagging") ? { tags: tagsFromHeader(req.headers.get("x-amz-tagging")!) } : {}),
     ...(sse ? { sse } : {}),
+    ...(lock ? { lock } : {}),
   });
   const headers = sseHeaders({}, upload.sse, ssec);
   if (upload.checksumAlgorithm) {

@@ -6,6 +6,7 @@ import type { DeleteEntry } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
 import { notImplementedHeader } from "../protection.ts";
 import { uploadBody } from "../body.ts";
+import { bypassGovernance } from "../lock-headers.ts";
 import type { OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody, type XmlNode } from "../xml.ts";
 
@@ -46,7 +47,8 @@ export const deleteObjects: OperationHandler<"DeleteObjects"> = async (req) => {
   const checked = digesting(source, { ...expect, ...(h.has("content-md5") ? { contentMd5: h.get("content-md5")! } : {}) }, digest);
   const { quiet, entries } = parseDelete(await readXmlBody(checked));
 
-  const results = await req.engine.objects.deleteMany(req.requester, req.params.bucket, entries);
+  const bypass = bypassGovernance(h);
+  const results = await req.engine.objects.deleteMany(req.requester, req.params.bucket, bypass ? entries.map((e) => ({ ...e, bypassGovernance: true })) : entries);
   const deleted: XmlNode[] = [];
   const errors: XmlNode[] = [];
   entries.forEach((e, i) => {

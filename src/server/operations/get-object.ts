@@ -6,6 +6,7 @@ import type { GetObjectInput, ObjectRead } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
 import { objectHeaders, RESPONSE_OVERRIDES, versionHeader } from "../headers.ts";
 import { customerKey, sseHeaders } from "../sse-headers.ts";
+import { lockResponseHeaders } from "../lock-headers.ts";
 import type { OperationHandler, S3Request, S3Response } from "../types.ts";
 
 type Read = S3Request<"GetObject" | "HeadObject">;
@@ -51,7 +52,7 @@ function readResponse(req: Read, read: ObjectRead): S3Response {
     return { status: 304, headers: Object.fromEntries(NOT_MODIFIED_HEADERS.filter((h) => all[h] !== undefined).map((h) => [h, all[h]!])) };
   }
   const withChecksum = !range && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
-  const headers = sseHeaders(objectHeaders(record, withChecksum), record.sse, customerKey(req.headers, req.keysAllowed));
+  const headers = lockResponseHeaders(sseHeaders(objectHeaders(record, withChecksum), record.sse, customerKey(req.headers, req.keysAllowed)), record);
   versionHeader(headers, req.params.versionId, true);
   for (const [param, header] of req.query.size === 0 ? [] : Object.entries(RESPONSE_OVERRIDES)) {
     const value = req.query.get(param);

@@ -10,6 +10,9 @@ import { deleteBucketSetting, getBucketSetting } from "./bucket-settings.ts";
 import { deleteBucketCors, getBucketCors, preflightCors, putBucketCors } from "./cors.ts";
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from "./bucket-encryption.ts";
 import {
+  getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
+} from "./object-lock.ts";
+import {
   deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging,
 } from "./tagging.ts";
 import { deleteBucket } from "./delete-bucket.ts";
@@ -47,6 +50,12 @@ export const OPERATIONS: OperationTable = {
   GetBucketEncryption: getBucketEncryption,
   PutBucketEncryption: putBucketEncryption,
   DeleteBucketEncryption: deleteBucketEncryption,
+  GetObjectLockConfiguration: getObjectLockConfiguration,
+  PutObjectLockConfiguration: putObjectLockConfiguration,
+  GetObjectRetention: getObjectRetention,
+  PutObjectRetention: putObjectRetention,
+  GetObjectLegalHold: getObjectLegalHold,
+  PutObjectLegalHold: putObjectLegalHold,
   PreflightCors: preflightCors,
   GetBucketTagging: getBucketTagging,
   PutBucketTagging: putBucketTagging,

@@ -3,6 +3,7 @@
 import { uploadBody } from "../body.ts";
 import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
 import { customerKey, requestedSse, sseHeaders } from "../sse-headers.ts";
+import { lockHeaders } from "../lock-headers.ts";
 import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
 import { tagsFromHeader } from "../../core/tagging.ts";
@@ -15,6 +16,7 @@ export const putObject: OperationHandler<"PutObject"> = async (req) => {
   const condition = writeCondition(req.headers);
   const ssec = customerKey(req.headers, req.keysAllowed);
   const sse = requestedSse(req.headers, ssec);
+  const lock = lockHeaders(req.headers);
   const record = await req.engine.objects.put(req.requester, {
     bucket: req.params.bucket,
     key: req.params.key,
@@ -28,6 +30,7 @@ export const putObject: OperationHandler<"PutObject"> = async (req) => {
     ...(condition ? { condition } : {}),
     ...(req.headers.has("x-amz-tagging") ? { tags: tagsFromHeader(req.headers.get("x-amz-tagging")!) } : {}),
     ...(sse ? { sse } : {}),
+    ...(lock ? { lock } : {}),
   });
   const headers = sseHeaders(versionHeader({ etag: quoteEtag(record.etag) }, record.versionId), record.sse, ssec);
   if (record.checksum) {
