@@ -165,7 +165,33 @@ describe("SSE-C", () => {
     const right = await aws("s3api", "get-object", "--bucket", bucket, "--key", "cli.txt", "--sse-customer-algorithm", "AES256", "--sse-customer-key", key, out);
     expect(right.code).toBe(0);
     expect(readFileSync(out, "utf8")).toBe("SSEC-MARKER-cli: only for the key holder");
+    const ranged = await aws("s3api", "get-object", "--bucket", bucket, "--key", "cli.txt", "--range", "bytes=5-10",
+      "--sse-customer-algorithm", "AES256", "--sse-customer-key", key, out);
+    expect(ranged.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe("MARKER");
     expect(onDisk("SSEC-MARKER-cli")).toBe(false);
+  });
+
+  test.skipIf(!hasAwsCli)("the AWS CLI v2: a 20 MiB multipart upload with --sse-c, read back, and copied to another key with --sse-c-copy-source", async () => {
+    const aws = awsCli(() => server.endpoint, () => work);
+    const big = join(work, "big.bin");
+    const body = marked(20 * MiB, "SSEC-MARKER-cli-multipart");
+    writeFileSync(big, body);
+    // The CLI takes a key as its 32 raw bytes; printable ones are used here.
+    const [key1, key2] = [randomBytes(32).toString("base64").slice(0, 32), randomBytes(32).toString("base64").slice(0, 32)];
+    const up = await aws("s3", "cp", big, `s3://${bucket}/cli-big.bin`, "--sse-c", "AES256", "--sse-c-key", key1);
+    expect(up.stderr).toBe("");
+    expect(up.code).toBe(0);
+    expect(onDisk("SSEC-MARKER-cli-multipart")).toBe(false);
+    const down = join(work, "big.out");
+    expect((await aws("s3", "cp", `s3://${bucket}/cli-big.bin`, down, "--sse-c", "AES256", "--sse-c-key", key1)).code).toBe(0);
+    expect(readFileSync(down).equals(body)).toBe(true);
+    const copied = await aws("s3", "cp", `s3://${bucket}/cli-big.bin`, `s3://${bucket}/cli-big-2.bin`,
+      "--sse-c-copy-source", "AES256", "--sse-c-copy-source-key", key1, "--sse-c", "AES256", "--sse-c-key", key2);
+    expect(copied.code).toBe(0);
+    expect((await aws("s3", "cp", `s3://${bucket}/cli-big-2.bin`, down, "--sse-c", "AES256", "--sse-c-key", key1)).code).not.toBe(0);
+    expect((await aws("s3", "cp", `s3://${bucket}/cli-big-2.bin`, down, "--sse-c", "AES256", "--sse-c-key", key2)).code).toBe(0);
+    expect(readFileSync(down).equals(body)).toBe(true);
   });
 });
 
