@@ -156,7 +156,10 @@ describe("PutObject / GetObject", () => {
     expect(Buffer.compare(Buffer.from(await part.arrayBuffer()), Buffer.from(body.subarray(1048000, 2200001)))).toBe(0);
   });
 
-  test("objects over 8 MiB (sent by sendfile) keep Content-Length and never name the storage file", async () => {
+  // The sendfile path is local storage's; other backends stream larger bodies through the process,
+  // which Bun.serve sends chunked whatever Content-Length says (README, "Limits").
+  const local = (process.env.BLEEPSTORE_STORAGE_BACKEND ?? "local") === "local";
+  test.skipIf(!local)("objects over 8 MiB (sent by sendfile) keep Content-Length and never name the storage file", async () => {
     const body = crypto.getRandomValues(new Uint8Array(9 * 1024 * 1024 + 3));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "sendfile.bin", Body: body }));
     const whole = await signedFetch(`${server.endpoint}/${bucket}/sendfile.bin`);

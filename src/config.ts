@@ -7,6 +7,8 @@ export const METADATA_ENGINES = ["sqlite", "memory", "local", "dynamodb", "fires
 export const STORAGE_BACKENDS = ["local", "memory", "sqlite", "aws", "gcp", "azure"] as const;
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export const HTTP_ENGINES = ["bun", "node"] as const;
+export const MEMORY_PERSISTENCE = ["none", "snapshot"] as const;
+export type MemoryPersistence = (typeof MEMORY_PERSISTENCE)[number];
 
 export type MetadataEngine = (typeof METADATA_ENGINES)[number];
 export type StorageBackendName = (typeof STORAGE_BACKENDS)[number];
@@ -33,7 +35,7 @@ function defaults(dataDir: string) {
     storage: {
       backend: "local" as StorageBackendName,
       local: { root_dir: join(dataDir, "objects") },
-      memory: { max_size_bytes: 0 },
+      memory: { max_size_bytes: 0, persistence: "none" as MemoryPersistence, snapshot_path: join(dataDir, "memory.snapshot"), snapshot_interval_seconds: 60 },
       aws: { bucket: "", region: "us-east-1", prefix: "", endpoint_url: "", use_path_style: false },
       gcp: { bucket: "", project: "", prefix: "", credentials_file: "" },
       azure: { container: "", account: "", prefix: "", connection_string: "" },
@@ -61,11 +63,13 @@ const ENUMS: Record<string, readonly string[]> = {
   "storage.backend": STORAGE_BACKENDS,
   "logging.level": LOG_LEVELS,
   "server.http_engine": HTTP_ENGINES,
+  "storage.memory.persistence": MEMORY_PERSISTENCE,
 };
 const INT_RANGES: Record<string, [number, number]> = {
   "server.port": [0, 65535],
   "server.idle_timeout_seconds": [1, 255],
   "storage.memory.max_size_bytes": [0, Number.MAX_SAFE_INTEGER],
+  "storage.memory.snapshot_interval_seconds": [1, 86_400],
   "multipart.upload_ttl_seconds": [1, Number.MAX_SAFE_INTEGER],
 };
 const NON_EMPTY = new Set(["server.host", "server.region", "auth.access_key", "auth.secret_key"]);
@@ -155,7 +159,7 @@ export const envName = (path: string) => `BLEEPSTORE_${path.replace(/\./g, "_").
 /** --data-dir moves every local path at once, like any flag over the file; a per-path env var still wins. */
 function applyDataDir(config: Tree, dataDir: string): void {
   const moved = defaults(dataDir) as unknown as Tree;
-  for (const path of ["metadata.sqlite.path", "metadata.local.root_dir", "storage.local.root_dir"]) {
+  for (const path of ["metadata.sqlite.path", "metadata.local.root_dir", "storage.local.root_dir", "storage.memory.snapshot_path"]) {
     setPath(config, path, getPath(moved, path));
   }
 }

@@ -46,7 +46,8 @@ async function reachable(what: string, endpoint: string, ping: () => Promise<voi
 /** The stores, not yet opened (Engine.start opens them). */
 async function createStores(config: Config): Promise<{ metadata: MetadataStore; storage: StorageBackend }> {
   checkDirs(config);
-  return { metadata: await createMetadataStore(config), storage: await createStorage(config) };
+  const metadata = await createMetadataStore(config);
+  return { metadata, storage: await createStorage(config, metadata) };
 }
 
 async function checkReachable(config: Config, storage: StorageBackend): Promise<void> {

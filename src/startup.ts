@@ -17,6 +17,9 @@ export function localDirs(config: Config): Array<{ what: string; dir: string }> 
   if (config.metadata.engine === "sqlite") dirs.push({ what: "metadata directory", dir: dirname(config.metadata.sqlite.path) });
   if (config.metadata.engine === "local") dirs.push({ what: "metadata directory", dir: config.metadata.local.root_dir });
   if (config.storage.backend === "local") dirs.push({ what: "object directory", dir: config.storage.local.root_dir });
+  if (config.storage.backend === "memory" && config.storage.memory.persistence === "snapshot") {
+    dirs.push({ what: "snapshot directory", dir: dirname(config.storage.memory.snapshot_path) });
+  }
   return dirs;
 }
 

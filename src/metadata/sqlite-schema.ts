@@ -45,6 +45,9 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE objects ADD COLUMN lock TEXT;
    ALTER TABLE versions ADD COLUMN lock TEXT;
    ALTER TABLE uploads ADD COLUMN lock TEXT;`,
+  // Object bytes, for storage.backend: sqlite (storage/sqlite.ts); empty otherwise.
+  `CREATE TABLE blobs (id TEXT PRIMARY KEY, size INTEGER NOT NULL, created INTEGER NOT NULL);
+   CREATE TABLE blob_chunks (id TEXT NOT NULL, offset INTEGER NOT NULL, len INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (id, offset));`,
 ];
 
 export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }

@@ -39,6 +39,10 @@ const OBJECT_CACHE_ENTRIES = 1024;
 export class SqliteMetadataStore implements MetadataStore {
   readonly engine = "sqlite";
   private db!: Database;
+  /** The open connection, for storage.backend: sqlite, which keeps object bytes in this database. */
+  get connection(): Database {
+    return this.db;
+  }
   private q!: ReturnType<SqliteMetadataStore["prepare"]>;
   private commits!: GroupCommit;
   private u!: SqliteUploads;

@@ -2,9 +2,11 @@
 // cost nothing to a server that does not use them.
 import type { Config } from "../config.ts";
 import { ConfigError } from "../config.ts";
+import type { MetadataStore } from "../metadata/store.ts";
 import type { StorageBackend } from "./backend.ts";
 
-export async function createStorage(config: Config): Promise<StorageBackend> {
+/** `metadata`: the configured metadata store (storage.backend: sqlite keeps its bytes in it). */
+export async function createStorage(config: Config, metadata?: MetadataStore): Promise<StorageBackend> {
   const backend = config.storage.backend;
   switch (backend) {
     case "local": {
@@ -13,15 +15,26 @@ export async function createStorage(config: Config): Promise<StorageBackend> {
     }
     case "memory": {
       const { MemoryStorage } = await import("./memory.ts");
-      return new MemoryStorage(config.storage.memory.max_size_bytes);
+      const m = config.storage.memory;
+      return new MemoryStorage({
+        maxBytes: m.max_size_bytes,
+        ...(m.persistence === "snapshot" ? { snapshot: { path: m.snapshot_path, intervalSeconds: m.snapshot_interval_seconds } } : {}),
+      });
     }
     case "aws": {
       const { AwsStorage } = await import("./aws.ts");
       return new AwsStorage(config.storage.aws);
     }
-    case "sqlite":
+    case "sqlite": {
+      const { SqliteMetadataStore } = await import("../metadata/sqlite.ts");
+      if (!(metadata instanceof SqliteMetadataStore)) {
+        throw new ConfigError(`config: storage.backend "sqlite" keeps object bytes in the metadata database, so it needs metadata.engine "sqlite" (got "${config.metadata.engine}")`);
+      }
+      const { SqliteStorage } = await import("./sqlite.ts");
+      return new SqliteStorage(() => metadata.connection);
+    }
     case "gcp":
     case "azure":
-      throw new ConfigError(`config: storage.backend "${backend}" is not available in this version yet (use local, memory or aws)`);
+      throw new ConfigError(`config: storage.backend "${backend}" is not available in this version yet (use local, memory, sqlite or aws)`);
   }
 }
