@@ -8,15 +8,13 @@ import { Database } from "bun:sqlite";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { awsClient, bucketName, bunClient, s3Status } from "./helpers/clients.ts";
-import { runNestedSuite } from "./helpers/nested.ts";
+import { CORE_E2E, runNestedSuite } from "./helpers/nested.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
 
 setDefaultTimeout(600_000);
 const MiB = 1024 * 1024;
 // Inside a nested run (or against another server or binary run) these are not repeated.
 const skip = !!EXTERNAL_ENDPOINT || !!process.env.BLEEPSTORE_BINARY || !!process.env.BLEEPSTORE_STORAGE_BACKEND;
-const CORE = ["buckets", "objects", "list-objects", "multipart", "versioning", "acl", "tagging", "checksums", "copy-object", "object-lock"]
-  .map((f) => `e2e/${f}.test.ts`);
 
 const BACKENDS: Record<string, Record<string, string>> = {
   sqlite: { BLEEPSTORE_STORAGE_BACKEND: "sqlite" },
@@ -26,7 +24,7 @@ const BACKENDS: Record<string, Record<string, string>> = {
 describe.skipIf(skip)("the core e2e files on other storage backends", () => {
   for (const [name, env] of Object.entries(BACKENDS)) {
     test(name, async () => {
-      const { code, summary } = await runNestedSuite(CORE, env, `storage ${name}`);
+      const { code, summary } = await runNestedSuite(CORE_E2E, env, `storage ${name}`);
       expect(summary).toMatch(/^ 0 fail$/m);
       expect(summary).toMatch(/^ [1-9]\d* pass$/m);
       expect(code).toBe(0);

@@ -7,6 +7,10 @@ import { join } from "node:path";
 const ROOT = join(import.meta.dir, "..", "..");
 
 /** The nested run's exit code and its summary lines (pass/fail/skip counts, failures). */
+/** The e2e files every storage backend and metadata engine must pass. */
+export const CORE_E2E = ["buckets", "objects", "list-objects", "multipart", "versioning", "acl", "tagging", "checksums", "copy-object", "object-lock"]
+  .map((f) => `e2e/${f}.test.ts`);
+
 export async function runNestedSuite(files: string[], env: Record<string, string>, label: string): Promise<{ code: number; summary: string }> {
   const proc = Bun.spawn([process.execPath, "test", ...files], { cwd: ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);

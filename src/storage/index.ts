@@ -33,8 +33,11 @@ export async function createStorage(config: Config, metadata?: MetadataStore): P
       const { SqliteStorage } = await import("./sqlite.ts");
       return new SqliteStorage(() => metadata.connection);
     }
+    case "azure": {
+      const { AzureStorage } = await import("./azure.ts");
+      return new AzureStorage(config.storage.azure);
+    }
     case "gcp":
-    case "azure":
-      throw new ConfigError(`config: storage.backend "${backend}" is not available in this version yet (use local, memory, sqlite or aws)`);
+      throw new ConfigError(`config: storage.backend "${backend}" is not available in this version yet (use local, memory, sqlite, aws or azure)`);
   }
 }
