@@ -11,6 +11,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { AwsStorage } from "../src/storage/aws.ts";
 import { storageContract } from "../test/contract/storage.contract.ts";
 import { awsClient, bucketName } from "./helpers/clients.ts";
+import { CORE_E2E, runNestedSuite } from "./helpers/nested.ts";
 import { ACCESS_KEY, EXTERNAL_ENDPOINT, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
 
 setDefaultTimeout(60_000);
@@ -72,6 +73,16 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)("a BleepStore with storage.back
   afterAll(async () => {
     await gateway?.[Symbol.asyncDispose]();
   });
+
+  test.skipIf(!!process.env.BLEEPSTORE_BINARY)("the core e2e files pass against it", async () => {
+    const { code, summary } = await runNestedSuite(CORE_E2E, {
+      ...credentialsEnv, BLEEPSTORE_STORAGE_BACKEND: "aws", BLEEPSTORE_STORAGE_AWS_BUCKET: UPSTREAM_BUCKET, BLEEPSTORE_STORAGE_AWS_PREFIX: "core/",
+      BLEEPSTORE_STORAGE_AWS_ENDPOINT_URL: upstream.endpoint, BLEEPSTORE_STORAGE_AWS_USE_PATH_STYLE: "true",
+    }, "storage aws");
+    expect(summary).toMatch(/^ 0 fail$/m);
+    expect(summary).toMatch(/^ [1-9]\d* pass$/m);
+    expect(code).toBe(0);
+  }, 600_000);
 
   test("objects round-trip, and their bytes live in the upstream bucket under the prefix", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "hello.txt", Body: "hello via aws" }));

@@ -78,7 +78,7 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("a BleepStore with storage.backend=azure", 
     expect(summary).toMatch(/^ 0 fail$/m);
     expect(summary).toMatch(/^ [1-9]\d* pass$/m);
     expect(code).toBe(0);
-  });
+  }, 600_000);
 
   test("a 256 MiB multipart upload moves each byte to Azure once (Put Block per part, Put Block List at Complete)", async () => {
     const proxy = await countingProxy(azurite.port);

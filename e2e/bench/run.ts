@@ -4,6 +4,7 @@
 // Requests to the ceiling are SigV4-signed like the real ones (it ignores the signature), so the
 // load generator, which shares this machine's CPUs, does the same work per request in both.
 // Usage: bun e2e/bench/run.ts [--seconds N] [--only "PUT 4KiB"]   (npm run bench)
+//        bun e2e/bench/run.ts --storage aws|azure [--rounds N]  (the gateway benchmark, gateway.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
 import "../../src/threadpool.ts";
@@ -18,8 +19,13 @@ import { runLoad, type LoadResult } from "./load.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { seconds: { type: "string", default: "3" }, only: { type: "string" } },
+  options: { seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" } },
 });
+// --storage aws|azure: the gateway benchmark instead (gateway.ts), through BleepStore and direct.
+if (values.storage) {
+  await import("./gateway.ts");
+  process.exit(0);
+}
 const SECONDS = Number(values.seconds);
 const KiB4 = new Uint8Array(4096).fill(97);
 const MiB = 1024 * 1024;

@@ -105,7 +105,7 @@ export class Copier {
     const sse = sseFor(bucket, input.sse);
     const sealed = sse ? this.ctx.encryption.seal(sse) : undefined;
     const plain = digesting(dataStream(data), { size: src.size, ...(algorithm ? { checksum: { algorithm } } : {}) }, digest);
-    const stored = await this.ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain);
+    const stored = await this.ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain, src.size);
     const replace = input.metadataDirective === "REPLACE";
     const record: ObjectRecord = {
       bucket: input.bucket,

@@ -121,7 +121,7 @@ export class Objects {
     const sse = sseFor(bucket, input.sse);
     const sealed = sse ? this.ctx.encryption.seal(sse) : undefined;
     const plain = digesting(input.body, expect, digest);
-    const stored = await this.ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain);
+    const stored = await this.ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain, input.size);
     const record: ObjectRecord = {
       bucket: input.bucket,
       key: input.key,

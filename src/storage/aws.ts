@@ -13,6 +13,7 @@ import { Readable } from "node:stream";
 import {
   assertStorageId, IN_MEMORY_READ, newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData, type UploadSessions,
 } from "./backend.ts";
+import { InFlight } from "./in-flight.ts";
 
 export interface AwsStorageOptions {
   bucket: string;
@@ -25,11 +26,41 @@ export interface AwsStorageOptions {
 }
 
 const PART_SIZE = 8 * 1024 * 1024;
+const UPLOADS_IN_FLIGHT = 2;
 
 const isMissing = (err: unknown) => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404;
 };
+
+/**
+ * A source as a Node stream for the SDK, whose own failure (a digest mismatch, a client gone) is kept
+ * and reported instead of surfacing as an unhandled stream error, even when it comes after the last byte.
+ */
+function streamed(source: AsyncIterable<Uint8Array>) {
+  let size = 0;
+  let failure: unknown;
+  const stream = Readable.from((async function* () {
+    try {
+      for await (const chunk of source) {
+        size += chunk.length;
+        yield chunk;
+      }
+    } catch (err) {
+      failure = err;
+      throw err;
+    }
+  })());
+  stream.on("error", () => {});
+  return {
+    stream,
+    size: () => size,
+    failure: () => failure,
+    check: () => {
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
 
 /** Collects chunks into parts of PART_SIZE bytes. */
 class PartBuffer {
@@ -57,6 +88,10 @@ export class AwsStorage implements StorageBackend {
       region: options.region,
       ...(options.endpoint_url ? { endpoint: options.endpoint_url } : {}),
       forcePathStyle: options.use_path_style,
+      // BleepStore hashes every body itself (MD5, and the client's checksum); the SDK's own CRC32 of
+      // each upstream request and response would be a third pass over the bytes, on the same cores.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });
   }
@@ -69,11 +104,18 @@ export class AwsStorage implements StorageBackend {
       return { session: UploadId!, storageId };
     },
     writePart: async (session, storageId, partNumber, source, size) => {
-      const part = await this.client.send(new UploadPartCommand({
-        Bucket: this.options.bucket, Key: this.key(storageId), UploadId: session, PartNumber: partNumber,
-        Body: Readable.from(source), ContentLength: size,
-      }));
-      return { token: part.ETag! };
+      const body = streamed(source);
+      try {
+        const part = await this.client.send(new UploadPartCommand({
+          Bucket: this.options.bucket, Key: this.key(storageId), UploadId: session, PartNumber: partNumber,
+          Body: body.stream, ContentLength: size,
+        }));
+        // A part whose digest failed after its last byte was sent is not recorded (a retry replaces it).
+        body.check();
+        return { token: part.ETag! };
+      } catch (err) {
+        throw body.failure() ?? err;
+      }
     },
     complete: async (session, storageId, parts) => {
       const Key = this.key(storageId);
@@ -112,18 +154,36 @@ export class AwsStorage implements StorageBackend {
     await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }));
   }
 
-  async write(source: AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }> {
+  async write(source: AsyncIterable<Uint8Array>, declared?: number): Promise<{ id: string; size: number }> {
     const id = newStorageId();
     const Bucket = this.options.bucket;
     const Key = this.key(id);
+    // A known length goes up as one streamed PutObject (S3's limit for one is 5 GiB).
+    if (declared !== undefined && declared <= 5 * 1024 ** 3) {
+      const body = streamed(source);
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket, Key, Body: body.stream, ContentLength: declared }));
+        body.check();
+      } catch (err) {
+        // A digest that failed at the very end may leave the whole body stored upstream: not kept.
+        await this.client.send(new DeleteObjectCommand({ Bucket, Key })).catch(() => {});
+        throw body.failure() ?? err;
+      }
+      return { id, size: body.size() };
+    }
     const buffer = new PartBuffer();
     const etags: string[] = [];
     let uploadId: string | undefined;
     let size = 0;
+    const uploads = new InFlight(UPLOADS_IN_FLIGHT);
+    let parts = 0;
     const uploadPart = async (body: Uint8Array) => {
       uploadId ??= (await this.client.send(new CreateMultipartUploadCommand({ Bucket, Key }))).UploadId!;
-      const part = await this.client.send(new UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber: etags.length + 1, Body: body }));
-      etags.push(part.ETag!);
+      const n = ++parts;
+      const UploadId = uploadId;
+      await uploads.add(async () => {
+        etags[n - 1] = (await this.client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: n, Body: body }))).ETag!;
+      });
     };
     try {
       for await (const chunk of source) {
@@ -136,11 +196,13 @@ export class AwsStorage implements StorageBackend {
         return { id, size };
       }
       if (buffer.size > 0) await uploadPart(buffer.take());
+      await uploads.drain();
       await this.client.send(new CompleteMultipartUploadCommand({
         Bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
       }));
       return { id, size };
     } catch (err) {
+      await uploads.drain().catch(() => {});
       if (uploadId !== undefined) {
         await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => {});
       }

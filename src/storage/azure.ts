@@ -7,6 +7,7 @@ import { BlobServiceClient, type BlockBlobClient, type ContainerClient, StorageS
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { azureError, isAzureMissing } from "./azure-errors.ts";
+import { InFlight } from "./in-flight.ts";
 import {
   assertStorageId, IN_MEMORY_READ, newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData, type UploadSessions,
 } from "./backend.ts";
@@ -21,6 +22,7 @@ export interface AzureStorageOptions {
 }
 
 const BLOCK = 8 * 1024 * 1024;
+const UPLOADS_IN_FLIGHT = 2;
 /** Every block id of a blob must have the same length: session(32) part(5) nonce(8) index(5). */
 const blockId = (session: string, part: number, nonce: string, index: number) =>
   Buffer.from(`${session}${String(part).padStart(5, "0")}${nonce}${String(index).padStart(5, "0")}`).toString("base64");
@@ -73,11 +75,16 @@ export class AzureStorage implements StorageBackend {
     const nonce = randomBytes(4).toString("hex");
     const ids: string[] = [];
     let size = 0;
-    for await (const block of blocks(source)) {
-      const id = blockId(session, part, nonce, ids.length);
-      await blob.stageBlock(id, block, block.length).catch(azureError);
-      ids.push(id);
-      size += block.length;
+    const uploads = new InFlight(UPLOADS_IN_FLIGHT);
+    try {
+      for await (const block of blocks(source)) {
+        const id = blockId(session, part, nonce, ids.length);
+        await uploads.add(() => blob.stageBlock(id, block, block.length).catch(azureError));
+        ids.push(id);
+        size += block.length;
+      }
+    } finally {
+      await uploads.drain();
     }
     return { ids, size };
   }

@@ -52,9 +52,10 @@ export interface StorageBackend {
   ping(): Promise<void>;
   /**
    * Writes `source` durably under a new id and returns it with the byte count. If `source` throws
-   * (a digest mismatch found at its end, a client that went away), nothing is kept.
+   * (a digest mismatch found at its end, a client that went away), nothing is kept. `size`, when
+   * given, is what the source will yield (it throws otherwise): a gateway may send it in one request.
    */
-  write(source: AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }>;
+  write(source: AsyncIterable<Uint8Array>, size?: number): Promise<{ id: string; size: number }>;
   /** The object's bytes (or a range of them); null if the id holds nothing. */
   read(id: string, range?: ByteRange): Promise<StoredData | null>;
   /** Removes an id; absent ids are not an error. */

@@ -68,6 +68,19 @@ export function storageContract(
       await expect(storage.write(failing("partial"))).rejects.toThrow("client went away");
     });
 
+    test("with its size declared: stored the same; a source that throws after all its bytes keeps nothing", async () => {
+      const { id, size } = await storage.write(chunks("declared ", "size"), 13);
+      expect(size).toBe(13);
+      expect(await text(await storage.read(id))).toBe("declared size");
+      const before = storage.listStored ? (await Array.fromAsync(storage.listStored())).length : 0;
+      async function* lateFailure() {
+        yield new TextEncoder().encode("all the bytes");
+        throw new Error("digest mismatch");
+      }
+      await expect(storage.write(lateFailure(), 13)).rejects.toThrow("digest mismatch");
+      if (storage.listStored) expect((await Array.fromAsync(storage.listStored())).length).toBe(before);
+    });
+
     test("offers the capabilities it declares", () => {
       expect({ compose: storage.compose !== undefined, sessions: storage.sessions !== undefined }).toEqual(features);
     });
