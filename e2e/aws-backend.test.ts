@@ -4,7 +4,7 @@
 // driven by the AWS SDK, and its bytes are found in the upstream bucket.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, HeadObjectCommand, CreateMultipartUploadCommand, GetObjectCommand,
   ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 const credentials = { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY };
 
-storageContract("aws (BleepStore as the upstream S3)", { compose: false, sessions: true }, async () => new AwsStorage({
+storageContract("aws (BleepStore as the upstream S3)", { compose: false, sessions: true, copy: true }, async () => new AwsStorage({
   bucket: UPSTREAM_BUCKET, region: "us-east-1", prefix: "contract/", endpoint_url: upstream.endpoint, use_path_style: true, credentials,
 }));
 
@@ -129,6 +129,24 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)("a BleepStore with storage.back
       const bytes = await (await upstreamS3.send(new GetObjectCommand({ Bucket: UPSTREAM_BUCKET, Key: o.Key! }))).Body!.transformToByteArray();
       expect(Buffer.from(bytes).includes(marker)).toBe(false);
     }
+  });
+
+  test("CopyObject is a server-side copy upstream: no byte goes up again; an SSE copy streams and re-encrypts", async () => {
+    const received = async () => Number(/^bleepstore_bytes_received_total (\d+)/m.exec(await (await fetch(`${upstream.endpoint}/metrics`)).text())![1]);
+    const body = crypto.getRandomValues(new Uint8Array(20 * 1024 * 1024));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "copy-src", Body: body }));
+    const before = await received();
+    const copy = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "copy-dst", CopySource: `${bucket}/copy-src` }));
+    expect(await received() - before).toBeLessThan(64 * 1024);
+    const src = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "copy-src" }));
+    expect(copy.CopyObjectResult?.ETag).toBe(src.ETag);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "copy-dst" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.from(body))).toBe(true);
+    const sealedBefore = await received();
+    await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "copy-sealed", CopySource: `${bucket}/copy-src`, ServerSideEncryption: "AES256" }));
+    expect(await received() - sealedBefore).toBeGreaterThanOrEqual(20 * 1024 * 1024);
+    const sealed = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "copy-sealed" }));
+    expect(Buffer.from(await sealed.Body!.transformToByteArray()).equals(Buffer.from(body))).toBe(true);
   });
 
   test("a 256 MiB multipart upload maps onto the upstream's own: each byte goes up once, Complete sends none", async () => {

@@ -6,7 +6,7 @@
 // Credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile,
 // instance role...).
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
   GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
@@ -14,6 +14,7 @@ import {
   assertStorageId, IN_MEMORY_READ, newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData, type UploadSessions,
 } from "./backend.ts";
 import { InFlight } from "./in-flight.ts";
+import { awsError } from "./aws-errors.ts";
 
 export interface AwsStorageOptions {
   bucket: string;
@@ -92,6 +93,10 @@ export class AwsStorage implements StorageBackend {
       // each upstream request and response would be a third pass over the bytes, on the same cores.
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // Bounded retries (the SDK's standard mode: exponential backoff with jitter) and a deadline on
+      // every request, so an upstream that stops answering fails the request instead of holding it.
+      maxAttempts: 4,
+      requestHandler: { requestTimeout: 60_000, connectionTimeout: 10_000 },
       ...(options.credentials ? { credentials: options.credentials } : {}),
     });
   }
@@ -114,7 +119,7 @@ export class AwsStorage implements StorageBackend {
         body.check();
         return { token: part.ETag! };
       } catch (err) {
-        throw body.failure() ?? err;
+        throw body.failure() ?? awsError(err);
       }
     },
     complete: async (session, storageId, parts) => {
@@ -167,7 +172,7 @@ export class AwsStorage implements StorageBackend {
       } catch (err) {
         // A digest that failed at the very end may leave the whole body stored upstream: not kept.
         await this.client.send(new DeleteObjectCommand({ Bucket, Key })).catch(() => {});
-        throw body.failure() ?? err;
+        throw body.failure() ?? awsError(err);
       }
       return { id, size: body.size() };
     }
@@ -206,7 +211,7 @@ export class AwsStorage implements StorageBackend {
       if (uploadId !== undefined) {
         await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => {});
       }
-      throw err;
+      return awsError(err);
     }
   }
 
@@ -220,12 +225,22 @@ export class AwsStorage implements StorageBackend {
       return { stream: got.Body!.transformToWebStream(), size };
     } catch (err) {
       if (isMissing(err)) return null;
-      throw err;
+      return awsError(err);
     }
   }
 
   async delete(id: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(id) }));
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(id) })).catch(awsError);
+  }
+
+  /** A server-side copy upstream (no byte through this process), for objects up to S3's 5 GiB. */
+  async copy(id: string, size: number): Promise<{ id: string; size: number } | null> {
+    if (size > 5 * 1024 ** 3) return null;
+    const copied = newStorageId();
+    await this.client.send(new CopyObjectCommand({
+      Bucket: this.options.bucket, Key: this.key(copied), CopySource: `${this.options.bucket}/${encodeURIComponent(this.key(id))}`,
+    })).catch(awsError);
+    return { id: copied, size };
   }
 
   async *listStored(): AsyncIterable<{ id: string; modified: number }> {

@@ -65,6 +65,12 @@ export interface StorageBackend {
    * Optional: without it, the engine streams the parts through write().
    */
   compose?(ids: string[]): Promise<{ id: string; size: number }>;
+  /**
+   * A new stored object with the bytes of `id` (`size` of them), made by the backend itself (an
+   * upstream server-side copy), or null when it cannot for this one. Optional: without it, copies
+   * stream through the process.
+   */
+  copy?(id: string, size: number): Promise<{ id: string; size: number } | null>;
   /** Native multipart uploads, where the backend has them. */
   readonly sessions?: UploadSessions;
   /** Every stored id with its last write time (ms), for orphan reconciliation; absent if not listable. */

@@ -21,6 +21,8 @@ export async function text(data: StoredData | null): Promise<string | null> {
 export interface StorageFeatures {
   compose: boolean;
   sessions: boolean;
+  /** A server-side copy (optional; absent means none). */
+  copy?: boolean;
 }
 
 export function storageContract(
@@ -82,7 +84,18 @@ export function storageContract(
     });
 
     test("offers the capabilities it declares", () => {
-      expect({ compose: storage.compose !== undefined, sessions: storage.sessions !== undefined }).toEqual(features);
+      expect({ compose: storage.compose !== undefined, sessions: storage.sessions !== undefined, copy: storage.copy !== undefined })
+        .toEqual({ copy: false, ...features });
+    });
+
+    test.skipIf(!features.copy)("copy makes a new stored object with the same bytes, leaving the source", async () => {
+      const a = await storage.write(chunks("copied ", "bytes"));
+      const b = await storage.copy!(a.id, a.size);
+      expect(b?.id).not.toBe(a.id);
+      expect(b?.size).toBe(12);
+      expect(await text(await storage.read(b!.id))).toBe("copied bytes");
+      await storage.delete(a.id);
+      expect(await text(await storage.read(b!.id))).toBe("copied bytes");
     });
 
     test.skipIf(!features.compose)("compose joins stored objects in order, leaving them as they were", async () => {
