@@ -7,6 +7,12 @@ import { storageContract } from "../contract/storage.contract.ts";
 
 storageContract("memory", { compose: false, sessions: false }, async () => new MemoryStorage());
 
+let snapshotDir = "";
+storageContract("memory with snapshots", { compose: false, sessions: false }, async () => {
+  snapshotDir = mkdtempSync(join(tmpdir(), "bleepstore-snapshot-contract-"));
+  return new MemoryStorage({ snapshot: { path: join(snapshotDir, "memory.snapshot"), intervalSeconds: 1 } });
+}, async () => rmSync(snapshotDir, { recursive: true, force: true }));
+
 test("memory: a write past max_size_bytes is StorageFull, says the cap, and keeps nothing", async () => {
   const storage = new MemoryStorage(4);
   async function* body() {
