@@ -109,6 +109,15 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up failures: one line, non-zero exit
     expectOneLine(r, "http://127.0.0.1:9", "storage aws");
   });
 
+  test("an Azure endpoint that cannot be reached is named (never its key)", async () => {
+    const conn = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0LWtleS1ub3QtdG8tcHJpbnQ=;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+    const r = await start(["--data-dir", fresh("azure")], {
+      BLEEPSTORE_STORAGE_BACKEND: "azure", BLEEPSTORE_STORAGE_AZURE_CONTAINER: "c", BLEEPSTORE_STORAGE_AZURE_CONNECTION_STRING: conn,
+    });
+    expectOneLine(r, "http://127.0.0.1:9/devstoreaccount1", "storage azure");
+    expect(r.err).not.toContain("c2VjcmV0");
+  });
+
   test("--check finds the same failures without serving, and prints only the selected engine and backend", async () => {
     const file = join(fresh("check"), "data");
     writeFileSync(file, "x");

@@ -50,10 +50,19 @@ async function createStores(config: Config): Promise<{ metadata: MetadataStore; 
   return { metadata, storage: await createStorage(config, metadata) };
 }
 
+/** Before anything else opens: a cloud backend answers, or start-up stops naming its endpoint. */
 async function checkReachable(config: Config, storage: StorageBackend): Promise<void> {
   if (config.storage.backend === "aws") {
     const endpoint = config.storage.aws.endpoint_url || `https://s3.${config.storage.aws.region}.amazonaws.com`;
     await reachable(`storage aws (bucket ${config.storage.aws.bucket})`, endpoint, () => storage.ping());
+  }
+  if (config.storage.backend === "azure") {
+    const a = config.storage.azure;
+    // The endpoint only, never the connection string (it holds the key).
+    const endpoint = /BlobEndpoint=([^;]+)/i.exec(a.connection_string)?.[1]
+      ?? `https://${/AccountName=([^;]+)/i.exec(a.connection_string)?.[1] ?? a.account}.blob.core.windows.net`;
+    // init creates the container when missing, so it proves more than a ping would on a first start.
+    await reachable(`storage azure (container ${a.container})`, endpoint, () => storage.init());
   }
 }
 
@@ -80,8 +89,8 @@ function listen(config: Config, fetch: (req: Request) => Response | Promise<Resp
 async function check(config: Config): Promise<void> {
   const { metadata, storage } = await createStores(config);
   await metadata.init();
-  await storage.init();
   await checkReachable(config, storage);
+  await storage.init();
   await storage.ping();
   await metadata.close();
   await storage.close();
@@ -99,6 +108,7 @@ async function serve(config: Config): Promise<void> {
   // request in flight: it is logged (level error) and the server goes on.
   process.on("unhandledRejection", (err: unknown) => log.error("unhandled rejection", { err }));
   const stores = await createStores(config);
+  await checkReachable(config, stores.storage);
   const master = loadMasterKey(config);
   const engine = new Engine({
     ...stores,
@@ -109,7 +119,6 @@ async function serve(config: Config): Promise<void> {
     masterKey: master.key,
   });
   await engine.start();
-  await checkReachable(config, stores.storage);
 
   const app = await createApp({
     engine,
