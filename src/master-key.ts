@@ -1,11 +1,12 @@
 // The SSE-S3 master key: 32 random bytes, base64 in a file of mode 0600. Named by
 // encryption.master_key_file, or kept in the data directory and generated on the first start
-// (written to a temp file, fsynced, renamed: a crash leaves either no key or a whole one).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+// (replaceFile: a crash leaves either no key or a whole one).
+import { readFileSync, statSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
+import { replaceFile } from "./durable-file.ts";
 import { StartupError } from "./startup.ts";
 
 export const MASTER_KEY_FILE = "master.key";
@@ -33,18 +34,7 @@ export function loadMasterKey(config: Config): { key: Buffer; generated: string 
   if (exists) return { key: read(path), generated: null };
   if (config.encryption.master_key_file) throw new StartupError(`encryption.master_key_file ${path} does not exist`);
   const key = randomBytes(32);
-  const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, "wx", 0o600);
-  try {
-    writeSync(fd, `${key.toString("base64")}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  const dir = openSync(dirname(path), "r");
-  fsyncSync(dir);
-  closeSync(dir);
+  replaceFile(path, (fd) => writeSync(fd, `${key.toString("base64")}\n`));
   return { key, generated: path };
 }
 

@@ -10,8 +10,8 @@ import type { EngineContext } from "./context.ts";
 import { digesting, type BodyDigest } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import type { Objects } from "./objects.ts";
-import { DEFAULT_CONTENT_TYPE, sseFor } from "./objects.ts";
-import { decrypted, encrypting, sealedEtag, type SseRequest } from "./sse.ts";
+import { DEFAULT_CONTENT_TYPE, sseFor, storeObject } from "./objects.ts";
+import { decrypted, sealedEtag, type SseRequest } from "./sse.ts";
 import { lockFor, type LockRequest } from "./object-lock.ts";
 import { assertVersionId } from "../metadata/versions.ts";
 import { readableVersion, versionIdFor } from "./versioning.ts";
@@ -111,12 +111,9 @@ export class Copier {
       digest.etag = src.etag;
       if (src.checksum) digest.checksum = src.checksum;
     }
-    const stored = copied ?? await this.ctx.storage.write(
-      ((plain) => (sealed ? encrypting(plain, sealed.dataKey, 0) : plain))(
-        digesting(dataStream(await this.sourceData(src, sourceKey)), { size: src.size, ...(algorithm ? { checksum: { algorithm } } : {}) }, digest),
-      ),
-      src.size,
-    );
+    const stored = copied ?? await storeObject(this.ctx, digesting(
+      dataStream(await this.sourceData(src, sourceKey)), { size: src.size, ...(algorithm ? { checksum: { algorithm } } : {}) }, digest,
+    ), sealed, src.size);
     const replace = input.metadataDirective === "REPLACE";
     const record: ObjectRecord = {
       bucket: input.bucket,

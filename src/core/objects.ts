@@ -75,6 +75,11 @@ export interface ObjectRead {
   dataKey?: Buffer | null;
 }
 
+/** Stores a whole object's plaintext, encrypted (as part 0) when it is sealed. */
+export function storeObject(ctx: EngineContext, plain: AsyncIterable<Uint8Array>, sealed: { dataKey: Buffer } | undefined, size?: number) {
+  return ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain, size);
+}
+
 /** What a write of new bytes is encrypted with: the request's choice, else the bucket's default. */
 export function sseFor(bucket: BucketRecord, requested: SseRequest | undefined): SseRequest | undefined {
   return requested ?? (bucket.encryption ? { type: "SSE-S3" } : undefined);
@@ -120,8 +125,7 @@ export class Objects {
     const digest: Partial<BodyDigest> = {};
     const sse = sseFor(bucket, input.sse);
     const sealed = sse ? this.ctx.encryption.seal(sse) : undefined;
-    const plain = digesting(input.body, expect, digest);
-    const stored = await this.ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain, input.size);
+    const stored = await storeObject(this.ctx, digesting(input.body, expect, digest), sealed, input.size);
     const record: ObjectRecord = {
       bucket: input.bucket,
       key: input.key,

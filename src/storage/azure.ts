@@ -107,8 +107,15 @@ export class AzureStorage implements StorageBackend {
     },
   };
 
-  async init(): Promise<void> {
-    await this.container.createIfNotExists().catch(azureError);
+  /** Start-up's reachability check already ran it: the container is created once. */
+  private ready: Promise<void> | undefined;
+
+  init(): Promise<void> {
+    this.ready ??= this.container.createIfNotExists().then(() => undefined, (err: unknown) => {
+      this.ready = undefined;
+      return azureError(err);
+    });
+    return this.ready;
   }
 
   async close(): Promise<void> {}

@@ -3,8 +3,8 @@
 // temp file, fsynced and renamed over snapshot_path, and loaded at start-up. A kill -9 mid-snapshot
 // leaves the previous snapshot whole; writes since the last snapshot are lost with the process (the
 // metadata then names data that is gone, which GET answers with InternalError and logs).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync, rmSync, writeSync } from "node:fs";
+import { replaceFile, tempOf } from "../durable-file.ts";
 import { failpoint } from "../failpoint.ts";
 import { S3Error } from "../errors.ts";
 import { newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData } from "./backend.ts";
@@ -35,7 +35,7 @@ export class MemoryStorage implements StorageBackend {
   async init(): Promise<void> {
     const s = this.snapshotOptions;
     if (!s) return;
-    rmSync(`${s.path}.tmp`, { force: true });
+    rmSync(tempOf(s.path), { force: true });
     this.load(s.path);
     this.timer = setInterval(() => {
       if (this.dirty) this.snapshot();
@@ -93,9 +93,7 @@ export class MemoryStorage implements StorageBackend {
   snapshot(): void {
     const path = this.snapshotOptions!.path;
     this.dirty = false;
-    const temp = `${path}.tmp`;
-    const fd = openSync(temp, "w", 0o600);
-    try {
+    replaceFile(path, (fd) => {
       writeSync(fd, MAGIC);
       const header = Buffer.alloc(32 + 8 + 8);
       let written = 0;
@@ -107,14 +105,7 @@ export class MemoryStorage implements StorageBackend {
         writeSync(fd, bytes);
         if (++written === Math.ceil(this.blobs.size / 2)) failpoint("memory-snapshot-half-written");
       }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-    const dir = openSync(dirname(path), "r");
-    fsyncSync(dir);
-    closeSync(dir);
+    });
   }
 
   private load(path: string): void {
