@@ -27,7 +27,7 @@ function defaults(dataDir: string) {
     metadata: {
       engine: "sqlite" as MetadataEngine,
       sqlite: { path: join(dataDir, "metadata.db") },
-      local: { root_dir: join(dataDir, "metadata") },
+      local: { root_dir: join(dataDir, "metadata"), compact_min_lines: 100_000 },
       dynamodb: { table: "bleepstore-metadata", region: "us-east-1", endpoint_url: "" },
       firestore: { collection: "bleepstore-metadata", project: "my-project", credentials_file: "" },
       cosmos: { database: "bleepstore", container: "metadata", endpoint: "", connection_string: "" },
@@ -70,6 +70,7 @@ const INT_RANGES: Record<string, [number, number]> = {
   "server.idle_timeout_seconds": [1, 255],
   "storage.memory.max_size_bytes": [0, Number.MAX_SAFE_INTEGER],
   "storage.memory.snapshot_interval_seconds": [1, 86_400],
+  "metadata.local.compact_min_lines": [1, Number.MAX_SAFE_INTEGER],
   "multipart.upload_ttl_seconds": [1, Number.MAX_SAFE_INTEGER],
 };
 const NON_EMPTY = new Set(["server.host", "server.region", "auth.access_key", "auth.secret_key"]);

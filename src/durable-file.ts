@@ -2,6 +2,8 @@
 // renamed over `path`, then the directory is fsynced. A crash leaves the old file (and perhaps a
 // torn temp file, which the next writer truncates) or the new one, never a mix.
 import { closeSync, fsyncSync, openSync, renameSync } from "node:fs";
+import { open, rename } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 
 export const tempOf = (path: string) => `${path}.tmp`;
@@ -16,10 +18,29 @@ export function replaceFile(path: string, write: (fd: number) => void, mode = 0o
     closeSync(fd);
   }
   renameSync(temp, path);
-  const dir = openSync(dirname(path), "r");
+  syncDirectory(dirname(path));
+}
+
+/** replaceFile for content written a piece at a time, without holding the event loop. */
+export async function replaceFileAsync(path: string, write: (out: FileHandle) => Promise<void>, mode = 0o600): Promise<void> {
+  const temp = tempOf(path);
+  const out = await open(temp, "w", mode);
   try {
-    fsyncSync(dir);
+    await write(out);
+    await out.sync();
   } finally {
-    closeSync(dir);
+    await out.close();
+  }
+  await rename(temp, path);
+  syncDirectory(dirname(path));
+}
+
+/** Makes the directory's entries (a created, renamed or removed file) durable. */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -3,7 +3,7 @@
 // unset (always, in normal use) each hook costs one string comparison.
 const armed = process.env.BLEEPSTORE_FAILPOINT ?? "";
 
-export type Failpoint = "complete-committed" | "memory-snapshot-half-written";
+export type Failpoint = "complete-committed" | "memory-snapshot-half-written" | "local-compaction-half-written";
 
 export function failpoint(name: Failpoint): void {
   if (armed === name) process.kill(process.pid, "SIGKILL");

@@ -15,10 +15,14 @@ export async function createMetadataStore(config: Config): Promise<MetadataStore
       const { MemoryMetadataStore } = await import("./memory.ts");
       return new MemoryMetadataStore();
     }
-    case "local":
+    case "local": {
+      const { LocalMetadataStore } = await import("./local.ts");
+      const local = config.metadata.local;
+      return new LocalMetadataStore(local.root_dir, { compactMinLines: local.compact_min_lines });
+    }
     case "dynamodb":
     case "firestore":
     case "cosmos":
-      throw new ConfigError(`config: metadata.engine "${engine}" is not available in this version yet (use sqlite or memory)`);
+      throw new ConfigError(`config: metadata.engine "${engine}" is not available in this version yet (use sqlite, memory or local)`);
   }
 }

@@ -26,4 +26,15 @@ export class MemoryOutbox {
   list(afterSeq: number, limit: number): StoredEvent[] {
     return this.events.filter((e) => e.seq > afterSeq).slice(0, limit).map((e) => structuredClone(e));
   }
+
+  /** The outbox as it is now (copies: delivery marks change events in place), and the last seq given. */
+  capture(): { events: StoredEvent[]; seq: number } {
+    return { events: this.events.map((e) => ({ ...e })), seq: this.seq };
+  }
+
+  /** Loads an event of a captured outbox, in seq order; `seq` never goes back. */
+  load(event: StoredEvent | undefined, seq = 0): void {
+    if (event) this.events.push(event);
+    this.seq = Math.max(this.seq, seq, event?.seq ?? 0);
+  }
 }

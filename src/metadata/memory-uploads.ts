@@ -85,4 +85,19 @@ export class MemoryUploads {
     for (const u of this.records.values()) if (u.session?.storageId === storageId && u.completedEtag === undefined) return true;
     return false;
   }
+
+  /** Every upload (copies: completing one changes it in place) and every part (replaced, never changed). */
+  capture(): { uploads: UploadRecord[]; parts: PartRecord[] } {
+    return { uploads: [...this.records.values()].map(copy), parts: [...this.parts.values()].flatMap((m) => [...m.values()]) };
+  }
+
+  loadUpload(upload: UploadRecord): void {
+    this.records.set(upload.uploadId, upload);
+  }
+
+  loadPart(part: PartRecord): void {
+    let parts = this.parts.get(part.uploadId);
+    if (!parts) this.parts.set(part.uploadId, (parts = new Map()));
+    parts.set(part.partNumber, part);
+  }
 }

@@ -51,6 +51,22 @@ function lowerBound(keys: string[], key: string, inclusive: boolean): number {
   return lo;
 }
 
+/**
+ * The whole state of a memory engine at one instant, by reference: every record in it is replaced,
+ * never changed in place, once captured, so the capture stays true while writes go on (the local
+ * engine writes it out as a snapshot, asynchronously). Objects come per bucket in key order, each
+ * key's versions newest first: the first version of a key is its current one.
+ */
+export interface MemoryState {
+  credentials: Credential[];
+  buckets: BucketRecord[];
+  objects: ObjectRecord[];
+  uploads: UploadRecord[];
+  parts: PartRecord[];
+  events: StoredEvent[];
+  seq: number;
+}
+
 // Records are copied in and out so callers can never mutate the store's state.
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -60,6 +76,21 @@ export class MemoryMetadataStore implements MetadataStore {
   private readonly buckets = new Map<string, BucketState>();
   private readonly uploads = new MemoryUploads();
   private readonly outbox = new MemoryOutbox();
+  /**
+   * Off while an op log is replayed (the local engine): a change that passed its preconditions and
+   * Object Lock checks when it was made is applied as it was, whatever the clock says now.
+   */
+  private checks = true;
+
+  /** Runs `apply` with preconditions and lock checks off (replay of changes already made once). */
+  replay<T>(apply: () => T): T {
+    this.checks = false;
+    try {
+      return apply();
+    } finally {
+      this.checks = true;
+    }
+  }
 
   async init(): Promise<void> {}
   async close(): Promise<void> {}
@@ -148,7 +179,7 @@ export class MemoryMetadataStore implements MetadataStore {
     const state = this.buckets.get(r.bucket);
     if (!state) throw noSuchBucket(r.bucket);
     const previous = state.objects.get(r.key) ?? null;
-    checkCondition(r.key, previous, condition, r.deleteMarker === true);
+    if (this.checks) checkCondition(r.key, previous, condition, r.deleteMarker === true);
     const freed: ObjectRecord[] = [];
     const older = (state.older.get(r.key) ?? []).filter((v) => {
       if (v.versionId !== r.versionId) return true;
@@ -171,10 +202,10 @@ export class MemoryMetadataStore implements MetadataStore {
   ): Promise<ObjectRecord | null> {
     const state = this.buckets.get(bucket);
     const current = state?.objects.get(key) ?? null;
-    checkCondition(key, current, options.condition, true);
+    if (this.checks) checkCondition(key, current, options.condition, true);
     const target = this.version(state, key, options.versionId);
     if (!state || !target) return null;
-    checkLock(target, options.bypassGovernance);
+    if (this.checks) checkLock(target, options.bypassGovernance);
     this.count(state, target, -1);
     const older = state.older.get(key) ?? [];
     if (target !== current) {
@@ -191,13 +222,16 @@ export class MemoryMetadataStore implements MetadataStore {
   }
 
   async updateObject(bucket: string, key: string, versionId: string | undefined, change: ObjectChange, events?: EngineEvent[]): Promise<boolean> {
-    const o = this.version(this.buckets.get(bucket), key, versionId);
-    if (!o || o.deleteMarker) return false;
-    if (change.retention !== undefined) checkRetentionChange(o.retention, change.retention, change.bypassGovernance);
-    if (change.acl) o.acl = copy(change.acl);
-    for (const field of ["tags", "retention", "legalHold"] as const) {
-      if (change[field] === null) delete o[field];
-      else if (change[field] !== undefined) (o as unknown as Record<string, unknown>)[field] = copy(change[field]);
+    const state = this.buckets.get(bucket);
+    const o = this.version(state, key, versionId);
+    if (!state || !o || o.deleteMarker) return false;
+    if (change.retention !== undefined && this.checks) checkRetentionChange(o.retention, change.retention, change.bypassGovernance);
+    // Replaced, never changed in place: a snapshot being written may hold the old record.
+    const next = applyChange(o, copy(change));
+    if (state.objects.get(key) === o) state.objects.set(key, next);
+    else {
+      const older = state.older.get(key)!;
+      older[older.indexOf(o)] = next;
     }
     return this.changed(true, events);
   }
@@ -310,5 +344,66 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async listEvents(afterSeq: number, limit: number): Promise<StoredEvent[]> {
     return this.outbox.list(afterSeq, limit);
+  }
+
+  /** The state now, by reference (see MemoryState); synchronous, so no change lands half-way. */
+  capture(): MemoryState {
+    const objects: ObjectRecord[] = [];
+    const buckets = [...this.buckets.values()].sort((a, b) => compareKeys(a.record.name, b.record.name));
+    for (const state of buckets) {
+      for (const key of state.keys) {
+        objects.push(state.objects.get(key)!);
+        for (const v of state.older.get(key) ?? []) objects.push(v);
+      }
+    }
+    return { credentials: [...this.credentials.values()], buckets: buckets.map((b) => b.record), objects, ...this.uploads.capture(), ...this.outbox.capture() };
+  }
+
+  /** Loads one record of a captured state, in the capture's order (records are taken, not copied). */
+  load(kind: "credential", record: Credential): void;
+  load(kind: "bucket", record: BucketRecord): void;
+  load(kind: "object", record: ObjectRecord): void;
+  load(kind: "upload", record: UploadRecord): void;
+  load(kind: "part", record: PartRecord): void;
+  load(kind: "event", record: StoredEvent): void;
+  load(kind: string, record: unknown): void {
+    switch (kind) {
+      case "credential": {
+        const c = record as Credential;
+        this.credentials.set(c.accessKey, c);
+        return;
+      }
+      case "bucket": {
+        const b = record as BucketRecord;
+        this.buckets.set(b.name, { record: b, keys: [], objects: new Map(), older: new Map(), count: 0, bytes: 0 });
+        return;
+      }
+      case "object": {
+        const o = record as ObjectRecord;
+        const state = this.buckets.get(o.bucket);
+        if (!state) throw new Error(`snapshot: object ${o.key} of a bucket ${o.bucket} not loaded before it`);
+        if (state.keys.at(-1) !== o.key) {
+          state.keys.push(o.key);
+          state.objects.set(o.key, o);
+        } else {
+          const older = state.older.get(o.key);
+          if (older) older.push(o);
+          else state.older.set(o.key, [o]);
+        }
+        this.count(state, o, 1);
+        return;
+      }
+      case "upload":
+        return this.uploads.loadUpload(record as UploadRecord);
+      case "part":
+        return this.uploads.loadPart(record as PartRecord);
+      case "event":
+        return this.outbox.load(record as StoredEvent);
+    }
+  }
+
+  /** After the last record of a captured state: the outbox's seq goes on from where it was. */
+  loadSeq(seq: number): void {
+    this.outbox.load(undefined, seq);
   }
 }
