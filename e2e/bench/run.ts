@@ -5,6 +5,7 @@
 // load generator, which shares this machine's CPUs, does the same work per request in both.
 // Usage: bun e2e/bench/run.ts [--seconds N] [--only "PUT 4KiB"]   (npm run bench)
 //        bun e2e/bench/run.ts --storage aws|azure [--rounds N]  (the gateway benchmark, gateway.ts)
+//        bun e2e/bench/run.ts --metadata local [--concurrency N]  (metadata engines beside sqlite, metadata.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
 import "../../src/threadpool.ts";
@@ -19,8 +20,16 @@ import { runLoad, type LoadResult } from "./load.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
-  options: { seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" } },
+  options: {
+    seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" },
+    metadata: { type: "string" }, concurrency: { type: "string" },
+  },
 });
+// --metadata local[,...]: the metadata engines beside sqlite instead (metadata.ts).
+if (values.metadata) {
+  await import("./metadata.ts");
+  process.exit(0);
+}
 // --storage aws|azure: the gateway benchmark instead (gateway.ts), through BleepStore and direct.
 if (values.storage) {
   await import("./gateway.ts");

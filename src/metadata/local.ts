@@ -38,6 +38,8 @@ export class LocalMetadataStore implements MetadataStore {
       this.gen = loaded.gen;
       this.snapshotRecords = loaded.snapshotRecords;
       this.log = new AppendLog(openLog(this.root, this.gen), loaded.logLines);
+      // A long log replayed now is a snapshot loaded at the next start.
+      this.maybeCompact();
     } catch (err) {
       this.lock.close();
       this.lock = undefined;

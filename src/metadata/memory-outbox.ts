@@ -6,8 +6,12 @@ export class MemoryOutbox {
   private events: StoredEvent[] = [];
   private seq = 0;
 
+  /** `shared`: whether appended events may still be held by the caller (not so at replay). */
+  constructor(private readonly shared: () => boolean = () => true) {}
+
   append(events: EngineEvent[] | undefined): void {
-    for (const e of events ?? []) this.events.push({ ...structuredClone(e), seq: ++this.seq, delivered: false });
+    const shared = events && this.shared();
+    for (const e of events ?? []) this.events.push({ ...(shared ? structuredClone(e) : e), seq: ++this.seq, delivered: false });
   }
 
   pending(limit: number): StoredEvent[] {

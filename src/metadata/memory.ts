@@ -12,6 +12,7 @@ import type {
 } from "./store.ts";
 import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
 import { applyChange } from "./change.ts";
+import { frozen } from "./frozen.ts";
 
 interface BucketState {
   record: BucketRecord;
@@ -67,7 +68,7 @@ export interface MemoryState {
   seq: number;
 }
 
-// Records are copied in and out so callers can never mutate the store's state.
+// Records are copied in (and object versions frozen); other records are copied out, so callers can never change the store.
 const copy = <T>(value: T): T => structuredClone(value);
 
 export class MemoryMetadataStore implements MetadataStore {
@@ -75,7 +76,7 @@ export class MemoryMetadataStore implements MetadataStore {
   private readonly credentials = new Map<string, Credential>();
   private readonly buckets = new Map<string, BucketState>();
   private readonly uploads = new MemoryUploads();
-  private readonly outbox = new MemoryOutbox();
+  private readonly outbox = new MemoryOutbox(() => this.checks);
   /**
    * Off while an op log is replayed (the local engine): a change that passed its preconditions and
    * Object Lock checks when it was made is applied as it was, whatever the clock says now.
@@ -159,8 +160,7 @@ export class MemoryMetadataStore implements MetadataStore {
   }
 
   async getObject(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | null> {
-    const o = this.version(this.buckets.get(bucket), key, versionId);
-    return o ? copy(o) : null;
+    return this.version(this.buckets.get(bucket), key, versionId);
   }
 
   async putObject(r: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<ObjectWrite> {
@@ -191,7 +191,8 @@ export class MemoryMetadataStore implements MetadataStore {
     if (older.length > 0) state.older.set(r.key, older);
     else state.older.delete(r.key);
     if (!previous) state.keys.splice(lowerBound(state.keys, r.key, true), 0, r.key);
-    state.objects.set(r.key, copy(r));
+    // Stored frozen, handed out as it is. A replayed record was just parsed: nobody else holds it.
+    state.objects.set(r.key, frozen(this.checks ? copy(r) : r));
     this.count(state, r, 1);
     for (const f of freed) this.count(state, f, -1);
     return { previous, freed };
@@ -227,7 +228,7 @@ export class MemoryMetadataStore implements MetadataStore {
     if (!state || !o || o.deleteMarker) return false;
     if (change.retention !== undefined && this.checks) checkRetentionChange(o.retention, change.retention, change.bypassGovernance);
     // Replaced, never changed in place: a snapshot being written may hold the old record.
-    const next = applyChange(o, copy(change));
+    const next = frozen(applyChange(o, copy(change)));
     if (state.objects.get(key) === o) state.objects.set(key, next);
     else {
       const older = state.older.get(key)!;
@@ -379,7 +380,7 @@ export class MemoryMetadataStore implements MetadataStore {
         return;
       }
       case "object": {
-        const o = record as ObjectRecord;
+        const o = frozen(record as ObjectRecord);
         const state = this.buckets.get(o.bucket);
         if (!state) throw new Error(`snapshot: object ${o.key} of a bucket ${o.bucket} not loaded before it`);
         if (state.keys.at(-1) !== o.key) {

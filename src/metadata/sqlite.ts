@@ -23,15 +23,8 @@ import type { EngineEvent, StoredEvent } from "./events.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
 import { bucketParams, MIGRATIONS, toBucket, toCredential, type BucketRow, type CredentialRow } from "./sqlite-schema.ts";
 import { SqliteUploads } from "./sqlite-uploads.ts";
+import { frozen } from "./frozen.ts";
 
-/** Makes a record and everything in it read-only: cached records are shared by every reader. */
-function frozen<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) frozen(inner);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /** Object records kept in memory for reads (a few KiB each at most). */
 const OBJECT_CACHE_ENTRIES = 1024;
