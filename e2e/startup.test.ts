@@ -109,6 +109,15 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up failures: one line, non-zero exit
     expectOneLine(r, "http://127.0.0.1:9", "storage aws");
   });
 
+  test("a DynamoDB metadata endpoint that cannot be reached is named, serving and with --check", async () => {
+    const env = {
+      BLEEPSTORE_METADATA_ENGINE: "dynamodb", BLEEPSTORE_METADATA_DYNAMODB_ENDPOINT_URL: "http://127.0.0.1:9",
+      AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y", AWS_MAX_ATTEMPTS: "1",
+    };
+    expectOneLine(await start(["--data-dir", fresh("dynamodb")], env), "http://127.0.0.1:9", "metadata dynamodb (table bleepstore-metadata)");
+    expectOneLine(await start(["--data-dir", fresh("dynamodb-check"), "--check"], env), "http://127.0.0.1:9", "metadata dynamodb");
+  });
+
   test("an Azure endpoint that cannot be reached is named (never its key)", async () => {
     const conn = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0LWtleS1ub3QtdG8tcHJpbnQ=;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
     const r = await start(["--data-dir", fresh("azure")], {

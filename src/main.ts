@@ -50,8 +50,13 @@ async function createStores(config: Config): Promise<{ metadata: MetadataStore; 
   return { metadata, storage: await createStorage(config, metadata) };
 }
 
-/** Before anything else opens: a cloud backend answers, or start-up stops naming its endpoint. */
-async function checkReachable(config: Config, storage: StorageBackend): Promise<void> {
+/** Before anything else opens: a cloud engine or backend answers, or start-up stops naming its endpoint. */
+async function checkReachable(config: Config, { metadata, storage }: { metadata: MetadataStore; storage: StorageBackend }): Promise<void> {
+  if (config.metadata.engine === "dynamodb") {
+    const d = config.metadata.dynamodb;
+    // init opens the table (and creates it when missing): the first request that can fail.
+    await reachable(`metadata dynamodb (table ${d.table})`, d.endpoint_url || `https://dynamodb.${d.region}.amazonaws.com`, () => metadata.init());
+  }
   if (config.storage.backend === "aws") {
     const endpoint = config.storage.aws.endpoint_url || `https://s3.${config.storage.aws.region}.amazonaws.com`;
     await reachable(`storage aws (bucket ${config.storage.aws.bucket})`, endpoint, () => storage.ping());
@@ -88,8 +93,8 @@ function listen(config: Config, fetch: (req: Request) => Response | Promise<Resp
 
 async function check(config: Config): Promise<void> {
   const { metadata, storage } = await createStores(config);
+  await checkReachable(config, { metadata, storage });
   await metadata.init();
-  await checkReachable(config, storage);
   await storage.init();
   await storage.ping();
   await metadata.close();
@@ -108,7 +113,7 @@ async function serve(config: Config): Promise<void> {
   // request in flight: it is logged (level error) and the server goes on.
   process.on("unhandledRejection", (err: unknown) => log.error("unhandled rejection", { err }));
   const stores = await createStores(config);
-  await checkReachable(config, stores.storage);
+  await checkReachable(config, stores);
   const master = loadMasterKey(config);
   const engine = new Engine({
     ...stores,

@@ -20,9 +20,13 @@ export async function createMetadataStore(config: Config): Promise<MetadataStore
       const local = config.metadata.local;
       return new LocalMetadataStore(local.root_dir, { compactMinLines: local.compact_min_lines });
     }
-    case "dynamodb":
+    case "dynamodb": {
+      const { DynamoMetadataStore } = await import("./dynamodb.ts");
+      const d = config.metadata.dynamodb;
+      return new DynamoMetadataStore({ table: d.table, region: d.region, endpoint: d.endpoint_url, createIfMissing: d.create_if_missing });
+    }
     case "firestore":
     case "cosmos":
-      throw new ConfigError(`config: metadata.engine "${engine}" is not available in this version yet (use sqlite, memory or local)`);
+      throw new ConfigError(`config: metadata.engine "${engine}" is not available in this version yet (use sqlite, memory, local or dynamodb)`);
   }
 }

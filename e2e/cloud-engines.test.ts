@@ -1,0 +1,25 @@
+// The cloud metadata engines against their real emulators. DynamoDB Local listens on every interface,
+// so its tests (the `*.isolated.ts` files) run inside a new network namespace with only loopback
+// (helpers/isolated.ts): the metadata contract on a fresh table per test, the core e2e files through
+// a BleepStore on it, and the migration sqlite → dynamodb → local → sqlite.
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { dynamoDbLocalUnavailable } from "./helpers/dynamodb-local.ts";
+import { isolationUnavailable, runIsolatedSuite } from "./helpers/isolated.ts";
+import { EXTERNAL_ENDPOINT } from "./helpers/server.ts";
+
+setDefaultTimeout(1_200_000);
+// Inside a nested run (or against another server or binary run) these are not repeated.
+const nested = !!EXTERNAL_ENDPOINT || !!process.env.BLEEPSTORE_BINARY || !!process.env.BLEEPSTORE_METADATA_ENGINE || !!process.env.BLEEPSTORE_STORAGE_BACKEND;
+const dynamodbMissing = nested ? undefined : (isolationUnavailable() ?? dynamoDbLocalUnavailable());
+if (dynamodbMissing) console.warn(`e2e/cloud-engines.test.ts: DynamoDB tests skipped: ${dynamodbMissing}`);
+
+describe.skipIf(nested || !!dynamodbMissing)("metadata.engine: dynamodb on DynamoDB Local", () => {
+  test("contract, core e2e files, migration and --check, in an isolated network namespace", async () => {
+    const { code, summary, output } = await runIsolatedSuite(["./test/metadata/dynamodb.isolated.ts", "./e2e/engines/dynamodb.isolated.ts"], {}, "dynamodb");
+    // Every case by name, so the run's log shows what was tested inside.
+    console.log(output.split("\n").filter((l) => /^\((pass|fail|skip)\)/.test(l)).map((l) => `  [dynamodb] ${l}`).join("\n"));
+    expect(summary).toMatch(/^ 0 fail$/m);
+    expect(summary).toMatch(/^ [1-9]\d* pass$/m);
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,358 @@
+// metadata.engine: dynamodb — the metadata contract on one DynamoDB table (single-table design; the
+// README's "DynamoDB engine" section has the keys). Each atomic unit of the contract is one
+// TransactWriteItems: the items it changes, each conditioned on the revision it was read at, plus
+// the bucket's counters and the outbox events. A transaction that lost a race is read and decided
+// again (optimistic concurrency, dynamodb-table.ts). Listing seeks are Query pages on a partition
+// whose sort key is the object key: DynamoDB orders string keys by their UTF-8 bytes, S3's order.
+import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
+import { applyChange } from "./change.ts";
+import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts";
+import { DynamoOutbox } from "./dynamodb-outbox.ts";
+import { Cancelled, N, num, optimistic, record, S, sameRevision, Table, writer, type Item, type TableOptions } from "./dynamodb-table.ts";
+import { DynamoUploads, P } from "./dynamodb-uploads.ts";
+import type { EngineEvent, StoredEvent } from "./events.ts";
+import { listPage, type Seek } from "./listing.ts";
+import type {
+  BucketChange, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite,
+  PartPage, PartRecord, UploadRecord, VersionPage, VersionQuery, WriteCondition,
+} from "./store.ts";
+import { NULL_VERSION } from "./store.ts";
+import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
+
+const counted = (r: ObjectRecord) => (r.deleteMarker ? 0 : 1);
+const sid = (storageId: string): Item => (storageId ? { sid: S(storageId) } : {});
+
+export class DynamoMetadataStore implements MetadataStore {
+  readonly engine = "dynamodb";
+  private table!: Table;
+  private opened = false;
+  private w!: ReturnType<typeof writer>;
+  private outbox!: DynamoOutbox;
+  private uploads!: DynamoUploads;
+
+  constructor(private readonly options: TableOptions) {}
+
+  /** Opens the table (creating it when missing); once: a second call finds it open. */
+  async init(): Promise<void> {
+    if (this.opened) return;
+    this.table = await Table.open(this.options);
+    this.opened = true;
+    this.w = writer(this.table.name);
+    this.outbox = new DynamoOutbox(this.table);
+    this.uploads = new DynamoUploads(this.table, this.outbox, (r, condition, extra) => this.objectWrite(r, condition, extra));
+  }
+
+  async close(): Promise<void> {
+    if (this.opened) this.table.close();
+    this.opened = false;
+  }
+
+  async ping(): Promise<void> {
+    await this.table.get(P.bucket, "-");
+  }
+
+  async putCredential(c: Credential, events?: EngineEvent[]): Promise<void> {
+    await this.table.transact([this.w.put(P.credential, c.accessKey, c), ...this.outbox.items(events)]);
+  }
+
+  async getCredential(accessKey: string): Promise<Credential | null> {
+    return record<Credential>(await this.table.get(P.credential, accessKey));
+  }
+
+  async listCredentials(): Promise<Credential[]> {
+    const out: Credential[] = [];
+    for await (const item of this.table.all(P.credential)) out.push(record<Credential>(item)!);
+    return out;
+  }
+
+  async deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean> {
+    return this.unlessCancelled([this.w.delete(P.credential, accessKey, "attribute_exists(pk)"), ...this.outbox.items(events)]);
+  }
+
+  /** Runs a transaction whose first item's condition says whether there was anything to do. */
+  private async unlessCancelled(items: Parameters<Table["transact"]>[0]): Promise<boolean> {
+    try {
+      await this.table.transact(items);
+      return true;
+    } catch (err) {
+      if (err instanceof Cancelled && err.failed.includes(0)) return false;
+      throw err;
+    }
+  }
+
+  async createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
+    const counters = { objects: N(0), bytes: N(0), versions: N(0), uploads: N(0) };
+    return this.unlessCancelled([this.w.put(P.bucket, b.name, b, { extra: counters, condition: "attribute_not_exists(pk)" }), ...this.outbox.items(events)]);
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | null> {
+    return record<BucketRecord>(await this.table.get(P.bucket, name));
+  }
+
+  async listBuckets(): Promise<BucketRecord[]> {
+    const out: BucketRecord[] = [];
+    for await (const item of this.table.all(P.bucket)) out.push(record<BucketRecord>(item)!);
+    return out;
+  }
+
+  async deleteBucket(name: string, events?: EngineEvent[]): Promise<boolean> {
+    return optimistic(async () => {
+      const item = await this.table.get(P.bucket, name);
+      if (!item) return false;
+      if (num(item, "versions") > 0) throw bucketNotEmpty(name);
+      // Its uploads go first, each in its own small unit; their parts wait for the clean-up.
+      for (const upload of await this.uploads.ofBucket(name)) await this.uploads.delete(upload.uploadId);
+      // Empty and without uploads at the revision read: anything written since cancels, and is read again.
+      const { condition, values } = sameRevision(item);
+      await this.table.transact([
+        this.w.delete(P.bucket, name, `${condition} AND versions = :zero AND uploads = :zero`, { ...values, ":zero": N(0) }),
+        ...this.outbox.items(events),
+      ]);
+      return true;
+    });
+  }
+
+  async updateBucket(name: string, change: BucketChange, events?: EngineEvent[]): Promise<boolean> {
+    return optimistic(async () => {
+      const item = await this.table.get(P.bucket, name);
+      if (!item) return false;
+      const next = applyChange(record<BucketRecord>(item)!, change);
+      const { condition, values } = sameRevision(item);
+      await this.table.transact([
+        this.w.update(P.bucket, name, "SET r = :r, rev = :next", { ...values, ":r": S(JSON.stringify(next)), ":next": S(crypto.randomUUID()) }, condition),
+        ...this.outbox.items(events),
+      ]);
+      return true;
+    });
+  }
+
+  /** The item of a version: the current one (versionId absent or the current's), or a noncurrent one. */
+  private async versionItem(bucket: string, key: string, versionId: string | undefined, current?: Item): Promise<Item | undefined> {
+    const cur = current ?? (await this.table.get(P.current(bucket), key));
+    if (versionId === undefined || record<ObjectRecord>(cur)?.versionId === versionId) return cur;
+    if (versionId !== NULL_VERSION) return this.table.get(P.versions(bucket, key), versionId);
+    // The null version's sort key is its time: found among the key's versions.
+    for await (const item of this.table.all(P.versions(bucket, key))) if (record<ObjectRecord>(item)!.versionId === NULL_VERSION) return item;
+    return undefined;
+  }
+
+  async getObject(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | null> {
+    return record<ObjectRecord>(await this.versionItem(bucket, key, versionId));
+  }
+
+  async putObject(r: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<ObjectWrite> {
+    return optimistic(() => this.objectWrite(r, condition, { events }));
+  }
+
+  /**
+   * One attempt at writing `r` as its key's current version: reads the current version (and a
+   * noncurrent null version it replaces), checks the condition, and commits the new current item,
+   * the previous one moved to the noncurrent versions, the counters and `extra` in one transaction.
+   */
+  private async objectWrite(r: ObjectRecord, condition: WriteCondition | undefined, extra: { events?: EngineEvent[]; items?: Parameters<Table["transact"]>[0]; uploads?: number }): Promise<ObjectWrite> {
+    const curItem = await this.table.get(P.current(r.bucket), r.key);
+    const previous = record<ObjectRecord>(curItem);
+    checkCondition(r.key, previous, condition, r.deleteMarker === true);
+    const freed: ObjectRecord[] = [];
+    const items: Parameters<Table["transact"]>[0] = [];
+    const rev = sameRevision(curItem);
+    items.push(this.w.put(P.current(r.bucket), r.key, r, { extra: sid(r.storageId), condition: rev.condition, values: rev.values }));
+    if (previous && previous.versionId === r.versionId) freed.push(previous);
+    else if (previous) items.push(this.w.put(P.versions(r.bucket, r.key), versionSortKey(previous), previous, { extra: sid(previous.storageId) }));
+    if (r.versionId === NULL_VERSION && previous && previous.versionId !== NULL_VERSION) {
+      const nullItem = await this.versionItem(r.bucket, r.key, NULL_VERSION, curItem);
+      if (nullItem) {
+        freed.push(record<ObjectRecord>(nullItem)!);
+        items.push(this.w.delete(P.versions(r.bucket, r.key), nullItem.sk!.S!, "rev = :rev", { ":rev": nullItem.rev! }));
+      }
+    }
+    const bucketAt = items.length;
+    items.push(this.counters(r.bucket, {
+      objects: counted(r) - freed.reduce((n, f) => n + counted(f), 0),
+      bytes: (r.deleteMarker ? 0 : r.size) - freed.reduce((n, f) => n + (f.deleteMarker ? 0 : f.size), 0),
+      versions: 1 - freed.length,
+      uploads: extra.uploads ?? 0,
+    }));
+    items.push(...(extra.items ?? []), ...this.outbox.items(extra.events));
+    try {
+      await this.table.transact(items);
+    } catch (err) {
+      if (err instanceof Cancelled && err.failed.includes(bucketAt)) throw noSuchBucket(r.bucket);
+      throw err;
+    }
+    return { previous, freed };
+  }
+
+  /** Adds to a bucket's counters; the bucket must exist (an update never creates it). */
+  private counters(bucket: string, d: { objects: number; bytes: number; versions: number; uploads: number }) {
+    return this.w.update(P.bucket, bucket, "ADD objects :o, bytes :b, versions :v, uploads :u",
+      { ":o": N(d.objects), ":b": N(d.bytes), ":v": N(d.versions), ":u": N(d.uploads) }, "attribute_exists(pk)");
+  }
+
+  async deleteObject(
+    bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; bypassGovernance?: boolean; events?: EngineEvent[] } = {},
+  ): Promise<ObjectRecord | null> {
+    return optimistic(async () => {
+      const curItem = await this.table.get(P.current(bucket), key);
+      const current = record<ObjectRecord>(curItem);
+      checkCondition(key, current, options.condition, true);
+      const targetItem = await this.versionItem(bucket, key, options.versionId, curItem);
+      const target = record<ObjectRecord>(targetItem);
+      if (!curItem || !targetItem || !target) return null;
+      checkLock(target, options.bypassGovernance);
+      const rev = sameRevision(curItem);
+      const items: Parameters<Table["transact"]>[0] = [];
+      if (targetItem === curItem) {
+        // The newest noncurrent version, if any, becomes current.
+        const { items: [newest] } = await this.table.query(P.versions(bucket, key), { limit: 1 });
+        const next = record<ObjectRecord>(newest);
+        if (newest && next) {
+          items.push(this.w.put(P.current(bucket), key, next, { extra: sid(next.storageId), condition: rev.condition, values: rev.values }));
+          items.push(this.w.delete(P.versions(bucket, key), newest.sk!.S!, "rev = :rev", { ":rev": newest.rev! }));
+        } else {
+          items.push(this.w.delete(P.current(bucket), key, rev.condition, rev.values));
+        }
+      } else {
+        items.push(this.w.delete(P.versions(bucket, key), targetItem.sk!.S!, "rev = :rev", { ":rev": targetItem.rev! }));
+        items.push(this.w.check(P.current(bucket), key, rev.condition, rev.values));
+      }
+      items.push(this.counters(bucket, { objects: -counted(target), bytes: target.deleteMarker ? 0 : -target.size, versions: -1, uploads: 0 }));
+      await this.table.transact([...items, ...this.outbox.items(options.events)]);
+      return target;
+    });
+  }
+
+  async updateObject(bucket: string, key: string, versionId: string | undefined, change: ObjectChange, events?: EngineEvent[]): Promise<boolean> {
+    return optimistic(async () => {
+      const item = await this.versionItem(bucket, key, versionId);
+      const o = record<ObjectRecord>(item);
+      if (!item || !o || o.deleteMarker) return false;
+      if (change.retention !== undefined) checkRetentionChange(o.retention, change.retention, change.bypassGovernance);
+      const next = applyChange(o, change);
+      await this.table.transact([
+        this.w.put(item.pk!.S!, item.sk!.S!, next, { extra: sid(next.storageId), condition: "rev = :rev", values: { ":rev": item.rev! } }),
+        ...this.outbox.items(events),
+      ]);
+      return true;
+    });
+  }
+
+  /** Current versions in key order from a point: Query pages, delete markers skipped unless wanted. */
+  private seek(bucket: string, markers: boolean): Seek {
+    return async (from, inclusive, limit) => {
+      const out: ListEntry[] = [];
+      let start: Item | undefined;
+      do {
+        const page = await this.table.query(P.current(bucket), { from, inclusive, limit: Math.max(limit - out.length, 1), ...(start ? { start } : {}) });
+        for (const item of page.items) {
+          const o = record<ObjectRecord>(item)!;
+          if (!markers && o.deleteMarker) continue;
+          out.push({ key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageClass: o.storageClass, owner: o.owner });
+          if (out.length === limit) return out;
+        }
+        start = page.next;
+      } while (start);
+      return out;
+    };
+  }
+
+  private async mustExist(bucket: string): Promise<void> {
+    if (!(await this.table.get(P.bucket, bucket))) throw noSuchBucket(bucket);
+  }
+
+  async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {
+    await this.mustExist(bucket);
+    return listPage(query, this.seek(bucket, false));
+  }
+
+  async listObjectVersions(bucket: string, query: VersionQuery): Promise<VersionPage> {
+    await this.mustExist(bucket);
+    return listVersionPage(query, this.seek(bucket, true), async (key, after, limit) => {
+      const curItem = await this.table.get(P.current(bucket), key);
+      const current = record<ObjectRecord>(curItem);
+      if (!current) return [];
+      const out = after === undefined ? [versionEntry(current, true)] : [];
+      let from: string | undefined;
+      if (after !== undefined && after !== current.versionId) {
+        const marker = record<ObjectRecord>(await this.versionItem(bucket, key, after, curItem));
+        if (!marker) return [];
+        from = versionSortKey(marker);
+      }
+      let start: Item | undefined;
+      while (out.length < limit) {
+        const page = await this.table.query(P.versions(bucket, key), { ...(from === undefined ? {} : { from, inclusive: false }), limit: limit - out.length, ...(start ? { start } : {}) });
+        out.push(...page.items.map((i) => versionEntry(record<ObjectRecord>(i)!, false)));
+        if (!(start = page.next)) break;
+      }
+      return out.slice(0, limit);
+    });
+  }
+
+  async bucketStats(): Promise<Array<{ bucket: string; objects: number; bytes: number }>> {
+    const out: Array<{ bucket: string; objects: number; bytes: number }> = [];
+    for await (const item of this.table.all(P.bucket)) out.push({ bucket: item.sk!.S!, objects: num(item, "objects"), bytes: num(item, "bytes") });
+    return out;
+  }
+
+  async openUploadCount(): Promise<number> {
+    let n = 0;
+    for await (const item of this.table.all(P.bucket)) n += num(item, "uploads");
+    return n;
+  }
+
+  isStorageIdReferenced(storageId: string): Promise<boolean> {
+    return this.table.hasStorageId(storageId);
+  }
+
+  createUpload(upload: UploadRecord, events?: EngineEvent[]): Promise<void> {
+    return this.uploads.create(upload, events);
+  }
+
+  getUpload(uploadId: string): Promise<UploadRecord | null> {
+    return this.uploads.get(uploadId);
+  }
+
+  listUploads(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): Promise<UploadRecord[]> {
+    return this.uploads.list(bucket, prefix, after, limit);
+  }
+
+  uploadsInitiatedBefore(before: number): Promise<UploadRecord[]> {
+    return this.uploads.initiatedBefore(before);
+  }
+
+  putPart(part: PartRecord, events?: EngineEvent[]): Promise<PartRecord | null> {
+    return this.uploads.putPart(part, events);
+  }
+
+  listParts(uploadId: string, after: number, max: number): Promise<PartPage> {
+    return this.uploads.listParts(uploadId, after, max);
+  }
+
+  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<CompletedUpload> {
+    return this.uploads.complete(uploadId, object, condition, events);
+  }
+
+  deleteUpload(uploadId: string, events?: EngineEvent[]): Promise<boolean> {
+    return this.uploads.delete(uploadId, events);
+  }
+
+  deleteParts(uploadId: string, partNumbers: number[]): Promise<void> {
+    return this.uploads.deleteParts(uploadId, partNumbers);
+  }
+
+  uploadsWithParts(limit: number): Promise<string[]> {
+    return this.uploads.withParts(limit);
+  }
+
+  pendingEvents(limit: number): Promise<StoredEvent[]> {
+    return this.outbox.pending(limit);
+  }
+
+  markDelivered(seq: number): Promise<void> {
+    return this.outbox.markDelivered(seq);
+  }
+
+  listEvents(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return this.outbox.list(afterSeq, limit);
+  }
+}
