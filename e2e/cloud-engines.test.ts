@@ -15,7 +15,7 @@ if (dynamodbMissing) console.warn(`e2e/cloud-engines.test.ts: DynamoDB tests ski
 
 describe.skipIf(nested || !!dynamodbMissing)("metadata.engine: dynamodb on DynamoDB Local", () => {
   test("contract, core e2e files, migration and --check, in an isolated network namespace", async () => {
-    const { code, summary, output } = await runIsolatedSuite(["./test/metadata/dynamodb.isolated.ts", "./e2e/engines/dynamodb.isolated.ts"], {}, "dynamodb");
+    const { code, summary, output } = await runIsolatedSuite(["./test/metadata/dynamodb.isolated.ts", "./e2e/engines/cloud.isolated.ts"], {}, "dynamodb");
     // Every case by name, so the run's log shows what was tested inside.
     console.log(output.split("\n").filter((l) => /^\((pass|fail|skip)\)/.test(l)).map((l) => `  [dynamodb] ${l}`).join("\n"));
     expect(summary).toMatch(/^ 0 fail$/m);

@@ -118,6 +118,14 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up failures: one line, non-zero exit
     expectOneLine(await start(["--data-dir", fresh("dynamodb-check"), "--check"], env), "http://127.0.0.1:9", "metadata dynamodb");
   });
 
+  test("a Firestore endpoint that cannot be reached is named", async () => {
+    const env = {
+      BLEEPSTORE_METADATA_ENGINE: "firestore", BLEEPSTORE_METADATA_FIRESTORE_ENDPOINT: "127.0.0.1:9", BLEEPSTORE_METADATA_FIRESTORE_PROJECT: "demo-x",
+      METADATA_SERVER_DETECTION: "none",
+    };
+    expectOneLine(await start(["--data-dir", fresh("firestore"), "--check"], env), "127.0.0.1:9", "metadata firestore (project demo-x)");
+  });
+
   test("an Azure endpoint that cannot be reached is named (never its key)", async () => {
     const conn = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0LWtleS1ub3QtdG8tcHJpbnQ=;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
     const r = await start(["--data-dir", fresh("azure")], {

@@ -29,7 +29,7 @@ function defaults(dataDir: string) {
       sqlite: { path: join(dataDir, "metadata.db") },
       local: { root_dir: join(dataDir, "metadata"), compact_min_lines: 100_000 },
       dynamodb: { table: "bleepstore-metadata", region: "us-east-1", endpoint_url: "", create_if_missing: true },
-      firestore: { collection: "bleepstore-metadata", project: "my-project", credentials_file: "" },
+      firestore: { collection: "bleepstore-metadata", project: "my-project", credentials_file: "", endpoint: "" },
       cosmos: { database: "bleepstore", container: "metadata", endpoint: "", connection_string: "" },
     },
     storage: {

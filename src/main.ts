@@ -57,6 +57,10 @@ async function checkReachable(config: Config, { metadata, storage }: { metadata:
     // init opens the table (and creates it when missing): the first request that can fail.
     await reachable(`metadata dynamodb (table ${d.table})`, d.endpoint_url || `https://dynamodb.${d.region}.amazonaws.com`, () => metadata.init());
   }
+  if (config.metadata.engine === "firestore") {
+    const f = config.metadata.firestore;
+    await reachable(`metadata firestore (project ${f.project})`, f.endpoint || "https://firestore.googleapis.com", () => metadata.init());
+  }
   if (config.storage.backend === "aws") {
     const endpoint = config.storage.aws.endpoint_url || `https://s3.${config.storage.aws.region}.amazonaws.com`;
     await reachable(`storage aws (bucket ${config.storage.aws.bucket})`, endpoint, () => storage.ping());

@@ -1,23 +1,16 @@
 // The outbox of the dynamodb engine. An event is a `pending` item put in the same transaction as the
 // change it describes; delivery moves it to the `event` partition (history: what listEvents reads
-// besides the pending ones), keeping the newest EVENT_HISTORY. Sequence numbers are microseconds of
-// this process's clock, never repeated by it: commit order within one node, clock order across nodes
-// (the weaker guarantee of an engine without a transaction-wide counter). An event that commits after
+// besides the pending ones), keeping the newest EVENT_HISTORY. Sequence numbers come from clockSeq
+// (events.ts): commit order within one node, clock order across nodes. An event that commits after
 // a later-numbered one was delivered is still pending, and still delivered: only events this process
 // was handed by pendingEvents are moved.
 import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
-import { EVENT_HISTORY, type EngineEvent, type StoredEvent } from "./events.ts";
+import { clockSeq, EVENT_HISTORY, type EngineEvent, type StoredEvent } from "./events.ts";
 import { key, record, type Item, type Table, writer } from "./dynamodb-table.ts";
 
 const PENDING = "pending";
 const HISTORY = "event";
 const pad = (seq: number) => String(seq).padStart(16, "0");
-let lastSeq = 0;
-
-function nextSeq(): number {
-  lastSeq = Math.max(Date.now() * 1000, lastSeq + 1);
-  return lastSeq;
-}
 
 export class DynamoOutbox {
   /** Pending events handed out by pendingEvents and not yet marked delivered. */
@@ -30,7 +23,7 @@ export class DynamoOutbox {
   items(events: EngineEvent[] | undefined): TransactWriteItem[] {
     const w = writer(this.table.name);
     return (events ?? []).map((e) => {
-      const seq = nextSeq();
+      const seq = clockSeq();
       return w.put(PENDING, pad(seq), { ...e, seq });
     });
   }

@@ -9,6 +9,7 @@ import type {
   AttributeValue, DynamoDBClient, TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
 import { S3Error } from "../errors.ts";
+import { Limiter } from "./limiter.ts";
 
 export type Item = Record<string, AttributeValue>;
 
@@ -76,20 +77,10 @@ export class Table {
     this.client.destroy();
   }
 
-  /** Requests in flight, and callers waiting for one to end: a burst queues here, not on sockets. */
-  private inFlight = 0;
-  private readonly queued: Array<() => void> = [];
+  private readonly limiter = new Limiter(MAX_IN_FLIGHT);
 
-  private async limited<T>(send: () => Promise<T>): Promise<T> {
-    if (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => this.queued.push(resolve));
-    else this.inFlight++;
-    try {
-      return await send();
-    } finally {
-      const next = this.queued.shift();
-      if (next) next();
-      else this.inFlight--;
-    }
+  private limited<T>(send: () => Promise<T>): Promise<T> {
+    return this.limiter.run(send);
   }
 
   private async ensure(create: boolean): Promise<void> {

@@ -29,3 +29,15 @@ export interface StoredEvent extends EngineEvent {
 
 /** How many delivered events an engine keeps as history (newest); older ones are pruned. */
 export const EVENT_HISTORY = 10_000;
+
+let lastSeq = 0;
+
+/**
+ * An outbox position for engines without a transaction-wide counter (dynamodb, firestore):
+ * microseconds of this process's clock, never repeated by it, so commit order within one node and
+ * clock order across nodes.
+ */
+export function clockSeq(): number {
+  lastSeq = Math.max(Date.now() * 1000, lastSeq + 1);
+  return lastSeq;
+}

@@ -25,8 +25,12 @@ export async function createMetadataStore(config: Config): Promise<MetadataStore
       const d = config.metadata.dynamodb;
       return new DynamoMetadataStore({ table: d.table, region: d.region, endpoint: d.endpoint_url, createIfMissing: d.create_if_missing });
     }
-    case "firestore":
+    case "firestore": {
+      const { FirestoreMetadataStore } = await import("./firestore.ts");
+      const f = config.metadata.firestore;
+      return new FirestoreMetadataStore({ collection: f.collection, project: f.project, credentialsFile: f.credentials_file, endpoint: f.endpoint });
+    }
     case "cosmos":
-      throw new ConfigError(`config: metadata.engine "${engine}" is not available in this version yet (use sqlite, memory, local or dynamodb)`);
+      throw new ConfigError(`config: metadata.engine "${engine}" is not available in this version yet (use sqlite, memory, local, dynamodb or firestore)`);
   }
 }

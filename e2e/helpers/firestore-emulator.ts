@@ -1,0 +1,66 @@
+// The Cloud Firestore emulator of the Google Cloud SDK (Debian package
+// google-cloud-cli-firestore-emulator), started on a free loopback port for a test file and stopped
+// after it, with the Java process its launcher starts (they share a process group).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+const CANDIDATES = ["/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk"];
+
+function launcher(): string | undefined {
+  const roots = [...CANDIDATES];
+  const gcloud = Bun.spawnSync(["sh", "-c", "gcloud info --format='value(installation.sdk_root)' 2>/dev/null"]);
+  if (gcloud.exitCode === 0) roots.unshift(gcloud.stdout.toString().trim());
+  return roots.map((r) => join(r, "platform", "cloud-firestore-emulator", "cloud_firestore_emulator")).find((p) => p && existsSync(p));
+}
+
+/** Why the emulator cannot run here, if it cannot. */
+export function firestoreEmulatorUnavailable(): string | undefined {
+  if (!launcher()) return "the Cloud Firestore emulator is not installed (apt-get install google-cloud-cli-firestore-emulator)";
+  if (Bun.spawnSync(["java", "-version"]).exitCode !== 0) return "java is not installed (apt-get install openjdk-17-jre-headless)";
+  return undefined;
+}
+
+export interface FirestoreEmulator extends AsyncDisposable {
+  /** host:port */
+  host: string;
+  /** What a process talking to it needs: FIRESTORE_EMULATOR_HOST, and no cloud metadata-server lookups. */
+  env: Record<string, string>;
+}
+
+export async function startFirestoreEmulator(): Promise<FirestoreEmulator> {
+  const path = launcher();
+  if (!path) throw new Error(firestoreEmulatorUnavailable());
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // setsid: the launcher and its java child in a group of their own, killed together.
+  const proc = Bun.spawn(["setsid", path, "--host", "127.0.0.1", "--port", String(port)], { stdout: "pipe", stderr: "pipe" });
+  const host = `127.0.0.1:${port}`;
+  const stop = async () => {
+    try {
+      process.kill(-proc.pid, "SIGKILL");
+    } catch { /* already gone */ }
+    await proc.exited;
+  };
+  // However the test process ends, the emulator goes with it.
+  process.once("exit", () => {
+    try {
+      process.kill(-proc.pid, "SIGKILL");
+    } catch { /* already gone */ }
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://${host}/`)).ok) break;
+    } catch {
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        await stop();
+        throw new Error(`the Firestore emulator did not start: ${await new Response(proc.stderr).text()}`);
+      }
+    }
+    await Bun.sleep(100);
+  }
+  return {
+    host,
+    env: { FIRESTORE_EMULATOR_HOST: host, METADATA_SERVER_DETECTION: "none" },
+    [Symbol.asyncDispose]: stop,
+  };
+}

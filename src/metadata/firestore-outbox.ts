@@ -1,0 +1,61 @@
+// The outbox of the firestore engine: an event is a C_pending document created in the same
+// transaction as its change; delivery moves it to C_events (the history listEvents reads besides the
+// pending ones), which keeps the newest EVENT_HISTORY. Positions from clockSeq (events.ts). Only
+// events this process was handed by pendingEvents are moved, so one committed late is still delivered.
+import type { Transaction } from "@google-cloud/firestore";
+import { clockSeq, EVENT_HISTORY, type EngineEvent, type StoredEvent } from "./events.ts";
+import { rec, seqId, type FsDb } from "./firestore-db.ts";
+
+export class FirestoreOutbox {
+  private handed = new Map<number, StoredEvent>();
+  private marks = 0;
+
+  constructor(private readonly fs: FsDb) {}
+
+  /** Adds `events` to the outbox in the transaction `tx` (after its reads). */
+  write(tx: Transaction, events: EngineEvent[] | undefined): void {
+    for (const e of events ?? []) {
+      const seq = clockSeq();
+      tx.create(this.fs.col("pending").doc(seqId(seq)), { r: JSON.stringify({ ...e, seq }) });
+    }
+  }
+
+  async pending(limit: number): Promise<StoredEvent[]> {
+    const snap = await this.fs.call(() => this.fs.col("pending").orderBy(this.fs.FieldPath.documentId()).limit(limit).get());
+    const events = snap.docs.map((d) => ({ ...rec<StoredEvent>(d.data())!, delivered: false }));
+    for (const e of events) this.handed.set(e.seq, e);
+    return events;
+  }
+
+  async markDelivered(seq: number): Promise<void> {
+    const moving = [...this.handed.values()].filter((e) => e.seq <= seq);
+    for (let i = 0; i < moving.length; i += 200) {
+      const batch = this.fs.db.batch();
+      for (const e of moving.slice(i, i + 200)) {
+        batch.set(this.fs.col("events").doc(seqId(e.seq)), { r: JSON.stringify({ ...e, delivered: true }) });
+        batch.delete(this.fs.col("pending").doc(seqId(e.seq)));
+      }
+      await this.fs.call(() => batch.commit());
+      for (const e of moving.slice(i, i + 200)) this.handed.delete(e.seq);
+    }
+    if (moving.length > 0 && ++this.marks % 64 === 0) await this.prune();
+  }
+
+  private async prune(): Promise<void> {
+    const old = await this.fs.call(() => this.fs.col("events").orderBy(this.fs.FieldPath.documentId(), "desc").offset(EVENT_HISTORY).select().get());
+    for (let i = 0; i < old.docs.length; i += 400) {
+      const batch = this.fs.db.batch();
+      for (const d of old.docs.slice(i, i + 400)) batch.delete(d.ref);
+      await this.fs.call(() => batch.commit());
+    }
+  }
+
+  async list(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    const page = (name: string) => this.fs.call(() => this.fs.col(name).orderBy(this.fs.FieldPath.documentId()).startAfter(seqId(afterSeq)).limit(limit).get());
+    const [history, pending] = await Promise.all([page("events"), page("pending")]);
+    return [
+      ...history.docs.map((d) => ({ ...rec<StoredEvent>(d.data())!, delivered: true })),
+      ...pending.docs.map((d) => ({ ...rec<StoredEvent>(d.data())!, delivered: false })),
+    ].sort((a, b) => a.seq - b.seq).slice(0, limit);
+  }
+}

@@ -1,0 +1,24 @@
+// The metadata contract on the Cloud Firestore emulator (loopback), a fresh collection prefix per
+// test. Where the emulator is not installed, these tests skip with one line saying how to get it.
+import { afterAll, beforeAll, describe, setDefaultTimeout } from "bun:test";
+import { FirestoreMetadataStore } from "../../src/metadata/firestore.ts";
+import { firestoreEmulatorUnavailable, startFirestoreEmulator, type FirestoreEmulator } from "../../e2e/helpers/firestore-emulator.ts";
+import { metadataContract } from "../contract/metadata.contract.ts";
+
+setDefaultTimeout(120_000);
+const missing = firestoreEmulatorUnavailable();
+if (missing) console.warn(`test/metadata/firestore.test.ts: skipped: ${missing}`);
+
+describe.skipIf(!!missing)("firestore (emulator)", () => {
+  let emulator: FirestoreEmulator;
+  beforeAll(async () => {
+    emulator = await startFirestoreEmulator();
+    Object.assign(process.env, { METADATA_SERVER_DETECTION: "none" });
+  });
+  afterAll(async () => {
+    await emulator?.[Symbol.asyncDispose]();
+  });
+  let n = 0;
+  metadataContract("firestore", async () =>
+    new FirestoreMetadataStore({ collection: `c${++n}x${Date.now()}`, project: "demo-bleepstore", credentialsFile: "", endpoint: emulator.host }));
+});
