@@ -126,6 +126,15 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up failures: one line, non-zero exit
     expectOneLine(await start(["--data-dir", fresh("firestore"), "--check"], env), "127.0.0.1:9", "metadata firestore (project demo-x)");
   });
 
+  test("a Cosmos DB endpoint that cannot be reached is named (never its key)", async () => {
+    const env = {
+      BLEEPSTORE_METADATA_ENGINE: "cosmos", BLEEPSTORE_METADATA_COSMOS_CONNECTION_STRING: "AccountEndpoint=http://127.0.0.1:9/;AccountKey=c2VjcmV0LWtleS1ub3QtdG8tcHJpbnQ=;",
+    };
+    const r = await start(["--data-dir", fresh("cosmos"), "--check"], env);
+    expectOneLine(r, "http://127.0.0.1:9/", "metadata cosmos");
+    expect(r.err).not.toContain("c2VjcmV0");
+  });
+
   test("an Azure endpoint that cannot be reached is named (never its key)", async () => {
     const conn = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0LWtleS1ub3QtdG8tcHJpbnQ=;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
     const r = await start(["--data-dir", fresh("azure")], {

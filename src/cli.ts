@@ -25,7 +25,7 @@ Options:
   --config <file>      YAML config file (see bleepstore.example.yaml); no file means built-in defaults
   --host <address>     address to listen on (server.host, default 0.0.0.0)
   --port <number>      port to listen on (server.port, default 9000; 0 picks a free port)
-  --data-dir <dir>     put the SQLite metadata and object files under <dir> (default ./data)
+  --data-dir <dir>     put local metadata (sqlite, local) and object files under <dir> (default ./data)
   --log-level <level>  ${LOG_LEVELS.join(" | ")} (logging.level, default info)
   --check              check what start-up checks (config, data directories, metadata file, port, cloud
                        endpoints) without serving; print the selected sections without secrets, and exit

@@ -30,7 +30,7 @@ function defaults(dataDir: string) {
       local: { root_dir: join(dataDir, "metadata"), compact_min_lines: 100_000 },
       dynamodb: { table: "bleepstore-metadata", region: "us-east-1", endpoint_url: "", create_if_missing: true },
       firestore: { collection: "bleepstore-metadata", project: "my-project", credentials_file: "", endpoint: "" },
-      cosmos: { database: "bleepstore", container: "metadata", endpoint: "", connection_string: "" },
+      cosmos: { database: "bleepstore", container: "metadata", endpoint: "", connection_string: "", create_if_missing: true },
     },
     storage: {
       backend: "local" as StorageBackendName,

@@ -61,6 +61,12 @@ async function checkReachable(config: Config, { metadata, storage }: { metadata:
     const f = config.metadata.firestore;
     await reachable(`metadata firestore (project ${f.project})`, f.endpoint || "https://firestore.googleapis.com", () => metadata.init());
   }
+  if (config.metadata.engine === "cosmos") {
+    const c = config.metadata.cosmos;
+    // The endpoint only, never the connection string (it holds the key).
+    const endpoint = /AccountEndpoint=([^;]+)/i.exec(c.connection_string)?.[1] ?? c.endpoint;
+    await reachable(`metadata cosmos (database ${c.database}, container ${c.container})`, endpoint, () => metadata.init());
+  }
   if (config.storage.backend === "aws") {
     const endpoint = config.storage.aws.endpoint_url || `https://s3.${config.storage.aws.region}.amazonaws.com`;
     await reachable(`storage aws (bucket ${config.storage.aws.bucket})`, endpoint, () => storage.ping());

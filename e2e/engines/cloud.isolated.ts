@@ -1,9 +1,11 @@
-// Inside an isolated network namespace (run by e2e/cloud-engines.test.ts): DynamoDB Local and the
-// Firestore emulator started once each, then the core e2e files through a BleepStore whose metadata
-// lives in each, the migration sqlite → dynamodb → firestore → local → sqlite, and --check.
+// Inside an isolated network namespace (run by e2e/cloud-engines.test.ts): DynamoDB Local, the
+// Firestore emulator and the Cosmos DB emulator (@vercel/cosmosdb-server) started once each, then the
+// core e2e files through a BleepStore whose metadata lives in each, the migration
+// sqlite → dynamodb → cosmos → firestore → local → sqlite, and --check.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { CORE_E2E, runNestedSuite } from "../helpers/nested.ts";
 import { startDynamoDbLocal, type DynamoDbLocal } from "../helpers/dynamodb-local.ts";
+import { startCosmosEmulator, type CosmosEmulator } from "../helpers/cosmos-emulator.ts";
 import { firestoreEmulatorUnavailable, startFirestoreEmulator, type FirestoreEmulator } from "../helpers/firestore-emulator.ts";
 import { migrationRoundTrip } from "../helpers/migration.ts";
 import { runCli } from "../helpers/server.ts";
@@ -14,9 +16,13 @@ if (noFirestore) console.warn(`e2e/engines/cloud.isolated.ts: Firestore tests sk
 
 let dynamo: DynamoDbLocal;
 let firestore: FirestoreEmulator | undefined;
+let cosmos: CosmosEmulator;
 const engines: Record<string, (name: string) => Record<string, string>> = {};
 beforeAll(async () => {
-  [dynamo, firestore] = await Promise.all([startDynamoDbLocal(), noFirestore ? undefined : startFirestoreEmulator()]);
+  [dynamo, firestore, cosmos] = await Promise.all([startDynamoDbLocal(), noFirestore ? undefined : startFirestoreEmulator(), startCosmosEmulator()]);
+  engines.cosmos = (name) => ({
+    BLEEPSTORE_METADATA_ENGINE: "cosmos", BLEEPSTORE_METADATA_COSMOS_CONNECTION_STRING: cosmos.connectionString, BLEEPSTORE_METADATA_COSMOS_CONTAINER: name,
+  });
   engines.dynamodb = (name) => ({
     ...dynamo.env, BLEEPSTORE_METADATA_ENGINE: "dynamodb", BLEEPSTORE_METADATA_DYNAMODB_ENDPOINT_URL: dynamo.endpoint, BLEEPSTORE_METADATA_DYNAMODB_TABLE: name,
   });
@@ -28,10 +34,10 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await Promise.all([dynamo?.[Symbol.asyncDispose](), firestore?.[Symbol.asyncDispose]()]);
+  await Promise.all([dynamo?.[Symbol.asyncDispose](), firestore?.[Symbol.asyncDispose](), cosmos?.[Symbol.asyncDispose]()]);
 });
 
-for (const engine of ["dynamodb", "firestore"]) {
+for (const engine of ["dynamodb", "firestore", "cosmos"]) {
   describe.skipIf(engine === "firestore" && !!noFirestore)(`metadata.engine: ${engine} (emulator)`, () => {
     test("the core e2e files", async () => {
       const { code, summary } = await runNestedSuite(CORE_E2E, engines[engine]!("core-e2e"), `metadata ${engine}`);
@@ -49,9 +55,10 @@ for (const engine of ["dynamodb", "firestore"]) {
   });
 }
 
-test.skipIf(!!noFirestore)("migration: sqlite → dynamodb → firestore → local → sqlite, each served the same; the last export is the first", async () => {
+test.skipIf(!!noFirestore)("migration: sqlite → dynamodb → cosmos → firestore → local → sqlite, each served the same; the last export is the first", async () => {
   await migrationRoundTrip(
     engines.dynamodb!("migration"),
+    engines.cosmos!("migration"),
     engines.firestore!("migration"),
     { BLEEPSTORE_METADATA_ENGINE: "local" },
     { BLEEPSTORE_METADATA_ENGINE: "sqlite", BLEEPSTORE_METADATA_SQLITE_PATH: "metadata-again.db" },

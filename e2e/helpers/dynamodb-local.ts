@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ISOLATED } from "./isolated.ts";
+import { waitForHttp } from "./wait-http.ts";
 
 const EMULATOR = join(import.meta.dir, "..", "..", "node_modules", "amplify-dynamodb-simulator", "emulator");
 
@@ -27,19 +28,7 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
     cwd: EMULATOR, stdout: "pipe", stderr: "pipe",
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await fetch(endpoint);
-      break;
-    } catch {
-      if (proc.exitCode !== null || Date.now() > deadline) {
-        proc.kill("SIGKILL");
-        throw new Error(`DynamoDB Local did not start: ${await new Response(proc.stderr).text()}`);
-      }
-      await Bun.sleep(100);
-    }
-  }
+  await waitForHttp(endpoint, proc, "DynamoDB Local");
   return {
     endpoint,
     env: { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", AWS_REGION: "us-east-1" },

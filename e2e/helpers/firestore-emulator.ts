@@ -3,6 +3,7 @@
 // after it, with the Java process its launcher starts (they share a process group).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { waitForHttp } from "./wait-http.ts";
 
 const CANDIDATES = ["/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk"];
 
@@ -46,17 +47,11 @@ export async function startFirestoreEmulator(): Promise<FirestoreEmulator> {
       process.kill(-proc.pid, "SIGKILL");
     } catch { /* already gone */ }
   });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://${host}/`)).ok) break;
-    } catch {
-      if (proc.exitCode !== null || Date.now() > deadline) {
-        await stop();
-        throw new Error(`the Firestore emulator did not start: ${await new Response(proc.stderr).text()}`);
-      }
-    }
-    await Bun.sleep(100);
+  try {
+    await waitForHttp(`http://${host}/`, proc, "the Firestore emulator", 60_000, true);
+  } catch (err) {
+    await stop();
+    throw err;
   }
   return {
     host,

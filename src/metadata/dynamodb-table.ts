@@ -10,6 +10,7 @@ import type {
 } from "@aws-sdk/client-dynamodb";
 import { S3Error } from "../errors.ts";
 import { Limiter } from "./limiter.ts";
+import { retryRaces } from "./races.ts";
 
 export type Item = Record<string, AttributeValue>;
 
@@ -201,19 +202,7 @@ export class Table {
  * conditions on what it read; a write that lost a race (a condition on a revision, a conflict) reads
  * again. `step` maps the conditions that mean an answer (NoSuchBucket, NoSuchUpload) itself.
  */
-export async function optimistic<T>(step: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await step();
-    } catch (err) {
-      if (!(err instanceof Cancelled) || attempt >= 200) {
-        if (err instanceof Cancelled) throw new S3Error("SlowDown", { message: "Too many concurrent changes to one record; try again.", cause: err });
-        throw err;
-      }
-      await Bun.sleep(Math.random() * Math.min(100, 2 * 1.5 ** Math.min(attempt, 12)));
-    }
-  }
-}
+export const optimistic = <T>(step: () => Promise<T>): Promise<T> => retryRaces(step, (err) => err instanceof Cancelled);
 
 /** The pieces of a transaction, for a table. */
 export function writer(table: string) {

@@ -8,7 +8,7 @@ import { noSuchBucket, S3Error } from "../errors.ts";
 import type { DynamoOutbox } from "./dynamodb-outbox.ts";
 import { Cancelled, key, N, optimistic, record, S, sameRevision, type Item, type Table, writer } from "./dynamodb-table.ts";
 import type { EngineEvent } from "./events.ts";
-import { compareKeys } from "./listing.ts";
+import { uploadsPage } from "./listing.ts";
 import type { CompletedUpload, ObjectRecord, ObjectWrite, PartPage, PartRecord, UploadRecord, WriteCondition } from "./store.ts";
 
 /** Partition keys. Bucket names hold no "#", so `ver#<bucket>#<key>` is unambiguous. */
@@ -69,14 +69,7 @@ export class DynamoUploads {
 
   /** In-progress uploads of a bucket by key then id: the bucket's uploads are read and sorted here. */
   async list(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): Promise<UploadRecord[]> {
-    const isAfter = (u: UploadRecord) => {
-      const c = compareKeys(u.key, after.key);
-      return c > 0 || (c === 0 && after.uploadId !== undefined && u.uploadId > after.uploadId);
-    };
-    return (await this.ofBucket(bucket))
-      .filter((u) => u.completedEtag === undefined && u.key.startsWith(prefix) && isAfter(u))
-      .sort((a, b) => compareKeys(a.key, b.key) || compareKeys(a.uploadId, b.uploadId))
-      .slice(0, limit);
+    return uploadsPage(await this.ofBucket(bucket), prefix, after, limit);
   }
 
   async initiatedBefore(before: number): Promise<UploadRecord[]> {

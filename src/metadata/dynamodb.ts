@@ -10,11 +10,12 @@ import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts"
 import { DynamoOutbox } from "./dynamodb-outbox.ts";
 import { Cancelled, N, num, optimistic, record, S, sameRevision, Table, writer, type Item, type TableOptions } from "./dynamodb-table.ts";
 import { DynamoUploads, P } from "./dynamodb-uploads.ts";
-import type { EngineEvent, StoredEvent } from "./events.ts";
+import type { EngineEvent } from "./events.ts";
+import { ModularStore } from "./modular-store.ts";
 import { listPage, type Seek } from "./listing.ts";
 import type {
-  BucketChange, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite,
-  PartPage, PartRecord, UploadRecord, VersionPage, VersionQuery, WriteCondition,
+  BucketChange, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, VersionPage,
+  VersionQuery, WriteCondition,
 } from "./store.ts";
 import { NULL_VERSION } from "./store.ts";
 import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
@@ -22,15 +23,17 @@ import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
 const counted = (r: ObjectRecord) => (r.deleteMarker ? 0 : 1);
 const sid = (storageId: string): Item => (storageId ? { sid: S(storageId) } : {});
 
-export class DynamoMetadataStore implements MetadataStore {
+export class DynamoMetadataStore extends ModularStore implements MetadataStore {
   readonly engine = "dynamodb";
   private table!: Table;
   private opened = false;
   private w!: ReturnType<typeof writer>;
-  private outbox!: DynamoOutbox;
-  private uploads!: DynamoUploads;
+  protected outbox!: DynamoOutbox;
+  protected uploads!: DynamoUploads;
 
-  constructor(private readonly options: TableOptions) {}
+  constructor(private readonly options: TableOptions) {
+    super();
+  }
 
   /** Opens the table (creating it when missing); once: a second call finds it open. */
   async init(): Promise<void> {
@@ -302,57 +305,5 @@ export class DynamoMetadataStore implements MetadataStore {
 
   isStorageIdReferenced(storageId: string): Promise<boolean> {
     return this.table.hasStorageId(storageId);
-  }
-
-  createUpload(upload: UploadRecord, events?: EngineEvent[]): Promise<void> {
-    return this.uploads.create(upload, events);
-  }
-
-  getUpload(uploadId: string): Promise<UploadRecord | null> {
-    return this.uploads.get(uploadId);
-  }
-
-  listUploads(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): Promise<UploadRecord[]> {
-    return this.uploads.list(bucket, prefix, after, limit);
-  }
-
-  uploadsInitiatedBefore(before: number): Promise<UploadRecord[]> {
-    return this.uploads.initiatedBefore(before);
-  }
-
-  putPart(part: PartRecord, events?: EngineEvent[]): Promise<PartRecord | null> {
-    return this.uploads.putPart(part, events);
-  }
-
-  listParts(uploadId: string, after: number, max: number): Promise<PartPage> {
-    return this.uploads.listParts(uploadId, after, max);
-  }
-
-  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<CompletedUpload> {
-    return this.uploads.complete(uploadId, object, condition, events);
-  }
-
-  deleteUpload(uploadId: string, events?: EngineEvent[]): Promise<boolean> {
-    return this.uploads.delete(uploadId, events);
-  }
-
-  deleteParts(uploadId: string, partNumbers: number[]): Promise<void> {
-    return this.uploads.deleteParts(uploadId, partNumbers);
-  }
-
-  uploadsWithParts(limit: number): Promise<string[]> {
-    return this.uploads.withParts(limit);
-  }
-
-  pendingEvents(limit: number): Promise<StoredEvent[]> {
-    return this.outbox.pending(limit);
-  }
-
-  markDelivered(seq: number): Promise<void> {
-    return this.outbox.markDelivered(seq);
-  }
-
-  listEvents(afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    return this.outbox.list(afterSeq, limit);
   }
 }

@@ -6,7 +6,7 @@ import { S3Error } from "../errors.ts";
 import type { EngineEvent } from "./events.ts";
 import { partId, rec, type FsDb } from "./firestore-db.ts";
 import type { FirestoreOutbox } from "./firestore-outbox.ts";
-import { compareKeys } from "./listing.ts";
+import { uploadsPage } from "./listing.ts";
 import type { CompletedUpload, ObjectRecord, ObjectWrite, PartPage, PartRecord, UploadRecord, WriteCondition } from "./store.ts";
 
 const noSuchUpload = (uploadId: string) => new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });
@@ -44,14 +44,7 @@ export class FirestoreUploads {
 
   /** In-progress uploads of a bucket by key then id: the bucket's uploads are read and sorted here. */
   async list(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): Promise<UploadRecord[]> {
-    const isAfter = (u: UploadRecord) => {
-      const c = compareKeys(u.key, after.key);
-      return c > 0 || (c === 0 && after.uploadId !== undefined && u.uploadId > after.uploadId);
-    };
-    return (await this.ofBucket(bucket))
-      .filter((u) => u.completedEtag === undefined && u.key.startsWith(prefix) && isAfter(u))
-      .sort((a, b) => compareKeys(a.key, b.key) || compareKeys(a.uploadId, b.uploadId))
-      .slice(0, limit);
+    return uploadsPage(await this.ofBucket(bucket), prefix, after, limit);
   }
 
   async initiatedBefore(before: number): Promise<UploadRecord[]> {

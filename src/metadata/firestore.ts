@@ -9,14 +9,15 @@ import type { Transaction } from "@google-cloud/firestore";
 import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
 import { applyChange } from "./change.ts";
 import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts";
-import type { EngineEvent, StoredEvent } from "./events.ts";
+import type { EngineEvent } from "./events.ts";
+import { ModularStore } from "./modular-store.ts";
 import { FsDb, rec, type FirestoreOptions, type Ref } from "./firestore-db.ts";
 import { FirestoreOutbox } from "./firestore-outbox.ts";
 import { FirestoreUploads } from "./firestore-uploads.ts";
 import { listPage, type Seek } from "./listing.ts";
 import type {
-  BucketChange, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite,
-  PartPage, PartRecord, UploadRecord, VersionPage, VersionQuery, WriteCondition,
+  BucketChange, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, VersionPage,
+  VersionQuery, WriteCondition,
 } from "./store.ts";
 import { NULL_VERSION } from "./store.ts";
 import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
@@ -31,14 +32,16 @@ export const versionDoc = (r: ObjectRecord) => ({
   k: r.key, r: JSON.stringify(r), sid: r.storageId, dm: r.deleteMarker === true, n: r.deleteMarker ? 0 : 1, size: r.deleteMarker ? 0 : r.size,
 });
 
-export class FirestoreMetadataStore implements MetadataStore {
+export class FirestoreMetadataStore extends ModularStore implements MetadataStore {
   readonly engine = "firestore";
   private fs!: FsDb;
-  private outbox!: FirestoreOutbox;
-  private uploads!: FirestoreUploads;
+  protected outbox!: FirestoreOutbox;
+  protected uploads!: FirestoreUploads;
   private opened = false;
 
-  constructor(private readonly options: FirestoreOptions) {}
+  constructor(private readonly options: FirestoreOptions) {
+    super();
+  }
 
   async init(): Promise<void> {
     if (this.opened) return;
@@ -338,58 +341,6 @@ export class FirestoreMetadataStore implements MetadataStore {
       this.fs.call(() => this.fs.col("uploads").where("sid", "==", storageId).limit(1).select().get()),
     ]);
     return found.some((snap) => !snap.empty);
-  }
-
-  createUpload(upload: UploadRecord, events?: EngineEvent[]): Promise<void> {
-    return this.uploads.create(upload, events);
-  }
-
-  getUpload(uploadId: string): Promise<UploadRecord | null> {
-    return this.uploads.get(uploadId);
-  }
-
-  listUploads(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): Promise<UploadRecord[]> {
-    return this.uploads.list(bucket, prefix, after, limit);
-  }
-
-  uploadsInitiatedBefore(before: number): Promise<UploadRecord[]> {
-    return this.uploads.initiatedBefore(before);
-  }
-
-  putPart(part: PartRecord, events?: EngineEvent[]): Promise<PartRecord | null> {
-    return this.uploads.putPart(part, events);
-  }
-
-  listParts(uploadId: string, after: number, max: number): Promise<PartPage> {
-    return this.uploads.listParts(uploadId, after, max);
-  }
-
-  completeUpload(uploadId: string, object: ObjectRecord, condition?: WriteCondition, events?: EngineEvent[]): Promise<CompletedUpload> {
-    return this.uploads.complete(uploadId, object, condition, events);
-  }
-
-  deleteUpload(uploadId: string, events?: EngineEvent[]): Promise<boolean> {
-    return this.uploads.delete(uploadId, events);
-  }
-
-  deleteParts(uploadId: string, partNumbers: number[]): Promise<void> {
-    return this.uploads.deleteParts(uploadId, partNumbers);
-  }
-
-  uploadsWithParts(limit: number): Promise<string[]> {
-    return this.uploads.withParts(limit);
-  }
-
-  pendingEvents(limit: number): Promise<StoredEvent[]> {
-    return this.outbox.pending(limit);
-  }
-
-  markDelivered(seq: number): Promise<void> {
-    return this.outbox.markDelivered(seq);
-  }
-
-  listEvents(afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    return this.outbox.list(afterSeq, limit);
   }
 }
 

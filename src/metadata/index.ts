@@ -1,7 +1,6 @@
 // Builds the configured metadata engine. Engines are imported on demand so an embedded server never
 // loads a cloud SDK it does not use.
 import type { Config } from "../config.ts";
-import { ConfigError } from "../config.ts";
 import type { MetadataStore } from "./store.ts";
 
 export async function createMetadataStore(config: Config): Promise<MetadataStore> {
@@ -30,7 +29,12 @@ export async function createMetadataStore(config: Config): Promise<MetadataStore
       const f = config.metadata.firestore;
       return new FirestoreMetadataStore({ collection: f.collection, project: f.project, credentialsFile: f.credentials_file, endpoint: f.endpoint });
     }
-    case "cosmos":
-      throw new ConfigError(`config: metadata.engine "${engine}" is not available in this version yet (use sqlite, memory, local, dynamodb or firestore)`);
+    case "cosmos": {
+      const { CosmosMetadataStore } = await import("./cosmos.ts");
+      const c = config.metadata.cosmos;
+      return new CosmosMetadataStore({
+        database: c.database, container: c.container, endpoint: c.endpoint, connectionString: c.connection_string, createIfMissing: c.create_if_missing,
+      });
+    }
   }
 }

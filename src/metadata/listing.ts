@@ -1,6 +1,6 @@
 // Key order and the prefix/delimiter roll-up shared by every engine that can seek in key order.
 // S3 lists keys in UTF-8 byte order, which is Unicode code point order (not JS's UTF-16 order).
-import type { ListEntry, ListPage, ListQuery } from "./store.ts";
+import type { ListEntry, ListPage, ListQuery, UploadRecord } from "./store.ts";
 
 /** Compares two keys in UTF-8 byte order. */
 export function compareKeys(a: string, b: string): number {
@@ -106,4 +106,20 @@ async function fill(page: ListPage, query: ListQuery, seek: Seek): Promise<void>
     inclusive = false;
     batch = Math.min(batch * 2, 1000);
   }
+}
+
+/**
+ * ListMultipartUploads for engines that read a bucket's uploads whole: those in progress under
+ * `prefix`, by key (UTF-8 order) then upload id, strictly after `after` (an upload id of "" is
+ * before all of a key's uploads; none given, after all of them), at most `limit`.
+ */
+export function uploadsPage(uploads: Iterable<UploadRecord>, prefix: string, after: { key: string; uploadId?: string }, limit: number): UploadRecord[] {
+  const isAfter = (u: UploadRecord) => {
+    const c = compareKeys(u.key, after.key);
+    return c > 0 || (c === 0 && after.uploadId !== undefined && u.uploadId > after.uploadId);
+  };
+  return [...uploads]
+    .filter((u) => u.completedEtag === undefined && u.key.startsWith(prefix) && isAfter(u))
+    .sort((a, b) => compareKeys(a.key, b.key) || compareKeys(a.uploadId, b.uploadId))
+    .slice(0, limit);
 }

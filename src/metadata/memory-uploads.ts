@@ -2,7 +2,7 @@
 // completing or aborting an upload is one small change and the parts are freed afterwards, as the
 // metadata contract has it for every engine.
 import { S3Error } from "../errors.ts";
-import { compareKeys } from "./listing.ts";
+import { uploadsPage } from "./listing.ts";
 import type { PartPage, PartRecord, UploadRecord } from "./store.ts";
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -32,15 +32,7 @@ export class MemoryUploads {
   }
 
   list(bucket: string, prefix: string, after: { key: string; uploadId?: string }, limit: number): UploadRecord[] {
-    const isAfter = (u: UploadRecord) => {
-      const c = compareKeys(u.key, after.key);
-      return c > 0 || (c === 0 && after.uploadId !== undefined && u.uploadId > after.uploadId);
-    };
-    return [...this.records.values()]
-      .filter((u) => u.bucket === bucket && u.key.startsWith(prefix) && u.completedEtag === undefined && isAfter(u))
-      .sort((a, b) => compareKeys(a.key, b.key) || compareKeys(a.uploadId, b.uploadId))
-      .slice(0, limit)
-      .map(copy);
+    return uploadsPage([...this.records.values()].filter((u) => u.bucket === bucket), prefix, after, limit).map(copy);
   }
 
   initiatedBefore(before: number): UploadRecord[] {
