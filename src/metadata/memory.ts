@@ -8,65 +8,15 @@ import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts"
 import { compareKeys, listPage, type Seek } from "./listing.ts";
 import type {
   BucketChange, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, PartPage,
-  PartRecord, UploadRecord, VersionPage, VersionQuery, VersioningStatus, WriteCondition,
+  PartRecord, UploadRecord, VersionPage, VersionQuery, WriteCondition,
 } from "./store.ts";
 import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
 import { applyChange } from "./change.ts";
 import { frozen } from "./frozen.ts";
+import { BoundedMap } from "../bounded-map.ts";
+import { lowerBound, lowerBoundBy, type BucketState, type MemoryState } from "./memory-state.ts";
 
-interface BucketState {
-  record: BucketRecord;
-  /** Keys with a current version (delete markers included), in key order. */
-  keys: string[];
-  /** Current versions. */
-  objects: Map<string, ObjectRecord>;
-  /** Noncurrent versions per key, newest first (ascending versionSortKey). */
-  older: Map<string, ObjectRecord[]>;
-  /** Versions that are not delete markers, and the sum of their sizes. */
-  count: number;
-  bytes: number;
-}
-
-/** Where a version with this sort key goes in a newest-first list of versions. */
-function lowerBoundBy(versions: ObjectRecord[], sortKey: string): number {
-  let lo = 0;
-  let hi = versions.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (versionSortKey(versions[mid]!) < sortKey) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first key >= `key` (or > `key` when not inclusive). */
-function lowerBound(keys: string[], key: string, inclusive: boolean): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const c = compareKeys(keys[mid]!, key);
-    if (c < 0 || (c === 0 && !inclusive)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/**
- * The whole state of a memory engine at one instant, by reference: every record in it is replaced,
- * never changed in place, once captured, so the capture stays true while writes go on (the local
- * engine writes it out as a snapshot, asynchronously). Objects come per bucket in key order, each
- * key's versions newest first: the first version of a key is its current one.
- */
-export interface MemoryState {
-  credentials: Credential[];
-  buckets: BucketRecord[];
-  objects: ObjectRecord[];
-  uploads: UploadRecord[];
-  parts: PartRecord[];
-  events: StoredEvent[];
-  seq: number;
-}
+export type { MemoryState } from "./memory-state.ts";
 
 // Records are copied in (and object versions frozen); other records are copied out, so callers can never change the store.
 const copy = <T>(value: T): T => structuredClone(value);
@@ -82,6 +32,22 @@ export class MemoryMetadataStore implements MetadataStore {
    * Object Lock checks when it was made is applied as it was, whatever the clock says now.
    */
   private checks = true;
+
+  /** Owners and ACLs, most of them alike: one frozen copy of each, shared by the versions that have it. */
+  private readonly alike = new BoundedMap<string, unknown>(10_000);
+
+  /** The version frozen, its owner and ACL shared with the versions that have the same ones (memory at scale). */
+  private shared(r: ObjectRecord): ObjectRecord {
+    if (!Object.isFrozen(r)) {
+      for (const field of ["owner", "acl"] as const) {
+        const id = `${field}:${JSON.stringify(r[field])}`;
+        const known = this.alike.get(id);
+        if (known) (r as unknown as Record<string, unknown>)[field] = known;
+        else this.alike.set(id, frozen(r[field]));
+      }
+    }
+    return frozen(r);
+  }
 
   /** Runs `apply` with preconditions and lock checks off (replay of changes already made once). */
   replay<T>(apply: () => T): T {
@@ -192,7 +158,7 @@ export class MemoryMetadataStore implements MetadataStore {
     else state.older.delete(r.key);
     if (!previous) state.keys.splice(lowerBound(state.keys, r.key, true), 0, r.key);
     // Stored frozen, handed out as it is. A replayed record was just parsed: nobody else holds it.
-    state.objects.set(r.key, frozen(this.checks ? copy(r) : r));
+    state.objects.set(r.key, this.shared(this.checks ? copy(r) : r));
     this.count(state, r, 1);
     for (const f of freed) this.count(state, f, -1);
     return { previous, freed };
@@ -228,7 +194,7 @@ export class MemoryMetadataStore implements MetadataStore {
     if (!state || !o || o.deleteMarker) return false;
     if (change.retention !== undefined && this.checks) checkRetentionChange(o.retention, change.retention, change.bypassGovernance);
     // Replaced, never changed in place: a snapshot being written may hold the old record.
-    const next = frozen(applyChange(o, copy(change)));
+    const next = this.shared(applyChange(o, copy(change)));
     if (state.objects.get(key) === o) state.objects.set(key, next);
     else {
       const older = state.older.get(key)!;
@@ -380,7 +346,7 @@ export class MemoryMetadataStore implements MetadataStore {
         return;
       }
       case "object": {
-        const o = frozen(record as ObjectRecord);
+        const o = this.shared(record as ObjectRecord);
         const state = this.buckets.get(o.bucket);
         if (!state) throw new Error(`snapshot: object ${o.key} of a bucket ${o.bucket} not loaded before it`);
         if (state.keys.at(-1) !== o.key) {
