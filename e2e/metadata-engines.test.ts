@@ -4,12 +4,13 @@
 // killed by a failpoint half-way through writing a snapshot.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsClient, bucketName } from "./helpers/clients.ts";
 import { CORE_E2E, runNestedSuite } from "./helpers/nested.ts";
 import { migrationRoundTrip } from "./helpers/migration.ts";
-import { EXTERNAL_ENDPOINT, startServer } from "./helpers/server.ts";
+import { EXTERNAL_ENDPOINT, runCli, startServer } from "./helpers/server.ts";
 
 setDefaultTimeout(600_000);
 // Inside a nested run (or against another server or binary run) these are not repeated.
@@ -75,5 +76,23 @@ describe.skipIf(skip)("migration: sqlite → meta export → meta import into lo
       { BLEEPSTORE_METADATA_ENGINE: "local" },
       { BLEEPSTORE_METADATA_ENGINE: "sqlite", BLEEPSTORE_METADATA_SQLITE_PATH: "metadata-again.db" },
     );
+  });
+});
+
+describe.skipIf(skip)("--check with metadata.engine: local", () => {
+  test("a writable directory → config OK; a directory under a file → one line naming it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bleepstore-check-local-"));
+    try {
+      const ok = await runCli(["--check", "--data-dir", dir, "--port", "0"], { env: { BLEEPSTORE_METADATA_ENGINE: "local" } });
+      expect(ok.err).toBe("");
+      expect(ok.out).toMatch(/"engine": "local"[\s\S]*config OK\n$/);
+      writeFileSync(join(dir, "file"), "x");
+      const bad = await runCli(["--check", "--port", "0"], { env: { BLEEPSTORE_METADATA_ENGINE: "local", BLEEPSTORE_METADATA_LOCAL_ROOT_DIR: join(dir, "file", "metadata") } });
+      expect(bad.code).toBe(1);
+      expect(bad.err.trim().split("\n")).toHaveLength(1);
+      expect(bad.err).toContain(`metadata directory ${join(dir, "file", "metadata")}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,12 @@
-// The metadata engines side by side (npm run bench -- --metadata local[,dynamodb,...]): PUT, GET, HEAD
-// and LIST ops/s through a real server on each engine, sqlite first, in the same run. Emulators answer
-// for cloud engines, so their figures compare engines here, not cloud services.
+// The metadata engines side by side (npm run bench -- --metadata local,dynamodb,firestore,cosmos): PUT,
+// GET, HEAD and LIST ops/s through a real server on each engine, sqlite first, in the same run. The
+// cloud engines run against their emulators, started here, so their figures compare engines on this
+// machine, not cloud services.
 import { parseArgs } from "node:util";
+import { startCosmosEmulator } from "../helpers/cosmos-emulator.ts";
+import { startDynamoDbLocal } from "../helpers/dynamodb-local.ts";
+import { startFirestoreEmulator } from "../helpers/firestore-emulator.ts";
+import { ISOLATED } from "../helpers/isolated.ts";
 import { startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
 import { runLoad, type LoadResult } from "./load.ts";
@@ -16,13 +21,38 @@ const C = Number(values.concurrency);
 const engines = ["sqlite", ...String(values.metadata).split(",").filter((e) => e && e !== "sqlite")];
 const KiB4 = new Uint8Array(4096).fill(97);
 
-/** Environment for a server on `engine` (cloud engines: their emulator's endpoint from the environment). */
-function engineEnv(engine: string): Record<string, string> {
-  return { BLEEPSTORE_METADATA_ENGINE: engine };
+// DynamoDB Local listens on every interface: the whole benchmark reruns itself in a network
+// namespace with only loopback (as the tests do; needs root).
+if (engines.includes("dynamodb") && !ISOLATED) {
+  const proc = Bun.spawn(["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', process.execPath, ...process.argv.slice(1)], { stdout: "inherit", stderr: "inherit" });
+  process.exit(await proc.exited);
+}
+
+/** Starts the engine's emulator (for cloud engines) and says how a server reaches it. */
+async function engineEnv(engine: string): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
+  const env = { BLEEPSTORE_METADATA_ENGINE: engine };
+  switch (engine) {
+    case "dynamodb": {
+      const e = await startDynamoDbLocal();
+      return { env: { ...env, ...e.env, BLEEPSTORE_METADATA_DYNAMODB_ENDPOINT_URL: e.endpoint }, stop: async () => { await e[Symbol.asyncDispose](); } };
+    }
+    case "firestore": {
+      const e = await startFirestoreEmulator();
+      return { env: { ...env, ...e.env, BLEEPSTORE_METADATA_FIRESTORE_ENDPOINT: e.host, BLEEPSTORE_METADATA_FIRESTORE_PROJECT: "demo-bench" }, stop: async () => { await e[Symbol.asyncDispose](); } };
+    }
+    case "cosmos": {
+      const e = await startCosmosEmulator();
+      return { env: { ...env, BLEEPSTORE_METADATA_COSMOS_CONNECTION_STRING: e.connectionString }, stop: async () => { await e[Symbol.asyncDispose](); } };
+    }
+    default:
+      return { env, stop: async () => {} };
+  }
 }
 
 async function engineRow(engine: string): Promise<Record<string, LoadResult>> {
-  await using server = await startServer({ args: ["--log-level", "error"], env: engineEnv(engine) });
+  const emulator = await engineEnv(engine);
+  await using _stop = { [Symbol.asyncDispose]: emulator.stop };
+  await using server = await startServer({ args: ["--log-level", "error"], env: emulator.env });
   const ep = server.endpoint;
   const ok = async (res: Response) => {
     const size = (await res.arrayBuffer()).byteLength;
