@@ -23,6 +23,8 @@ export class GroupCommit {
   private flushScheduled = false;
   /** A WAL fdatasync is running; writes issued meanwhile wait for it to end, then commit together. */
   private syncing = false;
+  /** Waiters for the sync under way (barrier), released with its writes. */
+  private afterSync: Array<() => void> = [];
   private wal: number | undefined;
   /** Runs at the start of every group transaction: small bookkeeping that rides along with real writes. */
   beforeCommit: (() => void) | undefined;
@@ -39,6 +41,17 @@ export class GroupCommit {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /**
+   * Resolves once every write committed or queued so far is durable, writing nothing itself: for an
+   * answer read from the committed state (a delete that found nothing) that must not get ahead of
+   * the writes it saw. At once when nothing is in flight.
+   */
+  barrier(): Promise<void> {
+    if (this.pending.length > 0) return this.run(() => undefined).then(() => undefined, () => undefined);
+    if (this.syncing) return new Promise((resolve) => this.afterSync.push(resolve));
+    return Promise.resolve();
   }
 
   close(): void {
@@ -90,6 +103,9 @@ export class GroupCommit {
     const synced = (err?: unknown) => {
       this.syncing = false;
       settle(err ?? undefined);
+      const waiting = this.afterSync;
+      this.afterSync = [];
+      for (const release of waiting) release();
       this.flush();
     };
     try {

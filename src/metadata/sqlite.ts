@@ -253,6 +253,9 @@ export class SqliteMetadataStore implements MetadataStore {
   deleteObject(
     bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; bypassGovernance?: boolean; events?: EngineEvent[] } = {},
   ): Promise<ObjectRecord | null> {
+    // A plain delete of a key that has no version removes nothing: answered from the committed state
+    // (once what it was read from is durable) without a transaction of its own.
+    if (options.versionId === undefined && !options.condition && !this.o.getObject.get(bucket, key)) return this.commits.barrier().then(() => null);
     return this.grouped((): ObjectRecord | null => {
       const row = this.o.getObject.get(bucket, key);
       const current = row ? toObject(row) : null;
