@@ -9,10 +9,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { startAzurite, type Azurite } from "./helpers/azurite.ts";
 import { awsClient, bunClient, s3Status } from "./helpers/clients.ts";
+import { countingProxy } from "./helpers/counting-proxy.ts";
 import { CORE_E2E, runNestedSuite } from "./helpers/nested.ts";
 import { EXTERNAL_ENDPOINT, startServer } from "./helpers/server.ts";
-
-import { connect, createServer } from "node:net";
 
 const MiB = 1024 * 1024;
 
@@ -51,21 +50,6 @@ describe("azure storage", () => {
     expect(ids).toEqual([id]);
   });
 });
-
-/** A TCP proxy in front of Azurite that counts the bytes sent to it. */
-async function countingProxy(target: number) {
-  let sent = 0;
-  const server = createServer((client) => {
-    const upstream = connect(target, "127.0.0.1");
-    client.on("data", (chunk: Buffer) => void (sent += chunk.length));
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on("error", () => upstream.destroy());
-    upstream.on("error", () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: (server.address() as { port: number }).port, sent: () => sent, stop: () => server.close() };
-}
 
 describe.skipIf(!!EXTERNAL_ENDPOINT)("a BleepStore with storage.backend=azure", () => {
   const env = (conn: string, container: string) => ({

@@ -144,6 +144,11 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up failures: one line, non-zero exit
     expect(r.err).not.toContain("c2VjcmV0");
   });
 
+  test("a Cloud Storage endpoint that cannot be reached is named", async () => {
+    const env = { BLEEPSTORE_STORAGE_BACKEND: "gcp", BLEEPSTORE_STORAGE_GCP_BUCKET: "b", STORAGE_EMULATOR_HOST: "http://127.0.0.1:9" };
+    expectOneLine(await start(["--data-dir", fresh("gcp"), "--check"], env), "http://127.0.0.1:9", "storage gcp (bucket b)");
+  });
+
   test("--check finds the same failures without serving, and prints only the selected engine and backend", async () => {
     const file = join(fresh("check"), "data");
     writeFileSync(file, "x");

@@ -79,6 +79,10 @@ async function checkReachable(config: Config, { metadata, storage }: { metadata:
     // init creates the container when missing, so it proves more than a ping would on a first start.
     await reachable(`storage azure (container ${a.container})`, endpoint, () => storage.init());
   }
+  if (config.storage.backend === "gcp") {
+    const g = config.storage.gcp;
+    await reachable(`storage gcp (bucket ${g.bucket})`, process.env.STORAGE_EMULATOR_HOST || "https://storage.googleapis.com", () => storage.ping());
+  }
 }
 
 function listen(config: Config, fetch: (req: Request) => Response | Promise<Response>): number | Promise<number> {

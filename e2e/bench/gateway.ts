@@ -1,14 +1,17 @@
 // Gateway benchmark: 64 MiB PUT and GET and a 256 MiB multipart upload (8 MiB parts, 4 at a time)
 // through a BleepStore whose storage backend is a cloud upstream, beside the same operations sent
 // straight to that upstream with its own SDK, in one run. Upstreams on loopback: another BleepStore
-// for aws, Azurite for azure. Usage: bun e2e/bench/gateway.ts --storage aws|azure [--rounds N]
-// (npm run bench -- --storage azure)
+// for aws, Azurite for azure, the Cloud Storage emulator of firebase-tools for gcp (which has no
+// compose: its direct multipart is the 32 parts uploaded 4 at a time as objects, the same upstream
+// work as the gateway's parts and manifest). Usage: bun e2e/bench/gateway.ts --storage aws|azure|gcp
+// [--rounds N] (npm run bench -- --storage azure)
 import { BlobServiceClient } from "@azure/storage-blob";
 import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { parseArgs } from "node:util";
 import { startAzurite } from "../helpers/azurite.ts";
+import { startGcsEmulator } from "../helpers/gcs-emulator.ts";
 import { ACCESS_KEY, SECRET_KEY, startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
 
@@ -62,6 +65,21 @@ if (values.storage === "aws") {
         etags[i] = (await s3.send(new UploadPartCommand({ Bucket: "upstream", Key: key, UploadId, PartNumber: i + 1, Body: part }))).ETag!;
       });
       await s3.send(new CompleteMultipartUploadCommand({ Bucket: "upstream", Key: key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+    },
+  };
+} else if (values.storage === "gcp") {
+  const emulator = await startGcsEmulator();
+  cleanup.push(async () => void (await emulator[Symbol.asyncDispose]()));
+  process.env.STORAGE_EMULATOR_HOST = emulator.endpoint;
+  const { Storage } = await import("@google-cloud/storage");
+  const bucket = new Storage({ projectId: "demo-bleepstore" }).bucket("direct");
+  gatewayEnv = { BLEEPSTORE_STORAGE_BACKEND: "gcp", BLEEPSTORE_STORAGE_GCP_BUCKET: "gateway", STORAGE_EMULATOR_HOST: emulator.endpoint };
+  direct = {
+    // The SDK's own way to put a large body: a resumable upload (as the gateway does).
+    put: async (key) => void (await bucket.file(key).save(big, { resumable: true, validation: false })),
+    get: async (key) => (await bucket.file(key).download({ validation: false }))[0].length,
+    multipart: async (key) => {
+      await fourAtATime(32, async (i) => void (await bucket.file(`${key}.${i}`).save(part, { resumable: false, validation: false })));
     },
   };
 } else {

@@ -4,7 +4,7 @@
 // Requests to the ceiling are SigV4-signed like the real ones (it ignores the signature), so the
 // load generator, which shares this machine's CPUs, does the same work per request in both.
 // Usage: bun e2e/bench/run.ts [--seconds N] [--only "PUT 4KiB"]   (npm run bench)
-//        bun e2e/bench/run.ts --storage aws|azure [--rounds N]  (the gateway benchmark, gateway.ts)
+//        bun e2e/bench/run.ts --storage aws|azure|gcp [--rounds N]  (the gateway benchmark, gateway.ts)
 //        bun e2e/bench/run.ts --metadata local [--concurrency N]  (metadata engines beside sqlite, metadata.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
@@ -30,7 +30,7 @@ if (values.metadata) {
   await import("./metadata.ts");
   process.exit(0);
 }
-// --storage aws|azure: the gateway benchmark instead (gateway.ts), through BleepStore and direct.
+// --storage aws|azure|gcp: the gateway benchmark instead (gateway.ts), through BleepStore and direct.
 if (values.storage) {
   await import("./gateway.ts");
   process.exit(0);

@@ -37,7 +37,9 @@ export async function createStorage(config: Config, metadata?: MetadataStore): P
       const { AzureStorage } = await import("./azure.ts");
       return new AzureStorage(config.storage.azure);
     }
-    case "gcp":
-      throw new ConfigError(`config: storage.backend "${backend}" is not available in this version yet (use local, memory, sqlite, aws or azure)`);
+    case "gcp": {
+      const { GcpStorage } = await import("./gcp.ts");
+      return new GcpStorage(config.storage.gcp);
+    }
   }
 }
