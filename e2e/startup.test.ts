@@ -144,6 +144,18 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up failures: one line, non-zero exit
     expect(r.err).not.toContain("c2VjcmV0");
   });
 
+  test("an Azure account without a key signs in with @azure/identity's default chain; with no identity on this machine, start-up says so", async () => {
+    // Real @azure/identity: no service principal, workload or managed identity, nor Azure CLI here.
+    const storage = await start(["--data-dir", fresh("azure-identity"), "--check"], {
+      BLEEPSTORE_STORAGE_BACKEND: "azure", BLEEPSTORE_STORAGE_AZURE_CONTAINER: "c", BLEEPSTORE_STORAGE_AZURE_ACCOUNT: "bleepstoretest",
+    });
+    expectOneLine(storage, "storage azure (container c, Entra ID identity)", "https://bleepstoretest.blob.core.windows.net", "ChainedTokenCredential");
+    const cosmos = await start(["--data-dir", fresh("cosmos-identity"), "--check"], {
+      BLEEPSTORE_METADATA_ENGINE: "cosmos", BLEEPSTORE_METADATA_COSMOS_ENDPOINT: "https://bleepstoretest.documents.azure.com:443/",
+    });
+    expectOneLine(cosmos, "metadata cosmos (database bleepstore, container metadata, Entra ID identity)", "ChainedTokenCredential");
+  });
+
   test("a Cloud Storage endpoint that cannot be reached is named", async () => {
     const env = { BLEEPSTORE_STORAGE_BACKEND: "gcp", BLEEPSTORE_STORAGE_GCP_BUCKET: "b", STORAGE_EMULATOR_HOST: "http://127.0.0.1:9" };
     expectOneLine(await start(["--data-dir", fresh("gcp"), "--check"], env), "http://127.0.0.1:9", "storage gcp (bucket b)");

@@ -4,6 +4,7 @@
 // There is no shutdown path: every start is a recovery, so kill -9 is always safe.
 import "./threadpool.ts";
 import { announce, listenUrls } from "./banner.ts";
+import { S3Error } from "./errors.ts";
 import { HELP, parseCli, VERSION, VERSION_LINE } from "./cli.ts";
 import { ConfigError, loadConfig, METADATA_ENGINES, STORAGE_BACKENDS, type Config } from "./config.ts";
 import { Engine } from "./core/engine.ts";
@@ -37,7 +38,9 @@ async function reachable(what: string, endpoint: string, ping: () => Promise<voi
   try {
     await Promise.race([ping(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CLOUD_TIMEOUT_MS / 1000} s`)), CLOUD_TIMEOUT_MS)))]);
   } catch (err) {
-    throw new StartupError(`${what} cannot be reached at ${endpoint}: ${String((err as Error).message ?? err).split("\n")[0]}`);
+    // What the SDK met, not the S3 error a client would be shown for it.
+    const cause = err instanceof S3Error && err.cause !== undefined ? err.cause : err;
+    throw new StartupError(`${what} cannot be reached at ${endpoint}: ${String((cause as Error).message ?? cause).split("\n")[0]}`);
   } finally {
     clearTimeout(timer);
   }
@@ -65,7 +68,8 @@ async function checkReachable(config: Config, { metadata, storage }: { metadata:
     const c = config.metadata.cosmos;
     // The endpoint only, never the connection string (it holds the key).
     const endpoint = /AccountEndpoint=([^;]+)/i.exec(c.connection_string)?.[1] ?? c.endpoint;
-    await reachable(`metadata cosmos (database ${c.database}, container ${c.container})`, endpoint, () => metadata.init());
+    const identity = !/AccountKey=/i.test(c.connection_string) && !process.env.AZURE_COSMOS_KEY ? ", Entra ID identity" : "";
+    await reachable(`metadata cosmos (database ${c.database}, container ${c.container}${identity})`, endpoint, () => metadata.init());
   }
   if (config.storage.backend === "aws") {
     const endpoint = config.storage.aws.endpoint_url || `https://s3.${config.storage.aws.region}.amazonaws.com`;
@@ -77,7 +81,8 @@ async function checkReachable(config: Config, { metadata, storage }: { metadata:
     const endpoint = /BlobEndpoint=([^;]+)/i.exec(a.connection_string)?.[1]
       ?? `https://${/AccountName=([^;]+)/i.exec(a.connection_string)?.[1] ?? a.account}.blob.core.windows.net`;
     // init creates the container when missing, so it proves more than a ping would on a first start.
-    await reachable(`storage azure (container ${a.container})`, endpoint, () => storage.init());
+    const identity = !a.connection_string && !process.env.AZURE_STORAGE_KEY ? ", Entra ID identity" : "";
+    await reachable(`storage azure (container ${a.container}${identity})`, endpoint, () => storage.init());
   }
   if (config.storage.backend === "gcp") {
     const g = config.storage.gcp;

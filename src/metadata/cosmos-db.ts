@@ -75,9 +75,11 @@ export class CosmosDb {
     }));
     const endpoint = fields.accountendpoint ?? o.endpoint;
     const key = fields.accountkey ?? process.env.AZURE_COSMOS_KEY ?? "";
-    if (!endpoint) throw new Error("metadata.cosmos needs connection_string, or endpoint with the key in AZURE_COSMOS_KEY");
+    if (!endpoint) throw new Error("metadata.cosmos needs connection_string, or endpoint (with AZURE_COSMOS_KEY, or an Entra ID identity)");
+    // No key: @azure/identity's default chain (managed identity, service principal, CLI).
+    const auth = key ? { key } : { aadCredentials: await (await import("../azure-identity.ts")).defaultAzureCredential() };
     const client = new sdk.CosmosClient({
-      endpoint, key,
+      endpoint, ...auth,
       // Over plain http (an emulator) the account's advertised https locations are not to be followed.
       connectionPolicy: { enableEndpointDiscovery: !endpoint.startsWith("http://"), requestTimeout: 10_000 },
     });

@@ -3,6 +3,7 @@
 // that commit; a failed source commits nothing). Client multipart uploads are upload sessions: every
 // UploadPart stages its blocks on the final blob, and Complete commits the listed parts' blocks in
 // order — Put Block List, no byte copied. Loaded only when storage.backend is "azure".
+import type { TokenCredential } from "@azure/core-auth";
 import { BlobServiceClient, type BlockBlobClient, type ContainerClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
@@ -14,7 +15,10 @@ import {
 
 export interface AzureStorageOptions {
   container: string;
-  /** The account, for https://<account>.blob.core.windows.net with the key in AZURE_STORAGE_KEY. */
+  /**
+   * The account, for https://<account>.blob.core.windows.net: with the key in AZURE_STORAGE_KEY, or
+   * without it through @azure/identity's default chain (managed identity, service principal, CLI).
+   */
   account: string;
   prefix: string;
   /** Wins over account: any endpoint (Azurite, sovereign clouds) with its credentials. */
@@ -51,7 +55,8 @@ export class AzureStorage implements StorageBackend {
   readonly name = "azure";
   private readonly container: ContainerClient;
 
-  constructor(private readonly options: AzureStorageOptions) {
+  /** `identity`: the credential used when there is an account but no key (managed identity, ...). */
+  constructor(private readonly options: AzureStorageOptions, identity?: TokenCredential) {
     if (!options.container) throw new Error("storage.azure.container must name the container to store objects in");
     const pipeline = { retryOptions: { maxTries: 4, tryTimeoutInMs: 60_000, retryDelayInMs: 200, maxRetryDelayInMs: 5_000 } };
     let service: BlobServiceClient;
@@ -59,8 +64,10 @@ export class AzureStorage implements StorageBackend {
       service = BlobServiceClient.fromConnectionString(options.connection_string, pipeline);
     } else {
       const key = process.env.AZURE_STORAGE_KEY;
-      if (!options.account || !key) throw new Error("storage.azure needs connection_string, or account with AZURE_STORAGE_KEY set");
-      service = new BlobServiceClient(`https://${options.account}.blob.core.windows.net`, new StorageSharedKeyCredential(options.account, key), pipeline);
+      if (!options.account) throw new Error("storage.azure needs connection_string, or account (with AZURE_STORAGE_KEY, or an Entra ID identity)");
+      const credential = key ? new StorageSharedKeyCredential(options.account, key) : identity;
+      if (!credential) throw new Error("storage.azure: no AZURE_STORAGE_KEY and no identity credential");
+      service = new BlobServiceClient(`https://${options.account}.blob.core.windows.net`, credential, pipeline);
     }
     this.container = service.getContainerClient(options.container);
   }

@@ -35,7 +35,10 @@ export async function createStorage(config: Config, metadata?: MetadataStore): P
     }
     case "azure": {
       const { AzureStorage } = await import("./azure.ts");
-      return new AzureStorage(config.storage.azure);
+      const a = config.storage.azure;
+      const keyless = !a.connection_string && !!a.account && !process.env.AZURE_STORAGE_KEY;
+      const identity = keyless ? await (await import("../azure-identity.ts")).defaultAzureCredential() : undefined;
+      return new AzureStorage(a, identity);
     }
     case "gcp": {
       const { GcpStorage } = await import("./gcp.ts");
