@@ -71,7 +71,9 @@ const ok = (res: Response, bytes: number) => (res.ok ? bytes : { error: `${res.s
 /** Sends a request and reads the whole response body; large ones are counted chunk by chunk, not kept. */
 const send = async (url: string, init: RequestInit) => {
   const res = await fetch(url, init);
-  if (Number(res.headers.get("content-length") ?? 0) <= MiB) return { res, size: (await res.arrayBuffer()).byteLength };
+  // A streamed body comes chunked, without a Content-Length (oven-sh/bun#10507): counted too.
+  const length = res.headers.get("content-length");
+  if (res.body === null || (length !== null && Number(length) <= MiB)) return { res, size: (await res.arrayBuffer()).byteLength };
   let size = 0;
   for await (const chunk of res.body!) size += chunk.byteLength;
   return { res, size };
