@@ -21,13 +21,53 @@ function describe(value: unknown): unknown {
   return value;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+/**
+ * Lines (to stderr unless told) in batches: everything logged in one turn of the event loop goes out in one write
+ * (sooner once 64 KiB are waiting), instead of a write — and on a pipe a wake-up of its reader — per
+ * line. Warnings and errors go out at once; whatever is waiting goes out when the process exits
+ * normally (a kill -9 loses at most the current turn's request lines).
+ */
+export function batched(write: (chunk: string) => void = (c) => process.stderr.write(c)): (line: string, urgent?: boolean) => void {
+  let pending = "";
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending === "") return;
+    const chunk = pending;
+    pending = "";
+    write(chunk);
+  };
+  process.once("exit", flush);
+  return (line, urgent) => {
+    pending += line;
+    if (urgent || pending.length >= 65_536) flush();
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+}
+
+/** The time as an ISO string, made once per millisecond (a busy server logs many lines in each). */
+let lastMs = 0;
+let lastIso = "";
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+export function createLogger(level: LogLevel, write?: (line: string, urgent?: boolean) => void): Logger {
   const min = RANK[level];
+  const out = write ?? (min < RANK.silent ? batched() : () => {});
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;
-    const record: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg };
+    const record: Record<string, unknown> = { time: isoNow(), level: lvl, msg };
     if (fields) for (const [k, v] of Object.entries(fields)) if (v !== undefined) record[k] = describe(v);
-    write(JSON.stringify(record) + "\n");
+    out(JSON.stringify(record) + "\n", RANK[lvl] >= RANK.warn);
   };
   return {
     debug: (m, f) => emit("debug", m, f),
