@@ -1,7 +1,13 @@
 // Local-disk storage: each write goes to <root>/.tmp, is fdatasync'd, renamed to <root>/<xx>/<id> and
 // the directory fsync'd, so a file is either whole under its final name or gone after a crash.
-// Reads up to 8 MiB come into memory from one open descriptor (whole objects up to 64 KiB are also
-// kept in a small cache); larger ones are file-backed Blobs that Bun sends with sendfile.
+// Objects up to 8 MiB are read into memory from one open descriptor (whole objects up to 64 KiB are
+// also kept in a small cache, 16 MiB in all): sent by sendfile, Bun would add a Content-Disposition
+// naming the storage file, which S3 never sends for an object without one. Larger objects, and any
+// range of them over 64 KiB (the 8 MiB ranges of a CLI's parallel download), are file-backed Blobs
+// that Bun sends with sendfile, so memory stays flat however large or many the downloads. Bun opens
+// such a file only as the response starts, so a delete does not unlink a file handed out for
+// sendfile in the last second until that second has passed (a crash in between leaves an orphan
+// that start-up reconciliation removes).
 import { accessSync, closeSync, constants, fdatasync, fstatSync, fsync, mkdirSync, open, openSync, read, readdirSync, readSync, rename, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -19,6 +25,8 @@ const renameAsync = promisify(rename);
 const COMPOSE_BUFFER = 1024 * 1024;
 /** Reads up to this size are done synchronously: a few page-cache copies, no thread hop. */
 const SYNC_READ = 64 * 1024;
+/** How long after a file is handed to Bun for sendfile it may still be opened by path. */
+const SENDFILE_GRACE_MS = 1000;
 /** Bytes written between the early fdatasyncs of a large write. */
 const EARLY_FLUSH = 8 * 1024 * 1024;
 
@@ -52,6 +60,10 @@ export class LocalStorage implements StorageBackend {
   private readonly dirFds = new Map<string, number>();
   /** Whole objects up to 64 KiB, 16 MiB in all. */
   private readonly cache = new SmallObjectCache(16 * 1024 * 1024, SYNC_READ);
+  /** Ids handed out for sendfile, with when; their unlinks wait out SENDFILE_GRACE_MS. */
+  private readonly sendfiles = new Map<string, number>();
+  /** Unlinks waiting for a sendfile's grace to pass, done at once by close(). */
+  private readonly deferred = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, ".tmp");
@@ -67,6 +79,11 @@ export class LocalStorage implements StorageBackend {
   async close(): Promise<void> {
     for (const fd of this.dirFds.values()) closeSync(fd);
     this.dirFds.clear();
+    for (const [id, timer] of this.deferred) {
+      clearTimeout(timer);
+      rmSync(this.path(id), { force: true });
+    }
+    this.deferred.clear();
   }
 
   /**
@@ -201,8 +218,9 @@ export class LocalStorage implements StorageBackend {
       const start = range?.start ?? 0;
       const end = range ? Math.min(range.end + 1, size) : size;
       const length = end - start;
-      if (length > IN_MEMORY_READ) {
-        // Large reads go out by sendfile from a file-backed Blob (Bun opens the path itself).
+      if (size > IN_MEMORY_READ && length > SYNC_READ) {
+        // Large objects go out by sendfile from a file-backed Blob (Bun opens the path itself).
+        this.handedOut(id);
         const file = Bun.file(path);
         return range ? file.slice(start, end) : file;
       }
@@ -222,8 +240,35 @@ export class LocalStorage implements StorageBackend {
     }
   }
 
+  private handedOut(id: string): void {
+    const now = performance.now();
+    this.sendfiles.delete(id);
+    this.sendfiles.set(id, now);
+    // Oldest first (Map order): drop the entries whose grace has passed.
+    for (const [old, at] of this.sendfiles) {
+      if (now - at < SENDFILE_GRACE_MS) break;
+      this.sendfiles.delete(old);
+    }
+  }
+
   async delete(id: string): Promise<void> {
     this.cache.delete(id);
+    const at = this.sendfiles.get(id);
+    const wait = at === undefined ? 0 : SENDFILE_GRACE_MS - (performance.now() - at);
+    if (wait > 0 && !this.deferred.has(id)) {
+      const timer = setTimeout(() => {
+        this.deferred.delete(id);
+        this.sendfiles.delete(id);
+        void this.unlink(id).catch(() => {});
+      }, wait);
+      timer.unref();
+      this.deferred.set(id, timer);
+      return;
+    }
+    if (!this.deferred.has(id)) await this.unlink(id);
+  }
+
+  private async unlink(id: string): Promise<void> {
     try {
       await unlinkAsync(this.path(id));
     } catch (err) {

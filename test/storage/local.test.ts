@@ -104,3 +104,36 @@ test("local: ids that are not ours never reach the filesystem", async () => {
     rmSync(d, { recursive: true, force: true });
   }
 });
+
+test("local: a large object handed out for sendfile can still be sent when deleted at once; the unlink follows within a second, or at close", async () => {
+  const d = mkdtempSync(join(tmpdir(), "bleepstore-local-"));
+  try {
+    const storage = new LocalStorage(d);
+    await storage.init();
+    const data = crypto.getRandomValues(new Uint8Array(9 * 1024 * 1024));
+    const big = async () => (await storage.write((async function* () { yield data; })())).id;
+    const a = await big();
+    const file = await storage.read(a, { start: 8 * 1024 * 1024, end: 9 * 1024 * 1024 - 1 });
+    // A file-backed Blob (what Bun sends by sendfile, opening the path only then), not bytes in memory.
+    expect((file as Blob & { name?: string }).name).toContain(a);
+    await storage.delete(a);
+    expect(Buffer.from(await (file as Blob).arrayBuffer()).equals(data.subarray(8 * 1024 * 1024))).toBe(true);
+    const stored = () => readdirSync(d, { recursive: true }).filter((n) => String(n).includes(a));
+    expect(stored()).toHaveLength(1);
+    for (let i = 0; i < 30 && stored().length > 0; i++) await Bun.sleep(100);
+    expect(stored()).toEqual([]);
+
+    const b = await big();
+    await storage.read(b);
+    await storage.delete(b);
+    await storage.close();
+    expect(readdirSync(d, { recursive: true }).filter((n) => String(n).includes(b))).toEqual([]);
+    // An object never sent by sendfile is unlinked by delete itself.
+    const c = (await storage.write((async function* () { yield new Uint8Array(10); })())).id;
+    await storage.read(c);
+    await storage.delete(c);
+    expect(readdirSync(d, { recursive: true }).filter((n) => String(n).includes(c))).toEqual([]);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
