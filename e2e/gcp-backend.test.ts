@@ -44,7 +44,7 @@ const bytesOf = async (data: Awaited<ReturnType<GcpStorage["read"]>>) =>
   Buffer.from(await new Response(data instanceof Blob ? data : data!.stream).arrayBuffer());
 
 describe("gcp storage", () => {
-  test("a 20 MiB write of unknown size (resumable, 8 MiB chunks) reads back whole and by range; a failing source leaves no object", async () => {
+  test("a 20 MiB write of unknown size (a resumable upload) reads back whole and by range; a failing source leaves no object", async () => {
     const storage = open("big/");
     await storage.init();
     const data = crypto.getRandomValues(new Uint8Array(20 * MiB + 5));
