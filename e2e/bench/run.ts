@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
+import { benchClient, bunClient, sdkClient } from "./clients.ts";
 import { durableWritesPerSec } from "./fsync-ceiling.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 
@@ -48,7 +49,19 @@ function procStats(pid: number): { cpuSeconds: number; peakMiB: number } {
   return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, peakMiB: Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024 };
 }
 
-await using server = await startServer({ args: ["--log-level", "error"] });
+// The server as users run it: default configuration, request logs on, its stderr a pipe read by
+// another process that appends to a file — as under systemd's journal or a container runtime (and
+// not read by this process, which needs its CPU for the load).
+const logDir = mkdtempSync(join(tmpdir(), "bleepstore-bench-logs-"));
+process.on("exit", () => rmSync(logDir, { recursive: true, force: true }));
+function logPipe(name: string): string {
+  const fifo = join(logDir, `${name}.fifo`);
+  Bun.spawnSync(["mkfifo", fifo]);
+  const reader = Bun.spawn(["sh", "-c", 'exec cat "$0" >> "$1"', fifo, join(logDir, `${name}.log`)]);
+  process.on("exit", () => reader.kill("SIGKILL"));
+  return fifo;
+}
+await using server = await startServer({ stderrFile: logPipe("server") });
 const pid = server.pid();
 const ep = server.endpoint;
 
@@ -87,12 +100,12 @@ const only = values.only ? new RegExp(values.only) : undefined;
 async function measure(
   scenario: string,
   run: () => Promise<LoadResult>,
-  against: { ceiling?: LoadResult; diskMBps?: number; diskOps?: number } = {},
+  against: { ceiling?: LoadResult; diskMBps?: number; diskOps?: number; serverPid?: number } = {},
 ): Promise<LoadResult> {
   if (only && !only.test(scenario)) return EMPTY;
-  const before = procStats(pid);
+  const before = procStats(against.serverPid ?? pid);
   const result = await run();
-  const after = procStats(pid);
+  const after = procStats(against.serverPid ?? pid);
   const row: Row = {
     scenario, result,
     ...(against.ceiling && against.ceiling !== EMPTY ? { ceilingRatio: +(result.opsPerSec / against.ceiling.opsPerSec).toFixed(2) } : {}),
@@ -105,6 +118,11 @@ async function measure(
   console.log(JSON.stringify({ bench: "bleepstore", ...row }));
   return result;
 }
+
+// The logs-off twin: the same GETs against it give the per-request log's cost.
+await using quiet = await startServer({ args: ["--log-level", "error"], stderrFile: logPipe("quiet") });
+await fetch(`${quiet.endpoint}/bench`, signRequest(`${quiet.endpoint}/bench`, { method: "PUT" }));
+await benchClient.put(quiet.endpoint, "bench", "small", KiB4);
 
 // Setup: the bucket and a 4 KiB object to read; the same in a bucket whose default encryption is
 // SSE-S3, whose scenarios run right after their plaintext twins (the table's end gives the ratios).
@@ -138,6 +156,21 @@ for (const c of [1, 8, 32]) {
     const { res } = await send(url, signRequest(url, { method: "HEAD" }));
     return ok(res, 0);
   } }), { ceiling: ceilGet });
+  if (c === 32) {
+    // What the per-request log costs: the same GETs against a twin server with logs at "error".
+    await measure("GET 4KiB c=32 (request logs off)", () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
+      return benchClient.get(quiet.endpoint, "bench", "small");
+    } }), { ceiling: ceilGet, serverPid: quiet.pid() });
+    // The same GET and HEAD sent the way real clients send them, each against the ceiling it reaches.
+    for (const client of [bunClient, sdkClient]) {
+      const ceil = await measure(`ceiling GET 4KiB c=32 [${client.name}]`, () => runLoad({ concurrency: c, seconds: SECONDS, request: () => client.get(ceilingUrl, "bench", "small") }));
+      await measure(`GET 4KiB c=32 [${client.name}]`, () => runLoad({ concurrency: c, seconds: SECONDS, request: () => client.get(ep, "bench", "small") }), { ceiling: ceil });
+      await measure(`HEAD 4KiB c=32 [${client.name}]`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
+        await client.head(ep, "bench", "small");
+        return 0;
+      } }), { ceiling: ceil });
+    }
+  }
   const ceilPut = await measure(`ceiling PUT 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
     const url = `${ceilingUrl}/x`;
     const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));

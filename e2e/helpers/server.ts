@@ -57,12 +57,12 @@ export function serverEnv(): Record<string, string | undefined> {
 }
 
 /** Spawns the server and resolves once it announces its port on stdout. */
-async function spawnServer(port: number, dataDir: string, args: string[], env: Record<string, string>, sink: string[]) {
+async function spawnServer(port: number, dataDir: string, args: string[], env: Record<string, string>, sink: string[], stderrFile?: string) {
   const proc = Bun.spawn(command(port, dataDir, args), {
     cwd: dataDir,
     env: { ...serverEnv(), ...env },
     stdout: "pipe",
-    stderr: "pipe",
+    stderr: stderrFile ? Bun.file(stderrFile) : "pipe",
   });
   let resolveListening!: (listening: { port: number; scheme: string }) => void;
   let rejectListening!: (err: Error) => void;
@@ -76,7 +76,7 @@ async function spawnServer(port: number, dataDir: string, args: string[], env: R
     const m = announced.exec(line);
     if (m) resolveListening({ scheme: m[1]!, port: Number(m[2]) });
   });
-  const stderr = drainLines(proc.stderr, (line) => sink.push(line));
+  const stderr = stderrFile ? Promise.resolve() : drainLines(proc.stderr as ReadableStream<Uint8Array>, (line) => sink.push(line));
   void Promise.all([stdout, stderr]).then(() => rejectListening(new Error(`server exited before listening:\n${sink.join("\n")}`)));
   const timer = setTimeout(() => rejectListening(new Error(`server did not listen within 15 s:\n${sink.join("\n")}`)), 15_000);
   try {
@@ -86,7 +86,11 @@ async function spawnServer(port: number, dataDir: string, args: string[], env: R
   }
 }
 
-export async function startServer(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<TestServer> {
+/**
+ * `stderrFile`: the server's stderr (its logs) goes to this file, as under a service manager, instead
+ * of a pipe drained here (what a benchmark wants: the load generator does not read the logs).
+ */
+export async function startServer(options: { args?: string[]; env?: Record<string, string>; stderrFile?: string } = {}): Promise<TestServer> {
   if (EXTERNAL_ENDPOINT) {
     return {
       endpoint: EXTERNAL_ENDPOINT,
@@ -102,7 +106,7 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
   const sink: string[] = [];
   const args = options.args ?? [];
   const env = options.env ?? {};
-  let { proc, port, scheme } = await spawnServer(0, dataDir, args, env, sink);
+  let { proc, port, scheme } = await spawnServer(0, dataDir, args, env, sink, options.stderrFile);
   const server: TestServer = {
     endpoint: `${scheme}://127.0.0.1:${port}`,
     dataDir,
@@ -112,7 +116,7 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
       await proc.exited;
     },
     async restart(newEnv?: Record<string, string>) {
-      ({ proc, port } = await spawnServer(port, dataDir, args, newEnv ?? env, sink));
+      ({ proc, port } = await spawnServer(port, dataDir, args, newEnv ?? env, sink, options.stderrFile));
     },
     async [Symbol.asyncDispose]() {
       proc.kill("SIGKILL");
