@@ -30,7 +30,9 @@ const commit = gitCommit();
 
 async function build(target: string | undefined, outfile: string): Promise<void> {
   const args = [
-    "build", "--compile", "--bytecode", "--format=esm", "--splitting", "--minify", "--sourcemap", join(import.meta.dir, "src", "main.ts"), "--outfile", outfile,
+    "build", "--compile", "--bytecode", "--format=esm", "--splitting", "--minify", "--sourcemap", join(import.meta.dir, "src", "main.ts"),
+    // The hash worker's thread runs its own entrypoint (src/core/hash-pool.ts starts it by URL).
+    join(import.meta.dir, "src", "core", "hash-worker.ts"), "--outfile", outfile,
     "--define", `BLEEPSTORE_COMMIT=${JSON.stringify(commit)}`,
     "--define", `BLEEPSTORE_TARGET=${JSON.stringify(target ?? `${process.platform}-${process.arch}`)}`,
   ];

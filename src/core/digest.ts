@@ -4,6 +4,7 @@
 import { S3Error } from "../errors.ts";
 import { bodyFinished } from "./body-garbage.ts";
 import { crc32c } from "./crc32c.ts";
+import { WORKER_HASH_MIN, WorkerMd5 } from "./hash-pool.ts";
 import type { ChecksumAlgorithm, ObjectChecksum } from "../metadata/store.ts";
 
 export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"];
@@ -33,6 +34,10 @@ export interface BodyDigest {
 export interface Hasher {
   update(chunk: Uint8Array): void;
   digest(): Uint8Array | Promise<Uint8Array>;
+  /** A hasher working elsewhere: resolves once it has caught up enough to be given more. */
+  drained?(): Promise<void> | undefined;
+  /** Gives up an unfinished hash. */
+  close?(): void;
 }
 
 class Crc32Hasher implements Hasher {
@@ -119,10 +124,14 @@ export async function* digesting(
   expect: BodyExpectations,
   result: Partial<BodyDigest>,
 ): AsyncGenerator<Uint8Array> {
-  const md5 = expect.skipEtag ? undefined : new CryptoHasherAdapter("md5");
+  // Large bodies are hashed on a worker thread while this one receives and writes them.
+  const md5: Hasher | undefined = expect.skipEtag
+    ? undefined
+    : expect.size === undefined || expect.size >= WORKER_HASH_MIN ? new WorkerMd5() : new CryptoHasherAdapter("md5");
   const sha256 = expect.sha256Hex ? new CryptoHasherAdapter("sha256") : undefined;
   const checksum = expect.checksum ? await checksumHasher(expect.checksum.algorithm) : undefined;
   let size = 0;
+  let read = false;
   try {
     for await (const chunk of failuresAsIncomplete(source)) {
       size += chunk.length;
@@ -134,11 +143,19 @@ export async function* digesting(
       sha256?.update(chunk);
       checksum?.update(chunk);
       yield chunk;
+      const behind = md5?.drained?.();
+      if (behind) await behind;
     }
+    read = true;
   } finally {
     bodyFinished(size);
+    // A body that failed, or whose reader stopped early, is never digested.
+    if (!read) md5?.close?.();
   }
-  if (expect.size !== undefined && size !== expect.size) throw new S3Error("IncompleteBody");
+  if (expect.size !== undefined && size !== expect.size) {
+    md5?.close?.();
+    throw new S3Error("IncompleteBody");
+  }
   const md5Bytes = md5 ? await md5.digest() : undefined;
   if (expect.contentMd5 !== undefined && md5Bytes && toBase64(md5Bytes) !== expect.contentMd5) throw new S3Error("BadDigest");
   if (sha256 && toHex(await sha256.digest()) !== expect.sha256Hex!.toLowerCase()) throw new S3Error("XAmzContentSHA256Mismatch");

@@ -41,6 +41,8 @@ const isMissing = (err: unknown) => {
 function streamed(source: AsyncIterable<Uint8Array>) {
   let size = 0;
   let failure: unknown;
+  let ended!: () => void;
+  const finished = new Promise<void>((resolve) => (ended = resolve));
   const stream = Readable.from((async function* () {
     try {
       for await (const chunk of source) {
@@ -50,6 +52,8 @@ function streamed(source: AsyncIterable<Uint8Array>) {
     } catch (err) {
       failure = err;
       throw err;
+    } finally {
+      ended();
     }
   })());
   stream.on("error", () => {});
@@ -57,7 +61,13 @@ function streamed(source: AsyncIterable<Uint8Array>) {
     stream,
     size: () => size,
     failure: () => failure,
-    check: () => {
+    /**
+     * Once the upstream has the bytes, waits for the source's own end — where its digests are
+     * checked, possibly after its last byte was sent — and throws what it threw.
+     */
+    check: async () => {
+      stream.resume();
+      await finished;
       if (failure !== undefined) throw failure;
     },
   };
@@ -116,7 +126,7 @@ export class AwsStorage implements StorageBackend {
           Body: body.stream, ContentLength: size,
         }));
         // A part whose digest failed after its last byte was sent is not recorded (a retry replaces it).
-        body.check();
+        await body.check();
         return { token: part.ETag! };
       } catch (err) {
         throw body.failure() ?? awsError(err);
@@ -168,7 +178,7 @@ export class AwsStorage implements StorageBackend {
       const body = streamed(source);
       try {
         await this.client.send(new PutObjectCommand({ Bucket, Key, Body: body.stream, ContentLength: declared }));
-        body.check();
+        await body.check();
       } catch (err) {
         // A digest that failed at the very end may leave the whole body stored upstream: not kept.
         await this.client.send(new DeleteObjectCommand({ Bucket, Key })).catch(() => {});
