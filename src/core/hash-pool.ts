@@ -98,8 +98,10 @@ export class WorkerMd5 implements Hasher {
   }
 
   update(chunk: Uint8Array): void {
-    // A copy of just this view, handed over whole (the chunk's buffer stays the caller's).
-    const copy = chunk.slice();
+    // A copy of just this view in a buffer of its own, handed over whole (the chunk's buffer stays
+    // the caller's). Not chunk.slice(): on a Node Buffer that is a view of the same memory, and
+    // handing its buffer over would empty the caller's chunk.
+    const copy = new Uint8Array(chunk);
     this.job.queued += copy.length;
     this.slot.worker.postMessage({ id: this.id, chunk: copy }, [copy.buffer]);
   }
