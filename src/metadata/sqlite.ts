@@ -28,6 +28,8 @@ import { frozen } from "./frozen.ts";
 
 /** Object records kept in memory for reads (a few KiB each at most). */
 const OBJECT_CACHE_ENTRIES = 1024;
+/** When the cache is full, one miss in this many takes a place (see BoundedMap). */
+const CACHE_ADMIT_WHEN_FULL = 1 / 16;
 
 export class SqliteMetadataStore implements MetadataStore {
   readonly engine = "sqlite";
@@ -46,7 +48,7 @@ export class SqliteMetadataStore implements MetadataStore {
    * parsing. This process alone has the database open (locking_mode=EXCLUSIVE) and each statement
    * that changes an object row drops the key here in the same transaction, so an entry is never stale.
    */
-  private readonly objectCache = new BoundedMap<string, ObjectRecord>(OBJECT_CACHE_ENTRIES);
+  private readonly objectCache = new BoundedMap<string, ObjectRecord>(OBJECT_CACHE_ENTRIES, CACHE_ADMIT_WHEN_FULL);
 
   constructor(private readonly path: string) {}
 

@@ -8,6 +8,7 @@ export class SmallObjectCache {
   constructor(
     private readonly maxBytes: number,
     readonly maxObjectBytes: number,
+    private readonly admitWhenFull = 1 / 16,
   ) {}
 
   get(id: string): Uint8Array | undefined {
@@ -22,6 +23,9 @@ export class SmallObjectCache {
 
   set(id: string, bytes: Uint8Array): void {
     if (bytes.length > this.maxObjectBytes || this.entries.has(id)) return;
+    // Full: one miss in ADMIT_WHEN_FULL takes a place, so reads over many objects do not churn it
+    // (see BoundedMap for why churn costs memory).
+    if (this.bytes + bytes.length > this.maxBytes && Math.random() >= this.admitWhenFull) return;
     this.entries.set(id, bytes);
     this.bytes += bytes.length;
     for (const [oldest, data] of this.entries) {
