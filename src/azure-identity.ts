@@ -7,3 +7,11 @@ export async function defaultAzureCredential(): Promise<TokenCredential> {
   const { DefaultAzureCredential } = await import("@azure/identity");
   return new DefaultAzureCredential();
 }
+
+/** Azure Blob storage with an account but no key: it signs in with an identity. */
+export const storageUsesIdentity = (a: { connection_string: string; account: string }): boolean =>
+  !a.connection_string && !!a.account && !process.env.AZURE_STORAGE_KEY;
+
+/** Cosmos DB with no key in its connection string or environment: it signs in with an identity. */
+export const cosmosUsesIdentity = (c: { connection_string: string }): boolean =>
+  !/AccountKey=/i.test(c.connection_string) && !process.env.AZURE_COSMOS_KEY;

@@ -4,6 +4,7 @@
 // There is no shutdown path: every start is a recovery, so kill -9 is always safe.
 import "./threadpool.ts";
 import { announce, listenUrls } from "./banner.ts";
+import { cosmosUsesIdentity, storageUsesIdentity } from "./azure-identity.ts";
 import { S3Error } from "./errors.ts";
 import { HELP, parseCli, VERSION, VERSION_LINE } from "./cli.ts";
 import { ConfigError, loadConfig, METADATA_ENGINES, STORAGE_BACKENDS, type Config } from "./config.ts";
@@ -68,7 +69,7 @@ async function checkReachable(config: Config, { metadata, storage }: { metadata:
     const c = config.metadata.cosmos;
     // The endpoint only, never the connection string (it holds the key).
     const endpoint = /AccountEndpoint=([^;]+)/i.exec(c.connection_string)?.[1] ?? c.endpoint;
-    const identity = !/AccountKey=/i.test(c.connection_string) && !process.env.AZURE_COSMOS_KEY ? ", Entra ID identity" : "";
+    const identity = cosmosUsesIdentity(c) ? ", Entra ID identity" : "";
     await reachable(`metadata cosmos (database ${c.database}, container ${c.container}${identity})`, endpoint, () => metadata.init());
   }
   if (config.storage.backend === "aws") {
@@ -81,7 +82,7 @@ async function checkReachable(config: Config, { metadata, storage }: { metadata:
     const endpoint = /BlobEndpoint=([^;]+)/i.exec(a.connection_string)?.[1]
       ?? `https://${/AccountName=([^;]+)/i.exec(a.connection_string)?.[1] ?? a.account}.blob.core.windows.net`;
     // init creates the container when missing, so it proves more than a ping would on a first start.
-    const identity = !a.connection_string && !process.env.AZURE_STORAGE_KEY ? ", Entra ID identity" : "";
+    const identity = storageUsesIdentity(a) ? ", Entra ID identity" : "";
     await reachable(`storage azure (container ${a.container}${identity})`, endpoint, () => storage.init());
   }
   if (config.storage.backend === "gcp") {

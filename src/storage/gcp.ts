@@ -206,9 +206,15 @@ export class GcpStorage implements StorageBackend {
     await this.deleteAll(id);
   }
 
-  /** Deletes every object of `id` (its manifest first, so it never names parts already gone). */
+  /** Deletes every object of `id`: its manifest first, so it never names parts already gone. */
   private async deleteAll(id: string): Promise<void> {
-    const names = (await this.names(`${id}.`)).sort((a, b) => Number(b.endsWith(MANIFEST)) - Number(a.endsWith(MANIFEST)));
+    const names = [...(await this.objects(`${id}.`)).keys()];
+    await this.deleteNames(names.filter((n) => n.endsWith(MANIFEST)));
+    await this.deleteNames(names.filter((n) => !n.endsWith(MANIFEST)));
+  }
+
+  /** Deletes these objects (names after the prefix), DELETES_IN_FLIGHT at a time; absent ones are fine. */
+  private async deleteNames(names: Iterable<string>): Promise<void> {
     const deletes = new InFlight(DELETES_IN_FLIGHT);
     try {
       for (const name of names) await deletes.add(() => this.file(name).delete({ ignoreNotFound: true }).then(() => undefined, gcsError));
@@ -222,10 +228,6 @@ export class GcpStorage implements StorageBackend {
     const found = new Map<string, number>();
     for await (const file of this.files(start)) found.set(file.name.slice(this.options.prefix.length), Number(file.metadata.size ?? 0));
     return found;
-  }
-
-  private async names(start: string): Promise<string[]> {
-    return [...(await this.objects(start)).keys()];
   }
 
   private async *files(start: string): AsyncGenerator<File> {
@@ -267,14 +269,7 @@ export class GcpStorage implements StorageBackend {
         .save(JSON.stringify(manifest), { resumable: false, validation: false, contentType: "application/json" })
         .catch(gcsError);
       const listed = new Set(manifest.parts.map(([n]) => `${storageId}.${n}`));
-      const deletes = new InFlight(DELETES_IN_FLIGHT);
-      try {
-        for (const name of stored.keys()) {
-          if (!listed.has(name)) await deletes.add(() => this.file(name).delete({ ignoreNotFound: true }).then(() => undefined, gcsError));
-        }
-      } finally {
-        await deletes.drain();
-      }
+      await this.deleteNames([...stored.keys()].filter((name) => !listed.has(name)));
     },
     abort: async (_session, storageId) => {
       assertStorageId(storageId);

@@ -1,5 +1,6 @@
 // Builds the configured storage backend; each is imported only when selected, so the cloud SDKs
 // cost nothing to a server that does not use them.
+import { defaultAzureCredential, storageUsesIdentity } from "../azure-identity.ts";
 import type { Config } from "../config.ts";
 import { ConfigError } from "../config.ts";
 import type { MetadataStore } from "../metadata/store.ts";
@@ -36,8 +37,7 @@ export async function createStorage(config: Config, metadata?: MetadataStore): P
     case "azure": {
       const { AzureStorage } = await import("./azure.ts");
       const a = config.storage.azure;
-      const keyless = !a.connection_string && !!a.account && !process.env.AZURE_STORAGE_KEY;
-      const identity = keyless ? await (await import("../azure-identity.ts")).defaultAzureCredential() : undefined;
+      const identity = storageUsesIdentity(a) ? await defaultAzureCredential() : undefined;
       return new AzureStorage(a, identity);
     }
     case "gcp": {

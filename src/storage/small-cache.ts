@@ -23,8 +23,8 @@ export class SmallObjectCache {
 
   set(id: string, bytes: Uint8Array): void {
     if (bytes.length > this.maxObjectBytes || this.entries.has(id)) return;
-    // Full: one miss in ADMIT_WHEN_FULL takes a place, so reads over many objects do not churn it
-    // (see BoundedMap for why churn costs memory).
+    // Full: only a share `admitWhenFull` of the misses takes a place, so reads over many objects do
+    // not churn it (see BoundedMap for why churn costs memory).
     if (this.bytes + bytes.length > this.maxBytes && Math.random() >= this.admitWhenFull) return;
     this.entries.set(id, bytes);
     this.bytes += bytes.length;
