@@ -78,11 +78,11 @@ describe("API docs", () => {
       ip link set lo up
       echo "routes:[$(ip route show)]"
       if curl -s -m 3 -o /dev/null https://cdn.jsdelivr.net/; then echo "network: reachable"; else echo "network: none"; fi
-      ${server} >server.log 2>&1 &
+      ${server} >server.log 2>&1 & pid=$!
       for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:${port}/healthz && break; sleep 0.1; done
       ${chromium} --screenshot=${shot} http://127.0.0.1:${port}/docs >/dev/null 2>&1 || true
       ${chromium} --dump-dom http://127.0.0.1:${port}/docs 2>/dev/null
-      kill %1`;
+      kill $pid; wait $pid || true`;
     try {
       const r = spawnSync("unshare", ["-n", "sh", "-c", script], { cwd: dataDir, env: serverEnv() as NodeJS.ProcessEnv, encoding: "utf8", maxBuffer: 64 << 20 });
       const out = r.stdout;

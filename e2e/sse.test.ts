@@ -270,14 +270,14 @@ test.skipIf(!isolated)("SSE-C over plain HTTP: refused from another address (as 
   const script = `
     ip link set lo up
     ip addr add 10.99.0.1/32 dev lo
-    ${server} >server.log 2>&1 &
+    ${server} >server.log 2>&1 & pid=$!
     for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:${port}/healthz && break; sleep 0.1; done
     ${curl("127.0.0.1", "/ssec-http", "PUT")}
     ${curl("10.99.0.1", "/ssec-http/remote", "PUT", `${ssecHeaders} --data-binary secret`)}
     ${curl("127.0.0.1", "/ssec-http/local", "PUT", `${ssecHeaders} --data-binary secret`)}
     ${curl("10.99.0.1", "/ssec-http/local", "GET", ssecHeaders)}
     ${curl("10.99.0.1", "/ssec-http/remote", "HEAD")}
-    kill %1`;
+    kill $pid; wait $pid || true`;
   try {
     const r = spawnSync("unshare", ["-n", "sh", "-c", script], { cwd: dataDir, env: serverEnv() as NodeJS.ProcessEnv, encoding: "utf8" });
     expect(r.stdout.trim().split("\n")).toEqual([
