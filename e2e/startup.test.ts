@@ -5,9 +5,9 @@
 // default credentials listen beyond loopback.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Database } from "bun:sqlite";
-import { tmpdir } from "node:os";
+import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { EXTERNAL_ENDPOINT, runCli, serverEnv, startServer } from "./helpers/server.ts";
 
@@ -222,5 +222,26 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up announcement", () => {
     expect(out).toContain("type = s3");
     expect(out).toContain(`data:      ${dir}`);
     expect(out).toContain("WARNING: listening on 0.0.0.0 with the default credentials");
+  });
+});
+
+describe.skipIf(!!EXTERNAL_ENDPOINT || process.platform !== "linux")("runtime settings read at start (one re-exec, same pid)", () => {
+  const environ = (pid: number) => new Map(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)] as const));
+
+  test("unset: a 32-thread file-system pool and JavaScriptCore told of at most 8 GiB of RAM", async () => {
+    await using server = await startServer();
+    const env = environ(server.pid());
+    expect(env.get("UV_THREADPOOL_SIZE")).toBe(process.env.UV_THREADPOOL_SIZE || "32");
+    const ram = Math.min(totalmem(), process.constrainedMemory?.() || Infinity, 8 * 1024 ** 3);
+    expect(env.get("BUN_JSC_forceRAMSize")).toBe(process.env.BUN_JSC_forceRAMSize || String(ram));
+  });
+
+  test("set by the user: kept as given", async () => {
+    await using server = await startServer({ env: { UV_THREADPOOL_SIZE: "7", BUN_JSC_forceRAMSize: String(2 * 1024 ** 3) } });
+    const env = environ(server.pid());
+    expect(env.get("UV_THREADPOOL_SIZE")).toBe("7");
+    expect(env.get("BUN_JSC_forceRAMSize")).toBe(String(2 * 1024 ** 3));
+    const res = await fetch(`${server.endpoint}/healthz`);
+    expect(res.status).toBe(200);
   });
 });

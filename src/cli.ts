@@ -36,7 +36,8 @@ Environment: BLEEPSTORE_CONFIG, BLEEPSTORE_HOST, BLEEPSTORE_PORT, BLEEPSTORE_DAT
 BLEEPSTORE_LOG_LEVEL, and BLEEPSTORE_<SECTION>_<KEY> for any config key
 (e.g. BLEEPSTORE_AUTH_SECRET_KEY, BLEEPSTORE_METADATA_SQLITE_PATH); any other BLEEPSTORE_*
 variable stops start-up. Environment variables override flags, and flags override the config file. UV_THREADPOOL_SIZE sizes the thread pool for
-file-system calls (when unset, the server restarts itself once at start with 32). The cloud SDKs read
+file-system calls and BUN_JSC_forceRAMSize the RAM JavaScriptCore sizes its heap for (when either is
+unset, the server restarts itself once at start with 32 and with its RAM capped at 8 GiB). The cloud SDKs read
 their own variables too: AWS_* (aws, dynamodb), AZURE_STORAGE_KEY, AZURE_COSMOS_KEY, AZURE_CLIENT_ID…,
 GOOGLE_APPLICATION_CREDENTIALS, FIRESTORE_EMULATOR_HOST, STORAGE_EMULATOR_HOST (gcp to an emulator).
 `;

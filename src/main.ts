@@ -2,7 +2,7 @@
 // Entry point: parse flags → load config → check the data directories → build stores → recover →
 // create app → listen → announce. Subcommands (meta, key, status) are imported only when named.
 // There is no shutdown path: every start is a recovery, so kill -9 is always safe.
-import "./threadpool.ts";
+import "./runtime-env.ts";
 import { announce, listenUrls } from "./banner.ts";
 import { cosmosUsesIdentity, storageUsesIdentity } from "./azure-identity.ts";
 import { S3Error } from "./errors.ts";
@@ -18,6 +18,7 @@ import { setPeerResolver } from "./server/peer.ts";
 import { checkDirs, describeFailure, StartupError } from "./startup.ts";
 import type { StorageBackend } from "./storage/backend.ts";
 import { createStorage } from "./storage/index.ts";
+import { startMemoryGovernor } from "./core/gc.ts";
 
 const CLOUD_TIMEOUT_MS = 15_000;
 
@@ -157,6 +158,7 @@ async function serve(config: Config): Promise<void> {
     sseCOverHttp: config.encryption.allow_sse_c_over_http,
   });
   const port = await listen(config, app.fetch);
+  startMemoryGovernor();
   const urls = listenUrls(config, port);
   announce(config, { version: VERSION, urls, docs: config.observability.api_docs }, log, process.stdout.isTTY === true);
   if (master.generated) warnGenerated(log, master.generated);

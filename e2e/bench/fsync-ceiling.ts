@@ -3,8 +3,8 @@
 // at 1, 8 and 32 concurrent writers. The ceiling a durable PUT rate is judged against; run.ts
 // measures it in the same run as the PUTs, since the disk's fsync latency drifts from hour to hour.
 // Usage: bun e2e/bench/fsync-ceiling.ts [seconds]
-// The same file-system thread pool as the server (see src/threadpool.ts).
-import "../../src/threadpool.ts";
+// The same file-system thread pool as the server (see src/runtime-env.ts).
+import "../../src/runtime-env.ts";
 import { closeSync, fdatasync, fsync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -8,7 +8,7 @@
 //        bun e2e/bench/run.ts --metadata local [--concurrency N]  (metadata engines beside sqlite, metadata.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
-import "../../src/threadpool.ts";
+import "../../src/runtime-env.ts";
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

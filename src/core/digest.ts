@@ -2,7 +2,7 @@
 // names the payload hash, and the flexible checksum the client asked for. Mismatches throw at the
 // end of the stream, before the storage backend keeps anything.
 import { S3Error } from "../errors.ts";
-import { bodyFinished } from "./body-garbage.ts";
+import { bodyFinished } from "./gc.ts";
 import { crc32c } from "./crc32c.ts";
 import { WORKER_HASH_MIN, WorkerMd5 } from "./hash-pool.ts";
 import type { ChecksumAlgorithm, ObjectChecksum } from "../metadata/store.ts";
