@@ -1,32 +1,39 @@
 // Local-disk storage: each write goes to <root>/.tmp, is fdatasync'd, renamed to <root>/<xx>/<id> and
 // the directory fsync'd, so a file is either whole under its final name or gone after a crash.
 // Objects up to 8 MiB are read into memory from one open descriptor (whole objects up to 64 KiB are
-// also kept in a small cache, 16 MiB in all): sent by sendfile, Bun would add a Content-Disposition
-// naming the storage file, which S3 never sends for an object without one. Larger objects, and any
-// range of them over 64 KiB (the 8 MiB ranges of a CLI's parallel download), are file-backed Blobs
-// that Bun sends with sendfile, so memory stays flat however large or many the downloads. Bun opens
-// such a file only as the response starts, so a delete does not unlink a file handed out for
-// sendfile in the last second until that second has passed (a crash in between leaves an orphan
-// that start-up reconciliation removes).
-import { accessSync, closeSync, constants, fdatasync, fstatSync, fsync, mkdirSync, open, openSync, read, readdirSync, readSync, rename, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
+// also kept in a small cache, 4 MiB in all: the garbage collector lets the heap grow to about twice
+// what is live, so a larger cache costs twice its size on reads over many objects). Sent by sendfile,
+// Bun would add a Content-Disposition naming the storage file, which S3 never sends for an object
+// without one. Larger objects, and any range of them over 64 KiB (the 8 MiB ranges of a CLI's
+// parallel download), are file-backed Blobs that Bun sends with sendfile, so memory stays flat
+// however large or many the downloads (a delete waits for Bun to open them: local-holds.ts).
+// compose() (CompleteMultipartUpload) copies nothing on the request: the object is hard links to the
+// parts' files, consolidated into one file in the background (local-composed.ts); copy() is a hard
+// link too.
+import { accessSync, closeSync, constants, fdatasync, fstatSync, fsync, link, mkdirSync, open, openSync, read, readdirSync, readSync, rename, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Error } from "../errors.ts";
 import { assertStorageId, IN_MEMORY_READ, newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData } from "./backend.ts";
+import { buildComposed, consolidate, dropParts, linksWork, readComposed, readFullyAsync, WHOLE } from "./local-composed.ts";
+import { SENDFILE_GRACE_MS, UnlinkHolds } from "./local-holds.ts";
 import { SmallObjectCache } from "./small-cache.ts";
 
 const fdatasyncAsync = promisify(fdatasync);
-const readAsync = promisify(read);
 const fsyncAsync = promisify(fsync);
 const unlinkAsync = promisify(unlink);
 const openAsync = promisify(open);
 const renameAsync = promisify(rename);
+const readAsync = promisify(read);
+const linkAsync = promisify(link);
 
-const COMPOSE_BUFFER = 1024 * 1024;
 /** Reads up to this size are done synchronously: a few page-cache copies, no thread hop. */
 const SYNC_READ = 64 * 1024;
-/** How long after a file is handed to Bun for sendfile it may still be opened by path. */
-const SENDFILE_GRACE_MS = 1000;
+/** Bytes per read when compose has to copy. */
+const COMPOSE_BUFFER = 1024 * 1024;
+/** The buffer synchronous reads go through (each is copied into its Blob before the next). */
+const scratch = new Uint8Array(SYNC_READ);
 /** Bytes written between the early fdatasyncs of a large write. */
 const EARLY_FLUSH = 8 * 1024 * 1024;
 
@@ -38,32 +45,29 @@ function readFully(fd: number, into: Uint8Array, position: number): void {
   }
 }
 
-async function readFullyAsync(fd: number, into: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < into.length; ) {
-    const { bytesRead } = await readAsync(fd, into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new Error("stored file is shorter than its record");
-    done += bytesRead;
-  }
-}
-
 function writeAll(fd: number, chunk: Uint8Array): void {
   let offset = 0;
   while (offset < chunk.length) offset += writeSync(fd, chunk, offset, chunk.length - offset);
 }
 
 const isErrno = (err: unknown, code: string) => (err as NodeJS.ErrnoException | null)?.code === code;
+const storageError = (err: unknown) => (isErrno(err, "ENOSPC") || isErrno(err, "EDQUOT") ? new S3Error("StorageFull", { cause: err }) : err);
 
 export class LocalStorage implements StorageBackend {
   readonly name = "local";
   private readonly tmpDir: string;
   /** Open directory handles of the shard folders, kept for the fsync after each rename. */
   private readonly dirFds = new Map<string, number>();
-  /** Whole objects up to 64 KiB, 16 MiB in all. */
-  private readonly cache = new SmallObjectCache(16 * 1024 * 1024, SYNC_READ);
-  /** Ids handed out for sendfile, with when; their unlinks wait out SENDFILE_GRACE_MS. */
-  private readonly sendfiles = new Map<string, number>();
-  /** Unlinks waiting for a sendfile's grace to pass, done at once by close(). */
-  private readonly deferred = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Whole objects up to 64 KiB, 4 MiB in all. */
+  private readonly cache = new SmallObjectCache(4 * 1024 * 1024, SYNC_READ);
+  /** What delays an unlink: sendfile's grace, reads of a composed object's parts, consolidation. */
+  private readonly holds = new UnlinkHolds((id) => this.unlink(id), (id) => dropParts(this.path(id)));
+  /** Composed objects being made one file again (local-composed.ts), and the queue doing it. */
+  private readonly consolidating = new Set<string>();
+  private consolidation = Promise.resolve();
+  private closed = false;
+  /** Whether the filesystem has hard links (probed by init); without, compose copies and copy declines. */
+  private links = false;
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, ".tmp");
@@ -74,16 +78,15 @@ export class LocalStorage implements StorageBackend {
     // Anything in .tmp is a write that never finished: the crash recovery of this backend.
     rmSync(this.tmpDir, { recursive: true, force: true });
     mkdirSync(this.tmpDir, { recursive: true });
+    this.links = linksWork(this.tmpDir);
   }
 
   async close(): Promise<void> {
     for (const fd of this.dirFds.values()) closeSync(fd);
     this.dirFds.clear();
-    for (const [id, timer] of this.deferred) {
-      clearTimeout(timer);
-      rmSync(this.path(id), { force: true });
-    }
-    this.deferred.clear();
+    this.closed = true;
+    await this.consolidation;
+    for (const id of this.holds.takeWaiting()) rmSync(this.path(id), { recursive: true, force: true });
   }
 
   /**
@@ -151,8 +154,34 @@ export class LocalStorage implements StorageBackend {
     });
   }
 
+  /**
+   * No byte is copied: one part becomes the object under a second name (a hard link), more become a
+   * directory of links (local-composed.ts). The parts' own names are freed by the engine after.
+   */
   async compose(ids: string[]): Promise<{ id: string; size: number }> {
     const paths = ids.map((id) => this.path(id));
+    if (!this.links) return this.composeByCopy(paths);
+    const id = newStorageId();
+    const tmp = join(this.tmpDir, id);
+    try {
+      let size: number;
+      if (paths.length === 1) {
+        await linkAsync(paths[0]!, tmp);
+        size = statSync(tmp).size;
+      } else {
+        size = await buildComposed(tmp, paths, (path) => statSync(path).size);
+      }
+      await this.install(id, tmp);
+      if (paths.length > 1) this.consolidateLater(id);
+      return { id, size };
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw storageError(err);
+    }
+  }
+
+  /** Without hard links: the parts' bytes copied into one new file. */
+  private composeByCopy(paths: string[]): Promise<{ id: string; size: number }> {
     // One reused buffer: assembling any number of parts allocates nothing per chunk.
     const buffer = new Uint8Array(COMPOSE_BUFFER);
     return this.durably(async (fd) => {
@@ -160,11 +189,8 @@ export class LocalStorage implements StorageBackend {
       for (const path of paths) {
         const input = openSync(path, "r");
         try {
-          for (;;) {
-            const { bytesRead: n } = await readAsync(input, buffer, 0, buffer.length, null);
-            if (n === 0) break;
+          for (let n: number; (n = (await readAsync(input, buffer, 0, buffer.length, null)).bytesRead) > 0; size += n) {
             writeAll(fd, buffer.subarray(0, n));
-            size += n;
           }
         } finally {
           closeSync(input);
@@ -172,6 +198,29 @@ export class LocalStorage implements StorageBackend {
       }
       return size;
     });
+  }
+
+  /** A copy is the same file under a second name (a hard link): stored files are never rewritten. */
+  async copy(id: string, size: number): Promise<{ id: string; size: number } | null> {
+    if (!this.links) return null;
+    const source = this.path(id);
+    const copyId = newStorageId();
+    const tmp = join(this.tmpDir, copyId);
+    try {
+      await linkAsync(source, tmp);
+      // A composed object (a directory) cannot be linked: the engine streams it through instead.
+    } catch (err) {
+      if (isErrno(err, "EPERM") || isErrno(err, "EISDIR")) return null;
+      throw storageError(err);
+    }
+    try {
+      if (statSync(tmp).size !== size) throw new Error(`stored file ${id} is not ${size} bytes`);
+      await this.install(copyId, tmp);
+      return { id: copyId, size };
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw storageError(err);
+    }
   }
 
   /**
@@ -189,90 +238,136 @@ export class LocalStorage implements StorageBackend {
       await fdatasyncAsync(fd);
       closeSync(fd);
       fd = undefined;
-      const dirFd = this.shardDir(id);
-      await renameAsync(tmp, this.path(id));
-      await fsyncAsync(dirFd);
+      await this.install(id, tmp);
       return { id, size };
     } catch (err) {
       if (fd !== undefined) closeSync(fd);
       rmSync(tmp, { force: true });
-      if (isErrno(err, "ENOSPC") || isErrno(err, "EDQUOT")) throw new S3Error("StorageFull", { cause: err });
-      throw err;
+      throw storageError(err);
     }
+  }
+
+  /** Moves a finished temp entry to its final name, durably (rename, fsync of the shard directory). */
+  private async install(id: string, tmp: string): Promise<void> {
+    const dirFd = this.shardDir(id);
+    await renameAsync(tmp, this.path(id));
+    await fsyncAsync(dirFd);
   }
 
   async read(id: string, range?: ByteRange): Promise<StoredData | null> {
     const cached = this.cache.get(id);
-    if (cached) return new Blob([range ? cached.subarray(range.start, range.end + 1) : cached]);
+    // A Blob's bytes are shared by its slices and by every Response sent from it: a hit copies nothing.
+    if (cached) return range ? cached.slice(range.start, range.end + 1) : cached;
     const path = this.path(id);
     let fd: number;
     try {
       fd = openSync(path, "r");
     } catch (err) {
       if (isErrno(err, "ENOENT")) return null;
+      // A composed object is a directory (Windows refuses to open one; Linux and macOS do not).
+      if (isErrno(err, "EISDIR")) return this.readComposed(id, range);
       throw err;
     }
+    const stat = (() => {
+      try {
+        return fstatSync(fd);
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
+    })();
+    if (!stat.isDirectory()) return this.readFile(id, path, fd, stat.size, range);
+    closeSync(fd);
+    return this.readComposed(id, range);
+  }
+
+  /** Reads from the stored file open on `fd` (closed here) at `path`, of `size` bytes. */
+  private async readFile(id: string, path: string, fd: number, size: number, range?: ByteRange): Promise<StoredData> {
     let closeHere = true;
     try {
-      const size = fstatSync(fd).size;
       const start = range?.start ?? 0;
       const end = range ? Math.min(range.end + 1, size) : size;
       const length = end - start;
       if (size > IN_MEMORY_READ && length > SYNC_READ) {
         // Large objects go out by sendfile from a file-backed Blob (Bun opens the path itself).
-        this.handedOut(id);
+        this.holds.handedOut(id);
         const file = Bun.file(path);
         return range ? file.slice(start, end) : file;
       }
       // Smaller ones are read here from the descriptor just opened: cheaper per request, and the
       // bytes are the object's even if an overwrite unlinks the file a moment later.
-      const bytes = new Uint8Array(length);
       if (length <= SYNC_READ) {
+        // Read into the scratch buffer and copied once into the Blob: no buffer per read left to the GC.
+        const bytes = scratch.subarray(0, length);
         readFully(fd, bytes, start);
-        if (length === size && size <= this.cache.maxObjectBytes) this.cache.set(id, bytes);
-      } else {
-        closeHere = false;
-        await readFullyAsync(fd, bytes, start).finally(() => closeSync(fd));
+        const blob = new Blob([bytes]);
+        if (length === size && size <= this.cache.maxObjectBytes) this.cache.set(id, blob);
+        return blob;
       }
+      const bytes = new Uint8Array(length);
+      closeHere = false;
+      await readFullyAsync(fd, bytes, start).finally(() => closeSync(fd));
       return new Blob([bytes]);
     } finally {
       if (closeHere) closeSync(fd);
     }
   }
 
-  private handedOut(id: string): void {
-    const now = performance.now();
-    this.sendfiles.delete(id);
-    this.sendfiles.set(id, now);
-    // Oldest first (Map order): drop the entries whose grace has passed.
-    for (const [old, at] of this.sendfiles) {
-      if (now - at < SENDFILE_GRACE_MS) break;
-      this.sendfiles.delete(old);
+  /** A composed object: its consolidated file once there is one, else its parts (local-composed.ts). */
+  private async readComposed(id: string, range?: ByteRange): Promise<StoredData | null> {
+    const dir = this.path(id);
+    const whole = join(dir, WHOLE);
+    try {
+      const fd = openSync(whole, "r");
+      return await this.readFile(id, whole, fd, fstatSync(fd).size, range);
+    } catch (err) {
+      if (!isErrno(err, "ENOENT")) throw err;
     }
+    // Held from here, in the same turn as the check above: the parts cannot be dropped under this read.
+    const release = this.holds.hold(id);
+    this.consolidateLater(id);
+    // A delete racing this read (its record was read just before) is what removed a file here.
+    return readComposed(dir, range?.start ?? 0, range ? range.end + 1 : Infinity, release, SENDFILE_GRACE_MS)
+      .catch((err: unknown) => (isErrno(err, "ENOENT") ? null : Promise.reject(err)));
+  }
+
+  /** Resolves once the consolidations queued so far are done. */
+  settled(): Promise<void> {
+    return this.consolidation;
+  }
+
+  /** Queues the consolidation of composed object `id` (one at a time: it is background disk work). */
+  private consolidateLater(id: string): void {
+    if (this.consolidating.has(id)) return;
+    this.consolidating.add(id);
+    // Held while it runs: a delete waits for it, and the parts are dropped when the last hold ends.
+    const release = this.holds.hold(id);
+    this.consolidation = this.consolidation.then(async () => {
+      try {
+        if (!this.holds.deleting(id)) await consolidate(this.path(id), () => this.closed);
+      } catch {
+        // Left as it was: reads go on from the parts, and the next read of it tries again.
+      } finally {
+        this.consolidating.delete(id);
+        release();
+      }
+    });
   }
 
   async delete(id: string): Promise<void> {
     this.cache.delete(id);
-    const at = this.sendfiles.get(id);
-    const wait = at === undefined ? 0 : SENDFILE_GRACE_MS - (performance.now() - at);
-    if (wait > 0 && !this.deferred.has(id)) {
-      const timer = setTimeout(() => {
-        this.deferred.delete(id);
-        this.sendfiles.delete(id);
-        void this.unlink(id).catch(() => {});
-      }, wait);
-      timer.unref();
-      this.deferred.set(id, timer);
-      return;
-    }
-    if (!this.deferred.has(id)) await this.unlink(id);
+    await this.holds.delete(id);
   }
 
   private async unlink(id: string): Promise<void> {
+    const path = this.path(id);
     try {
-      await unlinkAsync(this.path(id));
+      await unlinkAsync(path);
     } catch (err) {
-      if (!isErrno(err, "ENOENT")) throw err;
+      if (isErrno(err, "ENOENT")) return;
+      // A composed object is a directory (unlink says EISDIR on Linux, EPERM elsewhere).
+      if (!isErrno(err, "EISDIR") && !isErrno(err, "EPERM")) throw err;
+      await rm(path, { recursive: true, force: true });
     }
   }
 
@@ -282,7 +377,10 @@ export class LocalStorage implements StorageBackend {
       for (const name of readdirSync(join(this.root, shard.name))) {
         if (!STORAGE_ID.test(name)) continue;
         try {
-          yield { id: name, modified: statSync(join(this.root, shard.name, name)).mtimeMs };
+          // ctime too: a copy is a hard link, whose file keeps its source's mtime but whose link
+          // (like any rename or unlink of it) is a status change; reconciliation must see it as new.
+          const stat = statSync(join(this.root, shard.name, name));
+          yield { id: name, modified: Math.max(stat.mtimeMs, stat.ctimeMs) };
         } catch (err) {
           if (!isErrno(err, "ENOENT")) throw err;
         }

@@ -8,7 +8,7 @@ import { storageContract } from "../contract/storage.contract.ts";
 let dir = "";
 storageContract(
   "local",
-  { compose: true, sessions: false },
+  { compose: true, sessions: false, copy: true },
   async () => {
     dir = mkdtempSync(join(tmpdir(), "bleepstore-local-"));
     return new LocalStorage(join(dir, "objects"));
