@@ -208,8 +208,8 @@ export class LocalStorage implements StorageBackend {
     const tmp = join(this.tmpDir, copyId);
     try {
       await linkAsync(source, tmp);
-      // A composed object (a directory) cannot be linked: the engine streams it through instead.
     } catch (err) {
+      // A composed object (a directory) cannot be linked: the engine streams it through instead.
       if (isErrno(err, "EPERM") || isErrno(err, "EISDIR")) return null;
       throw storageError(err);
     }
