@@ -45,9 +45,16 @@ function marked(size: number, marker: string): Buffer {
 function onDisk(marker: string): boolean {
   if (EXTERNAL_ENDPOINT) return false;
   const root = join(server.dataDir, "objects");
+  // Files come and go while it walks (a completed upload's part links are dropped once its bytes
+  // are one file): one that is gone holds nothing.
   const walk = (dir: string): boolean => readdirSync(dir).some((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : readFileSync(path).includes(marker);
+    try {
+      return statSync(path).isDirectory() ? walk(path) : readFileSync(path).includes(marker);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw err;
+    }
   });
   return walk(root);
 }
