@@ -8,9 +8,9 @@
 //   could take them together.
 // - BUN_JSC_forceRAMSize: JavaScriptCore sizes its heap from the machine's RAM, and on a host with
 //   16 GiB or more it let 32 clients' small GETs grow the server to ~120 MiB; told the machine has at
-//   most 8 GiB, the same load peaks at ~100 MiB at the same rate (measured 8–12 GiB: the same). Only
-//   ever lowered, never raised: a smaller machine keeps its own size. Large heaps (the memory and
-//   local metadata engines at a million objects) start as fast either way.
+//   most 8 GiB, the same load peaks at ~100 MiB at the same rate (measured 4–12 GiB: the same). Only
+//   ever lowered, never raised: a smaller machine keeps its own size. A large heap (the local
+//   metadata engine at 300,000 objects, ~1 GiB) starts as fast either way.
 
 import { totalmem } from "node:os";
 
