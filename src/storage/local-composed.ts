@@ -133,19 +133,8 @@ export async function consolidate(dir: string, cancelled: () => boolean): Promis
   const sizes = readSizes(dir);
   const tmp = join(dir, `${WHOLE}.tmp`);
   const out = await openAsync(tmp, "w", 0o644);
-  const buffer = new Uint8Array(STREAM_CHUNK);
   try {
-    for (let part = 0, at = 0; part < sizes.length; part++) {
-      const input = await openAsync(join(dir, String(part)), "r");
-      try {
-        for (let n: number; (n = (await readAsync(input, buffer, 0, buffer.length, null)).bytesRead) > 0; at += n) {
-          if (cancelled()) throw new Error("storage closed");
-          for (let written = 0; written < n; ) written += (await writeAsync(out, buffer, written, n - written, at + written)).bytesWritten;
-        }
-      } finally {
-        closeSync(input);
-      }
-    }
+    await appendFiles(out, sizes.map((_, part) => join(dir, String(part))), cancelled);
     await fdatasyncAsync(out);
   } catch (err) {
     closeSync(out);
@@ -155,6 +144,24 @@ export async function consolidate(dir: string, cancelled: () => boolean): Promis
   closeSync(out);
   await renameAsync(tmp, join(dir, WHOLE));
   await fsyncPath(dir);
+}
+
+/** Writes the files at `paths`, in order, into `out` from its start, through one reused buffer; their total size. */
+export async function appendFiles(out: number, paths: string[], cancelled: () => boolean = () => false): Promise<number> {
+  const buffer = new Uint8Array(STREAM_CHUNK);
+  let at = 0;
+  for (const path of paths) {
+    const input = await openAsync(path, "r");
+    try {
+      for (let n: number; (n = (await readAsync(input, buffer, 0, buffer.length, null)).bytesRead) > 0; at += n) {
+        if (cancelled()) throw new Error("storage closed");
+        for (let written = 0; written < n; ) written += (await writeAsync(out, buffer, written, n - written, at + written)).bytesWritten;
+      }
+    } finally {
+      closeSync(input);
+    }
+  }
+  return at;
 }
 
 /** Once `dir`/whole exists: removes the links to the parts (nothing reads them any more). */

@@ -10,13 +10,13 @@
 // compose() (CompleteMultipartUpload) copies nothing on the request: the object is hard links to the
 // parts' files, consolidated into one file in the background (local-composed.ts); copy() is a hard
 // link too.
-import { accessSync, closeSync, constants, fdatasync, fstatSync, fsync, link, mkdirSync, open, openSync, read, readdirSync, readSync, rename, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, fdatasync, fstatSync, fsync, link, mkdirSync, open, openSync, readdirSync, readSync, rename, renameSync, rmSync, statSync, unlink, writeSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { S3Error } from "../errors.ts";
 import { assertStorageId, IN_MEMORY_READ, newStorageId, STORAGE_ID, type ByteRange, type StorageBackend, type StoredData } from "./backend.ts";
-import { buildComposed, consolidate, dropParts, linksWork, readComposed, readFullyAsync, WHOLE } from "./local-composed.ts";
+import { appendFiles, buildComposed, consolidate, dropParts, linksWork, readComposed, readFullyAsync, WHOLE } from "./local-composed.ts";
 import { SENDFILE_GRACE_MS, UnlinkHolds } from "./local-holds.ts";
 import { SmallObjectCache } from "./small-cache.ts";
 
@@ -25,13 +25,10 @@ const fsyncAsync = promisify(fsync);
 const unlinkAsync = promisify(unlink);
 const openAsync = promisify(open);
 const renameAsync = promisify(rename);
-const readAsync = promisify(read);
 const linkAsync = promisify(link);
 
 /** Reads up to this size are done synchronously: a few page-cache copies, no thread hop. */
 const SYNC_READ = 64 * 1024;
-/** Bytes per read when compose has to copy. */
-const COMPOSE_BUFFER = 1024 * 1024;
 /** The buffer synchronous reads go through (each is copied into its Blob before the next). */
 const scratch = new Uint8Array(SYNC_READ);
 /** Bytes written between the early fdatasyncs of a large write. */
@@ -182,22 +179,7 @@ export class LocalStorage implements StorageBackend {
 
   /** Without hard links: the parts' bytes copied into one new file. */
   private composeByCopy(paths: string[]): Promise<{ id: string; size: number }> {
-    // One reused buffer: assembling any number of parts allocates nothing per chunk.
-    const buffer = new Uint8Array(COMPOSE_BUFFER);
-    return this.durably(async (fd) => {
-      let size = 0;
-      for (const path of paths) {
-        const input = openSync(path, "r");
-        try {
-          for (let n: number; (n = (await readAsync(input, buffer, 0, buffer.length, null)).bytesRead) > 0; size += n) {
-            writeAll(fd, buffer.subarray(0, n));
-          }
-        } finally {
-          closeSync(input);
-        }
-      }
-      return size;
-    });
+    return this.durably((fd) => appendFiles(fd, paths));
   }
 
   /** A copy is the same file under a second name (a hard link): stored files are never rewritten. */
