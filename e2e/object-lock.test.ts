@@ -10,7 +10,7 @@ import {
   HeadObjectCommand, PutBucketAclCommand, PutBucketVersioningCommand, PutObjectCommand, PutObjectLegalHoldCommand, PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand, UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
@@ -158,18 +158,22 @@ describe("Object Lock", () => {
 
   test.skipIf(!hasAwsCli)("the issue's reproduction with the AWS CLI v2: a COMPLIANCE object cannot be deleted", async () => {
     const work = mkdtempSync(join(tmpdir(), "bleepstore-lock-"));
-    const aws = awsCli(() => fixture.server.endpoint, () => work);
-    const name = bucketName("lock-cli");
-    expect((await aws("s3api", "create-bucket", "--bucket", name, "--object-lock-enabled-for-bucket")).code).toBe(0);
-    writeFileSync(join(work, "backup.tar"), "immutable backup");
-    const put = await aws("s3api", "put-object", "--bucket", name, "--key", "backup.tar", "--body", join(work, "backup.tar"),
-      "--object-lock-mode", "COMPLIANCE", "--object-lock-retain-until-date", inAnHour().toISOString());
-    expect(put.code).toBe(0);
-    const versionId = JSON.parse(put.stdout).VersionId as string;
-    const del = await aws("s3api", "delete-object", "--bucket", name, "--key", "backup.tar", "--version-id", versionId);
-    expect(del.code).not.toBe(0);
-    expect(del.stderr).toContain("AccessDenied");
-    const head = await aws("s3api", "head-object", "--bucket", name, "--key", "backup.tar", "--version-id", versionId);
-    expect(JSON.parse(head.stdout).ObjectLockMode).toBe("COMPLIANCE");
+    try {
+      const aws = awsCli(() => fixture.server.endpoint, () => work);
+      const name = bucketName("lock-cli");
+      expect((await aws("s3api", "create-bucket", "--bucket", name, "--object-lock-enabled-for-bucket")).code).toBe(0);
+      writeFileSync(join(work, "backup.tar"), "immutable backup");
+      const put = await aws("s3api", "put-object", "--bucket", name, "--key", "backup.tar", "--body", join(work, "backup.tar"),
+        "--object-lock-mode", "COMPLIANCE", "--object-lock-retain-until-date", inAnHour().toISOString());
+      expect(put.code).toBe(0);
+      const versionId = JSON.parse(put.stdout).VersionId as string;
+      const del = await aws("s3api", "delete-object", "--bucket", name, "--key", "backup.tar", "--version-id", versionId);
+      expect(del.code).not.toBe(0);
+      expect(del.stderr).toContain("AccessDenied");
+      const head = await aws("s3api", "head-object", "--bucket", name, "--key", "backup.tar", "--version-id", versionId);
+      expect(JSON.parse(head.stdout).ObjectLockMode).toBe("COMPLIANCE");
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
