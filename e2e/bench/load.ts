@@ -22,7 +22,16 @@ export interface LoadOptions {
 
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
 
-export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+/** What one run of the load saw, unsummarized: runs can be merged (turns of an alternation). */
+export interface LoadSample {
+  latencies: number[];
+  errors: number;
+  bytes: number;
+  seconds: number;
+  firstError?: string;
+}
+
+export async function sampleLoad(o: LoadOptions): Promise<LoadSample> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
@@ -48,11 +57,23 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       latencies.push(performance.now() - t);
     }
   }));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  return { latencies, errors, bytes, seconds: (performance.now() - started) / 1000, ...(firstError ? { firstError } : {}) };
+}
+
+/** The samples' requests taken together, over the time they took in all. */
+export function summarize(...samples: LoadSample[]): LoadResult {
+  const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const seconds = samples.reduce((sum, s) => sum + s.seconds, 0);
+  const bytes = samples.reduce((sum, s) => sum + s.bytes, 0);
+  const firstError = samples.find((s) => s.firstError)?.firstError;
   return {
-    ops: latencies.length, errors, seconds: +seconds.toFixed(2), opsPerSec: +(latencies.length / seconds).toFixed(0),
+    ops: latencies.length, errors: samples.reduce((sum, s) => sum + s.errors, 0), seconds: +seconds.toFixed(2),
+    opsPerSec: +(latencies.length / seconds).toFixed(0),
     p50ms: +percentile(latencies, 50).toFixed(2), p99ms: +percentile(latencies, 99).toFixed(2),
     bytes, MBps: +(bytes / 1e6 / seconds).toFixed(1), ...(firstError ? { firstError } : {}),
   };
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  return summarize(await sampleLoad(o));
 }

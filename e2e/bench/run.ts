@@ -17,7 +17,8 @@ import { startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
 import { benchClient, bunClient, sdkClient } from "./clients.ts";
 import { durableWritesPerSec } from "./fsync-ceiling.ts";
-import { runLoad, type LoadResult } from "./load.ts";
+import { evict, evictLarge } from "./page-cache.ts";
+import { runLoad, sampleLoad, summarize, type LoadResult, type LoadSample } from "./load.ts";
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -65,9 +66,10 @@ await using server = await startServer({ stderrFile: logPipe("server") });
 const pid = server.pid();
 const ep = server.endpoint;
 
-const ceiling = Bun.spawn([process.execPath, join(import.meta.dir, "ceiling-fixture.ts")], { stdout: "pipe", stderr: "inherit" });
+const ceilingDir = mkdtempSync(join(tmpdir(), "bleepstore-ceiling-"));
+const ceiling = Bun.spawn([process.execPath, join(import.meta.dir, "ceiling-fixture.ts"), ceilingDir], { stdout: "pipe", stderr: "inherit" });
 // However this run ends, the fixture goes with it.
-process.on("exit", () => ceiling.kill("SIGKILL"));
+process.on("exit", () => ceiling.kill("SIGTERM"));
 const ceilingPort = await (async () => {
   const reader = ceiling.stdout.getReader();
   let text = "";
@@ -96,16 +98,19 @@ const EMPTY: LoadResult = { ops: 0, errors: 0, seconds: 1, opsPerSec: 1, p50ms: 
 
 const only = values.only ? new RegExp(values.only) : undefined;
 
-/** Runs one scenario (unless --only names others) and records it with the server's CPU and peak RSS. */
-async function measure(
-  scenario: string,
-  run: () => Promise<LoadResult>,
-  against: { ceiling?: LoadResult; diskMBps?: number; diskOps?: number; serverPid?: number } = {},
-): Promise<LoadResult> {
+interface Against { ceiling?: LoadResult; diskMBps?: number; diskOps?: number; serverPid?: number }
+
+/**
+ * Runs one scenario (unless --only names others) and records it with the server's CPU and peak RSS.
+ * `against` may be a function, read after the run: for a yardstick measured during it (alternate()).
+ */
+async function measure(scenario: string, run: () => Promise<LoadResult>, againstOrLater: Against | (() => Against) = {}): Promise<LoadResult> {
   if (only && !only.test(scenario)) return EMPTY;
-  const before = procStats(against.serverPid ?? pid);
+  const serverPid = typeof againstOrLater === "function" ? pid : (againstOrLater.serverPid ?? pid);
+  const before = procStats(serverPid);
   const result = await run();
-  const after = procStats(against.serverPid ?? pid);
+  const after = procStats(serverPid);
+  const against = typeof againstOrLater === "function" ? againstOrLater() : againstOrLater;
   const row: Row = {
     scenario, result,
     ...(against.ceiling && against.ceiling !== EMPTY ? { ceilingRatio: +(result.opsPerSec / against.ceiling.opsPerSec).toFixed(2) } : {}),
@@ -118,6 +123,29 @@ async function measure(
   console.log(JSON.stringify({ bench: "bleepstore", ...row }));
   return result;
 }
+
+/** A row for a figure measured without the server (a yardstick taken in turns with a scenario). */
+function record(scenario: string, result: LoadResult): void {
+  const row: Row = { scenario, result, serverCpuPct: 0, serverPeakRssMiB: 0 };
+  rows.push(row);
+  console.log(JSON.stringify({ bench: "bleepstore", ...row }));
+}
+
+/**
+ * A scenario and its yardstick measured in alternating turns, each side's turns summed, so that both
+ * see the same minutes of this machine's disk, whose rate drifts several-fold within seconds (seen
+ * here: 8,400 durable writes/s, then 1,400/s three seconds later). Returns the yardstick's side.
+ */
+async function alternate(turns: number, yardstick: () => Promise<LoadSample>, scenario: () => Promise<LoadSample>): Promise<[LoadResult, LoadResult]> {
+  const ys: LoadSample[] = [];
+  const xs: LoadSample[] = [];
+  for (let t = 0; t < turns; t++) {
+    ys.push(await yardstick());
+    xs.push(await scenario());
+  }
+  return [summarize(...ys), summarize(...xs)];
+}
+const TURNS = 6;
 
 // The logs-off twin: the same GETs against it give the per-request log's cost.
 await using quiet = await startServer({ args: ["--log-level", "error"], stderrFile: logPipe("quiet") });
@@ -176,16 +204,24 @@ for (const c of [1, 8, 32]) {
     const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
     return ok(res, 4096);
   } }));
-  // The disk's own durable-write rate (temp file, fdatasync, rename, directory fsync), just before.
-  const durable = await measure(`disk ceiling for PUT 4KiB c=${c}: durable writes, no HTTP`, async () => {
-    const opsPerSec = await durableWritesPerSec(c, SECONDS);
-    return { ...EMPTY, ops: opsPerSec * SECONDS, seconds: SECONDS, opsPerSec, bytes: opsPerSec * SECONDS * 4096, MBps: +(opsPerSec * 4096 / 1e6).toFixed(1) };
-  });
-  await measure(`PUT 4KiB c=${c} (durable)`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
-    const url = `${ep}/bench/put-${c}-${i}`;
-    const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
-    return ok(res, 4096);
-  } }), { ceiling: ceilPut, diskOps: durable.opsPerSec });
+  // The disk's own durable-write rate (temp file, fdatasync, rename, directory fsync), in turns with
+  // the PUTs.
+  let durable: LoadResult = EMPTY;
+  const turn = SECONDS / TURNS;
+  await measure(`PUT 4KiB c=${c} (durable)`, async () => {
+    let n = 0;
+    const [disk, puts] = await alternate(TURNS, async () => {
+      const ops = Math.round((await durableWritesPerSec(c, turn)) * turn);
+      return { latencies: new Array<number>(ops).fill(0), errors: 0, bytes: ops * 4096, seconds: turn };
+    }, () => sampleLoad({ concurrency: c, seconds: turn, request: async () => {
+      const url = `${ep}/bench/put-${c}-${n++}`;
+      const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
+      return ok(res, 4096);
+    } }));
+    durable = disk;
+    return puts;
+  }, () => ({ ceiling: ceilPut, diskOps: durable.opsPerSec }));
+  if (durable !== EMPTY) record(`disk ceiling for PUT 4KiB c=${c}: durable writes, no HTTP (in turns with the PUTs)`, { ...durable, p50ms: 0, p99ms: 0 });
   if (c <= 8) {
     await measure(`SSE-S3 PUT 4KiB c=${c} (durable)`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
       const url = `${ep}/bench-sse/put-${c}-${i}`;
@@ -225,12 +261,6 @@ const diskWrite = (() => {
   closeSync(fd);
   return 64 * MiB / 1e6 / ((performance.now() - t) / 1000);
 })();
-const diskRead = await (async () => {
-  const t = performance.now();
-  await Bun.file(join(diskDir, "raw")).bytes();
-  return 64 * MiB / 1e6 / ((performance.now() - t) / 1000);
-})();
-rmSync(diskDir, { recursive: true, force: true });
 // One core's MD5 rate (S3's single-PUT ETag is an MD5, and clients check it): with the disk's write
 // rate, the yardstick of a large PUT is the lower of the two.
 const md5Rate = Math.max(...[0, 1, 2].map(() => {
@@ -238,7 +268,15 @@ const md5Rate = Math.max(...[0, 1, 2].map(() => {
   new Bun.CryptoHasher("md5").update(big).digest();
   return 64 * MiB / 1e6 / ((performance.now() - t) / 1000);
 }));
+const bigMd5 = new Bun.CryptoHasher("md5").update(big).digest("hex");
 const putYardstick = Math.min(diskWrite, md5Rate);
+// The least a server can do for the same PUT here (the ceiling fixture's /floor/: write, fdatasync,
+// MD5 on worker threads; its ETag checked), right before BleepStore's.
+await measure("floor PUT 64MiB c=1 (bare Bun.serve: write, fdatasync, MD5 on workers)", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
+  const url = `${ceilingUrl}/floor/big-${i}`;
+  const { res } = await send(url, signRequest(url, { method: "PUT", body: big, unsignedPayload: true }));
+  return res.headers.get("etag") === `"${bigMd5}"` ? ok(res, big.length) : { error: `floor ETag ${res.headers.get("etag")}` };
+} }), { diskMBps: putYardstick });
 await measure("PUT 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
   const url = `${ep}/bench/big-${i}`;
   const { res } = await send(url, signRequest(url, { method: "PUT", body: big, unsignedPayload: true }));
@@ -249,23 +287,62 @@ await measure("SSE-S3 PUT 64MiB c=1", () => runLoad({ concurrency: 1, seconds: S
   const { res } = await send(url, signRequest(url, { method: "PUT", body: big, unsignedPayload: true }));
   return ok(res, big.length);
 } }));
-await measure("GET 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
-  const url = `${ep}/bench/big-${i % 4}`;
-  const { res, size } = await send(url, signRequest(url));
-  return ok(res, size);
-} }), { diskMBps: diskRead });
+// A raw read of the same 64 MiB in turns with the GETs, each from the disk: every file read is first
+// dropped from the page cache (else the "disk" read is a copy in memory, at 5-11 GB/s here, which no
+// HTTP response approaches). First the floor's GET of it (sendfile from a bare Bun.serve).
+let diskRead = 0;
+let floorRead = 0;
+const rawRead = async (): Promise<LoadSample> => {
+  evict(join(diskDir, "raw"));
+  const t = performance.now();
+  const bytes = (await Bun.file(join(diskDir, "raw")).bytes()).length;
+  return { latencies: [performance.now() - t], errors: 0, bytes, seconds: (performance.now() - t) / 1000 };
+};
+await send(`${ceilingUrl}/floor/keep/big`, signRequest(`${ceilingUrl}/floor/keep/big`, { method: "PUT", body: big, unsignedPayload: true }));
+await measure("floor GET 64MiB c=1 (bare Bun.serve, sendfile)", async () => {
+  const [raw, gets] = await alternate(2 * TURNS, rawRead, () => {
+    evict(join(ceilingDir, "kept-big"));
+    return sampleLoad({ concurrency: 1, seconds: SECONDS, count: 1, request: async () => {
+      const url = `${ceilingUrl}/floor/keep/big`;
+      const { res, size } = await send(url, signRequest(url));
+      return ok(res, size);
+    } });
+  });
+  floorRead = raw.MBps;
+  return gets;
+}, () => ({ diskMBps: floorRead }));
+await measure("GET 64MiB c=1", async () => {
+  const [raw, gets] = await alternate(2 * TURNS, rawRead, () => {
+    evictLarge(server.dataDir, 64 * MiB);
+    return sampleLoad({ concurrency: 1, seconds: SECONDS, count: 1, request: async () => {
+      const url = `${ep}/bench/big-0`;
+      const { res, size } = await send(url, signRequest(url));
+      return ok(res, size);
+    } });
+  });
+  diskRead = raw.MBps;
+  return gets;
+}, () => ({ diskMBps: diskRead }));
+rmSync(diskDir, { recursive: true, force: true });
 await measure("SSE-S3 GET 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
   const url = `${ep}/bench-sse/big-${i % 4}`;
   const { res, size } = await send(url, signRequest(url));
   return ok(res, size);
 } }));
 
-// 256 MiB multipart in 8 MiB parts, 4 at a time.
+// 256 MiB multipart in 8 MiB parts, 4 at a time; first the same 32 bodies through the floor (each a
+// whole PUT there: written, fdatasync'd, hashed — all an upload's parts need; their Complete is free).
+const part = big.subarray(0, 8 * MiB);
+const partMd5 = new Bun.CryptoHasher("md5").update(part).digest("hex");
+await measure("floor 32 x 8MiB PUTs c=4 (the multipart's parts on the bare Bun.serve)", () => runLoad({ concurrency: 4, seconds: 600, count: 32, request: async (i) => {
+  const url = `${ceilingUrl}/floor/part-${i}`;
+  const { res } = await send(url, signRequest(url, { method: "PUT", body: part, unsignedPayload: true }));
+  return res.headers.get("etag") === `"${partMd5}"` ? ok(res, part.length) : { error: `floor ETag ${res.headers.get("etag")}` };
+} }));
 await measure("multipart 256MiB in 8MiB parts c=4", async () => {
   const url = `${ep}/bench/mpu`;
   const created = await (await fetch(`${url}?uploads`, signRequest(`${url}?uploads`, { method: "POST" }))).text();
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created)![1]!;
-  const part = big.subarray(0, 8 * MiB);
   const etags: string[] = [];
   const result = await runLoad({ concurrency: 4, seconds: 600, count: 32, request: async (i) => {
     const u = `${url}?partNumber=${i + 1}&uploadId=${uploadId}`;
@@ -282,8 +359,8 @@ await measure("multipart 256MiB in 8MiB parts c=4", async () => {
   return { ...result, seconds: +seconds.toFixed(2), MBps: +(256 * MiB / 1e6 / seconds).toFixed(1) };
 });
 
-ceiling.kill("SIGKILL");
-console.log(`\nraw disk here: write ${diskWrite.toFixed(0)} MB/s (fdatasync), read ${diskRead.toFixed(0)} MB/s; one core's MD5 ${md5Rate.toFixed(0)} MB/s;` +
+ceiling.kill("SIGTERM");
+console.log(`\nraw disk here: write ${diskWrite.toFixed(0)} MB/s (fdatasync), read ${diskRead.toFixed(0)} MB/s (in turns with the 64 MiB GETs); one core's MD5 ${md5Rate.toFixed(0)} MB/s;` +
   ` large-PUT yardstick (the lower) ${putYardstick.toFixed(0)} MB/s ("vs disk" of PUT 64MiB is against it)\n`);
 console.log("| scenario | ops/s | MB/s | p50 ms | p99 ms | errors | vs ceiling | vs disk | server CPU % | server peak RSS MiB |");
 console.log("|---|---|---|---|---|---|---|---|---|---|");
@@ -322,8 +399,28 @@ targets.push(["GET 64MiB / disk read", find("GET 64MiB c=1")?.diskRatio, 0.9]);
 const mpu = find("multipart 256MiB in 8MiB parts c=4");
 targets.push(["multipart 256MiB / disk write", mpu ? +(mpu.result.MBps / diskWrite).toFixed(2) : undefined, 0.7]);
 const measured = targets.filter(([, r]) => r !== undefined);
+// What this machine allows: the floor server's own ratios against the same yardsticks.
+const floorPut = find("floor PUT 64MiB c=1 (bare Bun.serve: write, fdatasync, MD5 on workers)");
+const floorParts = find("floor 32 x 8MiB PUTs c=4 (the multipart's parts on the bare Bun.serve)");
+const floorGet = find("floor GET 64MiB c=1 (bare Bun.serve, sendfile)");
+const relative = (a: Row | undefined, b: Row | undefined) => (a && b ? +(a.result.MBps / b.result.MBps).toFixed(2) : undefined);
+const floors: Array<[string, number | undefined]> = [
+  ["floor PUT 64MiB / min(disk write, MD5)", floorPut?.diskRatio],
+  ["floor 8MiB parts c=4 / disk write", floorParts ? +(floorParts.result.MBps / diskWrite).toFixed(2) : undefined],
+  ["PUT 64MiB / floor PUT 64MiB", relative(find("PUT 64MiB c=1"), floorPut)],
+  ["floor GET 64MiB / disk read", floorGet?.diskRatio],
+  ["GET 64MiB / floor GET 64MiB", relative(find("GET 64MiB c=1"), floorGet)],
+  ["multipart 256MiB / floor parts", relative(mpu, floorParts)],
+];
 if (measured.length > 0) {
   console.log("\n| target | ratio | goal | met |");
   console.log("|---|---|---|---|");
   for (const [name, ratio, goal] of measured) console.log(`| ${name} | ${ratio} | ${goal} | ${ratio! >= goal ? "yes" : "no"} |`);
+}
+const floorsMeasured = floors.filter(([, r]) => r !== undefined);
+if (floorsMeasured.length > 0) {
+  console.log("\nWhat this machine allows (the floor: a bare server doing only what S3 requires of these bodies):\n");
+  console.log("| ratio | value |");
+  console.log("|---|---|");
+  for (const [name, ratio] of floorsMeasured) console.log(`| ${name} | ${ratio} |`);
 }
