@@ -60,14 +60,37 @@ function isoNow(): string {
   return lastIso;
 }
 
+/**
+ * One line's JSON: time, level and msg first, then the fields in their order (undefined ones left
+ * out). Fields holding no Error and none of those three names (a request's, every time) are
+ * serialized as they are, in one JSON.stringify — the same text as the general way, at a fraction
+ * of its cost on a line per request.
+ */
+function line(level: LogLevel, msg: string, fields?: Record<string, unknown>): string {
+  const head = `{"time":"${isoNow()}","level":"${level}","msg":${JSON.stringify(msg)}`;
+  if (!fields) return `${head}}`;
+  let plain = true;
+  for (const k in fields) {
+    if (fields[k] instanceof Error || k === "time" || k === "level" || k === "msg") {
+      plain = false;
+      break;
+    }
+  }
+  if (!plain) {
+    const record: Record<string, unknown> = { time: isoNow(), level, msg };
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) record[k] = describe(v);
+    return JSON.stringify(record);
+  }
+  const rest = JSON.stringify(fields);
+  return rest === "{}" ? `${head}}` : `${head},${rest.slice(1)}`;
+}
+
 export function createLogger(level: LogLevel, write?: (line: string, urgent?: boolean) => void): Logger {
   const min = RANK[level];
   const out = write ?? (min < RANK.silent ? batched() : () => {});
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[lvl] < min) return;
-    const record: Record<string, unknown> = { time: isoNow(), level: lvl, msg };
-    if (fields) for (const [k, v] of Object.entries(fields)) if (v !== undefined) record[k] = describe(v);
-    out(JSON.stringify(record) + "\n", RANK[lvl] >= RANK.warn);
+    out(line(lvl, msg, fields) + "\n", RANK[lvl] >= RANK.warn);
   };
   return {
     debug: (m, f) => emit("debug", m, f),

@@ -32,4 +32,26 @@ describe("logger", () => {
     expect(writes.length).toBeGreaterThan(0);
     expect(writes.every((w) => w.endsWith("\n"))).toBe(true);
   });
+
+  test("a line is time, level and msg, then the fields in their order without the undefined ones — by either way of writing it", () => {
+    const lines: string[] = [];
+    const log = createLogger("debug", (line) => lines.push(line));
+    const odd = 'k "q" \\ \n\t \u0001 é 🙂 </script>';
+    log.info("request", { requestId: "R1", bucket: odd, key: undefined, status: 200, nested: { a: [1, null] }, ms: 0.25 });
+    log.warn("request", { msg: "shadowed", extra: odd });
+    log.error("request failed", { requestId: "R2", err: new Error("boom"), bucket: undefined });
+    log.debug("bare");
+    const parsed = lines.map((l) => {
+      expect(l.endsWith("\n")).toBe(true);
+      return JSON.parse(l);
+    });
+    expect(Object.keys(parsed[0])).toEqual(["time", "level", "msg", "requestId", "bucket", "status", "nested", "ms"]);
+    expect(parsed[0]).toMatchObject({ level: "info", msg: "request", requestId: "R1", bucket: odd, status: 200, nested: { a: [1, null] }, ms: 0.25 });
+    // A field named like the head's replaces it, as it always did.
+    expect(Object.keys(parsed[1])).toEqual(["time", "level", "msg", "extra"]);
+    expect(parsed[1]).toMatchObject({ level: "warn", msg: "shadowed", extra: odd });
+    expect(Object.keys(parsed[2])).toEqual(["time", "level", "msg", "requestId", "err"]);
+    expect(parsed[2].err).toMatchObject({ name: "Error", message: "boom" });
+    expect(Object.keys(parsed[3])).toEqual(["time", "level", "msg"]);
+  });
 });
