@@ -98,24 +98,15 @@ const EMPTY: LoadResult = { ops: 0, errors: 0, seconds: 1, opsPerSec: 1, p50ms: 
 
 const only = values.only ? new RegExp(values.only) : undefined;
 
-interface Against { ceiling?: LoadResult; diskMBps?: number; diskOps?: number; serverPid?: number }
-
-/**
- * Runs one scenario (unless --only names others) and records it with the server's CPU and peak RSS.
- * `against` may be a function, read after the run: for a yardstick measured during it (alternate()).
- */
-async function measure(scenario: string, run: () => Promise<LoadResult>, againstOrLater: Against | (() => Against) = {}): Promise<LoadResult> {
+/** Runs one scenario (unless --only names others) and records it with the server's CPU and peak RSS. */
+async function measure(scenario: string, run: () => Promise<LoadResult>, against: { diskMBps?: number } = {}): Promise<LoadResult> {
   if (only && !only.test(scenario)) return EMPTY;
-  const serverPid = typeof againstOrLater === "function" ? pid : (againstOrLater.serverPid ?? pid);
-  const before = procStats(serverPid);
+  const before = procStats(pid);
   const result = await run();
-  const after = procStats(serverPid);
-  const against = typeof againstOrLater === "function" ? againstOrLater() : againstOrLater;
+  const after = procStats(pid);
   const row: Row = {
     scenario, result,
-    ...(against.ceiling && against.ceiling !== EMPTY ? { ceilingRatio: +(result.opsPerSec / against.ceiling.opsPerSec).toFixed(2) } : {}),
     ...(against.diskMBps ? { diskRatio: +(result.MBps / against.diskMBps).toFixed(2) } : {}),
-    ...(against.diskOps && against.diskOps !== EMPTY.opsPerSec ? { diskRatio: +(result.opsPerSec / against.diskOps).toFixed(2) } : {}),
     serverCpuPct: +((100 * (after.cpuSeconds - before.cpuSeconds)) / result.seconds).toFixed(0),
     serverPeakRssMiB: +after.peakMiB.toFixed(1),
   };
@@ -124,26 +115,55 @@ async function measure(scenario: string, run: () => Promise<LoadResult>, against
   return result;
 }
 
-/** A row for a figure measured without the server (a yardstick taken in turns with a scenario). */
-function record(scenario: string, result: LoadResult): void {
-  const row: Row = { scenario, result, serverCpuPct: 0, serverPeakRssMiB: 0 };
-  rows.push(row);
-  console.log(JSON.stringify({ bench: "bleepstore", ...row }));
+interface Side {
+  scenario: string;
+  /** One turn's load: `seconds` long, or a count of its own. */
+  load: (seconds: number) => Promise<LoadSample>;
+  /** The server whose CPU this side is charged with (default the server; 0: none, a yardstick). */
+  pid?: number;
+  /** The side it is a ratio of: ops/s against ops/s (`ceiling`, `diskOps`), or MB/s (`diskMBps`). */
+  ceiling?: string;
+  diskOps?: string;
+  diskMBps?: string;
 }
 
 /**
- * A scenario and its yardstick measured in alternating turns, each side's turns summed, so that both
- * see the same minutes of this machine's disk, whose rate drifts several-fold within seconds (seen
- * here: 8,400 durable writes/s, then 1,400/s three seconds later). Returns the yardstick's side.
+ * Scenarios measured in alternating turns, each side's turns summed, so that a scenario and the
+ * yardstick it is a ratio of see the same minutes of this machine: its disk's rate drifts
+ * several-fold within seconds (8,400 durable writes/s, then 1,400/s three seconds later), and its
+ * CPU's share for the load generator with it. Runs when --only names any of the sides.
  */
-async function alternate(turns: number, yardstick: () => Promise<LoadSample>, scenario: () => Promise<LoadSample>): Promise<[LoadResult, LoadResult]> {
-  const ys: LoadSample[] = [];
-  const xs: LoadSample[] = [];
+async function inTurns(sides: Side[], turns = TURNS): Promise<Map<string, LoadResult>> {
+  const results = new Map<string, LoadResult>();
+  if (only && !sides.some((side) => only.test(side.scenario))) return results;
+  const samples = sides.map(() => [] as LoadSample[]);
+  const cpu = sides.map(() => 0);
   for (let t = 0; t < turns; t++) {
-    ys.push(await yardstick());
-    xs.push(await scenario());
+    for (const [i, side] of sides.entries()) {
+      const id = side.pid ?? pid;
+      const before = id ? procStats(id).cpuSeconds : 0;
+      samples[i]!.push(await side.load(SECONDS / turns));
+      cpu[i]! += id ? procStats(id).cpuSeconds - before : 0;
+    }
   }
-  return [summarize(...ys), summarize(...xs)];
+  for (const [i, side] of sides.entries()) results.set(side.scenario, summarize(...samples[i]!));
+  for (const [i, side] of sides.entries()) {
+    const result = results.get(side.scenario)!;
+    const ratio = (other: string | undefined, of: (r: LoadResult) => number) => (other ? +(of(result) / of(results.get(other)!)).toFixed(2) : undefined);
+    const ceilingRatio = ratio(side.ceiling, (r) => r.opsPerSec);
+    const diskRatio = ratio(side.diskOps, (r) => r.opsPerSec) ?? ratio(side.diskMBps, (r) => r.MBps);
+    const id = side.pid ?? pid;
+    const row: Row = {
+      scenario: side.scenario, result,
+      ...(ceilingRatio !== undefined ? { ceilingRatio } : {}),
+      ...(diskRatio !== undefined ? { diskRatio } : {}),
+      serverCpuPct: +((100 * cpu[i]!) / result.seconds).toFixed(0),
+      serverPeakRssMiB: id ? +procStats(id).peakMiB.toFixed(1) : 0,
+    };
+    rows.push(row);
+    console.log(JSON.stringify({ bench: "bleepstore", ...row }));
+  }
+  return results;
 }
 const TURNS = 6;
 
@@ -161,74 +181,70 @@ await fetch(`${ep}/bench-sse`, signRequest(`${ep}/bench-sse`, { method: "PUT" })
 await fetch(`${ep}/bench-sse?encryption`, signRequest(`${ep}/bench-sse?encryption`, { method: "PUT", body: encryption }));
 await fetch(`${ep}/bench-sse/small`, signRequest(`${ep}/bench-sse/small`, { method: "PUT", body: KiB4 }));
 
+/** `c` clients sending `request` for `seconds` (one turn of a side). */
+const loadOf = (c: number, request: (i: number) => Promise<number | { error: string }>) => (seconds: number) => sampleLoad({ concurrency: c, seconds, request });
+const getFrom = (base: string, bucket: string) => async () => {
+  const url = `${base}/${bucket}/small`;
+  const { res, size } = await send(url, signRequest(url));
+  return ok(res, size);
+};
+
 for (const c of [1, 8, 32]) {
-  const ceilGet = await measure(`ceiling GET 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
-    const url = `${ceilingUrl}/x`;
-    const { res, size } = await send(url, signRequest(url));
-    return ok(res, size);
-  } }));
-  await measure(`GET 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
-    const url = `${ep}/bench/small`;
-    const { res, size } = await send(url, signRequest(url));
-    return ok(res, size);
-  } }), { ceiling: ceilGet });
-  if (c <= 8) {
-    await measure(`SSE-S3 GET 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
-      const url = `${ep}/bench-sse/small`;
-      const { res, size } = await send(url, signRequest(url));
-      return ok(res, size);
-    } }));
-  }
-  await measure(`HEAD 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
-    const url = `${ep}/bench/small`;
-    const { res } = await send(url, signRequest(url, { method: "HEAD" }));
-    return ok(res, 0);
-  } }), { ceiling: ceilGet });
+  // GET and HEAD in turns with the ceiling; at c=32 also the logs-off twin (the per-request log's
+  // cost), and the same GET and HEAD sent the way real clients send them, each in turns with the
+  // ceiling that generator reaches.
+  const ceiling = `ceiling GET 4KiB c=${c}`;
+  await inTurns([
+    { scenario: ceiling, pid: 0, load: loadOf(c, getFrom(ceilingUrl, "x")) },
+    { scenario: `GET 4KiB c=${c}`, load: loadOf(c, getFrom(ep, "bench")), ceiling },
+    ...(c <= 8 ? [{ scenario: `SSE-S3 GET 4KiB c=${c}`, load: loadOf(c, getFrom(ep, "bench-sse")) }] : []),
+    { scenario: `HEAD 4KiB c=${c}`, ceiling, load: loadOf(c, async () => {
+      const url = `${ep}/bench/small`;
+      const { res } = await send(url, signRequest(url, { method: "HEAD" }));
+      return ok(res, 0);
+    }) },
+    ...(c === 32 ? [{ scenario: "GET 4KiB c=32 (request logs off)", pid: quiet.pid(), ceiling, load: loadOf(c, () => benchClient.get(quiet.endpoint, "bench", "small")) }] : []),
+  ]);
   if (c === 32) {
-    // What the per-request log costs: the same GETs against a twin server with logs at "error".
-    await measure("GET 4KiB c=32 (request logs off)", () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
-      return benchClient.get(quiet.endpoint, "bench", "small");
-    } }), { ceiling: ceilGet, serverPid: quiet.pid() });
-    // The same GET and HEAD sent the way real clients send them, each against the ceiling it reaches.
     for (const client of [bunClient, sdkClient]) {
-      const ceil = await measure(`ceiling GET 4KiB c=32 [${client.name}]`, () => runLoad({ concurrency: c, seconds: SECONDS, request: () => client.get(ceilingUrl, "bench", "small") }));
-      await measure(`GET 4KiB c=32 [${client.name}]`, () => runLoad({ concurrency: c, seconds: SECONDS, request: () => client.get(ep, "bench", "small") }), { ceiling: ceil });
-      await measure(`HEAD 4KiB c=32 [${client.name}]`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
-        await client.head(ep, "bench", "small");
-        return 0;
-      } }), { ceiling: ceil });
+      const its = `ceiling GET 4KiB c=32 [${client.name}]`;
+      await inTurns([
+        { scenario: its, pid: 0, load: loadOf(c, () => client.get(ceilingUrl, "bench", "small")) },
+        { scenario: `GET 4KiB c=32 [${client.name}]`, ceiling: its, load: loadOf(c, () => client.get(ep, "bench", "small")) },
+        { scenario: `HEAD 4KiB c=32 [${client.name}]`, ceiling: its, load: loadOf(c, async () => {
+          await client.head(ep, "bench", "small");
+          return 0;
+        }) },
+      ]);
     }
   }
-  const ceilPut = await measure(`ceiling PUT 4KiB c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async () => {
-    const url = `${ceilingUrl}/x`;
-    const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
-    return ok(res, 4096);
-  } }));
-  // The disk's own durable-write rate (temp file, fdatasync, rename, directory fsync), in turns with
-  // the PUTs.
-  let durable: LoadResult = EMPTY;
-  const turn = SECONDS / TURNS;
-  await measure(`PUT 4KiB c=${c} (durable)`, async () => {
-    let n = 0;
-    const [disk, puts] = await alternate(TURNS, async () => {
-      const ops = Math.round((await durableWritesPerSec(c, turn)) * turn);
-      return { latencies: new Array<number>(ops).fill(0), errors: 0, bytes: ops * 4096, seconds: turn };
-    }, () => sampleLoad({ concurrency: c, seconds: turn, request: async () => {
+  // Durable PUTs in turns with the ceiling fixture's PUT (no disk) and the disk's own durable-write
+  // rate (temp file, fdatasync, rename, directory fsync) at the same concurrency.
+  const disk = `disk ceiling for PUT 4KiB c=${c}: durable writes, no HTTP`;
+  const putCeiling = `ceiling PUT 4KiB c=${c}`;
+  let n = 0;
+  let sse = 0;
+  await inTurns([
+    { scenario: putCeiling, pid: 0, load: loadOf(c, async () => {
+      const url = `${ceilingUrl}/x`;
+      const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
+      return ok(res, 4096);
+    }) },
+    { scenario: disk, pid: 0, load: async (seconds) => {
+      const ops = Math.round((await durableWritesPerSec(c, seconds)) * seconds);
+      return { latencies: new Array<number>(ops).fill(0), errors: 0, bytes: ops * 4096, seconds };
+    } },
+    { scenario: `PUT 4KiB c=${c} (durable)`, ceiling: putCeiling, diskOps: disk, load: loadOf(c, async () => {
       const url = `${ep}/bench/put-${c}-${n++}`;
       const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
       return ok(res, 4096);
-    } }));
-    durable = disk;
-    return puts;
-  }, () => ({ ceiling: ceilPut, diskOps: durable.opsPerSec }));
-  if (durable !== EMPTY) record(`disk ceiling for PUT 4KiB c=${c}: durable writes, no HTTP (in turns with the PUTs)`, { ...durable, p50ms: 0, p99ms: 0 });
-  if (c <= 8) {
-    await measure(`SSE-S3 PUT 4KiB c=${c} (durable)`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
-      const url = `${ep}/bench-sse/put-${c}-${i}`;
+    }) },
+    ...(c <= 8 ? [{ scenario: `SSE-S3 PUT 4KiB c=${c} (durable)`, load: loadOf(c, async () => {
+      const url = `${ep}/bench-sse/put-${c}-${sse++}`;
       const { res } = await send(url, signRequest(url, { method: "PUT", body: KiB4, unsignedPayload: true }));
       return ok(res, 4096);
-    } }));
-  }
+    }) }] : []),
+  ]);
   await measure(`DELETE c=${c}`, () => runLoad({ concurrency: c, seconds: SECONDS, request: async (i) => {
     const url = `${ep}/bench/put-${c}-${i}`;
     const { res } = await send(url, signRequest(url, { method: "DELETE" }));
@@ -287,42 +303,29 @@ await measure("SSE-S3 PUT 64MiB c=1", () => runLoad({ concurrency: 1, seconds: S
   const { res } = await send(url, signRequest(url, { method: "PUT", body: big, unsignedPayload: true }));
   return ok(res, big.length);
 } }));
-// A raw read of the same 64 MiB in turns with the GETs, each from the disk: every file read is first
-// dropped from the page cache (else the "disk" read is a copy in memory, at 5-11 GB/s here, which no
-// HTTP response approaches). First the floor's GET of it (sendfile from a bare Bun.serve).
-let diskRead = 0;
-let floorRead = 0;
-const rawRead = async (): Promise<LoadSample> => {
-  evict(join(diskDir, "raw"));
-  const t = performance.now();
-  const bytes = (await Bun.file(join(diskDir, "raw")).bytes()).length;
-  return { latencies: [performance.now() - t], errors: 0, bytes, seconds: (performance.now() - t) / 1000 };
+// A raw read of the same 64 MiB in turns with the GETs and with the floor's GET of it (sendfile from
+// a bare Bun.serve), each from the disk: every file read is first dropped from the page cache (else
+// the "disk" read is a copy in memory, at 5-11 GB/s here, which no HTTP response approaches).
+const rawScenario = "disk read 64MiB (cold, no HTTP)";
+const coldGet = (evicting: () => unknown, url: string) => (seconds: number) => {
+  evicting();
+  return sampleLoad({ concurrency: 1, seconds, count: 1, request: async () => {
+    const { res, size } = await send(url, signRequest(url));
+    return ok(res, size);
+  } });
 };
 await send(`${ceilingUrl}/floor/keep/big`, signRequest(`${ceilingUrl}/floor/keep/big`, { method: "PUT", body: big, unsignedPayload: true }));
-await measure("floor GET 64MiB c=1 (bare Bun.serve, sendfile)", async () => {
-  const [raw, gets] = await alternate(2 * TURNS, rawRead, () => {
-    evict(join(ceilingDir, "kept-big"));
-    return sampleLoad({ concurrency: 1, seconds: SECONDS, count: 1, request: async () => {
-      const url = `${ceilingUrl}/floor/keep/big`;
-      const { res, size } = await send(url, signRequest(url));
-      return ok(res, size);
-    } });
-  });
-  floorRead = raw.MBps;
-  return gets;
-}, () => ({ diskMBps: floorRead }));
-await measure("GET 64MiB c=1", async () => {
-  const [raw, gets] = await alternate(2 * TURNS, rawRead, () => {
-    evictLarge(server.dataDir, 64 * MiB);
-    return sampleLoad({ concurrency: 1, seconds: SECONDS, count: 1, request: async () => {
-      const url = `${ep}/bench/big-0`;
-      const { res, size } = await send(url, signRequest(url));
-      return ok(res, size);
-    } });
-  });
-  diskRead = raw.MBps;
-  return gets;
-}, () => ({ diskMBps: diskRead }));
+const reads = await inTurns([
+  { scenario: rawScenario, pid: 0, load: async () => {
+    evict(join(diskDir, "raw"));
+    const t = performance.now();
+    const bytes = (await Bun.file(join(diskDir, "raw")).bytes()).length;
+    return { latencies: [performance.now() - t], errors: 0, bytes, seconds: (performance.now() - t) / 1000 };
+  } },
+  { scenario: "floor GET 64MiB c=1 (bare Bun.serve, sendfile)", pid: 0, diskMBps: rawScenario, load: coldGet(() => evict(join(ceilingDir, "kept-big")), `${ceilingUrl}/floor/keep/big`) },
+  { scenario: "GET 64MiB c=1", diskMBps: rawScenario, load: coldGet(() => evictLarge(server.dataDir, 64 * MiB), `${ep}/bench/big-0`) },
+], 2 * TURNS);
+const diskRead = reads.get(rawScenario)?.MBps ?? 0;
 rmSync(diskDir, { recursive: true, force: true });
 await measure("SSE-S3 GET 64MiB c=1", () => runLoad({ concurrency: 1, seconds: SECONDS * 2, count: 4, request: async (i) => {
   const url = `${ep}/bench-sse/big-${i % 4}`;
