@@ -1,8 +1,9 @@
 // Cold reads for the benchmark: a file's pages dropped from the page cache (posix_fadvise
-// POSIX_FADV_DONTNEED, which needs no privilege once the file's pages are written back), so that the
-// next read of it comes from the disk. Linux with glibc only, like the rest of the benchmark (/proc).
+// POSIX_FADV_DONTNEED, which needs no privilege but drops only pages already written back: the file
+// is fdatasync'd first), so that the next read of it comes from the disk. Linux with glibc only, like
+// the rest of the benchmark (/proc).
 import { dlopen, FFIType } from "bun:ffi";
-import { closeSync, openSync, readdirSync, statSync } from "node:fs";
+import { closeSync, fdatasyncSync, openSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const POSIX_FADV_DONTNEED = 4;
@@ -14,6 +15,7 @@ export function evict(path: string): void {
   libc ??= open();
   const fd = openSync(path, "r");
   try {
+    fdatasyncSync(fd);
     const err = libc.symbols.posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     if (err !== 0) throw new Error(`posix_fadvise(${path}) failed: errno ${err}`);
   } finally {
