@@ -7,7 +7,7 @@ import {
   HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type S3Client,
 } from "@aws-sdk/client-s3";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
@@ -242,6 +242,17 @@ describe("concurrency", () => {
     // being made one file, goes a moment after its delete was answered (src/storage/local-holds.ts).
     const objects = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount!;
     for (let i = 0; i < 50 && storedFiles() !== objects; i++) await Bun.sleep(100);
+    if (storedFiles() !== objects) {
+      // What is left over, for the record (seen twice in CI, not reproduced alone): each entry, and a directory's contents.
+      const root = join(server.dataDir, "objects");
+      for (const shard of readdirSync(root).filter((d) => d !== ".tmp")) {
+        for (const name of readdirSync(join(root, shard))) {
+          const path = join(root, shard, name);
+          const stat = statSync(path);
+          console.error(`stored: ${shard}/${name} ${stat.isDirectory() ? `dir [${readdirSync(path).join(", ")}]` : `${stat.size} bytes`} mtime ${stat.mtime.toISOString()}`);
+        }
+      }
+    }
     expect(storedFiles()).toBe(objects);
   });
 });

@@ -8,9 +8,8 @@
 // Bun.serve sends a stream chunked, without Content-Length (oven-sh/bun#10507), which S3 clients
 // do not expect of a GET. So after Complete the parts are also copied, in the background, into one
 // file `whole` (consolidate); from then on the object reads like a plain one and the links go.
-import { closeSync, existsSync, fdatasync, fsync, link, linkSync, mkdir, open, openSync, read, readFileSync, rename, rmSync, write, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasync, fsync, link, linkSync, mkdir, open, openSync, read, readdirSync, readFileSync, rename, rmSync, write, writeSync } from "node:fs";
 import { join } from "node:path";
-import { readdir as readdirAsync, rm as rmAsync } from "node:fs/promises";
 import { promisify } from "node:util";
 import { IN_MEMORY_READ, type StoredData } from "./backend.ts";
 
@@ -165,13 +164,10 @@ export async function appendFiles(out: number, paths: string[], cancelled: () =>
   return at;
 }
 
-/**
- * Once `dir`/whole exists: removes the links to the parts (nothing reads them any more). Off the
- * event loop: the last link to a part frees its blocks, milliseconds each for parts of 8 MiB.
- */
-export async function dropParts(dir: string): Promise<void> {
+/** Once `dir`/whole exists: removes the links to the parts (nothing reads them any more). */
+export function dropParts(dir: string): void {
   if (!existsSync(join(dir, WHOLE))) return;
-  for (const name of await readdirAsync(dir)) if (/^\d+$/.test(name)) await rmAsync(join(dir, name), { force: true });
+  for (const name of readdirSync(dir)) if (/^\d+$/.test(name)) rmSync(join(dir, name), { force: true });
 }
 
 /** `length` bytes from `offset` in part `part` on, one part file open at a time. */

@@ -58,7 +58,7 @@ export class LocalStorage implements StorageBackend {
   /** Whole objects up to 64 KiB, 4 MiB in all. */
   private readonly cache = new SmallObjectCache(4 * 1024 * 1024, SYNC_READ);
   /** What delays an unlink: sendfile's grace, reads of a composed object's parts, consolidation. */
-  private readonly holds = new UnlinkHolds((id) => this.unlink(id), (id) => void dropParts(this.path(id)).catch(() => {}));
+  private readonly holds = new UnlinkHolds((id) => this.unlink(id), (id) => dropParts(this.path(id)));
   /** Composed objects being made one file again (local-composed.ts), and the queue doing it. */
   private readonly consolidating = new Set<string>();
   private consolidation = Promise.resolve();
