@@ -59,6 +59,14 @@ async function fill(page: ListPage, query: ListQuery, seek: Seek): Promise<void>
 
   let from = compareKeys(after, prefix) >= 0 ? after : prefix;
   let inclusive = from !== after;
+  // A marker that is itself a common prefix (a page that ended on one): every key that starts with it
+  // rolls up into it again, so start past all of them instead of seeking into it first.
+  if (delimiter && from === after && after.startsWith(prefix) && after.endsWith(delimiter) && after.indexOf(delimiter, prefix.length) === after.length - delimiter.length) {
+    const end = prefixEnd(after);
+    if (end === null) return;
+    from = end;
+    inclusive = true;
+  }
   let count = 0;
   let batch = 1;
   for (;;) {
