@@ -15,7 +15,8 @@ export class CosmosOutbox {
   private recovered = false;
   private marks = 0;
 
-  constructor(private readonly db: CosmosDb) {
+  /** `keep`: how many delivered events the history holds (EVENT_HISTORY; tests set fewer). */
+  constructor(private readonly db: CosmosDb, private readonly keep = EVENT_HISTORY) {
     db.afterBatch = (pk, operations) => {
       for (const op of operations) {
         const doc = (op as { resourceBody?: Doc }).resourceBody;
@@ -55,9 +56,12 @@ export class CosmosOutbox {
     if (moving.length > 0 && ++this.marks % 64 === 0) await this.prune();
   }
 
+  /** Counts the history (no document read), then reads the ids of only the oldest beyond what it keeps. */
   private async prune(): Promise<void> {
-    const delivered = await this.db.query<{ id: string }>("SELECT c.id FROM c WHERE c.t = 'ev' ORDER BY c.seq DESC", {}, HISTORY_PK, this.db.history);
-    await this.db.deleteAll(HISTORY_PK, delivered.slice(EVENT_HISTORY).map((d) => d.id), this.db.history);
+    const [count = 0] = await this.db.query<number>("SELECT VALUE COUNT(1) FROM c WHERE c.t = 'ev'", {}, HISTORY_PK, this.db.history);
+    if (count <= this.keep) return;
+    const oldest = await this.db.query<{ id: string }>("SELECT TOP @n c.id FROM c WHERE c.t = 'ev' ORDER BY c.seq", { "@n": count - this.keep }, HISTORY_PK, this.db.history);
+    await this.db.deleteAll(HISTORY_PK, oldest.map((d) => d.id), this.db.history);
   }
 
   async list(afterSeq: number, limit: number): Promise<StoredEvent[]> {

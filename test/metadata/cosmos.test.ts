@@ -40,3 +40,24 @@ test("the npm emulator keeps the done part of a failed atomic batch (a minimal r
     client.dispose();
   }
 });
+
+// The history of delivered events keeps the newest `keep`; pruning counts it, then reads and deletes
+// only the oldest beyond that (it used to read every id in the history to delete a few).
+test("the delivered events' history keeps the newest, pruned every 64 deliveries", async () => {
+  const { CosmosDb } = await import("../../src/metadata/cosmos-db.ts");
+  const { CosmosOutbox } = await import("../../src/metadata/cosmos-outbox.ts");
+  const db = await CosmosDb.open({ database: "bleepstore", container: "history", endpoint: "", connectionString: emulator.connectionString, createIfMissing: true });
+  try {
+    const outbox = new CosmosOutbox(db, 10);
+    for (let i = 0; i < 64; i++) {
+      await db.batch("b", outbox.ops("b", [{ id: `ev-${i}`, type: "object.created", timestamp: Date.now(), requestId: "", data: { n: i } }]));
+      const [pending] = await outbox.pending(1);
+      await outbox.markDelivered(pending!.seq);
+    }
+    const kept = await outbox.list(0, 100);
+    expect(kept.map((e) => e.data.n)).toEqual(Array.from({ length: 10 }, (_, i) => 54 + i));
+    expect(kept.every((e) => e.delivered)).toBe(true);
+  } finally {
+    db.close();
+  }
+});
