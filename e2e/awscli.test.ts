@@ -6,13 +6,13 @@ import { join } from "node:path";
 import { GetObjectTaggingCommand } from "@aws-sdk/client-s3";
 import { awsClient, bucketName } from "./helpers/clients.ts";
 import { AWS_CLI, awsCli, hasAwsCli } from "./helpers/awscli.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 
 // Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
 setDefaultTimeout(60_000);
 
-const hasCli = hasAwsCli;
-if (!hasCli) console.warn(`e2e/awscli.test.ts: ${AWS_CLI} not found (apt-get install awscli); AWS CLI tests skipped`);
+const hasCli = requires(`the AWS CLI v2 (${AWS_CLI})`, unless(hasAwsCli, "apt-get install awscli"));
 
 let server: TestServer;
 let work: string;

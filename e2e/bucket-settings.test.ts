@@ -12,6 +12,7 @@ import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { BUCKET_SETTINGS } from "../src/server/bucket-settings.ts";
 import { bucketName } from "./helpers/clients.ts";
 import { ACCESS_KEY, SECRET_KEY } from "./helpers/server.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { signedFetch } from "./helpers/sign.ts";
 import { serverWithBucket } from "./helpers/fixture.ts";
 
@@ -66,7 +67,7 @@ describe("bucket settings with nothing configured", () => {
   });
 });
 
-const hasRclone = existsSync("/usr/bin/rclone");
+const hasRclone = requires("rclone (/usr/bin/rclone)", unless(existsSync("/usr/bin/rclone"), "apt-get install rclone"));
 describe.skipIf(!hasRclone)("rclone (Debian's)", () => {
   test("rclone purge of a bucket with objects prints no ERROR line", async () => {
     const purged = bucketName("purge");

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsClient, bucketName, bunClient, s3Status } from "./helpers/clients.ts";
 import { ACCESS_KEY, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { signedFetch } from "./helpers/sign.ts";
 
 setDefaultTimeout(120_000);
@@ -201,7 +202,7 @@ const s3cmdClient: Client = {
 };
 
 const CLIENTS = [awsSdk, bun, minio, awsCli, rcloneClient, s3cmdClient];
-for (const c of CLIENTS) if (!c.available()) console.warn(`e2e/client-matrix: ${c.name} is not installed; its row is skipped (.ci/run installs it)`);
+for (const c of CLIENTS) requires(`client-matrix: ${c.name}`, unless(c.available(), "not installed (.ci/run installs it)"));
 
 describe.each(CLIENTS.map((c) => [c.name, c] as const))("client matrix: %s", (name, client) => {
   test.skipIf(!client.available())("make bucket, put, multipart put, list, range, copy, presign, delete, remove bucket", async () => {

@@ -8,12 +8,12 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { dynamoDbLocalUnavailable } from "./helpers/dynamodb-local.ts";
 import { isolationUnavailable, runIsolatedSuite } from "./helpers/isolated.ts";
 import { EXTERNAL_ENDPOINT } from "./helpers/server.ts";
+import { requires, unless } from "./helpers/requires.ts";
 
 setDefaultTimeout(1_200_000);
 // Inside a nested run (or against another server or binary run) these are not repeated.
 const nested = !!EXTERNAL_ENDPOINT || !!process.env.BLEEPSTORE_BINARY || !!process.env.BLEEPSTORE_METADATA_ENGINE || !!process.env.BLEEPSTORE_STORAGE_BACKEND;
-const dynamodbMissing = nested ? undefined : (isolationUnavailable() ?? dynamoDbLocalUnavailable());
-if (dynamodbMissing) console.warn(`e2e/cloud-engines.test.ts: the cloud engines' e2e runs skipped: ${dynamodbMissing}`);
+const dynamodbMissing = !nested && !requires("the cloud engines' e2e runs (a network namespace, DynamoDB Local)", isolationUnavailable() ?? dynamoDbLocalUnavailable());
 
 describe.skipIf(nested || !!dynamodbMissing)("metadata engines dynamodb, firestore and cosmos on their emulators", () => {
   test("dynamodb's contract; core e2e files, --check and the migration chain on each; in an isolated network namespace", async () => {

@@ -9,12 +9,12 @@ import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutBucketCors
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { awsClient, bucketName, s3Status } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
+import { requires, unless } from "./helpers/requires.ts";
 
 setDefaultTimeout(60_000);
 
 const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn("e2e/cors-browser.test.ts: /usr/bin/chromium not found (apt-get install chromium); browser CORS test skipped");
+const hasChromium = requires(`Chromium (${CHROMIUM})`, unless(existsSync(CHROMIUM), "apt-get install chromium"));
 const ARTIFACTS = join(import.meta.dir, "artifacts");
 
 let server: TestServer;

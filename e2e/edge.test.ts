@@ -10,9 +10,11 @@ import {
 } from "@aws-sdk/client-s3";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { ACCESS_KEY, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { signedFetch, signRequest } from "./helpers/sign.ts";
 
 setDefaultTimeout(60_000);
+const hasCurl = requires("curl (/usr/bin/curl)", unless(existsSync("/usr/bin/curl"), "apt-get install curl"));
 
 let server: TestServer;
 let s3: S3Client;
@@ -50,7 +52,7 @@ describe("a SigV4 request without x-amz-content-sha256 is checked against the bo
     expect(await exists("forged")).toBe(false);
   });
 
-  test.skipIf(!existsSync("/usr/bin/curl"))("Debian's curl --aws-sigv4 (7.88, sends no x-amz-content-sha256): PUT, GET; a wrong secret stores nothing", async () => {
+  test.skipIf(!hasCurl)("Debian's curl --aws-sigv4 (7.88, sends no x-amz-content-sha256): PUT, GET; a wrong secret stores nothing", async () => {
     const file = join(work, "curl.bin");
     writeFileSync(file, crypto.getRandomValues(new Uint8Array(200_000)));
     const curl = async (...args: string[]) => {
@@ -195,7 +197,7 @@ test("CreateBucket of a bucket you own: 200 in us-east-1, 409 BucketAlreadyOwned
 
 // Bun.serve answers "Expect: 100-continue" with 100 Continue before any handler runs, so a request
 // that will be refused still sends its body (README says so); it is refused all the same, nothing kept.
-test.skipIf(!existsSync("/usr/bin/curl"))("Expect: 100-continue with a bad signature: 403 and nothing stored (Bun.serve sends 100 first)", async () => {
+test.skipIf(!hasCurl)("Expect: 100-continue with a bad signature: 403 and nothing stored (Bun.serve sends 100 first)", async () => {
   const file = join(work, "expect.bin");
   writeFileSync(file, new Uint8Array(2_000_000));
   const proc = Bun.spawn(["/usr/bin/curl", "-sv", "-o", "/dev/null", "-w", "%{http_code}", "--aws-sigv4", "aws:amz:us-east-1:s3",

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { signRequest } from "./helpers/sign.ts";
 
 setDefaultTimeout(120_000);
@@ -258,8 +259,7 @@ describe("concurrency", () => {
 });
 
 describe("a full disk", () => {
-  const root = local && process.getuid?.() === 0 && process.platform === "linux";
-  if (!root) console.warn("e2e/hostile.test.ts: the disk-full test needs root on Linux to mount a small tmpfs; skipped");
+  const root = local && requires("root on Linux (the disk-full test mounts a small tmpfs)", unless(process.getuid?.() === 0 && process.platform === "linux", "run as root on Linux"));
 
   test.skipIf(!root)("a PUT that hits ENOSPC answers 507 StorageFull, keeps nothing, and reads go on", async () => {
     const mountPoint = mkdtempSync(join(tmpdir(), "bleepstore-full-"));

@@ -14,8 +14,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { serverWithBucket } from "./helpers/fixture.ts";
+
+requires("the AWS CLI v2 (/usr/bin/aws)", unless(hasAwsCli, "apt-get install awscli"));
 
 setDefaultTimeout(60_000);
 const TOKEN = "object-lock-admin-token";

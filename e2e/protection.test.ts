@@ -8,9 +8,12 @@ import { join } from "node:path";
 import { CreateBucketCommand, HeadBucketCommand, HeadObjectCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { PROTECTION_RULES, type ProtectionRule } from "../src/server/protection.ts";
 import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { awsClient, bucketName, s3Status } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
+
+requires("the AWS CLI v2 (/usr/bin/aws)", unless(hasAwsCli, "apt-get install awscli"));
 
 setDefaultTimeout(60_000);
 

@@ -14,10 +14,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { serverWithBucket } from "./helpers/fixture.ts";
 import { command, EXTERNAL_ENDPOINT, serverEnv, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
+
+requires("the AWS CLI v2 (/usr/bin/aws)", unless(hasAwsCli, "apt-get install awscli"));
 
 setDefaultTimeout(90_000);
 const MiB = 1024 * 1024;
@@ -260,7 +263,8 @@ describe("SSE-S3", () => {
 // A peer that is not this machine needs a non-loopback address: the server and curl run together in
 // a new network namespace (unshare -n), reachable from nowhere, where the loopback interface also
 // carries the address 10.99.0.1: a connection to it comes from 10.99.0.1, not from 127.0.0.1.
-const isolated = !EXTERNAL_ENDPOINT && process.getuid?.() === 0 && spawnSync("unshare", ["-n", "true"]).status === 0 && existsSync("/usr/bin/curl");
+const isolated = !EXTERNAL_ENDPOINT && requires("SSE-C over HTTP's network namespace (root, unshare -n, curl)",
+  unless(process.getuid?.() === 0 && spawnSync("unshare", ["-n", "true"]).status === 0 && existsSync("/usr/bin/curl"), "needs root, unshare -n and /usr/bin/curl"));
 if (!isolated) console.warn("e2e/sse.test.ts: needs root, unshare -n and curl; the SSE-C-over-plain-HTTP test is skipped");
 test.skipIf(!isolated)("SSE-C over plain HTTP: refused from another address (as S3 does), accepted from loopback", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "bleepstore-ssec-http-"));

@@ -10,11 +10,12 @@ import { Database } from "bun:sqlite";
 import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { EXTERNAL_ENDPOINT, runCli, serverEnv, startServer } from "./helpers/server.ts";
+import { requires, unless } from "./helpers/requires.ts";
 
 setDefaultTimeout(60_000);
 const work = mkdtempSync(join(tmpdir(), "bleepstore-startup-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const root = process.getuid?.() === 0;
+const root = requires("root (chattr, mount, unshare)", unless(process.getuid?.() === 0, "run the tests as root, as .ci/run does"));
 const fresh = (name: string) => mkdtempSync(join(work, `${name}-`));
 
 /** Runs the server until it exits (a failure) or 10 s pass (then it is killed: a failed expectation). */
@@ -54,8 +55,8 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up failures: one line, non-zero exit
     }
   });
 
-  const canMount = root && spawnSync("sh", ["-c", `mkdir -p ${work}/m && mount -t tmpfs -o size=128k tmpfs ${work}/m && umount ${work}/m`]).status === 0;
-  if (!canMount) console.warn("e2e/startup.test.ts: cannot mount a tmpfs here; the full-disk start-up test is skipped");
+  const canMount = requires("a tmpfs mount (the full-disk start-up test)",
+    unless(root && spawnSync("sh", ["-c", `mkdir -p ${work}/m && mount -t tmpfs -o size=128k tmpfs ${work}/m && umount ${work}/m`]).status === 0, "needs root and mount -t tmpfs"));
   test.skipIf(!canMount)("a data directory on a full disk", async () => {
     const dir = join(work, "full");
     mkdirSync(dir, { recursive: true });
@@ -194,8 +195,8 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("start-up announcement", () => {
 
   // Listening on 0.0.0.0 happens only inside a new network namespace (unshare -n) that has nothing
   // but loopback: the server is reachable from nowhere, as every server a test starts must be.
-  const isolated = root && spawnSync("unshare", ["-n", "true"]).status === 0 && spawnSync("script", ["--version"]).status === 0;
-  if (!isolated) console.warn("e2e/startup.test.ts: needs root, unshare -n and script(1); the 0.0.0.0 announcement tests are skipped");
+  const isolated = requires("the 0.0.0.0 announcement tests' root, unshare -n and script(1)",
+    unless(root && spawnSync("unshare", ["-n", "true"]).status === 0 && spawnSync("script", ["--version"]).status === 0, "needs root, unshare -n and script (util-linux)"));
   const exe = () => process.env.BLEEPSTORE_BINARY ?? `${process.execPath} ${join(import.meta.dir, "..", "src", "main.ts")}`;
   /** Runs the server on 0.0.0.0 in an isolated namespace for two seconds (on a terminal if asked); its output. */
   const onAllAddresses = (dir: string, options: { terminal?: boolean; env?: Record<string, string> } = {}) => {

@@ -7,13 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { EXTERNAL_ENDPOINT, runCli, startServer } from "./helpers/server.ts";
 
 setDefaultTimeout(90_000);
 const work = mkdtempSync(join(tmpdir(), "bleepstore-tls-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
-if (!hasAwsCli || !hasOpenssl) console.warn("e2e/tls-keys.test.ts: needs /usr/bin/aws and openssl; skipped");
+const hasOpenssl = requires("openssl", unless(spawnSync("openssl", ["version"]).status === 0, "apt-get install openssl"));
+requires("the AWS CLI v2 (/usr/bin/aws)", unless(hasAwsCli, "apt-get install awscli"));
 const TOKEN = "tls-keys-admin-token";
 
 describe.skipIf(!!EXTERNAL_ENDPOINT || !hasAwsCli || !hasOpenssl)("TLS and key pairs from the command line", () => {

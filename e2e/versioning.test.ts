@@ -11,9 +11,12 @@ import {
   ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from "@aws-sdk/client-s3";
 import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
+import { requires, unless } from "./helpers/requires.ts";
 import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
+
+requires("the AWS CLI v2 (/usr/bin/aws)", unless(hasAwsCli, "apt-get install awscli"));
 
 setDefaultTimeout(60_000);
 

@@ -9,10 +9,10 @@ import { startCosmosEmulator, type CosmosEmulator } from "../helpers/cosmos-emul
 import { firestoreEmulatorUnavailable, startFirestoreEmulator, type FirestoreEmulator } from "../helpers/firestore-emulator.ts";
 import { migrationRoundTrip } from "../helpers/migration.ts";
 import { runCli } from "../helpers/server.ts";
+import { requires, unless } from "../helpers/requires.ts";
 
 setDefaultTimeout(1_800_000);
-const noFirestore = firestoreEmulatorUnavailable();
-if (noFirestore) console.warn(`e2e/engines/cloud.isolated.ts: Firestore tests skipped: ${noFirestore}`);
+const noFirestore = !requires("the Cloud Firestore emulator", firestoreEmulatorUnavailable());
 
 let dynamo: DynamoDbLocal;
 let firestore: FirestoreEmulator | undefined;

@@ -3,13 +3,13 @@
 import { afterAll, beforeAll, describe, setDefaultTimeout } from "bun:test";
 import { FirestoreMetadataStore } from "../../src/metadata/firestore.ts";
 import { firestoreEmulatorUnavailable, startFirestoreEmulator, type FirestoreEmulator } from "../../e2e/helpers/firestore-emulator.ts";
+import { requires, unless } from "../../e2e/helpers/requires.ts";
 import { metadataContract } from "../contract/metadata.contract.ts";
 
 setDefaultTimeout(120_000);
-const missing = firestoreEmulatorUnavailable();
-if (missing) console.warn(`test/metadata/firestore.test.ts: skipped: ${missing}`);
+const missing = !requires("the Cloud Firestore emulator", firestoreEmulatorUnavailable());
 
-describe.skipIf(!!missing)("firestore (emulator)", () => {
+describe.skipIf(missing)("firestore (emulator)", () => {
   let emulator: FirestoreEmulator;
   beforeAll(async () => {
     emulator = await startFirestoreEmulator();
