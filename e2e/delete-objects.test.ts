@@ -86,10 +86,12 @@ describe("DeleteObjects", () => {
     ["no objects", "<Delete></Delete>"],
     ["a DTD", '<!DOCTYPE d [<!ENTITY x "y">]><Delete><Object><Key>&x;</Key></Object></Delete>'],
     ["1001 keys", `<Delete>${"<Object><Key>k</Key></Object>".repeat(1001)}</Delete>`],
-  ])("a body with %s is MalformedXML", async (_label, xml) => {
-    const res = await post(xml);
-    expect(res.status).toBe(400);
-    expect(await res.text()).toContain("<Code>MalformedXML</Code>");
+  ])("a body with %s is MalformedXML, with Content-MD5 or without", async (_label, xml) => {
+    for (const headers of [undefined, {}]) {
+      const res = await post(xml, headers);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain("<Code>MalformedXML</Code>");
+    }
   });
 
   test("a missing bucket is NoSuchBucket", async () => {

@@ -1,9 +1,13 @@
 // /openapi.json and /docs (Swagger UI). Imported on the first request to either, never at start-up.
 // The S3 part of the document is generated from the operation table (api-surface.ts); the ops and
-// admin routes from the Elysia routes and their `detail`. Swagger UI's files come from the
-// swagger-ui-dist package, embedded in the compiled binary, so the page needs no network.
+// admin routes from the Elysia routes and their `detail`. @elysiajs/swagger serves both: the
+// document we hand it, and its Swagger UI page. Its page loads Swagger UI's script from unpkg.com
+// (an address its options cannot move; `theme` moves only the style sheet), so that one address is
+// replaced by the script embedded here from swagger-ui-dist: the page needs no network.
+import { swagger, type ElysiaSwaggerConfig } from "@elysiajs/swagger";
 import bundlePath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import cssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import uiPackage from "swagger-ui-dist/package.json" with { type: "json" };
 import { statusOf } from "../errors.ts";
 import { API_ROUTES, type ApiRoute } from "./api-surface.ts";
 
@@ -69,7 +73,7 @@ export function openApiDocument(version: string, origin: string, routes: Documen
     };
   }
   return {
-    openapi: "3.0.3",
+    openapi: "3.1.0",
     info: {
       title: DOCS_TITLE, version,
       description: "An S3-compatible object store. Requests are signed with AWS Signature V4 (header or presigned query); operations sharing a path and method are told apart by their query subresource or header, shown in each path. The admin API takes the bearer token from admin.token.",
@@ -92,22 +96,36 @@ export function openApiDocument(version: string, origin: string, routes: Documen
   };
 }
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${DOCS_TITLE}</title>
-<link rel="stylesheet" href="/docs/swagger-ui.css">
-</head>
-<body>
-<div id="swagger-ui"></div>
-<script src="/docs/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });</script>
-</body>
-</html>
-`;
+const UNPKG_BUNDLE = `https://unpkg.com/swagger-ui-dist@${uiPackage.version}/swagger-ui-bundle.js`;
 
-export const docsPage = () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } });
+/** The plugin for one origin (the document names the server's URL as the client reached it); a few kept. */
+const plugins = new Map<string, ReturnType<typeof swagger>>();
+function pluginFor(version: string, origin: string, routes: DocumentedRoute[]): ReturnType<typeof swagger> {
+  let plugin = plugins.get(origin);
+  if (!plugin) {
+    if (plugins.size >= 8) plugins.delete(plugins.keys().next().value!);
+    plugin = swagger({
+      provider: "swagger-ui", version: uiPackage.version, path: "/docs", specPath: "/openapi.json",
+      theme: "/docs/swagger-ui.css", autoDarkMode: false, swaggerOptions: { deepLinking: true },
+      // The plugin's type knows OpenAPI 3.0 documents; ours says 3.1.0, which the plugin passes through.
+      documentation: openApiDocument(version, origin, routes) as ElysiaSwaggerConfig["documentation"],
+    });
+    plugins.set(origin, plugin);
+  }
+  return plugin;
+}
+
+/** /openapi.json as the plugin serves it. */
+export function openApiResponse(version: string, origin: string, routes: DocumentedRoute[]): Promise<Response> {
+  return pluginFor(version, origin, routes).handle(new Request(`${origin}/openapi.json`));
+}
+
+/** /docs: the plugin's Swagger UI page, its script taken from this binary instead of unpkg.com. */
+export async function docsPage(version: string, origin: string, routes: DocumentedRoute[]): Promise<Response> {
+  const page = await (await pluginFor(version, origin, routes).handle(new Request(`${origin}/docs`))).text();
+  if (!page.includes(UNPKG_BUNDLE)) throw new Error("@elysiajs/swagger's page no longer loads Swagger UI from the address docs.ts replaces");
+  return new Response(page.replace(UNPKG_BUNDLE, "/docs/swagger-ui-bundle.js"), { headers: { "content-type": "text/html; charset=utf-8" } });
+}
 
 /** One of the embedded Swagger UI files, or 404. */
 export function docsAsset(name: string): Response {

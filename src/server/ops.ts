@@ -80,18 +80,21 @@ export function opsRoutes(o: OpsOptions) {
     app.get("/health", timed("/health", () => Response.json({ status: "ok" })), { detail: { tags: ["operations"], summary: "Static status (health checks off)" } });
   }
   if (o.exposeMetrics) {
-    app.get("/metrics", timed("/metrics", async () => new Response(await o.metrics.render(), {
+    // Not timed: a scrape is not counted in the series it reads (SPEC §12).
+    app.get("/metrics", async () => new Response(await o.metrics.render(), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-    })), { detail: { tags: ["operations"], summary: "Prometheus metrics" } });
+    }), { detail: { tags: ["operations"], summary: "Prometheus metrics" } });
   }
   if (o.apiDocs) {
     const docs = () => import("./docs.ts");
     app
       .get("/openapi.json", timed("/openapi.json", async ({ request }) =>
-        Response.json((await docs()).openApiDocument(o.version, new URL(request.url).origin, o.routes()))), {
+        (await docs()).openApiResponse(o.version, new URL(request.url).origin, o.routes())), {
         detail: { tags: ["operations"], summary: "This document (OpenAPI 3)" },
       })
-      .get("/docs", timed("/docs", async () => (await docs()).docsPage()), { detail: { tags: ["operations"], summary: "Swagger UI" } })
+      .get("/docs", timed("/docs", async ({ request }) => (await docs()).docsPage(o.version, new URL(request.url).origin, o.routes())), {
+        detail: { tags: ["operations"], summary: "Swagger UI" },
+      })
       .get("/docs/:asset", timed("/docs/{asset}", async ({ request }) =>
         (await docs()).docsAsset(new URL(request.url).pathname.slice("/docs/".length))), { detail: { hide: true } });
   }

@@ -39,13 +39,14 @@ function parseDelete(xml: string): { quiet: boolean; entries: DeleteEntry[] } {
 export const deleteObjects: OperationHandler<"DeleteObjects"> = async (req) => {
   const h = req.headers;
   const hasChecksum = [...h.keys()].some((name) => name.startsWith("x-amz-checksum-") && name !== "x-amz-checksum-type");
-  if (!h.has("content-md5") && !hasChecksum) {
-    throw new S3Error("InvalidRequest", { message: "Missing required header for this request: Content-MD5" });
-  }
   const { source, expect } = uploadBody(req.body, h, req.auth.payload);
   const digest: Partial<BodyDigest> = {};
   const checked = digesting(source, { ...expect, ...(h.has("content-md5") ? { contentMd5: h.get("content-md5")! } : {}) }, digest);
+  // As S3: a body that is not a Delete document is MalformedXML before the digest's absence is noticed.
   const { quiet, entries } = parseDelete(await readXmlBody(checked));
+  if (!h.has("content-md5") && !hasChecksum) {
+    throw new S3Error("InvalidRequest", { message: "Missing required header for this request: Content-MD5" });
+  }
 
   const bypass = bypassGovernance(h);
   const results = await req.engine.objects.deleteMany(req.requester, req.params.bucket, bypass ? entries.map((e) => ({ ...e, bypassGovernance: true })) : entries);
