@@ -196,7 +196,8 @@ const s3cmdClient: Client = {
   list: async (b) => (await s3cmd("ls", `s3://${b}/`)).trim().split("\n").map((l) => l.trim().split(/\s+/).at(-1)!.replace(`s3://${b}/`, "")),
   range: null, // s3cmd has no ranged download.
   copy: async (b, from, to) => void (await s3cmd("cp", `s3://${b}/${from}`, `s3://${b}/${to}`)),
-  presign: null, // s3cmd signurl signs with Signature V2, which BleepStore (SigV4 only) refuses.
+  // s3cmd signurl signs with Signature V2 (auth.signature_v2, on by default).
+  presign: async (b, k) => (await s3cmd("signurl", `s3://${b}/${k}`, "+300")).trim(),
   del: async (b, k) => void (await s3cmd("del", `s3://${b}/${k}`)),
   rb: async (b) => void (await s3cmd("rb", `s3://${b}`)),
 };

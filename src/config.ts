@@ -23,7 +23,7 @@ function defaults(dataDir: string) {
       host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun" as HttpEngine,
       tls: { cert_file: "", key_file: "" },
     },
-    auth: { access_key: "bleepstore", secret_key: "bleepstore-secret" },
+    auth: { access_key: "bleepstore", secret_key: "bleepstore-secret", signature_v2: true },
     metadata: {
       engine: "sqlite" as MetadataEngine,
       sqlite: { path: join(dataDir, "metadata.db") },

@@ -156,6 +156,7 @@ async function serve(config: Config): Promise<void> {
     apiDocs: config.observability.api_docs,
     adminToken: config.admin.token,
     sseCOverHttp: config.encryption.allow_sse_c_over_http,
+    signatureV2: config.auth.signature_v2,
   });
   const port = await listen(config, app.fetch);
   startMemoryGovernor();

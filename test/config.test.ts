@@ -25,7 +25,7 @@ describe("config", () => {
   test("no file, flag or env gives the documented defaults", async () => {
     const c = await loadConfig({}, {});
     expect(c.server).toEqual({ host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun", tls: { cert_file: "", key_file: "" } });
-    expect(c.auth).toEqual({ access_key: "bleepstore", secret_key: "bleepstore-secret" });
+    expect(c.auth).toEqual({ access_key: "bleepstore", secret_key: "bleepstore-secret", signature_v2: true });
     expect(c.metadata.engine).toBe("sqlite");
     expect(c.metadata.sqlite.path).toBe("data/metadata.db");
     expect(c.storage.backend).toBe("local");

@@ -17,7 +17,7 @@ import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
 import { parseCopySource } from "./copy-source.ts";
 import { S3Metrics } from "./s3-metrics.ts";
 import { fromLoopback } from "./peer.ts";
-import { resolve, type ResolvedRequest } from "./resolve.ts";
+import { hostBucket, resolve, type ResolvedRequest } from "./resolve.ts";
 import type { OperationHandler, S3Request, S3Response } from "./types.ts";
 import { buildXml } from "./xml.ts";
 
@@ -38,6 +38,8 @@ export interface AppOptions {
   adminToken?: string;
   /** Accept SSE-C keys over plain HTTP from any peer (testing only; S3 requires https). */
   sseCOverHttp?: boolean;
+  /** Accept AWS Signature Version 2 (auth.signature_v2; on unless false). */
+  signatureV2?: boolean;
 }
 
 // Request ids: a random per-process prefix and a counter — unique, and no random bytes per request.
@@ -128,7 +130,10 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     // query it may carry): it is answered from the bucket's rules alone.
     const auth: AuthResult = resolved.operation === "PreflightCors"
       ? { requester: null, payload: { kind: "unsigned" } }
-      : await authenticate({ method, rawPath, rawQuery, headers: request.headers }, (ak) => options.engine.credential(ak));
+      : await authenticate(
+        { method, rawPath, rawQuery, headers: request.headers, hostBucket: () => hostBucket(request.headers.get("host"), options.domain) },
+        (ak) => options.engine.credential(ak), undefined, { signatureV2: options.signatureV2 !== false },
+      );
     refuseUnprotected(resolved.operation, request.headers, query);
     const target = resolved.params as { bucket?: string };
     if (request.headers.has("x-amz-expected-bucket-owner") || request.headers.has("x-amz-source-expected-bucket-owner")) {

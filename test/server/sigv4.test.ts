@@ -111,9 +111,11 @@ describe("SigV4 presigned URL", () => {
     expect(await authError(authenticate({ method: "PUT", rawPath: "/test.txt", rawQuery: query, headers }, lookup, NOW))).toBe("SignatureDoesNotMatch");
   });
 
-  test("X-Amz-Expires over a week is AuthorizationQueryParametersError", async () => {
-    const long = query.replace("X-Amz-Expires=86400", "X-Amz-Expires=604801");
-    expect(await authError(authenticate({ method: "GET", rawPath: "/test.txt", rawQuery: long, headers }, lookup, NOW))).toBe("AuthorizationQueryParametersError");
+  test("X-Amz-Expires over a week, zero or negative is AuthorizationQueryParametersError", async () => {
+    for (const expires of ["604801", "0", "-1"]) {
+      const bad = query.replace("X-Amz-Expires=86400", `X-Amz-Expires=${expires}`);
+      expect(await authError(authenticate({ method: "GET", rawPath: "/test.txt", rawQuery: bad, headers }, lookup, NOW))).toBe("AuthorizationQueryParametersError");
+    }
   });
 });
 

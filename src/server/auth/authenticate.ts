@@ -1,5 +1,5 @@
-// Who sent a request: SigV4 in the Authorization header, SigV4 in the query (presigned), or nobody
-// (anonymous, left to ACLs). Also decides how the payload is protected, for the body reader.
+// Who sent a request: SigV4 in the Authorization header, SigV4 in the query (presigned), SigV2 in
+// either (older clients; sigv2.ts), or nobody (anonymous, left to ACLs). Also decides how the payload is protected, for the body reader.
 import { S3Error } from "../../errors.ts";
 import type { Requester } from "../../core/acl.ts";
 import type { Credential } from "../../metadata/store.ts";
@@ -7,6 +7,7 @@ import {
   ALGORITHM, canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, parseAmzDate, queryPairs, sameSignature,
   signatureFor, signingKey, stringToSign, formatAmzDate, EMPTY_SHA256,
 } from "./sigv4.ts";
+import { parseV2Header, stringsToSignV2, V2_PREFIX, verifyV2 } from "./sigv2.ts";
 
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 export const MAX_PRESIGN_SECONDS = 604800;
@@ -41,6 +42,13 @@ export interface AuthRequest {
   rawPath: string;
   rawQuery: string;
   headers: Headers;
+  /** The bucket a virtual-hosted request names in its Host header (SigV2 signs it as part of the resource). */
+  hostBucket?: () => string | undefined;
+}
+
+export interface AuthOptions {
+  /** Accept AWS Signature Version 2 (auth.signature_v2). */
+  signatureV2: boolean;
 }
 
 export type CredentialLookup = (accessKey: string) => Promise<Credential | null>;
@@ -205,7 +213,7 @@ async function presignedAuth(req: AuthRequest, credentials: CredentialLookup, no
   if (datetime.slice(0, 8) !== scope.date) throw queryError("Invalid credential date. Date is not the same as X-Amz-Date.");
   const expires = /^-?\d+$/.test(expiresField) ? Number(expiresField) : Number.NaN;
   if (Number.isNaN(expires)) throw queryError("X-Amz-Expires should be a number");
-  if (expires < 0) throw queryError("X-Amz-Expires must be non-negative");
+  if (expires <= 0) throw queryError("X-Amz-Expires must be greater than 0");
   if (expires > MAX_PRESIGN_SECONDS) {
     throw queryError(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGN_SECONDS}`);
   }
@@ -235,20 +243,59 @@ function amzDateFromHttpDate(value: string | null): string | null {
   return Number.isNaN(ms) ? null : formatAmzDate(ms);
 }
 
-export async function authenticate(req: AuthRequest, credentials: CredentialLookup, now = Date.now()): Promise<AuthResult> {
+/** The payload of a request whose signature does not cover its body (V2): a hash it names is still checked. */
+function unsignedPayload(headers: Headers): PayloadMode {
+  const hash = headers.get("x-amz-content-sha256");
+  return hash && HEX64.test(hash) ? { kind: "sha256", hex: hash.toLowerCase() } : { kind: "unsigned" };
+}
+
+/** A V2 request time: x-amz-date (RFC 1123 or ISO 8601 basic) or Date, in epoch ms, or NaN. */
+function v2Time(value: string): number {
+  const basic = parseAmzDate(value);
+  return Number.isNaN(basic) ? Date.parse(value) : basic;
+}
+
+async function v2HeaderAuth(req: AuthRequest, header: string, credentials: CredentialLookup, now: number): Promise<AuthResult> {
+  const { accessKey, signature } = parseV2Header(header);
+  const amzDate = req.headers.get("x-amz-date");
+  const date = amzDate ?? req.headers.get("date");
+  const timestamp = date ? v2Time(date) : Number.NaN;
+  if (Number.isNaN(timestamp)) throw new S3Error("AccessDenied", { message: "AWS authentication requires a valid Date or x-amz-date header" });
+  checkSkew(timestamp, now);
+  const credential = await lookup(credentials, accessKey);
+  // With x-amz-date sent, the Date line of the string to sign is empty (x-amz-date is among the x-amz-* lines).
+  verifyV2(credential.secretKey, accessKey, stringsToSignV2({ ...req, hostBucket: req.hostBucket?.() }, amzDate !== null ? "" : date!), signature);
+  return { requester: credential.owner, accessKey, payload: unsignedPayload(req.headers) };
+}
+
+async function v2PresignedAuth(req: AuthRequest, credentials: CredentialLookup, now: number): Promise<AuthResult> {
+  const params = new Map(queryPairs(req.rawQuery));
+  const accessKey = params.get("AWSAccessKeyId");
+  const expires = params.get("Expires");
+  const signature = params.get("Signature");
+  if (!accessKey || !expires || !signature) {
+    throw new S3Error("AccessDenied", { message: "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters" });
+  }
+  if (!/^\d+$/.test(expires)) throw new S3Error("AccessDenied", { message: "Invalid date (should be seconds since epoch): " + expires });
+  if (now > Number(expires) * 1000) throw new S3Error("AccessDenied", { message: "Request has expired" });
+  const credential = await lookup(credentials, accessKey);
+  verifyV2(credential.secretKey, accessKey, stringsToSignV2({ ...req, hostBucket: req.hostBucket?.() }, expires), signature);
+  return { requester: credential.owner, accessKey, payload: unsignedPayload(req.headers) };
+}
+
+const unsupported = () => new S3Error("InvalidRequest", { message: `The authorization mechanism you have provided is not supported. Please use ${ALGORITHM}.` });
+
+export async function authenticate(req: AuthRequest, credentials: CredentialLookup, now = Date.now(), options: AuthOptions = { signatureV2: true }): Promise<AuthResult> {
   const header = req.headers.get("authorization");
   if (header !== null && header !== "") {
     if (header.startsWith(`${ALGORITHM} `)) return headerAuth(req, header, credentials, now);
-    throw new S3Error("InvalidRequest", {
-      message: `The authorization mechanism you have provided is not supported. Please use ${ALGORITHM}.`,
-    });
+    if (header.startsWith(V2_PREFIX) && options.signatureV2) return v2HeaderAuth(req, header, credentials, now);
+    throw unsupported();
   }
   if (/(^|&)X-Amz-(Algorithm|Signature|Credential)=/.test(req.rawQuery)) return presignedAuth(req, credentials, now);
   if (/(^|&)(AWSAccessKeyId|Signature)=/.test(req.rawQuery)) {
-    throw new S3Error("InvalidRequest", {
-      message: `The authorization mechanism you have provided is not supported. Please use ${ALGORITHM}.`,
-    });
+    if (options.signatureV2) return v2PresignedAuth(req, credentials, now);
+    throw unsupported();
   }
-  const hash = req.headers.get("x-amz-content-sha256");
-  return { requester: null, payload: hash && HEX64.test(hash) ? { kind: "sha256", hex: hash.toLowerCase() } : { kind: "unsigned" } };
+  return { requester: null, payload: unsignedPayload(req.headers) };
 }
