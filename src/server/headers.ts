@@ -3,6 +3,7 @@
 import { S3Error } from "../errors.ts";
 import { BoundedMap } from "../bounded-map.ts";
 import { NULL_VERSION, type ObjectRecord } from "../metadata/store.ts";
+import { decodeWords, encodeWord } from "./rfc2047.ts";
 
 /** System headers S3 stores with an object and returns on GET/HEAD. */
 export const STORED_HEADERS = ["content-encoding", "content-language", "content-disposition", "cache-control", "expires"] as const;
@@ -25,19 +26,17 @@ export interface WriteHeaders {
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
- * A header value arrives one character per byte: raw UTF-8 (botocore sends metadata so) is decoded
- * to the text it is, and written back as the same bytes by toHeaderBytes. Values that are not valid
- * UTF-8 stay as they came.
+ * A metadata value as stored: RFC 2047 encoded-words decoded (as S3 does). A header value arrives one
+ * character per byte; raw UTF-8 (botocore sends non-ASCII metadata so) is kept as the text it is,
+ * where S3 would read each byte as ISO-8859-1. Values that are not valid UTF-8 stay as they came.
  */
 function fromHeaderBytes(value: string): string {
+  const decoded = value.includes("=?") ? decodeWords(value) : undefined;
+  if (decoded !== undefined) return decoded;
   if (!NON_ASCII.test(value)) return value;
   const bytes = Buffer.from(value, "latin1");
   const text = bytes.toString("utf8");
   return Buffer.from(text, "utf8").equals(bytes) ? text : value;
-}
-
-function toHeaderBytes(value: string): string {
-  return NON_ASCII.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;
 }
 
 export function writeHeaders(h: Headers): WriteHeaders {
@@ -95,7 +94,7 @@ export function objectHeaders(record: ObjectRecord, withChecksum: boolean): Reco
   };
   if (record.versionId !== NULL_VERSION) out["x-amz-version-id"] = record.versionId;
   Object.assign(out, record.headers);
-  for (const [name, value] of Object.entries(record.userMetadata)) out[`x-amz-meta-${name}`] = toHeaderBytes(value);
+  for (const [name, value] of Object.entries(record.userMetadata)) out[`x-amz-meta-${name}`] = encodeWord(value);
   if (record.storageClass !== "STANDARD") out["x-amz-storage-class"] = record.storageClass;
   if (record.tags) out["x-amz-tagging-count"] = String(Object.keys(record.tags).length);
   if (withChecksum && record.checksum) {

@@ -213,7 +213,8 @@ async function presignedAuth(req: AuthRequest, credentials: CredentialLookup, no
   if (datetime.slice(0, 8) !== scope.date) throw queryError("Invalid credential date. Date is not the same as X-Amz-Date.");
   const expires = /^-?\d+$/.test(expiresField) ? Number(expiresField) : Number.NaN;
   if (Number.isNaN(expires)) throw queryError("X-Amz-Expires should be a number");
-  if (expires <= 0) throw queryError("X-Amz-Expires must be greater than 0");
+  if (expires < 0) throw queryError("X-Amz-Expires must be non-negative");
+  if (expires === 0) throw queryError("X-Amz-Expires must be greater than 0");
   if (expires > MAX_PRESIGN_SECONDS) {
     throw queryError(`X-Amz-Expires must be less than a week (in seconds) that is ${MAX_PRESIGN_SECONDS}`);
   }
