@@ -22,10 +22,11 @@ export class Acls {
     return bucket.acl;
   }
 
-  async putBucketAcl(requester: Requester, name: string, spec: AclSpec): Promise<void> {
+  /** `spec` is read only once the requester may change the ACL: a refused request is refused before its body is parsed. */
+  async putBucketAcl(requester: Requester, name: string, spec: () => Promise<AclSpec>): Promise<void> {
     const bucket = await this.buckets.get(name);
     requirePermission(bucket.acl, requester, "WRITE_ACP");
-    const acl = await resolveAcl(spec, bucket.owner, bucket.owner, this.ctx.knownUser);
+    const acl = await resolveAcl(await spec(), bucket.owner, bucket.owner, this.ctx.knownUser);
     await this.ctx.metadata.updateBucket(name, { acl }, [newEvent("bucket.acl.updated", { bucket: name })]);
     this.ctx.publish();
     this.buckets.forget(name);
@@ -44,11 +45,11 @@ export class Acls {
     return record.acl;
   }
 
-  async putObjectAcl(requester: Requester, bucket: string, key: string, spec: AclSpec, versionId?: string): Promise<void> {
+  async putObjectAcl(requester: Requester, bucket: string, key: string, spec: () => Promise<AclSpec>, versionId?: string): Promise<void> {
     const record = await this.object(bucket, key, versionId);
     requirePermission(record.acl, requester, "WRITE_ACP");
     const bucketRecord = await this.buckets.get(bucket);
-    const acl = await resolveAcl(spec, record.owner, bucketRecord.owner, this.ctx.knownUser);
+    const acl = await resolveAcl(await spec(), record.owner, bucketRecord.owner, this.ctx.knownUser);
     const event = newEvent("object.acl.updated", { bucket, key, versionId: record.versionId });
     if (!(await this.ctx.metadata.updateObject(bucket, key, versionId, { acl }, [event]))) throw noSuchKey(key);
     this.ctx.publish();

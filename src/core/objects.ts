@@ -249,6 +249,16 @@ export class Objects {
    * DeleteObjects: each key deleted on its own (under its own condition), all at once, so the store
    * can commit them together; per key, what was done or the error that stopped it.
    */
+  /**
+   * Refuses an anonymous DeleteObjects the bucket does not open to everyone, before its body is read
+   * (S3 answers an anonymous request to a bucket that is not public 403 whatever it asks). An
+   * authenticated requester without the permission gets AccessDenied per key instead.
+   */
+  async assertAnonymousDeleteMany(requester: Requester, bucket: string): Promise<void> {
+    if (requester !== null) return;
+    if (!allows((await this.buckets.get(bucket)).acl, null, "WRITE")) throw new S3Error("AccessDenied");
+  }
+
   async deleteMany(requester: Requester, bucket: string, entries: readonly DeleteEntry[]): Promise<Array<S3Error | DeleteOutcome>> {
     const record = await this.buckets.get(bucket);
     if (!allows(record.acl, requester, "WRITE")) return entries.map(() => new S3Error("AccessDenied"));

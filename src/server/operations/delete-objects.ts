@@ -38,6 +38,7 @@ function parseDelete(xml: string): { quiet: boolean; entries: DeleteEntry[] } {
 
 export const deleteObjects: OperationHandler<"DeleteObjects"> = async (req) => {
   const h = req.headers;
+  await req.engine.objects.assertAnonymousDeleteMany(req.requester, req.params.bucket);
   const hasChecksum = [...h.keys()].some((name) => name.startsWith("x-amz-checksum-") && name !== "x-amz-checksum-type");
   const { source, expect } = uploadBody(req.body, h, req.auth.payload);
   const digest: Partial<BodyDigest> = {};

@@ -4,13 +4,11 @@ import { aclFromRequest } from "../acl.ts";
 import type { OperationHandler } from "../types.ts";
 
 export const putBucketAcl: OperationHandler<"PutBucketAcl"> = async (req) => {
-  const spec = await aclFromRequest(req.headers, req.body);
-  await req.engine.acls.putBucketAcl(req.requester, req.params.bucket, spec);
+  await req.engine.acls.putBucketAcl(req.requester, req.params.bucket, () => aclFromRequest(req.headers, req.body));
   return {};
 };
 
 export const putObjectAcl: OperationHandler<"PutObjectAcl"> = async (req) => {
-  const spec = await aclFromRequest(req.headers, req.body);
-  await req.engine.acls.putObjectAcl(req.requester, req.params.bucket, req.params.key, spec, req.params.versionId);
+  await req.engine.acls.putObjectAcl(req.requester, req.params.bucket, req.params.key, () => aclFromRequest(req.headers, req.body), req.params.versionId);
   return {};
 };
