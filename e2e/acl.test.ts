@@ -31,6 +31,44 @@ afterAll(async () => {
 const grants = (res: { Grants?: Array<{ Grantee?: { Type?: string; ID?: string; URI?: string }; Permission?: string }> }) =>
   (res.Grants ?? []).map((g) => `${g.Grantee?.Type}:${g.Grantee?.ID ?? g.Grantee?.URI}:${g.Permission}`).sort();
 
+// The grants each canned ACL stands for, as S3's ACL overview lists them (the owner's FULL_CONTROL
+// first; bucket-owner-* name the bucket owner, who here is the object's owner too).
+const AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+const LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery";
+const CANNED: Array<[string, string[]]> = [
+  ["private", []],
+  ["public-read", [`Group:${ALL_USERS}:READ`]],
+  ["public-read-write", [`Group:${ALL_USERS}:READ`, `Group:${ALL_USERS}:WRITE`]],
+  ["authenticated-read", [`Group:${AUTH_USERS}:READ`]],
+  ["bucket-owner-read", []],
+  ["bucket-owner-full-control", []],
+  ["log-delivery-write", [`Group:${LOG_DELIVERY}:READ_ACP`, `Group:${LOG_DELIVERY}:WRITE`]],
+];
+
+describe("canned ACLs expand to S3's grants", () => {
+  test.each(CANNED.filter(([name]) => !name.startsWith("bucket-owner")))("bucket: %s", async (name, extra) => {
+    const b = bucketName("canned");
+    await s3.send(new CreateBucketCommand({ Bucket: b, ACL: name as "private" }));
+    const acl = await s3.send(new GetBucketAclCommand({ Bucket: b }));
+    expect(grants(acl)).toEqual([`CanonicalUser:${ownerId}:FULL_CONTROL`, ...extra].sort());
+    expect(acl.Grants!.find((g) => g.Grantee?.Type === "CanonicalUser")!.Grantee!.DisplayName).toBe("bleepstore");
+  });
+
+  test.each(CANNED.filter(([name]) => name !== "log-delivery-write"))("object: %s", async (name, extra) => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `canned-${name}`, Body: "c", ACL: name as "private" }));
+    expect(grants(await s3.send(new GetObjectAclCommand({ Bucket: bucket, Key: `canned-${name}` })))).toEqual([`CanonicalUser:${ownerId}:FULL_CONTROL`, ...extra].sort());
+  });
+
+  test("a grant to a canonical user by id carries that user's DisplayName", async () => {
+    const b = bucketName("byid");
+    await s3.send(new CreateBucketCommand({ Bucket: b }));
+    await s3.send(new PutBucketAclCommand({ Bucket: b, GrantRead: `id="${ownerId}"`, GrantWriteACP: `uri="${ALL_USERS}"` }));
+    const acl = await s3.send(new GetBucketAclCommand({ Bucket: b }));
+    const read = acl.Grants!.find((g) => g.Permission === "READ")!;
+    expect(read.Grantee).toMatchObject({ Type: "CanonicalUser", ID: ownerId, DisplayName: "bleepstore" });
+  });
+});
+
 describe("GetBucketAcl / PutBucketAcl", () => {
   test("a new bucket is private: the owner has FULL_CONTROL", async () => {
     const acl = await s3.send(new GetBucketAclCommand({ Bucket: bucket }));
