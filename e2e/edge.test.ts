@@ -175,6 +175,44 @@ test("one part number uploaded twice at once: the part ListParts shows completes
   expect(new Bun.CryptoHasher("md5").update(body).digest("hex")).toBe(JSON.parse(listed!));
 });
 
+// S3: a part uploaded again replaces the earlier one — the upload that finishes last is the part.
+test("a part re-sent while its first upload is still running: the one that finishes last wins, ListParts and Complete agree", async () => {
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "slow-part" }));
+  const partUrl = url("slow-part", `?partNumber=1&uploadId=${UploadId}`);
+  const slowBody = new Uint8Array(200_000).fill(1);
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let sentHalf!: () => void;
+  const halfSent = new Promise<void>((r) => (sentHalf = r));
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(slowBody.subarray(0, 100_000));
+      sentHalf();
+      await released;
+      controller.enqueue(slowBody.subarray(100_000));
+      controller.close();
+    },
+  });
+  const init = signRequest(partUrl, { method: "PUT", unsignedPayload: true, headers: { "content-length": String(slowBody.length) } });
+  const slow = fetch(partUrl, { ...init, body: stream, duplex: "half" } as RequestInit);
+  await halfSent;
+  // The second upload of part 1 starts after the first and ends before it.
+  const fast = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "slow-part", UploadId, PartNumber: 1, Body: "the fast one" }));
+  expect((await s3.send(new ListPartsCommand({ Bucket: bucket, Key: "slow-part", UploadId }))).Parts?.map((p) => p.ETag)).toEqual([fast.ETag]);
+  release();
+  const slowRes = await slow;
+  expect(slowRes.status).toBe(200);
+  const slowEtag = slowRes.headers.get("etag")!;
+  expect(slowEtag).toBe(`"${new Bun.CryptoHasher("md5").update(slowBody).digest("hex")}"`);
+  const parts = (await s3.send(new ListPartsCommand({ Bucket: bucket, Key: "slow-part", UploadId }))).Parts!;
+  expect(parts.map((p) => [p.PartNumber, p.ETag, p.Size])).toEqual([[1, slowEtag, slowBody.length]]);
+  expect(await s3ErrorCode(s3.send(new CompleteMultipartUploadCommand({
+    Bucket: bucket, Key: "slow-part", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: fast.ETag }] },
+  })))).toBe("InvalidPart");
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "slow-part", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: slowEtag }] } }));
+  expect(new Uint8Array(await (await signedFetch(url("slow-part"))).arrayBuffer())).toEqual(slowBody);
+});
+
 test("grants in ACL responses name canonical users by ID and DisplayName", async () => {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "acl", Body: "a" }));
   const acl = await s3.send(new GetObjectAclCommand({ Bucket: bucket, Key: "acl" }));
