@@ -16,8 +16,12 @@ export function rawTarget(request: Request): string | undefined {
   return RAW_TARGETS.get(request);
 }
 
-/** The request body as a stream: one chunk buffered, the socket paused until the handler reads on. */
-function bodyStream(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; drain: () => Promise<void> } {
+/**
+ * The request body as a stream: one chunk buffered, the socket paused until the handler reads on.
+ * `beforeFirstRead` (an `Expect: 100-continue` request's 100) runs when the handler first asks for
+ * the body — after the request was authorised — and then nothing is read ahead of the handler.
+ */
+function bodyStream(req: IncomingMessage, beforeFirstRead?: () => void): { stream: ReadableStream<Uint8Array>; drain: () => Promise<void> } {
   let open = true;
   const finished = new Promise<void>((resolve) => {
     req.once("end", resolve).once("close", resolve).once("error", () => resolve());
@@ -49,24 +53,26 @@ function bodyStream(req: IncomingMessage): { stream: ReadableStream<Uint8Array>;
       });
     },
     pull() {
+      beforeFirstRead?.();
+      beforeFirstRead = undefined;
       req.resume();
     },
     // A handler that stops reading (an error found mid-body) leaves the rest to drain().
     cancel() {
       open = false;
     },
-  }, { highWaterMark: 1 });
+  }, { highWaterMark: beforeFirstRead ? 0 : 1 });
   return { stream, drain };
 }
 
-function toRequest(req: IncomingMessage): { request: Request; drain?: () => Promise<void> } {
+function toRequest(req: IncomingMessage, beforeFirstRead?: () => void): { request: Request; drain?: () => Promise<void> } {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
   const method = req.method ?? "GET";
   const target = req.url ?? "/";
   const hasBody = method !== "GET" && method !== "HEAD";
-  const body = hasBody ? bodyStream(req) : undefined;
+  const body = hasBody ? bodyStream(req, beforeFirstRead) : undefined;
   // The URL parser resolves dot segments again; the untouched target is kept beside the Request.
   const request = new Request(`http://${req.headers.host ?? "localhost"}${target.startsWith("/") ? target : `/${target}`}`, {
     method, headers, ...(body ? { body: body.stream, duplex: "half" } : {}),
@@ -124,6 +130,25 @@ export function listenNode(fetch: Fetch, options: { host: string; port: number; 
       // it first, so a client still sending gets to see the answer instead of a reset connection.
       await drain?.();
       await writeResponse(res, response, request.method);
+    } catch {
+      res.destroy();
+    }
+  });
+  // Expect: 100-continue: the 100 goes out only when the handler reads the body, which it does once
+  // the request is authenticated and allowed; a refusal is answered without it, and the client (which
+  // then sends no body) is told the connection closes.
+  server.on("checkContinue", async (req, res) => {
+    let continued = false;
+    try {
+      const { request, drain } = toRequest(req, () => {
+        continued = true;
+        res.writeContinue();
+      });
+      const response = await fetch(request);
+      if (continued) await drain?.();
+      else response.headers.set("connection", "close");
+      await writeResponse(res, response, request.method);
+      if (!continued) res.once("finish", () => req.socket.destroySoon());
     } catch {
       res.destroy();
     }
