@@ -1,5 +1,5 @@
 // The metadata contract on DynamoDB Local, a fresh table per test. Run inside an isolated network
-// namespace by e2e/cloud-engines.test.ts (DynamoDB Local listens on every interface).
+// namespace by e2e/cloud-dynamodb.test.ts (DynamoDB Local listens on every interface).
 import { afterAll, beforeAll, setDefaultTimeout } from "bun:test";
 import { DynamoMetadataStore } from "../../src/metadata/dynamodb.ts";
 import { startDynamoDbLocal, type DynamoDbLocal } from "../../e2e/helpers/dynamodb-local.ts";
