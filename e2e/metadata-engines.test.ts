@@ -49,7 +49,10 @@ describe.skipIf(skip)("metadata.engine: local, killed half-way through a snapsho
       }
     }));
     expect(died).toBe(true);
-    expect(acknowledged.length).toBeGreaterThanOrEqual(150);
+    // The compaction starts once the log holds 200 lines (a PUT writes its record and its event: ~100
+    // PUTs), up to 20 PUTs are in flight when it dies, and how many more land while it compacts depends
+    // on the machine's load (145 to 160+ seen): at least 80 were acknowledged before it could start.
+    expect(acknowledged.length).toBeGreaterThanOrEqual(80);
     const dir = join(server.dataDir, "metadata");
     expect(readdirSync(dir).some((f) => f.endsWith(".jsonl.tmp"))).toBe(true);
     await server.kill9();
