@@ -11,7 +11,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { AwsStorage } from "../src/storage/aws.ts";
 import { storageContract } from "../test/contract/storage.contract.ts";
 import { awsClient, bucketName } from "./helpers/clients.ts";
-import { CORE_E2E, runNestedSuite } from "./helpers/nested.ts";
+import { runNestedSuite, STORAGE_E2E } from "./helpers/nested.ts";
 import { ACCESS_KEY, EXTERNAL_ENDPOINT, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
 
 setDefaultTimeout(60_000);
@@ -75,7 +75,7 @@ describe.skipIf(EXTERNAL_ENDPOINT !== undefined)("a BleepStore with storage.back
   });
 
   test.skipIf(!!process.env.BLEEPSTORE_BINARY)("the core e2e files pass against it", async () => {
-    const { code, summary } = await runNestedSuite(CORE_E2E, {
+    const { code, summary } = await runNestedSuite(STORAGE_E2E, {
       ...credentialsEnv, BLEEPSTORE_STORAGE_BACKEND: "aws", BLEEPSTORE_STORAGE_AWS_BUCKET: UPSTREAM_BUCKET, BLEEPSTORE_STORAGE_AWS_PREFIX: "core/",
       BLEEPSTORE_STORAGE_AWS_ENDPOINT_URL: upstream.endpoint, BLEEPSTORE_STORAGE_AWS_USE_PATH_STYLE: "true",
     }, "storage aws");

@@ -10,7 +10,7 @@ import {
 import { startAzurite, type Azurite } from "./helpers/azurite.ts";
 import { awsClient, bunClient, s3Status } from "./helpers/clients.ts";
 import { countingProxy } from "./helpers/counting-proxy.ts";
-import { CORE_E2E, runNestedSuite } from "./helpers/nested.ts";
+import { runNestedSuite, STORAGE_E2E } from "./helpers/nested.ts";
 import { EXTERNAL_ENDPOINT, startServer } from "./helpers/server.ts";
 
 const MiB = 1024 * 1024;
@@ -58,7 +58,7 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("a BleepStore with storage.backend=azure", 
   });
 
   test.skipIf(!!process.env.BLEEPSTORE_BINARY)("the core e2e files pass against it", async () => {
-    const { code, summary } = await runNestedSuite(CORE_E2E, env(azurite.connectionString(), "core"), "storage azure");
+    const { code, summary } = await runNestedSuite(STORAGE_E2E, env(azurite.connectionString(), "core"), "storage azure");
     expect(summary).toMatch(/^ 0 fail$/m);
     expect(summary).toMatch(/^ [1-9]\d* pass$/m);
     expect(code).toBe(0);

@@ -12,7 +12,7 @@ import { storageContract } from "../test/contract/storage.contract.ts";
 import { awsClient } from "./helpers/clients.ts";
 import { countingProxy } from "./helpers/counting-proxy.ts";
 import { startGcsEmulator, type GcsEmulator } from "./helpers/gcs-emulator.ts";
-import { CORE_E2E, runNestedSuite } from "./helpers/nested.ts";
+import { runNestedSuite, STORAGE_E2E } from "./helpers/nested.ts";
 import { EXTERNAL_ENDPOINT, startServer } from "./helpers/server.ts";
 
 const MiB = 1024 * 1024;
@@ -96,7 +96,7 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("a BleepStore with storage.backend=gcp", ()
   });
 
   test.skipIf(!!process.env.BLEEPSTORE_BINARY)("the core e2e files pass against it", async () => {
-    const { code, summary } = await runNestedSuite(CORE_E2E, env("core/"), "storage gcp");
+    const { code, summary } = await runNestedSuite(STORAGE_E2E, env("core/"), "storage gcp");
     expect(summary).toMatch(/^ 0 fail$/m);
     expect(summary).toMatch(/^ [1-9]\d* pass$/m);
     expect(code).toBe(0);

@@ -7,7 +7,7 @@ import { EXTERNAL_ENDPOINT } from "./helpers/server.ts";
 
 setDefaultTimeout(600_000);
 
-const FILES = ["objects", "multipart", "hostile", "presigned-streaming", "auth", "checksums", "list-objects", "acl"].map((f) => `e2e/${f}.test.ts`);
+const FILES = ["objects", "multipart", "hostile", "presigned-streaming", "auth", "checksums", "list-objects", "acl", "content-length"].map((f) => `e2e/${f}.test.ts`);
 // Not inside the nested runs (binary or node engine) and not against an external server.
 const skip = !!process.env.BLEEPSTORE_BINARY || process.env.BLEEPSTORE_SERVER_HTTP_ENGINE === "node" || !!EXTERNAL_ENDPOINT;
 

@@ -8,7 +8,7 @@ import { Database } from "bun:sqlite";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { awsClient, bucketName, bunClient, s3Status } from "./helpers/clients.ts";
-import { CORE_E2E, runNestedSuite } from "./helpers/nested.ts";
+import { runNestedSuite, STORAGE_E2E } from "./helpers/nested.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
 
 setDefaultTimeout(600_000);
@@ -24,7 +24,7 @@ const BACKENDS: Record<string, Record<string, string>> = {
 describe.skipIf(skip)("the core e2e files on other storage backends", () => {
   for (const [name, env] of Object.entries(BACKENDS)) {
     test(name, async () => {
-      const { code, summary } = await runNestedSuite(CORE_E2E, env, `storage ${name}`);
+      const { code, summary } = await runNestedSuite(STORAGE_E2E, env, `storage ${name}`);
       expect(summary).toMatch(/^ 0 fail$/m);
       expect(summary).toMatch(/^ [1-9]\d* pass$/m);
       expect(code).toBe(0);

@@ -3,6 +3,7 @@
 // create app → listen → announce. Subcommands (meta, key, status) are imported only when named.
 // There is no shutdown path: every start is a recovery, so kill -9 is always safe.
 import "./runtime-env.ts";
+import { dirname, join } from "node:path";
 import { announce, listenUrls } from "./banner.ts";
 import { cosmosUsesIdentity, storageUsesIdentity } from "./azure-identity.ts";
 import { S3Error } from "./errors.ts";
@@ -14,6 +15,7 @@ import { loadMasterKey, warnGenerated } from "./master-key.ts";
 import { createMetadataStore } from "./metadata/index.ts";
 import type { MetadataStore } from "./metadata/store.ts";
 import { createApp } from "./server/app.ts";
+import { BodySpool } from "./server/sized-body.ts";
 import { setPeerResolver } from "./server/peer.ts";
 import { checkDirs, describeFailure, StartupError } from "./startup.ts";
 import type { StorageBackend } from "./storage/backend.ts";
@@ -157,6 +159,7 @@ async function serve(config: Config): Promise<void> {
     adminToken: config.admin.token,
     sseCOverHttp: config.encryption.allow_sse_c_over_http,
     signatureV2: config.auth.signature_v2,
+    ...(config.server.http_engine === "bun" ? { spool: new BodySpool(join(dirname(config.metadata.sqlite.path), "spool")) } : {}),
   });
   const port = await listen(config, app.fetch);
   startMemoryGovernor();

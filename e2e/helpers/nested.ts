@@ -11,6 +11,9 @@ const ROOT = join(import.meta.dir, "..", "..");
 export const CORE_E2E = ["buckets", "objects", "list-objects", "multipart", "versioning", "acl", "tagging", "checksums", "copy-object", "object-lock"]
   .map((f) => `e2e/${f}.test.ts`);
 
+/** The e2e files every storage backend and HTTP engine must pass: the core ones and every read's Content-Length. */
+export const STORAGE_E2E = [...CORE_E2E, "e2e/content-length.test.ts"];
+
 export async function runNestedSuite(files: string[], env: Record<string, string>, label: string): Promise<{ code: number; summary: string }> {
   const proc = Bun.spawn([process.execPath, "test", ...files], { cwd: ROOT, env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);

@@ -18,6 +18,7 @@ import { parseCopySource } from "./copy-source.ts";
 import { S3Metrics } from "./s3-metrics.ts";
 import { fromLoopback } from "./peer.ts";
 import { hostBucket, resolve, type ResolvedRequest } from "./resolve.ts";
+import type { BodySpool } from "./sized-body.ts";
 import type { OperationHandler, S3Request, S3Response } from "./types.ts";
 import { buildXml } from "./xml.ts";
 
@@ -40,6 +41,11 @@ export interface AppOptions {
   sseCOverHttp?: boolean;
   /** Accept AWS Signature Version 2 (auth.signature_v2; on unless false). */
   signatureV2?: boolean;
+  /**
+   * Makes streamed bodies ones Bun.serve sends with a Content-Length (sized-body.ts); unset under
+   * node:http, which sends a stream's length itself.
+   */
+  spool?: BodySpool;
 }
 
 // Request ids: a random per-process prefix and a counter — unique, and no random bytes per request.
@@ -161,6 +167,10 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     };
     // The request id reaches the engine's events (and nothing else of the request does).
     const result = await withRequestId(requestId, () => handler(req));
+    const data = result.body;
+    if (options.spool && method !== "HEAD" && data && typeof data === "object" && !(data instanceof Blob)) {
+      result.body = await options.spool.sized(data.stream, data.size);
+    }
     // Read before rendering: asking a Response for its headers makes Bun build a Headers object.
     if (method !== "HEAD") bytesOut = Number(result.headers?.["content-length"] ?? 0) || 0;
     response = render(result, requestId, method);
