@@ -1,15 +1,15 @@
 // AWS Signature Version 2, as older clients sign: boto3 with signature_version='s3' (Debian's
 // python3-boto3, botocore's HmacV1Auth), s3cmd with signature_v2 = True, and hand-signed requests for
 // the edges (x-amz-date, sub-resources, a virtual-hosted bucket). auth.signature_v2: false refuses them.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
+import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { bucketName, s3ErrorCode } from "./helpers/clients.ts";
 import { requires, unless } from "./helpers/requires.ts";
-import { ACCESS_KEY, EXTERNAL_ENDPOINT, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
+import { ACCESS_KEY, EXTERNAL_ENDPOINT, SECRET_KEY, startServer } from "./helpers/server.ts";
+import { serverWithWorkDir } from "./helpers/fixture.ts";
 
 setDefaultTimeout(60_000);
 const PYTHON = "/usr/bin/python3";
@@ -17,25 +17,14 @@ const hasBoto3 = requires("boto3 (Debian's python3-boto3)",
   unless(existsSync(PYTHON) && Bun.spawnSync([PYTHON, "-c", "import boto3"]).exitCode === 0, "apt-get install python3-boto3"));
 const hasS3cmd = requires("s3cmd (/usr/bin/s3cmd)", unless(existsSync("/usr/bin/s3cmd"), "apt-get install s3cmd"));
 
-let server: TestServer;
-let s3: S3Client;
-let work: string;
-beforeAll(async () => {
-  server = await startServer();
-  s3 = awsClient(server.endpoint);
-  work = mkdtempSync(join(tmpdir(), "bleepstore-sigv2-"));
-});
-afterAll(async () => {
-  await server?.[Symbol.asyncDispose]();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+const fx = serverWithWorkDir("sigv2");
 
 /** Runs a Python snippet with boto3 signing V2 (`s3` is the client, `endpoint` the server); its stdout lines. */
 async function boto3(snippet: string, secret = SECRET_KEY): Promise<{ code: number; out: string; err: string }> {
   const script = `
 import boto3, botocore, json, sys
 from botocore.config import Config
-endpoint = ${JSON.stringify(server.endpoint)}
+endpoint = ${JSON.stringify(fx.server.endpoint)}
 s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=${JSON.stringify(ACCESS_KEY)}, aws_secret_access_key=${JSON.stringify(secret)},
                   region_name="us-east-1", config=Config(signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
 def code_of(fn):
@@ -46,7 +35,7 @@ def code_of(fn):
         return e.response["Error"]["Code"]
 ${snippet}
 `;
-  const proc = Bun.spawn([PYTHON, "-c", script], { env: { PATH: "/usr/bin:/bin", HOME: work, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([PYTHON, "-c", script], { env: { PATH: "/usr/bin:/bin", HOME: fx.work, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }, stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, out, err };
 }
@@ -115,20 +104,20 @@ print(s3.generate_presigned_url("get_object", Params={"Bucket": ${JSON.stringify
 
     const bad = await boto3(`print(code_of(lambda: s3.put_object(Bucket=${JSON.stringify(bucket)}, Key="sneaky", Body=b"x")))`, "not-the-secret");
     expect(bad.out.trim()).toBe("SignatureDoesNotMatch");
-    expect(await s3ErrorCode(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "sneaky" })))).toBe("NotFound");
+    expect(await s3ErrorCode(fx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "sneaky" })))).toBe("NotFound");
   });
 
   test.skipIf(!hasS3cmd)("s3cmd with signature_v2 = True: mb, put, ls, get, multipart put, setacl, signurl, del, rb", async () => {
     const bucket = bucketName("v2cmd");
-    const config = join(work, "s3cfg");
+    const config = join(fx.work, "s3cfg");
     writeFileSync(config, [
-      "[default]", `access_key = ${ACCESS_KEY}`, `secret_key = ${SECRET_KEY}`, `host_base = ${new URL(server.endpoint).host}`,
-      `host_bucket = ${new URL(server.endpoint).host}`, "use_https = False", "signature_v2 = True", "",
+      "[default]", `access_key = ${ACCESS_KEY}`, `secret_key = ${SECRET_KEY}`, `host_base = ${new URL(fx.server.endpoint).host}`,
+      `host_bucket = ${new URL(fx.server.endpoint).host}`, "use_https = False", "signature_v2 = True", "",
     ].join("\n"));
-    const file = join(work, "s3cmd.txt");
+    const file = join(fx.work, "s3cmd.txt");
     writeFileSync(file, "from s3cmd");
     const s3cmd = async (...args: string[]) => {
-      const p = Bun.spawn(["/usr/bin/s3cmd", "-c", config, ...args], { env: { PATH: "/usr/bin:/bin", HOME: work }, stdout: "pipe", stderr: "pipe" });
+      const p = Bun.spawn(["/usr/bin/s3cmd", "-c", config, ...args], { env: { PATH: "/usr/bin:/bin", HOME: fx.work }, stdout: "pipe", stderr: "pipe" });
       const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
       if (code !== 0) throw new Error(`s3cmd ${args.join(" ")}: ${code}\n${out}\n${err}`);
       return out;
@@ -136,18 +125,18 @@ print(s3.generate_presigned_url("get_object", Params={"Bucket": ${JSON.stringify
     await s3cmd("mb", `s3://${bucket}`);
     await s3cmd("put", file, `s3://${bucket}/a/file.txt`);
     expect(await s3cmd("ls", `s3://${bucket}/a/`)).toContain(`s3://${bucket}/a/file.txt`);
-    await s3cmd("get", `s3://${bucket}/a/file.txt`, join(work, "back.txt"));
-    expect(readFileSync(join(work, "back.txt"), "utf8")).toBe("from s3cmd");
+    await s3cmd("get", `s3://${bucket}/a/file.txt`, join(fx.work, "back.txt"));
+    expect(readFileSync(join(fx.work, "back.txt"), "utf8")).toBe("from s3cmd");
     // Multipart (?uploads, ?partNumber&uploadId, ?uploadId), ACLs and tags are sub-resources, signed in the resource.
-    const big = join(work, "big.bin");
+    const big = join(fx.work, "big.bin");
     writeFileSync(big, new Uint8Array(6 * 1024 * 1024).fill(7));
     await s3cmd("put", big, `s3://${bucket}/big.bin`, "--multipart-chunk-size-mb=5");
-    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "big.bin" }))).ETag).toMatch(/-2"$/);
+    expect((await fx.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "big.bin" }))).ETag).toMatch(/-2"$/);
     await s3cmd("setacl", `s3://${bucket}/big.bin`, "--acl-public");
-    expect((await fetch(`${server.endpoint}/${bucket}/big.bin`, { method: "HEAD" })).status).toBe(200);
+    expect((await fetch(`${fx.server.endpoint}/${bucket}/big.bin`, { method: "HEAD" })).status).toBe(200);
     await s3cmd("del", `s3://${bucket}/big.bin`);
     const signed = (await s3cmd("signurl", `s3://${bucket}/a/file.txt`, "+300")).trim();
-    expect(await (await fetch(signed.replace(/^http:\/\/[^/]+/, server.endpoint))).text()).toBe("from s3cmd");
+    expect(await (await fetch(signed.replace(/^http:\/\/[^/]+/, fx.server.endpoint))).text()).toBe("from s3cmd");
     await s3cmd("del", `s3://${bucket}/a/file.txt`);
     await s3cmd("rb", `s3://${bucket}`);
   });
@@ -155,27 +144,27 @@ print(s3.generate_presigned_url("get_object", Params={"Bucket": ${JSON.stringify
   test("hand-signed: x-amz-date in place of Date, sub-resources in the resource, a virtual-hosted bucket", async () => {
     const bucket = bucketName("v2hand");
     const date = new Date().toUTCString();
-    const put = await fetch(`${server.endpoint}/${bucket}`, { method: "PUT", headers: { date, authorization: v2("PUT", `/${bucket}`, { date }) } });
+    const put = await fetch(`${fx.server.endpoint}/${bucket}`, { method: "PUT", headers: { date, authorization: v2("PUT", `/${bucket}`, { date }) } });
     expect(put.status).toBe(200);
     const amz = { "x-amz-date": date, "x-amz-meta-note": "a, b", "content-type": "text/plain" };
-    const obj = await fetch(`${server.endpoint}/${bucket}/k`, { method: "PUT", body: "x", headers: { ...amz, authorization: v2("PUT", `/${bucket}/k`, amz) } });
+    const obj = await fetch(`${fx.server.endpoint}/${bucket}/k`, { method: "PUT", body: "x", headers: { ...amz, authorization: v2("PUT", `/${bucket}/k`, amz) } });
     expect(obj.status).toBe(200);
-    const acl = await fetch(`${server.endpoint}/${bucket}/k?acl`, { headers: { date, authorization: v2("GET", `/${bucket}/k?acl`, { date }) } });
+    const acl = await fetch(`${fx.server.endpoint}/${bucket}/k?acl`, { headers: { date, authorization: v2("GET", `/${bucket}/k?acl`, { date }) } });
     expect(await acl.text()).toContain("<Permission>FULL_CONTROL</Permission>");
     // A query parameter that is not a sub-resource is not signed.
-    const listed = await fetch(`${server.endpoint}/${bucket}?prefix=k&max-keys=5`, { headers: { date, authorization: v2("GET", `/${bucket}`, { date }) } });
+    const listed = await fetch(`${fx.server.endpoint}/${bucket}?prefix=k&max-keys=5`, { headers: { date, authorization: v2("GET", `/${bucket}`, { date }) } });
     expect(await listed.text()).toContain("<Key>k</Key>");
     // Virtual-hosted: the bucket comes from Host and is signed as /bucket/key.
-    const host = `${bucket}.localhost:${new URL(server.endpoint).port}`;
-    const vhost = await fetch(`${server.endpoint}/k`, { headers: { host, date, authorization: v2("GET", `/${bucket}/k`, { date }) } });
+    const host = `${bucket}.localhost:${new URL(fx.server.endpoint).port}`;
+    const vhost = await fetch(`${fx.server.endpoint}/k`, { headers: { host, date, authorization: v2("GET", `/${bucket}/k`, { date }) } });
     expect(vhost.status).toBe(200);
     expect(await vhost.text()).toBe("x");
-    expect((await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "k" }))).Body!.transformToString())).toBe("x");
+    expect((await (await fx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "k" }))).Body!.transformToString())).toBe("x");
     // A skewed Date is refused before the signature is looked at.
     const old = new Date(Date.now() - 20 * 60_000).toUTCString();
-    const skewed = await fetch(`${server.endpoint}/${bucket}/k`, { headers: { date: old, authorization: v2("GET", `/${bucket}/k`, { date: old }) } });
+    const skewed = await fetch(`${fx.server.endpoint}/${bucket}/k`, { headers: { date: old, authorization: v2("GET", `/${bucket}/k`, { date: old }) } });
     expect(await skewed.text()).toContain("<Code>RequestTimeTooSkewed</Code>");
-    const unknown = await fetch(`${server.endpoint}/${bucket}/k`, { headers: { date, authorization: v2("GET", `/${bucket}/k`, { date }).replace(ACCESS_KEY, "NOPE") } });
+    const unknown = await fetch(`${fx.server.endpoint}/${bucket}/k`, { headers: { date, authorization: v2("GET", `/${bucket}/k`, { date }).replace(ACCESS_KEY, "NOPE") } });
     expect(await unknown.text()).toContain("<Code>InvalidAccessKeyId</Code>");
   });
 
