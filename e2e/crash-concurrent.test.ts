@@ -88,7 +88,16 @@ test.skipIf(!!EXTERNAL_ENDPOINT)("kill -9 at random moments under 20 concurrent 
         await (w % 3 === 0 ? multipart(key, attempts) : single(key, attempts)).catch(() => { stop = true; });
       }
     });
-    await Bun.sleep(400 + Math.floor(Math.random() * 1200));
+    // The kill comes at a random moment once a random number (1-12) of this round's writes were
+    // acknowledged: a fixed delay found none acknowledged on a loaded machine, and then tested nothing.
+    const target = 1 + Math.floor(Math.random() * 12);
+    const acked = () => [...attempts].filter(([k, a]) => a.acknowledged && k.startsWith(`r${round}/`)).length;
+    const ackDeadline = Date.now() + 120_000;
+    while (acked() < target) {
+      if (Date.now() > ackDeadline) throw new Error(`round ${round}: ${acked()} of ${target} writes acknowledged within 120 s`);
+      await Bun.sleep(10);
+    }
+    await Bun.sleep(Math.floor(Math.random() * 300));
     await server.kill9();
     stop = true;
     await Promise.all(workers);
