@@ -6,7 +6,10 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutBucketEncryptionCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { existsSync } from "node:fs";
 import { serverWithBucket } from "./helpers/fixture.ts";
+import { requires, unless } from "./helpers/requires.ts";
+import { ACCESS_KEY, SECRET_KEY } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
 
 setDefaultTimeout(120_000);
@@ -108,4 +111,32 @@ test("a bucket with default encryption (SSE-S3): objects written without asking 
   const got = await read(key, "none");
   expect(got.length).toBe(20_000_000);
   expect(Buffer.compare(got.body, data)).toBe(0);
+});
+
+// The issue's reproduction with boto3 (Debian's python3-boto3): get_object()['ContentLength'] was None.
+const PYTHON = "/usr/bin/python3";
+const hasBoto3 = requires("boto3 (Debian's python3-boto3)",
+  unless(existsSync(PYTHON) && Bun.spawnSync([PYTHON, "-c", "import boto3"]).exitCode === 0, "apt-get install python3-boto3"));
+
+test.skipIf(!hasBoto3)("boto3: get_object()['ContentLength'] of a 20 MB SSE-S3 object and of a multipart object read at once after Complete", async () => {
+  const script = `
+import boto3
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url=${JSON.stringify(fx.server.endpoint)}, aws_access_key_id=${JSON.stringify(ACCESS_KEY)},
+                  aws_secret_access_key=${JSON.stringify(SECRET_KEY)}, region_name="us-east-1", config=Config(s3={"addressing_style": "path"}))
+b = ${JSON.stringify(fx.bucket)}
+s3.put_object(Bucket=b, Key="boto-sse", Body=b"s" * 20_000_000, ServerSideEncryption="AES256")
+got = s3.get_object(Bucket=b, Key="boto-sse")
+print("sse", got["ContentLength"], len(got["Body"].read()))
+up = s3.create_multipart_upload(Bucket=b, Key="boto-mp")["UploadId"]
+parts = [s3.upload_part(Bucket=b, Key="boto-mp", UploadId=up, PartNumber=n, Body=body)["ETag"] for n, body in ((1, b"a" * 5242880), (2, b"b" * 5242880), (3, b"c" * 1000))]
+s3.complete_multipart_upload(Bucket=b, Key="boto-mp", UploadId=up, MultipartUpload={"Parts": [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(parts)]})
+got = s3.get_object(Bucket=b, Key="boto-mp")
+print("mp", got["ContentLength"], len(got["Body"].read()))
+`;
+  const proc = Bun.spawn([PYTHON, "-c", script], { env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect(err).toBe("");
+  expect(out).toBe(`sse 20000000 20000000\nmp ${10 * MiB + 1000} ${10 * MiB + 1000}\n`);
+  expect(code).toBe(0);
 });
