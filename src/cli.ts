@@ -40,6 +40,10 @@ file-system calls and BUN_JSC_forceRAMSize the RAM JavaScriptCore sizes its heap
 unset, the server restarts itself once at start with 32 and with its RAM capped at 8 GiB). The cloud SDKs read
 their own variables too: AWS_* (aws, dynamodb), AZURE_STORAGE_KEY, AZURE_COSMOS_KEY, AZURE_CLIENT_ID…,
 GOOGLE_APPLICATION_CREDENTIALS, FIRESTORE_EMULATOR_HOST, STORAGE_EMULATOR_HOST (gcp to an emulator).
+
+Events: queue.* publishes every committed change to redis | rabbitmq | kafka | nats | webhook;
+notifications.targets (BLEEPSTORE_NOTIFICATIONS_TARGETS: a JSON list of {id, kind, url, secret?, name?})
+are what a bucket's PutBucketNotificationConfiguration names, by ARN arn:bleepstore:sqs:<region>::<id>.
 `;
 
 export interface CliOptions extends Overrides {

@@ -8,6 +8,22 @@ export const STORAGE_BACKENDS = ["local", "memory", "sqlite", "aws", "gcp", "azu
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export const HTTP_ENGINES = ["bun", "node"] as const;
 export const MEMORY_PERSISTENCE = ["none", "snapshot"] as const;
+export const QUEUE_BACKENDS = ["redis", "rabbitmq", "kafka", "nats", "webhook"] as const;
+export const QUEUE_CONSISTENCY = ["write-through", "sync", "async"] as const;
+export type QueueBackend = (typeof QUEUE_BACKENDS)[number];
+export type QueueConsistency = (typeof QUEUE_CONSISTENCY)[number];
+
+/** A bucket-notification target (notifications.targets[]): what its ARN names, where it delivers. */
+export interface TargetConfig {
+  id: string;
+  kind: QueueBackend;
+  /** redis://, amqp://, nats://, http(s):// ; for kafka, the brokers comma-separated. */
+  url: string;
+  /** webhook: HMAC-SHA256 key for the signature header. */
+  secret?: string;
+  /** The stream prefix (redis), exchange (rabbitmq), subject prefix (nats), topic prefix (kafka). */
+  name?: string;
+}
 export type MemoryPersistence = (typeof MEMORY_PERSISTENCE)[number];
 
 export type MetadataEngine = (typeof METADATA_ENGINES)[number];
@@ -41,6 +57,19 @@ function defaults(dataDir: string) {
       azure: { container: "", account: "", prefix: "", connection_string: "" },
     },
     multipart: { upload_ttl_seconds: 7 * 24 * 3600 },
+    queue: {
+      enabled: false, backend: "redis" as QueueBackend, consistency: "write-through" as QueueConsistency,
+      max_pending: 100_000, sync_timeout_ms: 5000,
+      redis: { url: "redis://127.0.0.1:6379", stream_prefix: "bleepstore", consumer_group: "bleepstore", max_len: 0, max_retries: 3, retry_delay_ms: 500 },
+      rabbitmq: { url: "amqp://127.0.0.1:5672", exchange: "bleepstore", exchange_type: "topic", queue_prefix: "bleepstore", durable: true, prefetch_count: 100 },
+      kafka: {
+        brokers: ["127.0.0.1:9092"], topic_prefix: "bleepstore", consumer_group: "bleepstore", acks: "all", partitions: 3,
+        replication_factor: 1, client_id: "bleepstore", max_retries: 3, retry_delay_ms: 500,
+      },
+      nats: { url: "nats://127.0.0.1:4222", subject_prefix: "bleepstore", stream: "BLEEPSTORE" },
+      webhook: { url: "", secret: "", timeout_ms: 5000 },
+    },
+    notifications: { targets: [] as TargetConfig[] },
     encryption: { master_key_file: "", allow_sse_c_over_http: false },
     observability: { metrics: true, health_check: true, api_docs: true },
     admin: { token: "" },
@@ -64,6 +93,10 @@ const ENUMS: Record<string, readonly string[]> = {
   "logging.level": LOG_LEVELS,
   "server.http_engine": HTTP_ENGINES,
   "storage.memory.persistence": MEMORY_PERSISTENCE,
+  "queue.backend": QUEUE_BACKENDS,
+  "queue.consistency": QUEUE_CONSISTENCY,
+  "queue.rabbitmq.exchange_type": ["topic", "direct", "fanout", "headers"],
+  "queue.kafka.acks": ["all", "1", "0"],
 };
 const INT_RANGES: Record<string, [number, number]> = {
   "server.port": [0, 65535],
@@ -72,6 +105,15 @@ const INT_RANGES: Record<string, [number, number]> = {
   "storage.memory.snapshot_interval_seconds": [1, 86_400],
   "metadata.local.compact_min_lines": [1, Number.MAX_SAFE_INTEGER],
   "multipart.upload_ttl_seconds": [1, Number.MAX_SAFE_INTEGER],
+  "queue.max_pending": [1, Number.MAX_SAFE_INTEGER],
+  "queue.sync_timeout_ms": [1, 600_000],
+  "queue.redis.retry_delay_ms": [1, 600_000],
+  "queue.redis.max_retries": [1, 1_000_000],
+  "queue.kafka.retry_delay_ms": [1, 600_000],
+  "queue.kafka.max_retries": [1, 1_000_000],
+  "queue.kafka.partitions": [1, 10_000],
+  "queue.kafka.replication_factor": [1, 100],
+  "queue.webhook.timeout_ms": [1, 600_000],
 };
 const NON_EMPTY = new Set(["server.host", "server.region", "auth.access_key", "auth.secret_key"]);
 
@@ -120,6 +162,14 @@ function mergeFile(target: Tree, source: unknown, prefix: string): void {
 
 /** Coerce a string from a flag or env var to the leaf's type. */
 function coerce(path: string, raw: string, like: unknown): unknown {
+  if (path === "notifications.targets") {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`config: ${path} must be a JSON list of targets (got "${raw}")`);
+    }
+  }
+  if (Array.isArray(like)) return raw.split(",").map((s) => s.trim()).filter(Boolean);
   if (typeof like === "number") {
     const n = Number(raw);
     return raw.trim() === "" || Number.isNaN(n) ? raw : n;
@@ -138,7 +188,11 @@ function validate(config: Tree, reference: Tree): void {
     const value = getPath(config, path);
     const like = getPath(reference, path);
     const shown = JSON.stringify(value);
-    if (typeof like === "number") {
+    if (path === "notifications.targets") {
+      validateTargets(value);
+    } else if (Array.isArray(like)) {
+      if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || v === "")) throw new ConfigError(`config: ${path} must be a list of strings (got ${shown})`);
+    } else if (typeof like === "number") {
       const [lo, hi] = INT_RANGES[path] ?? [0, Number.MAX_SAFE_INTEGER];
       if (typeof value !== "number" || !Number.isInteger(value) || value < lo || value > hi)
         throw new ConfigError(`config: ${path} must be an integer from ${lo} to ${hi} (got ${shown})`);
@@ -152,6 +206,25 @@ function validate(config: Tree, reference: Tree): void {
       throw new ConfigError(`config: ${path} must not be empty`);
     }
   }
+}
+
+const TARGET_KEYS = new Set(["id", "kind", "url", "secret", "name"]);
+
+/** notifications.targets: each a mapping with a unique id, a known kind and a url; nothing else. */
+function validateTargets(value: unknown): void {
+  if (!Array.isArray(value)) throw new ConfigError("config: notifications.targets must be a list");
+  const ids = new Set<string>();
+  value.forEach((t: unknown, i) => {
+    const at = `notifications.targets[${i}]`;
+    if (!isTree(t)) throw new ConfigError(`config: ${at} must be a mapping with id, kind and url`);
+    for (const k of Object.keys(t)) if (!TARGET_KEYS.has(k)) throw new ConfigError(`config: unknown key "${at}.${k}"`);
+    for (const k of Object.keys(t)) if (typeof t[k] !== "string") throw new ConfigError(`config: ${at}.${k} must be a string`);
+    if (!t.id || !/^[A-Za-z0-9_.-]{1,64}$/.test(String(t.id))) throw new ConfigError(`config: ${at}.id must be 1-64 letters, digits, "_", "." or "-"`);
+    if (ids.has(String(t.id))) throw new ConfigError(`config: ${at}.id "${String(t.id)}" is used twice`);
+    ids.add(String(t.id));
+    if (!QUEUE_BACKENDS.includes(t.kind as QueueBackend)) throw new ConfigError(`config: ${at}.kind must be one of ${QUEUE_BACKENDS.join(", ")}`);
+    if (!t.url) throw new ConfigError(`config: ${at}.url must not be empty`);
+  });
 }
 
 /** The env var that overrides a leaf: metadata.sqlite.path -> BLEEPSTORE_METADATA_SQLITE_PATH. */
@@ -225,6 +298,9 @@ export async function loadConfig(
   validate(config, reference);
   const tls = (config as unknown as Config).server.tls;
   if (!tls.cert_file !== !tls.key_file) throw new ConfigError("config: server.tls needs both cert_file and key_file");
+  const queue = (config as unknown as Config).queue;
+  if (queue.enabled && queue.backend === "webhook" && !queue.webhook.url) throw new ConfigError("config: queue.webhook.url must be set when queue.backend is webhook");
+  if (queue.enabled && queue.backend === "kafka" && queue.kafka.brokers.length === 0) throw new ConfigError("config: queue.kafka.brokers must name at least one broker");
   return config as unknown as Config;
 }
 

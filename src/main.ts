@@ -8,7 +8,8 @@ import { announce, listenUrls } from "./banner.ts";
 import { cosmosUsesIdentity, storageUsesIdentity } from "./azure-identity.ts";
 import { S3Error } from "./errors.ts";
 import { HELP, parseCli, VERSION, VERSION_LINE } from "./cli.ts";
-import { ConfigError, loadConfig, METADATA_ENGINES, STORAGE_BACKENDS, type Config } from "./config.ts";
+import { ConfigError, loadConfig, METADATA_ENGINES, QUEUE_BACKENDS, STORAGE_BACKENDS, type Config } from "./config.ts";
+import { safeUrl } from "./queue/target.ts";
 import { Engine } from "./core/engine.ts";
 import { createLogger } from "./log.ts";
 import { loadMasterKey, warnGenerated } from "./master-key.ts";
@@ -31,6 +32,13 @@ function shown(config: Config): unknown {
   if (copy.admin.token) copy.admin.token = "***";
   if (copy.metadata.cosmos.connection_string) copy.metadata.cosmos.connection_string = "***";
   if (copy.storage.azure.connection_string) copy.storage.azure.connection_string = "***";
+  const q = copy.queue;
+  if (q.webhook.secret) q.webhook.secret = "***";
+  q.redis.url = safeUrl(q.redis.url);
+  q.rabbitmq.url = safeUrl(q.rabbitmq.url);
+  q.nats.url = safeUrl(q.nats.url);
+  for (const b of QUEUE_BACKENDS) if (b !== q.backend) delete (q as unknown as Record<string, unknown>)[b];
+  copy.notifications.targets = copy.notifications.targets.map((t) => ({ ...t, url: safeUrl(t.url), ...(t.secret ? { secret: "***" } : {}) }));
   for (const e of METADATA_ENGINES) if (e !== config.metadata.engine) delete (copy.metadata as Record<string, unknown>)[e];
   for (const b of STORAGE_BACKENDS) if (b !== config.storage.backend) delete (copy.storage as Record<string, unknown>)[b];
   return copy;
@@ -145,7 +153,11 @@ async function serve(config: Config): Promise<void> {
     credentials: [{ accessKey: config.auth.access_key, secretKey: config.auth.secret_key }],
     uploadTtlMs: config.multipart.upload_ttl_seconds * 1000,
     masterKey: master.key,
+    notificationTargets: config.notifications.targets.map((t) => t.id),
   });
+  // Before recovery: events a crash left in the outbox go out through the queue, not around it.
+  const configured = config.queue.enabled || config.notifications.targets.length > 0;
+  const queue = configured ? await (await import("./queue/setup.ts")).startQueue(config, engine, (m, f) => log.warn(m, f)) : null;
   await engine.start();
 
   const app = await createApp({
@@ -159,6 +171,7 @@ async function serve(config: Config): Promise<void> {
     adminToken: config.admin.token,
     sseCOverHttp: config.encryption.allow_sse_c_over_http,
     signatureV2: config.auth.signature_v2,
+    ...(queue ? { queue } : {}),
     ...(config.server.http_engine === "bun" ? { spool: new BodySpool(join(dirname(config.metadata.sqlite.path), "spool")) } : {}),
   });
   const port = await listen(config, app.fetch);

@@ -13,6 +13,7 @@ import { Multipart } from "./multipart.ts";
 import { Objects } from "./objects.ts";
 import { cleanupLeftovers } from "./cleanup.ts";
 import { EventDispatcher } from "./events.ts";
+import { Notifications } from "./notifications.ts";
 import { Encryption } from "./sse.ts";
 import { ObjectLock } from "./object-lock.ts";
 import { Tagging } from "./tagging.ts";
@@ -28,6 +29,8 @@ export interface EngineOptions {
   uploadTtlMs?: number;
   /** The master key that wraps SSE-S3 data keys (32 bytes); without one, SSE-S3 is refused. */
   masterKey?: Buffer;
+  /** The ids of the configured notification targets (notifications.targets): what bucket rules may name. */
+  notificationTargets?: string[];
 }
 
 const DEFAULT_UPLOAD_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -44,6 +47,7 @@ export class Engine {
   readonly tagging: Tagging;
   readonly objectLock: ObjectLock;
   readonly credentials: Credentials;
+  readonly notifications: Notifications;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
   /** Delivers the metadata engine's outbox to subscribers (caches, metrics; later queues). */
@@ -72,6 +76,7 @@ export class Engine {
     this.credentials = new Credentials(this.ctx);
     this.tagging = new Tagging(this.ctx, this.buckets);
     this.objectLock = new ObjectLock(this.ctx, this.buckets);
+    this.notifications = new Notifications(this.ctx, this.buckets, options.notificationTargets ?? []);
     // Caches follow the changes they hold, whichever process made them (events), within a TTL at worst.
     this.events.subscribe((event) => {
       if (event.type.startsWith("bucket.")) this.buckets.forget(String(event.data.bucket));

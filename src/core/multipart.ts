@@ -163,11 +163,13 @@ export class Multipart {
   }
 
   /** Records a stored part; frees the part it replaced, or its own storage if the upload is gone. */
-  private async recordPart(part: PartRecord): Promise<PartRecord> {
+  private async recordPart(upload: UploadRecord, part: PartRecord): Promise<PartRecord> {
     let previous: PartRecord | null;
     try {
       previous = await this.ctx.metadata.putPart(part, [
-        newEvent("part.uploaded", { uploadId: part.uploadId, partNumber: part.partNumber, size: part.size, etag: part.etag }),
+        newEvent("part.uploaded", {
+          bucket: upload.bucket, key: upload.key, uploadId: part.uploadId, partNumber: part.partNumber, size: part.size, etag: part.etag,
+        }),
       ]);
       this.ctx.publish();
     } catch (err) {
@@ -222,7 +224,7 @@ export class Multipart {
   private async storePart(
     upload: UploadRecord, partNumber: number, body: AsyncIterable<Uint8Array>, expect: BodyExpectations, dataKey: Buffer | null,
   ): Promise<PartRecord> {
-    return this.recordPart(await this.parts.write(upload, partNumber, body, expect, dataKey));
+    return this.recordPart(upload, await this.parts.write(upload, partNumber, body, expect, dataKey));
   }
 
   async listParts(requester: Requester, bucket: string, key: string, uploadId: string, after: number, max: number) {

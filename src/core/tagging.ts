@@ -71,7 +71,7 @@ export class Tagging {
   /** Replaces (tags) or removes (null) a version's tags; returns the version id. */
   async setObjectTags(requester: Requester, bucket: string, key: string, versionId: string | undefined, tags: Tags | null): Promise<string> {
     const version = await this.version(requester, bucket, key, versionId, "write");
-    const event = newEvent("object.tagging.updated", { bucket, key, versionId: version.versionId });
+    const event = newEvent("object.tagging.updated", { bucket, key, versionId: version.versionId, removed: tags === null });
     if (!(await this.ctx.metadata.updateObject(bucket, key, version.versionId, { tags }, [event]))) throw noSuchKey(key);
     this.ctx.publish();
     return version.versionId;

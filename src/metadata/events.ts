@@ -4,11 +4,14 @@
 // engine's dispatcher (core/events.ts), at least once, each with a unique id for idempotent consumers.
 
 /** The family's event types (SPEC §12), and ours beside them. */
-export type EventType =
-  | "bucket.created" | "bucket.deleted" | "bucket.acl.updated" | "bucket.versioning.updated"
-  | "bucket.tagging.updated" | "bucket.cors.updated" | "bucket.encryption.updated" | "bucket.object-lock.updated" | "object.retention.updated" | "object.legal-hold.updated" | "object.created" | "object.deleted" | "object.acl.updated" | "object.tagging.updated"
-  | "multipart.created" | "multipart.completed" | "multipart.aborted" | "part.uploaded"
-  | "credential.created" | "credential.deleted";
+export const EVENT_TYPES = [
+  "bucket.created", "bucket.deleted", "bucket.acl.updated", "bucket.versioning.updated", "bucket.tagging.updated",
+  "bucket.cors.updated", "bucket.encryption.updated", "bucket.object-lock.updated", "bucket.notification.updated",
+  "object.retention.updated", "object.legal-hold.updated", "object.created", "object.deleted", "object.acl.updated",
+  "object.tagging.updated", "multipart.created", "multipart.completed", "multipart.aborted", "part.uploaded",
+  "credential.created", "credential.deleted",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface EngineEvent {
   /** Unique; the consumer's idempotency key. */

@@ -50,6 +50,21 @@ export interface BucketRecord {
   encryption?: BucketEncryption;
   /** Object Lock: once enabled, never disabled, and versioning stays Enabled. */
   objectLock?: ObjectLockConfig;
+  /** Event notifications (PutBucketNotificationConfiguration). */
+  notification?: NotificationRule[];
+}
+
+/** One Queue/Topic/CloudFunction configuration of a bucket's notifications: where, which events, which keys. */
+export interface NotificationRule {
+  id: string;
+  kind: "Queue" | "Topic" | "CloudFunction";
+  arn: string;
+  /** The id of the notifications.targets entry the ARN names. */
+  target: string;
+  /** S3 event names, with "*" as the last part for all of a kind (s3:ObjectCreated:*). */
+  events: string[];
+  prefix?: string;
+  suffix?: string;
 }
 
 export type RetentionMode = "GOVERNANCE" | "COMPLIANCE";
@@ -108,6 +123,7 @@ export interface BucketChange {
   cors?: CorsRule[] | null;
   encryption?: BucketEncryption | null;
   objectLock?: ObjectLockConfig;
+  notification?: NotificationRule[] | null;
 }
 
 /**

@@ -67,6 +67,14 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
   DeleteBucketEncryption: {
     method: "DELETE", path: "/{bucket}", query: { encryption: "" }, tag: "Bucket", summary: "Remove the default encryption", status: 204, errors: ["NoSuchBucket"],
   },
+  GetBucketNotificationConfiguration: {
+    method: "GET", path: "/{bucket}", query: { notification: "" }, tag: "Bucket", summary: "The bucket's event notification rules",
+    errors: ["NoSuchBucket"],
+  },
+  PutBucketNotificationConfiguration: {
+    method: "PUT", path: "/{bucket}", query: { notification: "" }, tag: "Bucket",
+    summary: "Replace the event notification rules (destinations: configured targets by ARN)", errors: ["NoSuchBucket", "MalformedXML", "InvalidArgument"],
+  },
   GetObjectLockConfiguration: {
     method: "GET", path: "/{bucket}", query: { "object-lock": "" }, tag: "Bucket", summary: "The bucket's Object Lock configuration",
     errors: ["NoSuchBucket", "ObjectLockConfigurationNotFoundError"],

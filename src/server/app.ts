@@ -12,15 +12,16 @@ import { rawTarget } from "./node-listener.ts";
 import { opsRoutes } from "./ops.ts";
 import { signedBody } from "./auth/signed-body.ts";
 import { addCorsHeaders } from "./cors.ts";
-import { withRequestId } from "../core/request-context.ts";
+import { withRequest } from "../core/request-context.ts";
 import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
 import { parseCopySource } from "./copy-source.ts";
 import { S3Metrics } from "./s3-metrics.ts";
-import { fromLoopback } from "./peer.ts";
+import { fromLoopback, peerAddress } from "./peer.ts";
 import { hostBucket, resolve, type ResolvedRequest } from "./resolve.ts";
 import type { BodySpool } from "./sized-body.ts";
 import type { OperationHandler, S3Request, S3Response } from "./types.ts";
 import { buildXml } from "./xml.ts";
+import type { QueueRuntime } from "../queue/delivery.ts";
 
 export interface AppOptions {
   engine: Engine;
@@ -46,6 +47,8 @@ export interface AppOptions {
    * node:http, which sends a stream's length itself.
    */
   spool?: BodySpool;
+  /** The queue layer, when configured (health, metrics, and the waits of sync mode). */
+  queue?: QueueRuntime;
 }
 
 // Request ids: a random per-process prefix and a counter — unique, and no random bytes per request.
@@ -116,6 +119,19 @@ function renderError(err: S3Error, requestId: string, resource: string, method: 
   return new Response(doc, { status: err.status, headers });
 }
 
+const WRITES = new Set(["PUT", "POST", "DELETE"]);
+
+/** sync mode: the answer waits for the broker's confirmation of the request's events. */
+async function confirmed(options: AppOptions, queue: QueueRuntime, requestId: string): Promise<void> {
+  try {
+    await options.engine.events.settled(requestId, queue.syncTimeoutMs);
+  } catch (err) {
+    throw new S3Error("ServiceUnavailable", {
+      message: `The change was committed, but the event queue did not confirm its events (${(err as Error).message}); they will be delivered when it is back.`,
+    });
+  }
+}
+
 export async function handleS3(request: Request, options: AppOptions): Promise<Response> {
   const started = performance.now();
   options.metrics?.begin();
@@ -165,8 +181,15 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
       requestId,
       keysAllowed: () => options.sseCOverHttp === true || request.url.startsWith("https:") || fromLoopback(request),
     };
-    // The request id reaches the engine's events (and nothing else of the request does).
-    const result = await withRequestId(requestId, () => handler(req));
+    // The request's id, requester and peer reach the engine's events (and nothing else of the request does).
+    const info = { id: requestId, requester: auth.requester?.id ?? "", sourceIp: peerAddress(request) ?? "" };
+    const sync = options.queue?.consistency === "sync" && WRITES.has(method) ? options.queue : undefined;
+    // sync mode: with the broker down a write is refused before it changes anything.
+    if (sync && !sync.delivery.healthy()) {
+      throw new S3Error("SlowDown", { message: `The event queue is unavailable (${sync.delivery.lastError()}); nothing was changed. Retry later.` });
+    }
+    const result = await withRequest(info, () => handler(req));
+    if (sync) await confirmed(options, sync, requestId);
     const data = result.body;
     if (options.spool && method !== "HEAD" && data && typeof data === "object" && !(data instanceof Blob)) {
       result.body = await options.spool.sized(data.stream, data.size);
@@ -220,14 +243,14 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
 
 /** The whole HTTP surface: ops endpoints, the admin API, API docs (when enabled), and S3 behind them. */
 export async function createApp(options: AppOptions) {
-  const metrics = options.metrics ?? new S3Metrics(options.engine);
+  const metrics = options.metrics ?? new S3Metrics(options.engine, options.queue);
   const s3 = { ...options, metrics };
   let routes: () => unknown[] = () => [];
   const app = new Elysia()
     .use(opsRoutes({
       engine: options.engine, metrics, version: options.version ?? "dev",
       healthChecks: options.healthChecks ?? true, exposeMetrics: options.exposeMetrics ?? true,
-      apiDocs: options.apiDocs ?? true, routes: () => routes() as never,
+      apiDocs: options.apiDocs ?? true, routes: () => routes() as never, ...(options.queue ? { queue: options.queue } : {}),
     }))
     .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`));
   routes = () => app.routes;

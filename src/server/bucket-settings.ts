@@ -25,7 +25,6 @@ export const BUCKET_SETTINGS: readonly BucketSetting[] = [
   { query: "website", stem: "BucketWebsite", empty: { error: "NoSuchWebsiteConfiguration" } },
   { query: "replication", stem: "BucketReplication", empty: { error: "ReplicationConfigurationNotFoundError" } },
   { query: "logging", stem: "BucketLogging", empty: { xml: { root: "BucketLoggingStatus", body: {} } } },
-  { query: "notification", stem: "BucketNotificationConfiguration", empty: { xml: { root: "NotificationConfiguration", body: {} } } },
   { query: "requestPayment", stem: "BucketRequestPayment", empty: { xml: { root: "RequestPaymentConfiguration", body: { Payer: "BucketOwner" } } } },
   { query: "accelerate", stem: "BucketAccelerateConfiguration", empty: { xml: { root: "AccelerateConfiguration", body: {} } } },
   {

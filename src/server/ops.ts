@@ -6,6 +6,7 @@ import { Elysia } from "elysia";
 import type { Engine } from "../core/engine.ts";
 import type { DocumentedRoute } from "./docs.ts";
 import type { S3Metrics } from "./s3-metrics.ts";
+import { queueHealth, type QueueRuntime } from "../queue/delivery.ts";
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -49,6 +50,8 @@ export interface OpsOptions {
   apiDocs: boolean;
   /** The app's routes once built (the admin and ops routes are documented from them). */
   routes: () => DocumentedRoute[];
+  /** The queue layer, when configured: /health shows it, and in sync mode /readyz waits for it. */
+  queue?: QueueRuntime;
 }
 
 export function opsRoutes(o: OpsOptions) {
@@ -68,12 +71,17 @@ export function opsRoutes(o: OpsOptions) {
       })
       .get("/readyz", timed("/readyz", async () => {
         const c = await componentHealth(o.engine);
-        return new Response(null, { status: c.metadata.status === "ok" && c.storage.status === "ok" ? 200 : 503 });
+        // In sync mode a write cannot succeed without the broker: not ready while it is down.
+        const queueOk = o.queue?.consistency !== "sync" || o.queue.delivery.healthy();
+        return new Response(null, { status: c.metadata.status === "ok" && c.storage.status === "ok" && queueOk ? 200 : 503 });
       }), { detail: { tags: ["operations"], summary: "Readiness: 200 when metadata and storage answer, else 503 (empty body)" } })
       .get("/health", timed("/health", async () => {
         const checks = await componentHealth(o.engine);
-        const ok = checks.metadata.status === "ok" && checks.storage.status === "ok";
-        return Response.json({ status: ok ? "ok" : "degraded", checks }, { status: ok ? 200 : 503 });
+        const queue = o.queue ? { queue: queueHealth(o.queue) } : {};
+        // A broker that is down degrades the node only where writes need it (sync mode).
+        const ok = checks.metadata.status === "ok" && checks.storage.status === "ok"
+          && (o.queue?.consistency !== "sync" || o.queue.delivery.healthy());
+        return Response.json({ status: ok ? "ok" : "degraded", checks, ...queue }, { status: ok ? 200 : 503 });
       }), { detail: { tags: ["operations"], summary: "Each component's state and latency, as JSON" } });
   } else {
     // Switched off: the probes are gone and /health says only that the process answers.

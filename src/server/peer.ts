@@ -16,8 +16,13 @@ export function recordPeer(request: Request, address: string | undefined): void 
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
+/** The peer's address, or undefined when the listener cannot tell. */
+export function peerAddress(request: Request): string | undefined {
+  return recorded.get(request) ?? resolver?.(request);
+}
+
 /** Whether the request came from this machine over loopback. */
 export function fromLoopback(request: Request): boolean {
-  const address = recorded.get(request) ?? resolver?.(request);
+  const address = peerAddress(request);
   return address !== undefined && LOOPBACK.test(address);
 }

@@ -19,6 +19,7 @@ export interface OperationParams {
   GetBucketTagging: Bucket; PutBucketTagging: Bucket; DeleteBucketTagging: Bucket;
   GetBucketCors: Bucket; PutBucketCors: Bucket; DeleteBucketCors: Bucket;
   GetBucketEncryption: Bucket; PutBucketEncryption: Bucket; DeleteBucketEncryption: Bucket;
+  GetBucketNotificationConfiguration: Bucket; PutBucketNotificationConfiguration: Bucket;
   GetObjectLockConfiguration: Bucket; PutObjectLockConfiguration: Bucket;
   GetObjectRetention: Version; PutObjectRetention: Version; GetObjectLegalHold: Version; PutObjectLegalHold: Version;
   /** A CORS preflight (OPTIONS) on a bucket or an object: answered from the bucket's rules, no auth. */
@@ -61,6 +62,7 @@ const BUCKET_SUBRESOURCES: ReadonlyArray<[string, Verbs]> = [
   ["object-lock", { GET: "GetObjectLockConfiguration", PUT: "PutObjectLockConfiguration" }],
   ["encryption", { GET: "GetBucketEncryption", PUT: "PutBucketEncryption", DELETE: "DeleteBucketEncryption" }],
   ["tagging", { GET: "GetBucketTagging", PUT: "PutBucketTagging", DELETE: "DeleteBucketTagging" }],
+  ["notification", { GET: "GetBucketNotificationConfiguration", PUT: "PutBucketNotificationConfiguration" }],
 ];
 
 /** ... and of one version of an object. */

@@ -4,6 +4,8 @@
 import type { Engine } from "../core/engine.ts";
 import { readdirSync } from "node:fs";
 import { CollectedGauge, Counter, Histogram, Registry } from "./metrics.ts";
+import type { QueueRuntime } from "../queue/delivery.ts";
+import { addQueueMetrics } from "./queue-metrics.ts";
 
 /** How many descriptors this process holds (Linux: /proc/self/fd); 0 where that cannot be read. */
 function openFds(): number {
@@ -57,7 +59,8 @@ export class S3Metrics {
   private readonly startedAt = Date.now() / 1000;
   private readonly startCpu = process.cpuUsage();
 
-  constructor(private readonly engine: Engine) {
+  constructor(private readonly engine: Engine, queue?: QueueRuntime) {
+    if (queue) addQueueMetrics(this.registry, queue);
     this.registry.add(new CollectedGauge("bleepstore_objects", "Objects stored, by bucket.", () =>
       this.stats.map((s) => ({ labels: { bucket: s.bucket }, value: s.objects }))));
     this.registry.add(new CollectedGauge("bleepstore_object_bytes", "Bytes stored, by bucket.", () =>

@@ -9,6 +9,7 @@ import { getBucketVersioning, putBucketVersioning } from "./bucket-versioning.ts
 import { deleteBucketSetting, getBucketSetting } from "./bucket-settings.ts";
 import { deleteBucketCors, getBucketCors, preflightCors, putBucketCors } from "./cors.ts";
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from "./bucket-encryption.ts";
+import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from "./bucket-notification.ts";
 import {
   getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
 } from "./object-lock.ts";
@@ -50,6 +51,8 @@ export const OPERATIONS: OperationTable = {
   GetBucketEncryption: getBucketEncryption,
   PutBucketEncryption: putBucketEncryption,
   DeleteBucketEncryption: deleteBucketEncryption,
+  GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
+  PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
   GetObjectLockConfiguration: getObjectLockConfiguration,
   PutObjectLockConfiguration: putObjectLockConfiguration,
   GetObjectRetention: getObjectRetention,

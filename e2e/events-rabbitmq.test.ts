@@ -1,0 +1,4 @@
+// Events published to a real rabbitmq (broker started on loopback): the suite every target kind runs.
+import { eventSuite } from "./helpers/event-suite.ts";
+
+eventSuite("rabbitmq");
