@@ -43,11 +43,18 @@ export interface EventOutlet {
    * Hands the pending events (oldest first) on; resolves with how many of them, from the first, are
    * done: confirmed by every target they go to, or moved to the dead-letter store.
    */
-  deliver(events: StoredEvent[]): Promise<number>;
+  deliver(events: StoredEvent[], complete: boolean): Promise<number>;
+  /**
+   * True while a target waits out its backoff and every other one has confirmed all it was given:
+   * then only events committed since are handed on (deliverNew), and the backlog is not re-read.
+   */
+  incremental(): boolean;
+  /** Newly committed events (oldest first) for the targets that are up and caught up. */
+  deliverNew(events: StoredEvent[]): Promise<void>;
   /** After a pass without progress: ms until trying again is worth it. */
   retryInMs(): number;
-  /** How many pending events it must see at once to decide about dead letters (its bound + 1). */
-  readonly window: number;
+  /** How many events may wait; beyond it the outlet moves the oldest to its dead-letter store. */
+  readonly bound: number;
   /** Why the last delivery failed, for a write waiting in sync mode. */
   lastError(): string;
 }
@@ -67,8 +74,12 @@ export class EventDispatcher {
   private running: Promise<void> | null = null;
   private requested = false;
   private outlet: EventOutlet | null = null;
-  /** Ids handed to subscribers and not yet marked delivered: each event reaches them once per process. */
-  private readonly announced = new Set<string>();
+  /** Events handed to subscribers and not yet marked delivered (id → request): each reaches them once per process. */
+  private readonly announced = new Map<string, string>();
+  /** Of those, how many each request made (a write in sync mode waits until its count is gone). */
+  private readonly byRequest = new Map<string, number>();
+  /** The highest outbox position handed to subscribers; -1 until the first read. */
+  private seen = -1;
   private reads = 0;
   private waiters: Waiter[] = [];
   private retry: ReturnType<typeof setTimeout> | undefined;
@@ -91,8 +102,6 @@ export class EventDispatcher {
   kick(): void {
     this.requested = true;
     if (this.running) return;
-    clearTimeout(this.retry);
-    this.retry = undefined;
     this.running = (async () => {
       await new Promise((resolve) => setImmediate(resolve));
       while (this.requested) {
@@ -130,13 +139,14 @@ export class EventDispatcher {
     });
   }
 
-  /** Tells waiting writes where their events stand after a read and a delivery attempt. */
-  private settle(read: number, left: StoredEvent[], complete: boolean, stuck: boolean): void {
-    if (this.waiters.length === 0) return;
-    const waiting = new Set(left.map((e) => e.requestId));
+  /**
+   * Tells waiting writes where their events stand after a read of the pending events (`complete`: it
+   * saw all of them) and a delivery attempt (`stuck`: the outlet could deliver none).
+   */
+  private settle(read: number, complete: boolean, stuck: boolean): void {
     for (const w of [...this.waiters]) {
       if (w.afterRead >= read) continue;
-      if (waiting.has(w.requestId)) {
+      if (this.byRequest.has(w.requestId)) {
         if (stuck) w.reject(new Error(this.outlet?.lastError() || "the queue did not confirm"));
       } else if (complete) {
         w.resolve();
@@ -144,10 +154,15 @@ export class EventDispatcher {
     }
   }
 
-  private announce(events: StoredEvent[]): void {
+  /** Hands events to subscribers once each; returns the ones newly handed on. */
+  private announce(events: StoredEvent[]): StoredEvent[] {
+    const fresh: StoredEvent[] = [];
     for (const event of events) {
-      if (this.announced.has(event.id)) continue;
-      this.announced.add(event.id);
+      this.seen = Math.max(this.seen, event.seq);
+      if (this.announced.has(event.id) || event.delivered) continue;
+      fresh.push(event);
+      this.announced.set(event.id, event.requestId);
+      this.byRequest.set(event.requestId, (this.byRequest.get(event.requestId) ?? 0) + 1);
       for (const subscriber of this.subscribers) {
         try {
           subscriber(event);
@@ -156,37 +171,79 @@ export class EventDispatcher {
         }
       }
     }
+    return fresh;
+  }
+
+  private delivered(events: StoredEvent[]): void {
+    for (const event of events) {
+      const requestId = this.announced.get(event.id);
+      if (requestId === undefined) continue;
+      this.announced.delete(event.id);
+      const left = (this.byRequest.get(requestId) ?? 1) - 1;
+      if (left > 0) this.byRequest.set(requestId, left);
+      else this.byRequest.delete(requestId);
+    }
   }
 
   private scheduleRetry(ms: number): void {
-    clearTimeout(this.retry);
-    this.retry = setTimeout(() => this.kick(), ms);
+    if (this.retry !== undefined) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.kick();
+    }, ms);
     this.retry.unref?.();
+  }
+
+  /**
+   * While a target waits out its backoff (and the others are caught up), only what was committed since
+   * the last look is read, handed to subscribers and to the targets that are up: a backlog held for
+   * the one that is down is not re-read on every commit. False when a full drain is needed instead.
+   */
+  private async incremental(): Promise<boolean> {
+    const outlet = this.outlet;
+    if (!outlet || this.seen < 0 || !outlet.incremental()) return false;
+    const fresh: StoredEvent[] = [];
+    for (;;) {
+      const events = await this.metadata.listEvents(this.seen, BATCH);
+      fresh.push(...this.announce(events));
+      if (events.length < BATCH) break;
+    }
+    // Beyond the bound, the oldest go to dead letters: that takes the full drain.
+    if (this.announced.size > outlet.bound) return false;
+    if (fresh.length > 0) await outlet.deliverNew(fresh);
+    for (const w of [...this.waiters]) {
+      if (this.byRequest.has(w.requestId)) w.reject(new Error(outlet.lastError()));
+    }
+    this.scheduleRetry(outlet.retryInMs());
+    return true;
   }
 
   private async drain(): Promise<void> {
     try {
+      if (await this.incremental()) return;
       let window = BATCH;
       for (;;) {
         const read = ++this.reads;
         const pending = await this.metadata.pendingEvents(window);
         this.announce(pending);
-        const done = this.outlet && pending.length > 0 ? await this.outlet.deliver(pending) : pending.length;
+        const complete = pending.length < window;
+        const done = this.outlet && pending.length > 0 ? await this.outlet.deliver(pending, complete) : pending.length;
         if (done > 0) {
           await this.metadata.markDelivered(pending[done - 1]!.seq);
-          for (const event of pending.slice(0, done)) this.announced.delete(event.id);
+          this.delivered(pending.slice(0, done));
         }
-        const complete = pending.length < window;
-        const stuck = done === 0 && pending.length > 0 && !(complete === false && window < (this.outlet?.window ?? 0));
-        this.settle(read, pending.slice(done), complete, stuck);
+        // Stuck: nothing went out, and a wider read would not let the outlet move any to dead letters.
+        const bound = this.outlet ? this.outlet.bound + BATCH : 0;
+        const stuck = done === 0 && pending.length > 0 && (complete || window >= bound);
+        this.settle(read, complete, stuck);
         if (done === pending.length) {
           if (complete) return;
           window = BATCH;
         } else if (done === 0) {
-          // A target is down. Read as far as the outlet's bound, so it can move what is beyond it to the
-          // dead-letter store and the targets that are up can go on; then try again later.
-          if (!complete && window < this.outlet!.window) {
-            window = this.outlet!.window;
+          // A target is down. Read as far as the outlet's bound (and a batch beyond), so it can move
+          // what is beyond it to the dead-letter store; then try again later.
+          if (!complete && window < bound) {
+            window = bound;
             continue;
           }
           this.scheduleRetry(this.outlet!.retryInMs());

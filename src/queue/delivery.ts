@@ -37,6 +37,8 @@ const RECENT = 1024;
 
 class Lane {
   readonly confirmed = new Set<string>();
+  /** Confirmed everything pending at its last pass (which saw all of it): new events may go straight on. */
+  caughtUp = false;
   readonly stats: LaneStats;
   private backoffMs = 0;
   private nextTryAt = 0;
@@ -58,7 +60,7 @@ class Lane {
   }
 
   /** Publishes what this lane has not confirmed of `events`, in order, stopping at the first failure. */
-  async pass(events: StoredEvent[]): Promise<void> {
+  async pass(events: StoredEvent[], complete: boolean): Promise<void> {
     let batch: OutMessage[] = [];
     let ids: StoredEvent[] = [];
     const send = async () => {
@@ -93,16 +95,18 @@ class Lane {
       this.nextTryAt = 0;
       this.failuresInRow = 0;
       this.stats.connected = true;
+      this.caughtUp = complete;
     } catch (err) {
       this.stats.failed += 1;
       this.failuresInRow += 1;
+      this.caughtUp = false;
       if (this.failuresInRow >= this.maxRetries) this.stats.connected = false;
       this.stats.lastError = `${this.id}: ${String((err as Error)?.message ?? err).split("\n")[0]}`;
       this.backoffMs = this.backoffMs === 0 ? this.baseDelayMs : Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
       // Jitter: nodes (and lanes) that failed together do not all come back at the same moment.
       this.nextTryAt = Date.now() + this.backoffMs * (0.5 + Math.random() / 2);
     }
-    this.stats.pending = events.reduce((n, e) => n + (this.confirmed.has(e.id) ? 0 : 1), 0);
+    if (complete) this.stats.pending = events.reduce((n, e) => n + (this.confirmed.has(e.id) ? 0 : 1), 0);
   }
 }
 
@@ -114,12 +118,12 @@ export interface LaneConfig {
 
 export class QueueDelivery implements EventOutlet {
   private readonly lanes: Lane[];
-  readonly window: number;
+  readonly bound: number;
   private error = "";
 
   constructor(lanes: LaneConfig[], private readonly deadLetters: DeadLetters, private readonly maxPending: number, retryDelayMs: number, maxRetries: number) {
     this.lanes = lanes.map((l) => new Lane(l.id, l.target, l.route, retryDelayMs, maxRetries));
-    this.window = maxPending + 1;
+    this.bound = maxPending;
   }
 
   /** Connects every target; resolves with the ones that failed (id → reason), without throwing. */
@@ -137,9 +141,10 @@ export class QueueDelivery implements EventOutlet {
     return failed;
   }
 
-  async deliver(events: StoredEvent[]): Promise<number> {
+  async deliver(events: StoredEvent[], complete: boolean): Promise<number> {
     const now = Date.now();
-    await Promise.all(this.lanes.filter((l) => l.ready(now)).map((l) => l.pass(events)));
+    await Promise.all(this.lanes.filter((l) => l.ready(now)).map((l) => l.pass(events, complete)));
+    for (const lane of this.lanes) if (!lane.ready(now) && complete) lane.stats.pending = events.reduce((n, e) => n + (lane.confirmed.has(e.id) ? 0 : 1), 0);
     let done = 0;
     while (done < events.length && this.lanes.every((l) => l.confirmed.has(events[done]!.id))) done++;
     const errors = this.lanes.map((l) => (l.confirmed.size === 0 || done < events.length ? l.stats.lastError : "")).filter(Boolean);
@@ -155,6 +160,16 @@ export class QueueDelivery implements EventOutlet {
     }
     for (const e of events.slice(0, done)) for (const lane of this.lanes) lane.confirmed.delete(e.id);
     return done;
+  }
+
+  incremental(): boolean {
+    const now = Date.now();
+    return this.lanes.some((l) => !l.ready(now)) && this.lanes.every((l) => !l.ready(now) || l.caughtUp);
+  }
+
+  async deliverNew(events: StoredEvent[]): Promise<void> {
+    const now = Date.now();
+    await Promise.all(this.lanes.filter((l) => l.ready(now) && l.caughtUp).map((l) => l.pass(events, true)));
   }
 
   retryInMs(): number {

@@ -1,0 +1,144 @@
+// The queue's modes and bounds against a real redis-server on loopback: sync mode (answers only what
+// is committed and confirmed; refuses to start without its broker), the dead-letter bound, a bad
+// target at start-up in write-through mode, and what /health and /metrics show.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { brokerUnavailable, startBroker, type Broker } from "./helpers/brokers.ts";
+import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
+import { queueEnv } from "./helpers/event-suite.ts";
+import { requires } from "./helpers/requires.ts";
+import { runCli, startServer } from "./helpers/server.ts";
+import { until } from "./helpers/until.ts";
+
+setDefaultTimeout(120_000);
+
+interface QueueHealth {
+  backend: string;
+  consistency: string;
+  connected: boolean;
+  pending_tasks: number;
+  dead_letter_count: number;
+  targets: Array<{ id: string; kind: string; connected: boolean; pending: number; dead_letter: number; published: number; failed: number; error?: string }>;
+}
+
+const health = async (endpoint: string) => {
+  const res = await fetch(`${endpoint}/health`);
+  return { status: res.status, queue: ((await res.json()) as { queue: QueueHealth }).queue };
+};
+const keysAt = async (broker: Broker, name: string, bucket: string) =>
+  new Set((await broker.received(name)).map((m) => m.body as { type: string; data: { bucket: string; key: string } })
+    .filter((e) => e.type === "object.created" && e.data.bucket === bucket).map((e) => e.data.key));
+
+if (requires("redis broker", brokerUnavailable("redis"))) {
+  let broker: Broker;
+  beforeAll(async () => {
+    broker = await startBroker("redis");
+  });
+  afterAll(async () => {
+    await broker?.[Symbol.asyncDispose]();
+  });
+
+  describe("queue modes", () => {
+    test("sync: a 200 means committed and confirmed; with the broker down writes are refused (and say what happened)", async () => {
+      const name = "sync";
+      const server = await startServer({ env: queueEnv(broker, name, { BLEEPSTORE_QUEUE_CONSISTENCY: "sync", BLEEPSTORE_QUEUE_SYNC_TIMEOUT_MS: "2000" }) });
+      await using _ = server;
+      const s3 = awsClient(server.endpoint);
+      const bucket = bucketName("sync");
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      for (let i = 0; i < 20; i++) {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `ok${i}`, Body: "x" }));
+        // Confirmed before the answer: the broker has it the moment the client has its 200.
+        expect(await keysAt(broker, name, bucket)).toContain(`ok${i}`);
+      }
+      expect((await health(server.endpoint)).queue).toMatchObject({ backend: "redis", consistency: "sync", connected: true });
+      expect((await fetch(`${server.endpoint}/readyz`)).status).toBe(200);
+
+      await broker.stop();
+      const outcomes: Record<string, string> = {};
+      for (let i = 0; i < 40 && !Object.values(outcomes).includes("SlowDown"); i++) {
+        outcomes[`down${i}`] = await s3ErrorCode(s3.send(new PutObjectCommand({ Bucket: bucket, Key: `down${i}`, Body: "x" })));
+      }
+      const codes = new Set(Object.values(outcomes));
+      // Every answer while the broker is down is a 503; none claims success.
+      expect([...codes].every((c) => c === "ServiceUnavailable" || c === "SlowDown")).toBe(true);
+      expect(codes).toContain("SlowDown");
+      for (const [key, code] of Object.entries(outcomes)) {
+        // SlowDown: refused before anything changed. ServiceUnavailable: committed, and its message says so.
+        expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))).toBe(code === "SlowDown" ? 404 : 200);
+      }
+      expect((await fetch(`${server.endpoint}/readyz`)).status).toBe(503);
+      const down = await health(server.endpoint);
+      expect(down.status).toBe(503);
+      expect(down.queue.connected).toBe(false);
+      expect(down.queue.targets[0]!.error).toBeTruthy();
+
+      await broker.start();
+      // Back within the backoff (at most 5 s): writes succeed, and the committed ones' events went out.
+      await until(async () => (await s3Status(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "back", Body: "x" })))) === 200, "a write accepted again", 30_000);
+      const committed = Object.entries(outcomes).filter(([, c]) => c === "ServiceUnavailable").map(([k]) => k);
+      await until(async () => {
+        const got = await keysAt(broker, name, bucket);
+        return committed.every((k) => got.has(k)) && got.has("back");
+      }, "the events of every committed write at the broker");
+      const got = await keysAt(broker, name, bucket);
+      for (const [key, code] of Object.entries(outcomes)) if (code === "SlowDown") expect(got.has(key)).toBe(false);
+    });
+
+    test("sync: a broker that cannot be reached stops start-up with one line naming it; write-through starts and warns", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "bleepstore-queue-start-"));
+      try {
+        const env = { BLEEPSTORE_QUEUE_ENABLED: "true", BLEEPSTORE_QUEUE_BACKEND: "redis", BLEEPSTORE_QUEUE_REDIS_URL: "redis://127.0.0.1:1" };
+        const r = await runCli(["--host", "127.0.0.1", "--port", "0", "--data-dir", dir], { env: { ...env, BLEEPSTORE_QUEUE_CONSISTENCY: "sync" }, timeoutMs: 30_000 });
+        expect(r.code).toBe(1);
+        expect(r.err.trim().split("\n")).toHaveLength(1);
+        expect(r.err).toContain("queue target queue cannot be reached");
+        const server = await startServer({ env });
+        await using _ = server;
+        const s3 = awsClient(server.endpoint);
+        const bucket = bucketName("wt");
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        expect((await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "x" }))).$metadata.httpStatusCode).toBe(200);
+        expect(server.logs()).toContain("queue target unreachable");
+        const h = await health(server.endpoint);
+        expect(h.status).toBe(200);
+        expect(h.queue.connected).toBe(false);
+        expect(h.queue.pending_tasks).toBeGreaterThan(0);
+        expect(await runCli(["--data-dir", dir, "--port", "0"], { env: { ...env, BLEEPSTORE_QUEUE_CONSISTENCY: "async" }, timeoutMs: 30_000 }))
+          .toMatchObject({ code: 1, err: expect.stringContaining("queue.consistency: async is not available") });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test("beyond queue.max_pending waiting events the oldest go to the dead-letter file, counted; the rest arrive when the broker is back", async () => {
+      const name = "dead";
+      const server = await startServer({ env: queueEnv(broker, name, { BLEEPSTORE_QUEUE_MAX_PENDING: "20" }) });
+      await using _ = server;
+      const s3 = awsClient(server.endpoint);
+      const bucket = bucketName("dead");
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await until(async () => (await health(server.endpoint)).queue.pending_tasks === 0, "the bucket's event delivered");
+      await broker.stop();
+      for (let i = 0; i < 50; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k${String(i).padStart(2, "0")}`, Body: "x" }));
+      await until(async () => (await health(server.endpoint)).queue.dead_letter_count === 30, "30 events in the dead-letter file");
+      const lines = readFileSync(join(server.dataDir, "dead-letter.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(30);
+      expect(lines.map((l) => l.event.data.key)).toEqual(Array.from({ length: 30 }, (_, i) => `k${String(i).padStart(2, "0")}`));
+      expect(lines[0].targets).toEqual(["queue"]);
+      const metrics = await (await fetch(`${server.endpoint}/metrics`)).text();
+      expect(metrics).toContain('bleepstore_queue_dead_letter{target="queue",kind="redis"} 30');
+      await broker.start();
+      await until(async () => (await keysAt(broker, name, bucket)).size === 20, "the 20 newest events at the broker");
+      expect([...await keysAt(broker, name, bucket)].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `k${i + 30}`));
+      await until(async () => (await health(server.endpoint)).queue.pending_tasks === 0, "nothing pending");
+      const after = await (await fetch(`${server.endpoint}/metrics`)).text();
+      expect(after).toMatch(/bleepstore_queue_published_total\{target="queue",kind="redis"\} \d+/);
+      expect(after).toMatch(/bleepstore_queue_failed_total\{target="queue",kind="redis"\} [1-9]/);
+      expect(after).toContain('bleepstore_queue_latency_ms{target="queue",kind="redis",quantile="0.99"}');
+    });
+  });
+}
