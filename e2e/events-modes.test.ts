@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { brokerUnavailable, startBroker, type Broker } from "./helpers/brokers.ts";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { queueEnv } from "./helpers/event-suite.ts";
@@ -142,3 +144,49 @@ if (requires("redis broker", brokerUnavailable("redis"))) {
     });
   });
 }
+
+describe("events from the command line and the admin API", () => {
+  test("bleepstore events tail prints events as they commit; the admin API lists the notification targets with their ARNs; meta export carries undelivered events", async () => {
+    const token = "events-admin-token";
+    const targets = [{ id: "hook", kind: "webhook", url: "http://127.0.0.1:1/nowhere" }];
+    const server = await startServer({ env: { BLEEPSTORE_ADMIN_TOKEN: token, BLEEPSTORE_NOTIFICATIONS_TARGETS: JSON.stringify(targets) } });
+    await using _ = server;
+    const s3 = awsClient(server.endpoint);
+    const bucket = bucketName("tail");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "first", Body: "1" }));
+    // From the start: the two events so far, then two more that commit while it waits.
+    const tail = runCli(["events", "tail", "--from-start", "--count", "4", "--endpoint", server.endpoint], { env: { BLEEPSTORE_ADMIN_TOKEN: token }, timeoutMs: 60_000 });
+    await Bun.sleep(500);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "second", Body: "2" }));
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "first" }));
+    const r = await tail;
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines).toHaveLength(4);
+    expect(lines.map((l) => l.split(/\s+/).slice(1, 3))).toEqual([
+      ["bucket.created", bucket], ["object.created", `${bucket}/first`], ["object.created", `${bucket}/second`], ["object.deleted", `${bucket}/first`],
+    ]);
+    const json = await runCli(["events", "tail", "--from-start", "--count", "1", "--json", "--endpoint", server.endpoint], { env: { BLEEPSTORE_ADMIN_TOKEN: token }, timeoutMs: 30_000 });
+    expect(JSON.parse(json.out)).toMatchObject({ type: "bucket.created", data: { bucket } });
+
+    const res = await fetch(`${server.endpoint}/_bleepstore/admin/notifications/targets`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await res.json()).toEqual([expect.objectContaining({ id: "hook", arn: "arn:bleepstore:sqs:us-east-1::hook", kind: "webhook", where: "http://127.0.0.1:1/nowhere" })]);
+
+    // The webhook target cannot be reached: a bucket notifying it keeps its events pending, and an export says so.
+    await s3.send(new PutBucketNotificationConfigurationCommand({
+      Bucket: bucket, NotificationConfiguration: { QueueConfigurations: [{ QueueArn: "arn:bleepstore:sqs:us-east-1::hook", Events: ["s3:ObjectCreated:*"] }] },
+    }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "third", Body: "3" }));
+    const exported = await (await fetch(`${server.endpoint}/_bleepstore/admin/metadata?tables=buckets`, { headers: { authorization: `Bearer ${token}` } })).json() as {
+      bleepstore_export: { extra?: { undelivered_events: Array<{ type: string; data: Record<string, unknown> }> } };
+    };
+    const pending = exported.bleepstore_export.extra?.undelivered_events ?? [];
+    expect(pending.map((e) => [e.type, e.data.key ?? null])).toContainEqual(["object.created", "third"]);
+    // A webhook has no connection to lose: after max_retries failed POSTs in a row it is reported down.
+    await until(async () => {
+      const [t] = await (await fetch(`${server.endpoint}/_bleepstore/admin/notifications/targets`, { headers: { authorization: `Bearer ${token}` } })).json() as Array<{ connected: boolean; pending: number }>;
+      return t!.connected === false && t!.pending > 0;
+    }, "the unreachable webhook reported down with events pending", 20_000);
+  });
+});

@@ -190,6 +190,7 @@ let loaded: Config | undefined;
 async function main(argv: string[]): Promise<void> {
   const command = argv[0];
   if (command === "meta") return (await import("./commands/meta.ts")).metaCommand(argv.slice(1), VERSION);
+  if (command === "events") return (await import("./commands/events.ts")).eventsCommand(argv.slice(1));
   if (command === "key" || command === "status") return (await import("./commands/keys.ts")).adminCommand(command, argv.slice(1));
   const cli = parseCli(argv);
   if (cli.help) return void process.stdout.write(HELP);

@@ -48,6 +48,8 @@ export class Engine {
   readonly objectLock: ObjectLock;
   readonly credentials: Credentials;
   readonly notifications: Notifications;
+  /** The region buckets report (and notification ARNs carry). */
+  readonly region: string;
   readonly metadata: MetadataStore;
   readonly storage: StorageBackend;
   /** Delivers the metadata engine's outbox to subscribers (caches, metrics; later queues). */
@@ -66,6 +68,7 @@ export class Engine {
       publish: () => this.events.kick(),
     };
     this.metadata = options.metadata;
+    this.region = options.region;
     this.storage = options.storage;
     this.buckets = new Buckets(this.ctx);
     this.objects = new Objects(this.ctx, this.buckets);

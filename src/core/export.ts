@@ -70,6 +70,16 @@ export async function exportMetadata(store: MetadataStore, options: ExportOption
     }
   }
   if (c) c.push(...(await store.listCredentials()).map((cred) => credentialOut(cred, options.includeCredentials === true)));
+  // Events committed and not yet delivered (a broker down at the time of the export): kept in the
+  // header's extra key, which other editions ignore, and absent when there are none.
+  const undelivered = await store.pendingEvents(1_000_000);
+  if (undelivered.length > 0) {
+    (doc.bleepstore_export as FamilyRecord).extra = {
+      undelivered_events: undelivered.map((e) => ({
+        id: e.id, type: e.type, timestamp: new Date(e.timestamp).toISOString(), request_id: e.requestId, seq: e.seq, data: e.data,
+      })),
+    };
+  }
   return doc as unknown as FamilyRecord;
 }
 

@@ -8,6 +8,8 @@ import { parseTables, renderExport } from "../core/export-format.ts";
 import type { Engine } from "../core/engine.ts";
 import { S3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { QueueRuntime } from "../queue/delivery.ts";
+import { eventsPage, notificationTargets } from "./admin-events.ts";
 
 export const ADMIN_PREFIX = "/_bleepstore/admin";
 /** Data written in the last minute may belong to a request still committing it. */
@@ -25,7 +27,7 @@ const publicView = (c: { accessKey: string; owner: { id: string; displayName: st
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
-export function adminRoutes(engine: Engine, token: string, log: Logger, source: string) {
+export function adminRoutes(engine: Engine, token: string, log: Logger, source: string, queue?: QueueRuntime) {
   return new Elysia({ name: "admin", prefix: ADMIN_PREFIX, detail: { tags: ["admin"], security: [{ bearer: [] }] } })
     .onBeforeHandle(({ request }) => {
       if (!token) return json({ error: "The admin API is disabled: set admin.token to enable it." }, 404);
@@ -84,5 +86,12 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
     }, { detail: { summary: "The server's version, uptime, engines and what it holds" } })
     .post("/reconcile", async () => ({ orphansRemoved: await engine.reconcile(Date.now() - RECONCILE_GRACE_MS) }), {
       detail: { summary: "Remove stored data no metadata refers to (older than one minute)" },
+    })
+    .get("/events", ({ query }) => eventsPage(engine, query), {
+      query: t.Object({ after: t.Optional(t.String()), limit: t.Optional(t.String()), wait_ms: t.Optional(t.String()) }),
+      detail: { summary: "Events in commit order after position `after` (-1: from now), delivered or not; waits up to wait_ms (≤ 30 s) for one" },
+    })
+    .get("/notifications/targets", () => notificationTargets(engine, queue, engine.region), {
+      detail: { summary: "The notification targets (notifications.targets) with the ARN a bucket configuration names each by" },
     });
 }

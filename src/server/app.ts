@@ -252,7 +252,7 @@ export async function createApp(options: AppOptions) {
       healthChecks: options.healthChecks ?? true, exposeMetrics: options.exposeMetrics ?? true,
       apiDocs: options.apiDocs ?? true, routes: () => routes() as never, ...(options.queue ? { queue: options.queue } : {}),
     }))
-    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`));
+    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, options.queue));
   routes = () => app.routes;
   return app
     .all("/*", ({ request }) => handleS3(request, s3), { parse: "none" })
