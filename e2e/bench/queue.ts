@@ -1,0 +1,82 @@
+// The queue benchmark (npm run bench -- --queue redis|rabbitmq|nats|webhook): PUT 4 KiB at c=32 against
+// two servers in the same run, one publishing every event to a real broker started here on loopback
+// (write-through) and one with no queue, in alternating turns; the ratio of their ops/s, each one's CPU
+// per request, and the delivery lag (commit to the broker's confirmation) p50/p99 from the server's
+// own bleepstore_queue_latency_ms. Targets: ratio ≥ 0.8, lag p99 < 100 ms.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { startBroker, type BrokerKind } from "../helpers/brokers.ts";
+import { queueEnv } from "../helpers/event-suite.ts";
+import { startServer, type TestServer } from "../helpers/server.ts";
+import { signRequest } from "../helpers/sign.ts";
+import { benchClient } from "./clients.ts";
+import { sampleLoad, summarize, type LoadSample } from "./load.ts";
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { queue: { type: "string" }, seconds: { type: "string", default: "6" }, concurrency: { type: "string", default: "32" } },
+  strict: false,
+});
+const kind = String(values.queue) as BrokerKind;
+if (!["redis", "rabbitmq", "nats", "webhook"].includes(kind)) throw new Error(`--queue must be redis, rabbitmq, nats or webhook (got ${kind})`);
+const SECONDS = Number(values.seconds);
+const C = Number(values.concurrency);
+const TURNS = 6;
+const KiB4 = new Uint8Array(4096).fill(97);
+
+const cpuSeconds = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(stat[11]) + Number(stat[12])) / 100;
+};
+
+await using broker = await startBroker(kind);
+await using on = await startServer({ env: queueEnv(broker, "bench"), args: ["--log-level", "error"] });
+await using off = await startServer({ args: ["--log-level", "error"] });
+
+async function prepare(server: TestServer): Promise<void> {
+  const res = await fetch(`${server.endpoint}/bench`, signRequest(`${server.endpoint}/bench`, { method: "PUT" }));
+  if (!res.ok) throw new Error(`create bucket: ${res.status}`);
+}
+await prepare(on);
+await prepare(off);
+
+const sides = [{ name: "events on", server: on }, { name: "events off", server: off }];
+const samples = new Map<string, LoadSample[]>(sides.map((s) => [s.name, []]));
+const cpu = new Map<string, number>(sides.map((s) => [s.name, 0]));
+let n = 0;
+for (let t = 0; t < TURNS; t++) {
+  for (const side of sides) {
+    const before = cpuSeconds(side.server.pid());
+    samples.get(side.name)!.push(await sampleLoad({
+      concurrency: C, seconds: SECONDS / TURNS,
+      request: async () => {
+        await benchClient.put(side.server.endpoint, "bench", `k${n++ % 10_000}`, KiB4);
+        return KiB4.length;
+      },
+    }));
+    cpu.set(side.name, cpu.get(side.name)! + cpuSeconds(side.server.pid()) - before);
+  }
+}
+
+// The lag once the load has stopped and the queue caught up: the last 1,024 events' commit-to-confirmation times.
+const deadline = Date.now() + 30_000;
+let metrics = "";
+for (;;) {
+  metrics = await (await fetch(`${on.endpoint}/metrics`)).text();
+  if (/bleepstore_queue_pending\{[^}]*\} 0\b/.test(metrics) || Date.now() > deadline) break;
+  await Bun.sleep(200);
+}
+const quantile = (q: string) => Number(new RegExp(`bleepstore_queue_latency_ms\\{[^}]*quantile="${q}"\\} (\\S+)`).exec(metrics)?.[1] ?? NaN);
+
+const results = sides.map((side) => {
+  const r = summarize(...samples.get(side.name)!);
+  return { scenario: `PUT 4KiB c=${C} ${side.name}`, ...r, serverCpuUsPerRequest: +((cpu.get(side.name)! * 1e6) / Math.max(1, r.ops)).toFixed(0) };
+});
+const ratio = +(results[0]!.opsPerSec / results[1]!.opsPerSec).toFixed(2);
+const lag = { p50ms: quantile("0.5"), p99ms: quantile("0.99") };
+for (const r of results) console.log(JSON.stringify({ bench: "queue", queue: kind, ...r }));
+console.log(JSON.stringify({ bench: "queue", queue: kind, ratio, lag }));
+console.log(`\n| ${kind} | ops/s | p50 ms | p99 ms | errors | server CPU µs/request |`);
+console.log("|---|---:|---:|---:|---:|---:|");
+for (const r of results) console.log(`| ${r.scenario} | ${r.opsPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.errors} | ${r.serverCpuUsPerRequest} |`);
+console.log(`\nevents on / off: ${ratio} (target ≥ 0.8); delivery lag p50 ${lag.p50ms} ms, p99 ${lag.p99ms} ms (target p99 < 100 ms)`);
