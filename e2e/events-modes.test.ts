@@ -178,7 +178,7 @@ describe("events from the command line and the admin API", () => {
       Bucket: bucket, NotificationConfiguration: { QueueConfigurations: [{ QueueArn: "arn:bleepstore:sqs:us-east-1::hook", Events: ["s3:ObjectCreated:*"] }] },
     }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "third", Body: "3" }));
-    const exported = await (await fetch(`${server.endpoint}/_bleepstore/admin/metadata?tables=buckets`, { headers: { authorization: `Bearer ${token}` } })).json() as {
+    const exported = await (await fetch(`${server.endpoint}/_bleepstore/admin/metadata?tables=buckets&include_events=true`, { headers: { authorization: `Bearer ${token}` } })).json() as {
       bleepstore_export: { extra?: { undelivered_events: Array<{ type: string; data: Record<string, unknown> }> } };
     };
     const pending = exported.bleepstore_export.extra?.undelivered_events ?? [];

@@ -21,6 +21,7 @@ Usage: bleepstore [options]                 run the server
        bleepstore key create|list|revoke    key pairs, through a running server's admin API (bleepstore key --help)
        bleepstore status [--json]           a running server's version, engines and contents
        bleepstore events tail [--json]      events as they commit, from a running server (bleepstore events --help)
+       bleepstore cluster status [--json]   the cluster's nodes, background jobs and etcd members (cluster.enabled)
 
 Options:
   --config <file>      YAML config file (see bleepstore.example.yaml); no file means built-in defaults

@@ -3,7 +3,7 @@
 // start-up with a ConfigError naming it.
 import { join } from "node:path";
 
-export const METADATA_ENGINES = ["sqlite", "memory", "local", "dynamodb", "firestore", "cosmos"] as const;
+export const METADATA_ENGINES = ["sqlite", "memory", "local", "dynamodb", "firestore", "cosmos", "etcd"] as const;
 export const STORAGE_BACKENDS = ["local", "memory", "sqlite", "aws", "gcp", "azure"] as const;
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export const HTTP_ENGINES = ["bun", "node"] as const;
@@ -47,6 +47,7 @@ function defaults(dataDir: string) {
       dynamodb: { table: "bleepstore-metadata", region: "us-east-1", endpoint_url: "", create_if_missing: true },
       firestore: { collection: "bleepstore-metadata", project: "my-project", credentials_file: "", endpoint: "" },
       cosmos: { database: "bleepstore", container: "metadata", endpoint: "", connection_string: "", create_if_missing: true },
+      etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: "bleepstore", username: "", password: "", serializable_reads: false, timeout_ms: 5000 },
     },
     storage: {
       backend: "local" as StorageBackendName,
@@ -70,6 +71,7 @@ function defaults(dataDir: string) {
       webhook: { url: "", secret: "", timeout_ms: 5000 },
     },
     notifications: { targets: [] as TargetConfig[] },
+    cluster: { enabled: false, node_id: "", lease_ttl_seconds: 10 },
     encryption: { master_key_file: "", allow_sse_c_over_http: false },
     observability: { metrics: true, health_check: true, api_docs: true },
     admin: { token: "" },
@@ -106,6 +108,8 @@ const INT_RANGES: Record<string, [number, number]> = {
   "metadata.local.compact_min_lines": [1, Number.MAX_SAFE_INTEGER],
   "multipart.upload_ttl_seconds": [1, Number.MAX_SAFE_INTEGER],
   "queue.max_pending": [1, Number.MAX_SAFE_INTEGER],
+  "metadata.etcd.timeout_ms": [1, 600_000],
+  "cluster.lease_ttl_seconds": [2, 3600],
   "queue.sync_timeout_ms": [1, 600_000],
   "queue.redis.retry_delay_ms": [1, 600_000],
   "queue.redis.max_retries": [1, 1_000_000],
@@ -300,6 +304,16 @@ export async function loadConfig(
   if (!tls.cert_file !== !tls.key_file) throw new ConfigError("config: server.tls needs both cert_file and key_file");
   const queue = (config as unknown as Config).queue;
   if (queue.enabled && queue.backend === "webhook" && !queue.webhook.url) throw new ConfigError("config: queue.webhook.url must be set when queue.backend is webhook");
+  const cluster = (config as unknown as Config).cluster;
+  const engine = (config as unknown as Config).metadata.engine;
+  if (cluster.enabled && engine !== "etcd") {
+    throw new ConfigError(`config: cluster.enabled needs a shared metadata engine (metadata.engine: etcd); ${engine} belongs to one process`);
+  }
+  const storage = (config as unknown as Config).storage.backend;
+  if (cluster.enabled && (storage === "memory" || storage === "sqlite")) {
+    throw new ConfigError(`config: cluster.enabled needs storage every node reaches (local on a shared directory, aws, gcp or azure); ${storage} belongs to one process`);
+  }
+  if (cluster.enabled && queue.enabled && queue.consistency === "sync") throw new ConfigError("config: queue.consistency: sync is not available with cluster.enabled (write-through is)");
   if (queue.enabled && queue.backend === "kafka" && queue.kafka.brokers.length === 0) throw new ConfigError("config: queue.kafka.brokers must name at least one broker");
   return config as unknown as Config;
 }

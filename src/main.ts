@@ -22,6 +22,7 @@ import { checkDirs, describeFailure, StartupError } from "./startup.ts";
 import type { StorageBackend } from "./storage/backend.ts";
 import { createStorage } from "./storage/index.ts";
 import { startMemoryGovernor } from "./core/gc.ts";
+import { nodeId } from "./node-id.ts";
 
 const CLOUD_TIMEOUT_MS = 15_000;
 
@@ -32,6 +33,7 @@ function shown(config: Config): unknown {
   if (copy.admin.token) copy.admin.token = "***";
   if (copy.metadata.cosmos.connection_string) copy.metadata.cosmos.connection_string = "***";
   if (copy.storage.azure.connection_string) copy.storage.azure.connection_string = "***";
+  if (copy.metadata.etcd.password) copy.metadata.etcd.password = "***";
   const q = copy.queue;
   if (q.webhook.secret) q.webhook.secret = "***";
   q.redis.url = safeUrl(q.redis.url);
@@ -58,12 +60,15 @@ async function reachable(what: string, endpoint: string, ping: () => Promise<voi
   }
 }
 
-/** The stores, not yet opened (Engine.start opens them). */
-async function createStores(config: Config): Promise<{ metadata: MetadataStore; storage: StorageBackend }> {
+/** The stores, not yet opened (Engine.start opens them); `node`: this node's id in a cluster. */
+async function createStores(config: Config, node?: string): Promise<{ metadata: MetadataStore; storage: StorageBackend }> {
   checkDirs(config);
   const metadata = await createMetadataStore(config);
-  return { metadata, storage: await createStorage(config, metadata) };
+  return { metadata, storage: await createStorage(config, metadata, node) };
 }
+
+/** This node's id: cluster.node_id, or the stable one kept in the data directory. */
+const thisNode = (config: Config) => config.cluster.node_id || nodeId(dirname(config.metadata.sqlite.path));
 
 /** Before anything else opens: a cloud engine or backend answers, or start-up stops naming its endpoint. */
 async function checkReachable(config: Config, { metadata, storage }: { metadata: MetadataStore; storage: StorageBackend }): Promise<void> {
@@ -82,6 +87,10 @@ async function checkReachable(config: Config, { metadata, storage }: { metadata:
     const endpoint = /AccountEndpoint=([^;]+)/i.exec(c.connection_string)?.[1] ?? c.endpoint;
     const identity = cosmosUsesIdentity(c) ? ", Entra ID identity" : "";
     await reachable(`metadata cosmos (database ${c.database}, container ${c.container}${identity})`, endpoint, () => metadata.init());
+  }
+  if (config.metadata.engine === "etcd") {
+    const e = config.metadata.etcd;
+    await reachable(`metadata etcd (prefix ${e.prefix})`, e.endpoints.join(","), () => metadata.init());
   }
   if (config.storage.backend === "aws") {
     const endpoint = config.storage.aws.endpoint_url || `https://s3.${config.storage.aws.region}.amazonaws.com`;
@@ -143,8 +152,11 @@ async function serve(config: Config): Promise<void> {
   // A promise that failed with nobody waiting for it is a bug, but not a reason to drop every
   // request in flight: it is logged (level error) and the server goes on.
   process.on("unhandledRejection", (err: unknown) => log.error("unhandled rejection", { err }));
-  const stores = await createStores(config);
+  const node = config.cluster.enabled ? thisNode(config) : undefined;
+  const stores = await createStores(config, node);
   await checkReachable(config, stores);
+  // Cluster mode: registered (and able to take background jobs) before recovery runs any.
+  const cluster = node ? await (await import("./cluster/start.ts")).joinCluster(config, stores.metadata, node, VERSION, log) : undefined;
   const master = loadMasterKey(config);
   const engine = new Engine({
     ...stores,
@@ -154,6 +166,7 @@ async function serve(config: Config): Promise<void> {
     uploadTtlMs: config.multipart.upload_ttl_seconds * 1000,
     masterKey: master.key,
     notificationTargets: config.notifications.targets.map((t) => t.id),
+    ...(cluster ? { cluster } : {}),
   });
   // Before recovery: events a crash left in the outbox go out through the queue, not around it.
   const configured = config.queue.enabled || config.notifications.targets.length > 0;
@@ -172,11 +185,17 @@ async function serve(config: Config): Promise<void> {
     sseCOverHttp: config.encryption.allow_sse_c_over_http,
     signatureV2: config.auth.signature_v2,
     ...(queue ? { queue } : {}),
+    ...(cluster ? { cluster } : {}),
     ...(config.server.http_engine === "bun" ? { spool: new BodySpool(join(dirname(config.metadata.sqlite.path), "spool")) } : {}),
   });
   const port = await listen(config, app.fetch);
   startMemoryGovernor();
   const urls = listenUrls(config, port);
+  if (cluster) {
+    cluster.setUrls(urls);
+    // A node that takes over event delivery finds what the last one left pending.
+    setInterval(() => engine.events.kick(), (config.cluster.lease_ttl_seconds * 1000) / 2).unref();
+  }
   announce(config, { version: VERSION, urls, docs: config.observability.api_docs }, log, process.stdout.isTTY === true);
   if (master.generated) warnGenerated(log, master.generated);
   engine.reconcile(startedAt).then(
@@ -190,6 +209,7 @@ let loaded: Config | undefined;
 async function main(argv: string[]): Promise<void> {
   const command = argv[0];
   if (command === "meta") return (await import("./commands/meta.ts")).metaCommand(argv.slice(1), VERSION);
+  if (command === "cluster") return (await import("./commands/cluster.ts")).clusterCommand(argv.slice(1));
   if (command === "events") return (await import("./commands/events.ts")).eventsCommand(argv.slice(1));
   if (command === "key" || command === "status") return (await import("./commands/keys.ts")).adminCommand(command, argv.slice(1));
   const cli = parseCli(argv);

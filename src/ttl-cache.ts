@@ -23,6 +23,8 @@ export class TtlCache<K, V> {
   }
 
   set(key: K, value: V): void {
+    // A TTL of 0 keeps nothing: lookups read through (cluster mode, where another node may change any entry).
+    if (this.ttlMs <= 0) return;
     if (this.entries.size >= this.limit && !this.entries.has(key)) this.entries.delete(this.entries.keys().next().value as K);
     this.entries.set(key, { value, expires: now + this.ttlMs });
   }

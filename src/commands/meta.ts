@@ -10,13 +10,14 @@ import type { MetadataStore } from "../metadata/store.ts";
 import { adminClient, failure } from "./admin-client.ts";
 
 export const META_HELP = `Usage:
-  bleepstore meta export [--config F] [--data-dir D] [--output F|-] [--tables a,b] [--include-credentials]
+  bleepstore meta export [--config F] [--data-dir D] [--output F|-] [--tables a,b] [--include-credentials] [--include-events]
   bleepstore meta import [--config F] [--data-dir D] [--input F|-] [--merge|--replace]
 
 Works on the metadata engine the configuration names, with the server stopped; while a server holds
 the database, through its admin API (admin.token must be set). Tables: buckets, objects,
 multipart_uploads, multipart_parts, credentials. Secret keys are written only with
---include-credentials; credentials without one are skipped on import.
+--include-credentials; credentials without one are skipped on import. --include-events adds the events
+not yet delivered (bleepstore_export.extra.undelivered_events; not re-queued by an import).
 `;
 
 /** Opens the engine, or says that a running server has it. */
@@ -47,7 +48,7 @@ export async function metaCommand(argv: string[], version: string): Promise<void
     args: argv,
     options: {
       config: { type: "string" }, "data-dir": { type: "string" }, output: { type: "string", default: "-" }, input: { type: "string", default: "-" },
-      tables: { type: "string" }, "include-credentials": { type: "boolean", default: false },
+      tables: { type: "string" }, "include-credentials": { type: "boolean", default: false }, "include-events": { type: "boolean", default: false },
       merge: { type: "boolean", default: false }, replace: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -68,12 +69,13 @@ export async function metaCommand(argv: string[], version: string): Promise<void
   if (action === "export") {
     let text: string;
     if (store === "busy") {
-      const query = new URLSearchParams({ ...(values.tables ? { tables: values.tables } : {}), ...(values["include-credentials"] ? { include_credentials: "true" } : {}) });
+      const query = new URLSearchParams({ ...(values.tables ? { tables: values.tables } : {}), ...(values["include-credentials"] ? { include_credentials: "true" } : {}),
+        ...(values["include-events"] ? { include_events: "true" } : {}) });
       const res = await adminClient(config).call("GET", `/metadata?${query}`);
       if (!res.ok) await failure(res);
       text = await res.text();
     } else {
-      text = renderExport(await exportMetadata(store, { source, includeCredentials: values["include-credentials"], ...(tables ? { tables } : {}) }));
+      text = renderExport(await exportMetadata(store, { source, includeCredentials: values["include-credentials"], includeEvents: values["include-events"], ...(tables ? { tables } : {}) }));
       await store.close();
     }
     if (values.output === "-") process.stdout.write(text);

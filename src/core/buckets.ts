@@ -48,11 +48,13 @@ export class Buckets {
    * existence inside their own writes, so a stale hit can only delay a NoSuchBucket, never write into
    * a deleted bucket. Records are shared: never mutate them.
    */
-  private readonly cache = new TtlCache<string, BucketRecord>(CACHE_LIMIT, CACHE_TTL_MS);
+  private readonly cache: TtlCache<string, BucketRecord>;
   /** Bumped by every change, so a lookup that overlapped one does not cache what it read. */
   private generation = 0;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.cache = new TtlCache(CACHE_LIMIT, ctx.cacheTtlMs ?? CACHE_TTL_MS);
+  }
 
   /** The bucket, or NoSuchBucket. */
   async get(name: string): Promise<BucketRecord> {

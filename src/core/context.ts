@@ -15,6 +15,11 @@ export interface EngineContext {
   knownUser(id: string): Promise<Owner | null>;
   /** Tells the event dispatcher that a commit with events happened (it delivers them soon). */
   publish(): void;
+  /**
+   * How long the bucket and credential caches may keep an entry: their default (changes by other
+   * processes show within it), or 0 in cluster mode, where every lookup reads the shared engine.
+   */
+  cacheTtlMs?: number;
 }
 
 /** Deletes stored data nothing refers to any more. A failure leaves an orphan, which is invisible

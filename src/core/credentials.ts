@@ -28,11 +28,13 @@ const CACHE_LIMIT = 10_000;
 
 export class Credentials {
   /** Every signed request looks its key up; pairs change only through this class (or forget()). */
-  private readonly cache = new TtlCache<string, Credential | null>(CACHE_LIMIT, CACHE_TTL_MS);
+  private readonly cache: TtlCache<string, Credential | null>;
   /** Bumped by every change, so a lookup that overlapped one does not cache what it read. */
   private generation = 0;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.cache = new TtlCache(CACHE_LIMIT, ctx.cacheTtlMs ?? CACHE_TTL_MS);
+  }
 
   /** The key pair for an access key, or null; cached, including misses. */
   async get(accessKey: string): Promise<Credential | null> {

@@ -31,9 +31,15 @@ export interface EngineOptions {
   masterKey?: Buffer;
   /** The ids of the configured notification targets (notifications.targets): what bucket rules may name. */
   notificationTargets?: string[];
+  /**
+   * Cluster mode: whether this node runs a background job now (one node at a time); the bucket and
+   * credential caches read through (another node may change any entry).
+   */
+  cluster?: { leads(job: string): Promise<boolean> };
 }
 
 const DEFAULT_UPLOAD_TTL_MS = 7 * 24 * 3600 * 1000;
+const CLUSTER_RECONCILE_GRACE_MS = 3600 * 1000;
 
 export { ownerIdFor };
 
@@ -66,7 +72,12 @@ export class Engine {
       encryption: new Encryption(options.masterKey ?? null),
       knownUser: async (id) => (await options.metadata.listCredentials()).find((c) => c.owner.id === id)?.owner ?? null,
       publish: () => this.events.kick(),
+      ...(options.cluster ? { cacheTtlMs: 0 } : {}),
     };
+    if (options.cluster) {
+      const cluster = options.cluster;
+      this.events.gate(() => cluster.leads("events"));
+    }
     this.metadata = options.metadata;
     this.region = options.region;
     this.storage = options.storage;
@@ -109,8 +120,10 @@ export class Engine {
     await this.events.flush();
     const cleaned = await cleanupLeftovers(this.ctx);
     if (cleaned > 0) this.options.log.info("finished interrupted multipart clean-up", { uploads: cleaned });
-    const reaped = await this.multipart.reapInitiatedBefore(Date.now() - (this.options.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS));
-    if (reaped > 0) this.options.log.info("reaped expired multipart uploads", { count: reaped });
+    if (!this.options.cluster || (await this.options.cluster.leads("reaper"))) {
+      const reaped = await this.multipart.reapInitiatedBefore(Date.now() - (this.options.uploadTtlMs ?? DEFAULT_UPLOAD_TTL_MS));
+      if (reaped > 0) this.options.log.info("reaped expired multipart uploads", { count: reaped });
+    }
   }
 
   /**
@@ -120,6 +133,12 @@ export class Engine {
    */
   async reconcile(startedAt: number): Promise<number> {
     if (!this.storage.listStored) return 0;
+    // In a cluster another node may be between writing data and committing it at any moment: only data
+    // older than an hour is considered, and only by the node that runs reconciliation.
+    if (this.options.cluster) {
+      if (!(await this.options.cluster.leads("reconcile"))) return 0;
+      startedAt = Math.min(startedAt, Date.now() - CLUSTER_RECONCILE_GRACE_MS);
+    }
     let removed = 0;
     for await (const { id, modified } of this.storage.listStored()) {
       if (modified >= startedAt || (await this.metadata.isStorageIdReferenced(id))) continue;

@@ -96,6 +96,15 @@ export class EventDispatcher {
   }
 
   /**
+   * Cluster mode: the outbox is shared, and only the node `leads` says runs delivery drains it (the
+   * others leave their events to it; a node that takes over finds them pending).
+   */
+  gate(leads: () => Promise<boolean>): void {
+    this.leads = leads;
+  }
+  private leads: (() => Promise<boolean>) | undefined;
+
+  /**
    * Delivers whatever is pending, soon: the kicks of one event-loop turn (every commit of a group)
    * make one drain, and kicks during a drain make one more after it.
    */
@@ -220,6 +229,7 @@ export class EventDispatcher {
 
   private async drain(): Promise<void> {
     try {
+      if (this.leads && !(await this.leads())) return;
       if (await this.incremental()) return;
       let window = BATCH;
       for (;;) {

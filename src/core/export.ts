@@ -15,6 +15,8 @@ export interface ExportOptions {
   tables?: readonly Table[];
   /** Write secret keys; otherwise each is "REDACTED". */
   includeCredentials?: boolean;
+  /** Add the events not yet delivered (bleepstore_export.extra.undelivered_events); off, the family's format exactly. */
+  includeEvents?: boolean;
   /** "typescript/<version>" */
   source: string;
 }
@@ -70,9 +72,9 @@ export async function exportMetadata(store: MetadataStore, options: ExportOption
     }
   }
   if (c) c.push(...(await store.listCredentials()).map((cred) => credentialOut(cred, options.includeCredentials === true)));
-  // Events committed and not yet delivered (a broker down at the time of the export): kept in the
-  // header's extra key, which other editions ignore, and absent when there are none.
-  const undelivered = await store.pendingEvents(1_000_000);
+  // Events committed and not yet delivered (a broker down at the time of the export), when asked for:
+  // in the header's extra key, which other editions ignore, and absent when there are none.
+  const undelivered = options.includeEvents ? await store.pendingEvents(1_000_000) : [];
   if (undelivered.length > 0) {
     (doc.bleepstore_export as FamilyRecord).extra = {
       undelivered_events: undelivered.map((e) => ({

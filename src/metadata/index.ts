@@ -29,6 +29,14 @@ export async function createMetadataStore(config: Config): Promise<MetadataStore
       const f = config.metadata.firestore;
       return new FirestoreMetadataStore({ collection: f.collection, project: f.project, credentialsFile: f.credentials_file, endpoint: f.endpoint });
     }
+    case "etcd": {
+      const { EtcdMetadataStore } = await import("./etcd.ts");
+      const e = config.metadata.etcd;
+      return new EtcdMetadataStore({
+        endpoints: e.endpoints, prefix: e.prefix, serializable: e.serializable_reads, timeoutMs: e.timeout_ms,
+        ...(e.username ? { username: e.username, password: e.password } : {}),
+      });
+    }
     case "cosmos": {
       const { CosmosMetadataStore } = await import("./cosmos.ts");
       const c = config.metadata.cosmos;

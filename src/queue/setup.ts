@@ -81,7 +81,7 @@ export async function startQueue(config: Config, engine: Engine, warn: (message:
   if (q.enabled && q.consistency === "async") {
     throw new StartupError("queue.consistency: async is not available in this edition (use write-through or sync; see README)");
   }
-  const delivery = await createDelivery(config, engine, nodeId(dirname(config.metadata.sqlite.path)));
+  const delivery = await createDelivery(config, engine, config.cluster.node_id || nodeId(dirname(config.metadata.sqlite.path)));
   if (!delivery) return null;
   const failed = await delivery.connect();
   for (const [id, reason] of failed) {

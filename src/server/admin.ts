@@ -27,7 +27,7 @@ const publicView = (c: { accessKey: string; owner: { id: string; displayName: st
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
-export function adminRoutes(engine: Engine, token: string, log: Logger, source: string, queue?: QueueRuntime) {
+export function adminRoutes(engine: Engine, token: string, log: Logger, source: string, queue?: QueueRuntime, cluster?: { status(): Promise<unknown> }) {
   return new Elysia({ name: "admin", prefix: ADMIN_PREFIX, detail: { tags: ["admin"], security: [{ bearer: [] }] } })
     .onBeforeHandle(({ request }) => {
       if (!token) return json({ error: "The admin API is disabled: set admin.token to enable it." }, 404);
@@ -57,12 +57,12 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
     .get("/metadata", async ({ query }) => {
       const tables = query.tables ? parseTables(query.tables) : undefined;
       const doc = await exportMetadata(engine.metadata, {
-        source, includeCredentials: query.include_credentials === "true", ...(tables ? { tables } : {}),
+        source, includeCredentials: query.include_credentials === "true", includeEvents: query.include_events === "true", ...(tables ? { tables } : {}),
       });
       return new Response(renderExport(doc), { headers: { "content-type": "application/json" } });
     }, {
-      query: t.Object({ tables: t.Optional(t.String()), include_credentials: t.Optional(t.String()) }),
-      detail: { summary: "Export metadata in the family's JSON format (SPEC §12); secrets only with include_credentials=true" },
+      query: t.Object({ tables: t.Optional(t.String()), include_credentials: t.Optional(t.String()), include_events: t.Optional(t.String()) }),
+      detail: { summary: "Export metadata in the family's JSON format (SPEC §12); secrets only with include_credentials=true, undelivered events with include_events=true" },
     })
     .post("/metadata", async ({ body, query }) => {
       const warnings: string[] = [];
@@ -90,6 +90,9 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
     .get("/events", ({ query }) => eventsPage(engine, query), {
       query: t.Object({ after: t.Optional(t.String()), limit: t.Optional(t.String()), wait_ms: t.Optional(t.String()) }),
       detail: { summary: "Events in commit order after position `after` (-1: from now), delivered or not; waits up to wait_ms (≤ 30 s) for one" },
+    })
+    .get("/cluster", async () => (cluster ? cluster.status() : json({ error: "This node is not in a cluster (cluster.enabled is false)." }, 404)), {
+      detail: { summary: "The cluster's nodes (version, last heartbeat), which node runs each background job, and etcd's members and leader" },
     })
     .get("/notifications/targets", () => notificationTargets(engine, queue, engine.region), {
       detail: { summary: "The notification targets (notifications.targets) with the ARN a bucket configuration names each by" },

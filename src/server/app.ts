@@ -49,6 +49,8 @@ export interface AppOptions {
   spool?: BodySpool;
   /** The queue layer, when configured (health, metrics, and the waits of sync mode). */
   queue?: QueueRuntime;
+  /** This node of a cluster (cluster.enabled): the admin API's /cluster. */
+  cluster?: { status(): Promise<unknown> };
 }
 
 // Request ids: a random per-process prefix and a counter — unique, and no random bytes per request.
@@ -252,7 +254,7 @@ export async function createApp(options: AppOptions) {
       healthChecks: options.healthChecks ?? true, exposeMetrics: options.exposeMetrics ?? true,
       apiDocs: options.apiDocs ?? true, routes: () => routes() as never, ...(options.queue ? { queue: options.queue } : {}),
     }))
-    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, options.queue));
+    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, options.queue, options.cluster));
   routes = () => app.routes;
   return app
     .all("/*", ({ request }) => handleS3(request, s3), { parse: "none" })

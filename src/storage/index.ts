@@ -6,13 +6,16 @@ import { ConfigError } from "../config.ts";
 import type { MetadataStore } from "../metadata/store.ts";
 import type { StorageBackend } from "./backend.ts";
 
-/** `metadata`: the configured metadata store (storage.backend: sqlite keeps its bytes in it). */
-export async function createStorage(config: Config, metadata?: MetadataStore): Promise<StorageBackend> {
+/**
+ * `metadata`: the configured metadata store (storage.backend: sqlite keeps its bytes in it). `node`:
+ * this node's id in a cluster (local storage on a shared directory keeps its temp files apart).
+ */
+export async function createStorage(config: Config, metadata?: MetadataStore, node?: string): Promise<StorageBackend> {
   const backend = config.storage.backend;
   switch (backend) {
     case "local": {
       const { LocalStorage } = await import("./local.ts");
-      return new LocalStorage(config.storage.local.root_dir);
+      return new LocalStorage(config.storage.local.root_dir, node);
     }
     case "memory": {
       const { MemoryStorage } = await import("./memory.ts");

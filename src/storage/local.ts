@@ -66,13 +66,14 @@ export class LocalStorage implements StorageBackend {
   /** Whether the filesystem has hard links (probed by init); without, compose copies and copy declines. */
   private links = false;
 
-  constructor(private readonly root: string) {
-    this.tmpDir = join(root, ".tmp");
+  /** `node`: in a cluster sharing `root`, this node's temp files live in .tmp/<node> (and only those are its to clear). */
+  constructor(private readonly root: string, node?: string) {
+    this.tmpDir = node ? join(root, ".tmp", node) : join(root, ".tmp");
   }
 
   async init(): Promise<void> {
     mkdirSync(this.root, { recursive: true });
-    // Anything in .tmp is a write that never finished: the crash recovery of this backend.
+    // Anything in .tmp (this node's, in a cluster) is a write that never finished: the crash recovery of this backend.
     rmSync(this.tmpDir, { recursive: true, force: true });
     mkdirSync(this.tmpDir, { recursive: true });
     this.links = linksWork(this.tmpDir);
