@@ -25,6 +25,7 @@ import { startMemoryGovernor } from "./core/gc.ts";
 import { nodeId } from "./node-id.ts";
 
 const CLOUD_TIMEOUT_MS = 15_000;
+const CLUSTER_RECONCILE_EVERY_MS = 5 * 60_000;
 
 /** The configuration as --check prints it: no secrets, and only the engine and backend selected. */
 function shown(config: Config): unknown {
@@ -195,6 +196,14 @@ async function serve(config: Config): Promise<void> {
     cluster.setUrls(urls);
     // A node that takes over event delivery finds what the last one left pending.
     setInterval(() => engine.events.kick(), (config.cluster.lease_ttl_seconds * 1000) / 2).unref();
+    // Orphans a killed node left (data written, metadata never committed): removed by the node that
+    // runs reconciliation, every few minutes.
+    setInterval(() => {
+      engine.reconcile(Date.now()).then(
+        (removed) => removed > 0 && log.info("storage reconciled", { orphansRemoved: removed }),
+        (err: unknown) => log.error("storage reconciliation failed", { err }),
+      );
+    }, CLUSTER_RECONCILE_EVERY_MS).unref();
   }
   announce(config, { version: VERSION, urls, docs: config.observability.api_docs }, log, process.stdout.isTTY === true);
   if (master.generated) warnGenerated(log, master.generated);

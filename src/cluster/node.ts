@@ -22,11 +22,14 @@ export class ClusterNode {
   private record: NodeRecord;
   /** Jobs this node held at its last check, and when that check was (a holder re-checks within a third of the TTL). */
   private readonly held = new Map<string, number>();
+  /** Data younger than this may be another node's write in flight: reconciliation leaves it. */
+  readonly reconcileGraceMs: number;
 
   constructor(
     private readonly etcd: EtcdClient, private readonly k: Keys, readonly id: string, version: string,
-    private readonly ttlSeconds: number, private readonly log: Logger,
+    private readonly ttlSeconds: number, private readonly log: Logger, reconcileGraceSeconds = 60,
   ) {
+    this.reconcileGraceMs = reconcileGraceSeconds * 1000;
     const now = new Date().toISOString();
     this.record = { id, version, startedAt: now, heartbeat: now, urls: [] };
   }

@@ -8,7 +8,7 @@ import { ClusterNode } from "./node.ts";
 
 export async function joinCluster(config: Config, metadata: MetadataStore, node: string, version: string, log: Logger): Promise<ClusterNode> {
   if (!(metadata instanceof EtcdMetadataStore)) throw new Error("cluster mode needs metadata.engine: etcd");
-  const cluster = new ClusterNode(metadata.etcd, metadata.k, node, version, config.cluster.lease_ttl_seconds, log);
+  const cluster = new ClusterNode(metadata.etcd, metadata.k, node, version, config.cluster.lease_ttl_seconds, log, config.cluster.reconcile_grace_seconds);
   await cluster.start();
   log.info("joined the cluster", { node });
   return cluster;

@@ -35,11 +35,10 @@ export interface EngineOptions {
    * Cluster mode: whether this node runs a background job now (one node at a time); the bucket and
    * credential caches read through (another node may change any entry).
    */
-  cluster?: { leads(job: string): Promise<boolean> };
+  cluster?: { leads(job: string): Promise<boolean>; reconcileGraceMs: number };
 }
 
 const DEFAULT_UPLOAD_TTL_MS = 7 * 24 * 3600 * 1000;
-const CLUSTER_RECONCILE_GRACE_MS = 3600 * 1000;
 
 export { ownerIdFor };
 
@@ -134,10 +133,10 @@ export class Engine {
   async reconcile(startedAt: number): Promise<number> {
     if (!this.storage.listStored) return 0;
     // In a cluster another node may be between writing data and committing it at any moment: only data
-    // older than an hour is considered, and only by the node that runs reconciliation.
+    // older than cluster.reconcile_grace_seconds is considered, and only by the node that runs reconciliation.
     if (this.options.cluster) {
       if (!(await this.options.cluster.leads("reconcile"))) return 0;
-      startedAt = Math.min(startedAt, Date.now() - CLUSTER_RECONCILE_GRACE_MS);
+      startedAt = Date.now() - this.options.cluster.reconcileGraceMs;
     }
     let removed = 0;
     for await (const { id, modified } of this.storage.listStored()) {

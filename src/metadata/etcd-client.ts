@@ -108,8 +108,9 @@ export class EtcdClient {
             this.token = undefined;
             continue;
           }
-          // Not the leader or no leader (an election): another member, or this one again shortly.
-          if (/leader|unavailable|timed out|too many requests/i.test(message)) throw new EtcdError(message);
+          // No leader (an election), a timeout, an overloaded member — etcd's 5xx: another member, or this
+          // one again shortly; if none answers, the request is 503 and changed nothing.
+          if (res.status >= 500 || /leader|unavailable|timed out|too many requests/i.test(message)) throw new EtcdError(message);
           throw new S3Error("InternalError", { message: `etcd refused a request: ${message}` });
         }
       } catch (err) {

@@ -178,6 +178,9 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
     const [bucket, cur, stat] = await this.etcd.getMany([this.k.bucket(r.bucket), curKey, statKey]);
     if (!bucket) throw noSuchBucket(r.bucket);
     const previous = parse<ObjectRecord>(cur);
+    // This very record is current already: an earlier attempt whose answer was lost (a timeout, a
+    // member that failed after committing) did it. Freeing `previous` now would free its own data.
+    if (cur && cur.value === JSON.stringify(r)) return { previous: null, freed: [] };
     checkCondition(r.key, previous, condition, r.deleteMarker === true);
     const freed: ObjectRecord[] = [];
     const compares: Compare[] = [{ key: this.k.bucket(r.bucket), target: "CREATE", revision: bucket.createRevision }, unchanged(curKey, cur)];
