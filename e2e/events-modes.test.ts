@@ -1,14 +1,14 @@
 // The queue's modes and bounds against a real redis-server on loopback: sync mode (answers only what
 // is committed and confirmed; refuses to start without its broker), the dead-letter bound, a bad
 // target at start-up in write-through mode, and what /health and /metrics show.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import { brokerUnavailable, startBroker, type Broker } from "./helpers/brokers.ts";
+import { brokerFixture, brokerUnavailable, type Broker } from "./helpers/brokers.ts";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { queueEnv } from "./helpers/event-suite.ts";
 import { requires } from "./helpers/requires.ts";
@@ -35,18 +35,13 @@ const keysAt = async (broker: Broker, name: string, bucket: string) =>
     .filter((e) => e.type === "object.created" && e.data.bucket === bucket).map((e) => e.data.key));
 
 if (requires("redis broker", brokerUnavailable("redis"))) {
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startBroker("redis");
-  });
-  afterAll(async () => {
-    await broker?.[Symbol.asyncDispose]();
-  });
+  const fixture = brokerFixture("redis");
+  const broker = () => fixture.broker;
 
   describe("queue modes", () => {
     test("sync: a 200 means committed and confirmed; with the broker down writes are refused (and say what happened)", async () => {
       const name = "sync";
-      const server = await startServer({ env: queueEnv(broker, name, { BLEEPSTORE_QUEUE_CONSISTENCY: "sync", BLEEPSTORE_QUEUE_SYNC_TIMEOUT_MS: "2000" }) });
+      const server = await startServer({ env: queueEnv(broker(), name, { BLEEPSTORE_QUEUE_CONSISTENCY: "sync", BLEEPSTORE_QUEUE_SYNC_TIMEOUT_MS: "2000" }) });
       await using _ = server;
       const s3 = awsClient(server.endpoint);
       const bucket = bucketName("sync");
@@ -54,12 +49,12 @@ if (requires("redis broker", brokerUnavailable("redis"))) {
       for (let i = 0; i < 20; i++) {
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `ok${i}`, Body: "x" }));
         // Confirmed before the answer: the broker has it the moment the client has its 200.
-        expect(await keysAt(broker, name, bucket)).toContain(`ok${i}`);
+        expect(await keysAt(broker(), name, bucket)).toContain(`ok${i}`);
       }
       expect((await health(server.endpoint)).queue).toMatchObject({ backend: "redis", consistency: "sync", connected: true });
       expect((await fetch(`${server.endpoint}/readyz`)).status).toBe(200);
 
-      await broker.stop();
+      await broker().stop();
       const outcomes: Record<string, string> = {};
       for (let i = 0; i < 40 && !Object.values(outcomes).includes("SlowDown"); i++) {
         outcomes[`down${i}`] = await s3ErrorCode(s3.send(new PutObjectCommand({ Bucket: bucket, Key: `down${i}`, Body: "x" })));
@@ -78,15 +73,15 @@ if (requires("redis broker", brokerUnavailable("redis"))) {
       expect(down.queue.connected).toBe(false);
       expect(down.queue.targets[0]!.error).toBeTruthy();
 
-      await broker.start();
+      await broker().start();
       // Back within the backoff (at most 5 s): writes succeed, and the committed ones' events went out.
       await until(async () => (await s3Status(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "back", Body: "x" })))) === 200, "a write accepted again", 30_000);
       const committed = Object.entries(outcomes).filter(([, c]) => c === "ServiceUnavailable").map(([k]) => k);
       await until(async () => {
-        const got = await keysAt(broker, name, bucket);
+        const got = await keysAt(broker(), name, bucket);
         return committed.every((k) => got.has(k)) && got.has("back");
       }, "the events of every committed write at the broker");
-      const got = await keysAt(broker, name, bucket);
+      const got = await keysAt(broker(), name, bucket);
       for (const [key, code] of Object.entries(outcomes)) if (code === "SlowDown") expect(got.has(key)).toBe(false);
     });
 
@@ -109,8 +104,9 @@ if (requires("redis broker", brokerUnavailable("redis"))) {
         expect(h.status).toBe(200);
         expect(h.queue.connected).toBe(false);
         expect(h.queue.pending_tasks).toBeGreaterThan(0);
-        expect(await runCli(["--data-dir", dir, "--port", "0"], { env: { ...env, BLEEPSTORE_QUEUE_CONSISTENCY: "async" }, timeoutMs: 30_000 }))
-          .toMatchObject({ code: 1, err: expect.stringContaining("queue.consistency: async is not available") });
+        const hook = { ...env, BLEEPSTORE_QUEUE_BACKEND: "webhook", BLEEPSTORE_QUEUE_WEBHOOK_URL: "http://127.0.0.1:1/", BLEEPSTORE_QUEUE_CONSISTENCY: "async" };
+        expect(await runCli(["--data-dir", dir, "--port", "0"], { env: hook, timeoutMs: 30_000 }))
+          .toMatchObject({ code: 1, err: expect.stringContaining("queue.consistency: async needs queue.enabled with backend redis, rabbitmq or nats") });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -118,13 +114,13 @@ if (requires("redis broker", brokerUnavailable("redis"))) {
 
     test("beyond queue.max_pending waiting events the oldest go to the dead-letter file, counted; the rest arrive when the broker is back", async () => {
       const name = "dead";
-      const server = await startServer({ env: queueEnv(broker, name, { BLEEPSTORE_QUEUE_MAX_PENDING: "20" }) });
+      const server = await startServer({ env: queueEnv(broker(), name, { BLEEPSTORE_QUEUE_MAX_PENDING: "20" }) });
       await using _ = server;
       const s3 = awsClient(server.endpoint);
       const bucket = bucketName("dead");
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
       await until(async () => (await health(server.endpoint)).queue.pending_tasks === 0, "the bucket's event delivered");
-      await broker.stop();
+      await broker().stop();
       for (let i = 0; i < 50; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k${String(i).padStart(2, "0")}`, Body: "x" }));
       await until(async () => (await health(server.endpoint)).queue.dead_letter_count === 30, "30 events in the dead-letter file");
       const lines = readFileSync(join(server.dataDir, "dead-letter.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -133,9 +129,9 @@ if (requires("redis broker", brokerUnavailable("redis"))) {
       expect(lines[0].targets).toEqual(["queue"]);
       const metrics = await (await fetch(`${server.endpoint}/metrics`)).text();
       expect(metrics).toContain('bleepstore_queue_dead_letter{target="queue",kind="redis"} 30');
-      await broker.start();
-      await until(async () => (await keysAt(broker, name, bucket)).size === 20, "the 20 newest events at the broker");
-      expect([...await keysAt(broker, name, bucket)].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `k${i + 30}`));
+      await broker().start();
+      await until(async () => (await keysAt(broker(), name, bucket)).size === 20, "the 20 newest events at the broker");
+      expect([...await keysAt(broker(), name, bucket)].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `k${i + 30}`));
       await until(async () => (await health(server.endpoint)).queue.pending_tasks === 0, "nothing pending");
       const after = await (await fetch(`${server.endpoint}/metrics`)).text();
       expect(after).toMatch(/bleepstore_queue_published_total\{target="queue",kind="redis"\} \d+/);

@@ -314,7 +314,12 @@ export async function loadConfig(
   if (cluster.enabled && (storage === "memory" || storage === "sqlite")) {
     throw new ConfigError(`config: cluster.enabled needs storage every node reaches (local on a shared directory, aws, gcp or azure); ${storage} belongs to one process`);
   }
-  if (cluster.enabled && queue.enabled && queue.consistency === "sync") throw new ConfigError("config: queue.consistency: sync is not available with cluster.enabled (write-through is)");
+  if (cluster.enabled && queue.enabled && queue.consistency !== "write-through") {
+    throw new ConfigError(`config: queue.consistency: ${queue.consistency} is not available with cluster.enabled (write-through is)`);
+  }
+  if (queue.consistency === "async" && !(queue.enabled && ["redis", "rabbitmq", "nats"].includes(queue.backend))) {
+    throw new ConfigError("config: queue.consistency: async needs queue.enabled with backend redis, rabbitmq or nats (BleepStore consumes its own tasks from it)");
+  }
   if (queue.enabled && queue.backend === "kafka" && queue.kafka.brokers.length === 0) throw new ConfigError("config: queue.kafka.brokers must name at least one broker");
   return config as unknown as Config;
 }

@@ -173,6 +173,8 @@ async function serve(config: Config): Promise<void> {
   const configured = config.queue.enabled || config.notifications.targets.length > 0;
   const queue = configured ? await (await import("./queue/setup.ts")).startQueue(config, engine, (m, f) => log.warn(m, f)) : null;
   await engine.start();
+  // async: writes answered once queued, applied by this node's consumer (those a crash left, first).
+  const asyncWrites = queue && config.queue.consistency === "async" ? await (await import("./server/async-start.ts")).startAsyncWrites(config, engine, log) : undefined;
 
   const app = await createApp({
     engine,
@@ -187,6 +189,7 @@ async function serve(config: Config): Promise<void> {
     signatureV2: config.auth.signature_v2,
     ...(queue ? { queue } : {}),
     ...(cluster ? { cluster } : {}),
+    ...(asyncWrites ? { asyncWrites } : {}),
     ...(config.server.http_engine === "bun" ? { spool: new BodySpool(join(dirname(config.metadata.sqlite.path), "spool")) } : {}),
   });
   const port = await listen(config, app.fetch);

@@ -2,6 +2,7 @@
 // stopped after the file: Debian's redis-server, nats-server (JetStream) and rabbitmq-server, and a
 // webhook receiver served by the test itself. Each can be stopped and started again on the same port
 // with its data kept (the outage tests), and read back with the broker's own client, as a consumer would.
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,6 +82,18 @@ function processBroker(port: number, dir: string, spawn: () => Subprocess, ready
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Registers the hooks: a broker of `kind` started before the file's (or describe's) tests, stopped after. */
+export function brokerFixture(kind: BrokerKind): { broker: Broker } {
+  const fixture = {} as { broker: Broker };
+  beforeAll(async () => {
+    fixture.broker = await startBroker(kind);
+  }, 180_000);
+  afterAll(async () => {
+    await fixture.broker?.[Symbol.asyncDispose]();
+  }, 60_000);
+  return fixture;
 }
 
 export async function startBroker(kind: BrokerKind): Promise<Broker> {

@@ -1,12 +1,12 @@
 // The event tests every broker kind runs (e2e/events-<kind>.test.ts): a real broker on loopback, a
 // BleepStore publishing to it, and the broker's own client reading what arrived.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
   DeleteObjectsCommand, GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand, PutBucketVersioningCommand,
   PutObjectCommand, PutObjectTaggingCommand, UploadPartCommand, type S3Client,
 } from "@aws-sdk/client-s3";
-import { brokerUnavailable, startBroker, type Broker, type BrokerKind, type Received } from "./brokers.ts";
+import { brokerFixture, brokerUnavailable, type Broker, type BrokerKind, type Received } from "./brokers.ts";
 import { awsClient, bucketName, s3ErrorCode } from "./clients.ts";
 import { requires } from "./requires.ts";
 import { startServer, type TestServer } from "./server.ts";
@@ -54,22 +54,17 @@ export function eventSuite(kind: BrokerKind): void {
   if (!requires(`${kind} broker`, brokerUnavailable(kind))) return;
   // Real brokers and servers on a loaded 2-core machine; the outage test alone waits 10 s.
   setDefaultTimeout(180_000);
-  let broker: Broker;
-  beforeAll(async () => {
-    broker = await startBroker(kind);
-  }, 180_000);
-  afterAll(async () => {
-    await broker?.[Symbol.asyncDispose]();
-  }, 60_000);
+  const fixture = brokerFixture(kind);
+  const broker = () => fixture.broker;
 
   async function serverFor(name: string, extra: Record<string, string> = {}): Promise<{ server: TestServer; s3: S3Client }> {
-    const server = await startServer({ env: queueEnv(broker, name, extra) });
+    const server = await startServer({ env: queueEnv(broker(), name, extra) });
     return { server, s3: awsClient(server.endpoint) };
   }
 
   /** The notifications.targets entry that sends to this broker under `name`. */
   const target = (id: string, name: string) =>
-    ({ id, kind, url: kind === "webhook" ? `${broker.url}/${name}` : broker.url, name, ...(kind === "webhook" ? { secret: "s3cret" } : {}) });
+    ({ id, kind, url: kind === "webhook" ? `${broker().url}/${name}` : broker().url, name, ...(kind === "webhook" ? { secret: "s3cret" } : {}) });
 
   describe(`events to ${kind}`, () => {
     test("PUT, COPY, Complete, DELETE, DeleteObjects and versioned deletes each publish exactly their events, in commit order", async () => {
@@ -90,7 +85,7 @@ export function eventSuite(kind: BrokerKind): void {
       const marker = await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "v" }));
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "v", VersionId: v1.VersionId }));
 
-      const objectEvents = async () => distinct(await broker.received(name)).events.filter((e) => e.type.startsWith("object.") && e.data.bucket === bucket);
+      const objectEvents = async () => distinct(await broker().received(name)).events.filter((e) => e.type.startsWith("object.") && e.data.bucket === bucket);
       await until(async () => (await objectEvents()).length >= 9, "nine object events at the broker");
       const events = await objectEvents();
       expect(events.map((e) => [e.type, e.data.key, e.data.event_name])).toEqual([
@@ -114,7 +109,7 @@ export function eventSuite(kind: BrokerKind): void {
       expect(events[7]!.data).toMatchObject({ version_id: marker.VersionId, delete_marker: true });
       expect(events[8]!.data).toMatchObject({ version_id: v1.VersionId, delete_marker: false });
       // Each event's id is unique, and the ids the broker carries are the events' own.
-      const got = await broker.received(name);
+      const got = await broker().received(name);
       for (const m of got) expect(m.id).toBe((m.body as Envelope).id);
       // Besides object events: the bucket's and the upload's own.
       const types = new Set(distinct(got).events.filter((e) => e.data.bucket === bucket).map((e) => e.type));
@@ -161,7 +156,7 @@ export function eventSuite(kind: BrokerKind): void {
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "doc/c.jpg" }));
 
       type Message = { Event?: string; Bucket?: string; Records?: Array<Record<string, any>> };
-      const messages = async () => (await broker.received(name)).map((m) => ({ id: m.id, body: m.body as Message }));
+      const messages = async () => (await broker().received(name)).map((m) => ({ id: m.id, body: m.body as Message }));
       await until(async () => (await messages()).filter((m) => m.body.Records).length >= 4, "four event records at the target");
       const got = await messages();
       const test = got.filter((m) => m.body.Event === "s3:TestEvent");
@@ -214,17 +209,17 @@ export function eventSuite(kind: BrokerKind): void {
       };
       const writing = Promise.all([writer(), writer()]);
       await until(() => acknowledged >= 100, "100 PUTs acknowledged");
-      await broker.stop();
+      await broker().stop();
       const stoppedAt = acknowledged;
       await Bun.sleep(10_000);
       const duringOutage = acknowledged - stoppedAt;
-      await broker.start();
+      await broker().start();
       await writing;
       expect(statuses.length).toBe(total);
       expect(statuses.every((s) => s === 200)).toBe(true);
       expect(duringOutage).toBeGreaterThan(100);
       const created = async () => {
-        const { events, duplicates } = distinct(await broker.received(name));
+        const { events, duplicates } = distinct(await broker().received(name));
         return { keys: new Set(events.filter((e) => e.type === "object.created" && e.data.bucket === bucket).map((e) => String(e.data.key))), duplicates };
       };
       await until(async () => (await created()).keys.size === total, `all ${total} object.created events at the broker`, 120_000);
@@ -238,13 +233,13 @@ export function eventSuite(kind: BrokerKind): void {
       await using _ = server;
       const bucket = bucketName(`crash-${kind}`);
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      const createdKeys = async () => new Set(distinct(await broker.received(name)).events
+      const createdKeys = async () => new Set(distinct(await broker().received(name)).events
         .filter((e) => e.type === "object.created" && e.data.bucket === bucket).map((e) => String(e.data.key)));
       // 1. The broker down: the events wait in the outbox only; the process dies; both come back.
-      await broker.stop();
+      await broker().stop();
       for (let i = 0; i < 50; i++) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `w${i}`, Body: "w" }));
       await server.kill9();
-      await broker.start();
+      await broker().start();
       await server.restart();
       await until(async () => [...await createdKeys()].filter((k) => k.startsWith("w")).length === 50, "the 50 events that waited in the outbox", 60_000);
       // 2. Writers busy and delivery under way when the process dies.

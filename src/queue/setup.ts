@@ -78,9 +78,6 @@ export async function createDelivery(config: Config, engine: Engine, source: str
  */
 export async function startQueue(config: Config, engine: Engine, warn: (message: string, fields: Record<string, unknown>) => void): Promise<QueueRuntime | null> {
   const q = config.queue;
-  if (q.enabled && q.consistency === "async") {
-    throw new StartupError("queue.consistency: async is not available in this edition (use write-through or sync; see README)");
-  }
   const delivery = await createDelivery(config, engine, config.cluster.node_id || nodeId(dirname(config.metadata.sqlite.path)));
   if (!delivery) return null;
   const failed = await delivery.connect();

@@ -22,6 +22,7 @@ import type { BodySpool } from "./sized-body.ts";
 import type { OperationHandler, S3Request, S3Response } from "./types.ts";
 import { buildXml } from "./xml.ts";
 import type { QueueRuntime } from "../queue/delivery.ts";
+import { AsyncWrites } from "./async-writes.ts";
 
 export interface AppOptions {
   engine: Engine;
@@ -51,6 +52,8 @@ export interface AppOptions {
   queue?: QueueRuntime;
   /** This node of a cluster (cluster.enabled): the admin API's /cluster. */
   cluster?: { status(): Promise<unknown> };
+  /** queue.consistency: async — PutObject and DeleteObject queued, answered at once. */
+  asyncWrites?: AsyncWrites;
 }
 
 // Request ids: a random per-process prefix and a counter — unique, and no random bytes per request.
@@ -190,7 +193,8 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     if (sync && !sync.delivery.healthy()) {
       throw new S3Error("SlowDown", { message: `The event queue is unavailable (${sync.delivery.lastError()}); nothing was changed. Retry later.` });
     }
-    const result = await withRequest(info, () => handler(req));
+    const queued = options.asyncWrites && AsyncWrites.queued(resolved.operation) ? options.asyncWrites : undefined;
+    const result = await withRequest(info, () => (queued ? queued.submit(req) : handler(req)));
     if (sync) await confirmed(options, sync, requestId);
     const data = result.body;
     if (options.spool && method !== "HEAD" && data && typeof data === "object" && !(data instanceof Blob)) {
@@ -256,6 +260,14 @@ export async function createApp(options: AppOptions) {
     }))
     .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, options.queue, options.cluster));
   routes = () => app.routes;
+  const writes = options.asyncWrites;
+  if (writes) {
+    // The state of a queued write (async mode); the task id, random, is what lets one read it.
+    app.get("/_bleepstore/tasks/:id", ({ params }) => {
+      const status = writes.status(params.id);
+      return status ? Response.json(status) : Response.json({ error: "No such task." }, { status: 404 });
+    }, { detail: { tags: ["operations"], summary: "A queued write's state (queue.consistency: async): pending, done or failed" } });
+  }
   return app
     .all("/*", ({ request }) => handleS3(request, s3), { parse: "none" })
     .onError(({ error, request }) => {
