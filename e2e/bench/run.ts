@@ -9,6 +9,7 @@
 //        bun e2e/bench/run.ts --storage aws|azure|gcp [--rounds N]  (the gateway benchmark, gateway.ts)
 //        bun e2e/bench/run.ts --metadata local [--concurrency N]  (metadata engines beside sqlite, metadata.ts)
 //        bun e2e/bench/run.ts --queue redis|rabbitmq|nats|webhook  (PUT with events on and off, queue.ts)
+//        bun e2e/bench/run.ts --cluster N  (N nodes on etcd behind HAProxy beside one embedded node, cluster.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
 import "../../src/runtime-env.ts";
@@ -27,9 +28,14 @@ const { values } = parseArgs({
   args: Bun.argv.slice(2),
   options: {
     seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" },
-    metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" },
+    metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" }, cluster: { type: "string" },
   },
 });
+// --cluster N: N nodes on etcd behind HAProxy, beside one embedded node (cluster.ts).
+if (values.cluster) {
+  await import("./cluster.ts");
+  process.exit(0);
+}
 // --queue redis|rabbitmq|nats|webhook: PUTs with events on and off, and the delivery lag (queue.ts).
 if (values.queue) {
   await import("./queue.ts");

@@ -67,7 +67,7 @@ export class LocalStorage implements StorageBackend {
   private links = false;
 
   /** `node`: in a cluster sharing `root`, this node's temp files live in .tmp/<node> (and only those are its to clear). */
-  constructor(private readonly root: string, node?: string) {
+  constructor(private readonly root: string, private readonly node?: string) {
     this.tmpDir = node ? join(root, ".tmp", node) : join(root, ".tmp");
   }
 
@@ -158,7 +158,9 @@ export class LocalStorage implements StorageBackend {
    */
   async compose(ids: string[]): Promise<{ id: string; size: number }> {
     const paths = ids.map((id) => this.path(id));
-    if (!this.links) return this.composeByCopy(paths);
+    // A directory shared by a cluster's nodes: a composed object's links are dropped by the node that
+    // consolidates it, under another node's reads (holds are per process), so several parts are copied.
+    if (!this.links || (this.node !== undefined && paths.length > 1)) return this.composeByCopy(paths);
     const id = newStorageId();
     const tmp = join(this.tmpDir, id);
     try {
