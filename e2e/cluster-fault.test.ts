@@ -166,6 +166,16 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
       expect(stored.length).toBeGreaterThanOrEqual(live);
       const open = await (await fetch(`${nodes[0]!.endpoint}/_bleepstore/admin/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as { multipart_uploads: number };
       expect(stored.length).toBeLessThanOrEqual(live + open.multipart_uploads);
+
+      // No quorum (2 of 3 members down): not ready, on every node; a write is answered 503.
+      await etcd.kill(1);
+      await etcd.kill(2);
+      await until(async () => (await Promise.all(nodes.map((n) => fetch(`${n.endpoint}/readyz`).then((r) => r.status)))).every((st) => st === 503), "every node not ready without quorum", 30_000);
+      const write = await clients[0]!.send(new PutObjectCommand({ Bucket: bucket, Key: "k0", Body: "no quorum" })).then(() => 200, (err) => err.$metadata?.httpStatusCode);
+      expect(write).toBe(503);
+      await etcd.start(1);
+      await etcd.start(2);
+      await until(async () => (await fetch(`${nodes[0]!.endpoint}/readyz`)).status === 200, "ready again with quorum", 60_000);
     });
   });
 }
