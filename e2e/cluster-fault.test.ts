@@ -6,16 +6,13 @@
 // acknowledged write there at the end (or replaced by a later one), byte-exact; no temp file or
 // orphan left once the nodes settle.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import {
-  CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand,
-  PutObjectCommand, UploadPartCommand, type S3Client,
-} from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsClient, bucketName } from "./helpers/clients.ts";
 import { etcdUnavailable, startEtcd, type Etcd } from "./helpers/etcd.ts";
-import { check, type Op } from "./helpers/history.ts";
+import { describeRun, faultRun, onceClients } from "./helpers/fault-run.ts";
 import { requires } from "./helpers/requires.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
 import { until } from "./helpers/until.ts";
@@ -25,7 +22,6 @@ const SECONDS = Number(process.env.BLEEPSTORE_TEST_FAULT_SECONDS ?? 60);
 const KEYS = 300;
 const CLIENTS = 16;
 const TOKEN = "fault-token";
-const md5 = (s: string | Buffer) => new Bun.CryptoHasher("md5").update(s).digest("hex");
 
 if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etcdUnavailable())) {
   let etcd: Etcd;
@@ -53,71 +49,10 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
 
   describe("a cluster of 3 etcd members and 3 nodes under load", () => {
     test(`${CLIENTS} clients for ${SECONDS} s; a node killed and restarted, then the etcd leader: the history is linearizable, nothing lost or left over`, async () => {
-      // No SDK retries: each operation's outcome is the one recorded.
-      const clients = nodes.map((n) => awsClient(n.endpoint));
-      for (const c of clients) (c.config as { maxAttempts?: unknown }).maxAttempts = async () => 1;
+      const clients = onceClients(nodes.map((n) => awsClient(n.endpoint)));
       const bucket = bucketName("fault");
       await clients[0]!.send(new CreateBucketCommand({ Bucket: bucket }));
-      const history: Op[] = [];
-      const byEtag = new Map<string, string>();
-      let round = 0;
-      const pick = () => clients[round++ % clients.length]!;
-      const started = performance.now();
-      const deadline = started + SECONDS * 1000;
-      const now = () => performance.now() - started;
-      const record = async (op: Omit<Op, "invoke" | "complete" | "ok">, run: (s3: S3Client) => Promise<string | undefined | void>) => {
-        const invoke = now();
-        try {
-          const got = await run(pick());
-          history.push({ ...op, ...(got !== undefined ? { value: got } : {}), invoke, complete: now(), ok: true });
-        } catch (err) {
-          const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          if (op.kind === "read" && (err as { name?: string }).name === "NoSuchKey") {
-            history.push({ ...op, value: "", invoke, complete: now(), ok: true });
-            return;
-          }
-          // Unknown outcome; the worker carries on. A copy that failed may have copied anything.
-          history.push({ ...op, invoke, complete: now(), ok: false, ...(op.value === undefined && op.kind === "write" ? { anyValue: true } : {}) });
-          failures.set(String(status ?? (err as Error).name), (failures.get(String(status ?? (err as Error).name)) ?? 0) + 1);
-        }
-      };
-      const failures = new Map<string, number>();
-      const worker = async (w: number) => {
-        for (let n = 0; performance.now() < deadline; n++) {
-          const key = `k${Math.floor(Math.random() * KEYS)}`;
-          const roll = Math.random();
-          if (roll < 0.4) {
-            const value = `${w}-${n}-${crypto.randomUUID()}`.repeat(8);
-            byEtag.set(md5(value), value);
-            await record({ key, kind: "write", value }, (s3) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: value })).then(() => undefined));
-          } else if (roll < 0.8) {
-            await record({ key, kind: "read", value: undefined }, async (s3) => {
-              const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-              return got.Body!.transformToString();
-            });
-          } else if (roll < 0.9) {
-            await record({ key, kind: "write", value: "" }, (s3) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })).then(() => undefined));
-          } else if (roll < 0.95) {
-            const source = `k${Math.floor(Math.random() * KEYS)}`;
-            if (source === key) continue;
-            await record({ key, kind: "write", value: undefined }, async (s3) => {
-              const r = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/${source}` }));
-              const value = byEtag.get(r.CopyObjectResult!.ETag!.replace(/"/g, ""));
-              if (value === undefined) throw new Error("a copy made a value no write made");
-              return value;
-            }).catch(() => undefined);
-          } else {
-            const value = `mp-${w}-${n}-${crypto.randomUUID()}`.repeat(8);
-            byEtag.set(`${md5(Buffer.from(md5(value), "hex"))}-1`, value);
-            await record({ key, kind: "write", value }, async (s3) => {
-              const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
-              const p = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: value }));
-              await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p.ETag }] } }));
-            });
-          }
-        }
-      };
-      const faults = (async () => {
+      const faults = async () => {
         await Bun.sleep(SECONDS * 250);
         await nodes[1]!.kill9();
         await Bun.sleep(SECONDS * 80);
@@ -127,28 +62,12 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
         await etcd.kill(leader);
         await Bun.sleep(SECONDS * 80);
         await etcd.start(leader);
-        return leader;
-      })();
-      await Promise.all([...Array.from({ length: CLIENTS }, (_, w) => worker(w)), faults]);
-
-      // Settled: every node answers; the final state read through each.
-      await until(async () => (await Promise.all(nodes.map((n) => fetch(`${n.endpoint}/readyz`).then((r) => r.ok, () => false)))).every(Boolean), "every node ready", 60_000);
-      const finals = new Map<string, string>();
-      for (let i = 0; i < KEYS; i++) {
-        const key = `k${i}`;
-        const seen = await Promise.all(clients.map(async (s3) => {
-          try {
-            return await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
-          } catch (err) {
-            if ((err as { name?: string }).name === "NoSuchKey") return "";
-            throw err;
-          }
-        }));
-        expect(new Set(seen).size).toBe(1);
-        finals.set(key, seen[0]!);
-      }
-      const verdict = check(history, finals);
-      console.log(`cluster fault run: ${verdict.ops} operations, ${verdict.acknowledged} acknowledged (${verdict.reads} reads), ${verdict.failed} failed (${[...failures].map(([s, n]) => `${s}: ${n}`).join(", ")}), violations ${verdict.violations.length}`);
+        // Settled: every node answers before the final state is read.
+        await until(async () => (await Promise.all(nodes.map((n) => fetch(`${n.endpoint}/readyz`).then((r) => r.ok, () => false)))).every(Boolean), "every node ready", 60_000);
+      };
+      const run = await faultRun({ clients, bucket, seconds: SECONDS, keys: KEYS, workers: CLIENTS, faults });
+      const { verdict, finals } = run;
+      console.log(describeRun("cluster fault run", run));
       expect(verdict.violations.slice(0, 10)).toEqual([]);
       expect(verdict.acknowledged).toBeGreaterThan(1000);
 

@@ -116,10 +116,10 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
     test("cluster status lists both nodes and who runs each job; events are delivered once by one node, and by the other when it dies", async () => {
       const res = await admin(a, "/cluster");
       expect(res.status).toBe(200);
-      const status = await res.json() as { node: string; nodes: Array<{ id: string }>; jobs: Record<string, string>; etcd: { leader: string } };
+      const status = await res.json() as { node: string; nodes: Array<{ id: string }>; jobs: Record<string, string>; engine: { leader: string } };
       expect(status.node).toBe("node-a");
       expect(status.nodes.map((n) => n.id).sort()).toEqual(["node-a", "node-b"]);
-      expect(status.etcd.leader).toBe("m0");
+      expect(status.engine.leader).toBe("m0");
       const cli = await runCli(["cluster", "status", "--endpoint", b.endpoint], { env: { BLEEPSTORE_ADMIN_TOKEN: TOKEN } });
       expect(cli.code).toBe(0);
       expect(cli.out).toContain("node-b (this)");
@@ -162,7 +162,7 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
       const r = await runCli(["--port", "0", "--check"], { env: { BLEEPSTORE_CLUSTER_ENABLED: "true" } });
       expect(r.code).toBe(1);
       expect(r.err.trim().split("\n")).toHaveLength(1);
-      expect(r.err).toContain("cluster.enabled needs a shared metadata engine (metadata.engine: etcd); sqlite belongs to one process");
+      expect(r.err).toContain("cluster.enabled needs a shared metadata engine (metadata.engine: etcd or dynamodb); sqlite belongs to one process");
     });
   });
 }

@@ -307,8 +307,11 @@ export async function loadConfig(
   if (queue.enabled && queue.backend === "webhook" && !queue.webhook.url) throw new ConfigError("config: queue.webhook.url must be set when queue.backend is webhook");
   const cluster = (config as unknown as Config).cluster;
   const engine = (config as unknown as Config).metadata.engine;
-  if (cluster.enabled && engine !== "etcd") {
-    throw new ConfigError(`config: cluster.enabled needs a shared metadata engine (metadata.engine: etcd); ${engine} belongs to one process`);
+  if (cluster.enabled && (engine === "sqlite" || engine === "memory" || engine === "local")) {
+    throw new ConfigError(`config: cluster.enabled needs a shared metadata engine (metadata.engine: etcd or dynamodb); ${engine} belongs to one process`);
+  }
+  if (cluster.enabled && engine !== "etcd" && engine !== "dynamodb") {
+    throw new ConfigError(`config: cluster.enabled works with metadata.engine etcd or dynamodb; ${engine} is not yet tested in a cluster`);
   }
   const storage = (config as unknown as Config).storage.backend;
   if (cluster.enabled && (storage === "memory" || storage === "sqlite")) {

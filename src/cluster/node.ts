@@ -1,43 +1,33 @@
-// This node in a cluster (cluster.enabled): registered in etcd under n/<node id> with a lease that it
-// keeps alive (the record's heartbeat is refreshed with it), so a node that dies disappears within
-// cluster.lease_ttl_seconds. Background jobs (event delivery, the multipart reaper, orphan
-// reconciliation) run on one node at a time: the node that holds the leased key l/<job>; when it
-// dies its lease ends and the next node that asks takes the job.
-import type { EtcdClient } from "../metadata/etcd-client.ts";
-import type { Keys } from "../metadata/etcd-keys.ts";
+// This node in a cluster (cluster.enabled): registered in the shared metadata engine (store.ts) and
+// kept alive by a heartbeat every third of cluster.lease_ttl_seconds, so a node that dies disappears
+// within the TTL. Background jobs (event delivery, the multipart reaper, orphan reconciliation) run on
+// one node at a time: the node that holds the job's entry; when it dies the entry lapses and the next
+// node that asks takes the job.
 import type { Logger } from "../log.ts";
+import type { ClusterStore, NodeRecord } from "./store.ts";
 
-export interface NodeRecord {
-  id: string;
-  version: string;
-  startedAt: string;
-  heartbeat: string;
-  /** Where this node serves (its listening URLs). */
-  urls: string[];
-}
+export type { NodeRecord };
 
 export class ClusterNode {
-  private lease = "";
   private timer: ReturnType<typeof setInterval> | undefined;
-  private record: NodeRecord;
+  private readonly record: NodeRecord;
   /** Jobs this node held at its last check, and when that check was (a holder re-checks within a third of the TTL). */
   private readonly held = new Map<string, number>();
   /** Data younger than this may be another node's write in flight: reconciliation leaves it. */
   readonly reconcileGraceMs: number;
 
   constructor(
-    private readonly etcd: EtcdClient, private readonly k: Keys, readonly id: string, version: string,
+    private readonly store: ClusterStore, readonly id: string, version: string,
     private readonly ttlSeconds: number, private readonly log: Logger, reconcileGraceSeconds = 60,
   ) {
-    this.reconcileGraceMs = reconcileGraceSeconds * 1000;
     const now = new Date().toISOString();
     this.record = { id, version, startedAt: now, heartbeat: now, urls: [] };
+    this.reconcileGraceMs = reconcileGraceSeconds * 1000;
   }
 
-  /** Registers this node (and a lease all it holds hangs on); then keeps it alive. */
-  async start(urls: string[] = []): Promise<void> {
-    this.record.urls = urls;
-    await this.register();
+  /** Registers this node, then keeps it alive. */
+  async start(): Promise<void> {
+    await this.store.heartbeat(this.record, this.ttlSeconds);
     this.timer = setInterval(() => void this.heartbeat(), (this.ttlSeconds * 1000) / 3);
     this.timer.unref?.();
   }
@@ -46,43 +36,26 @@ export class ClusterNode {
     this.record.urls = urls;
   }
 
-  private async register(): Promise<void> {
-    this.lease = await this.etcd.leaseGrant(this.ttlSeconds);
-    this.held.clear();
-    await this.putRecord();
-  }
-
-  private async putRecord(): Promise<void> {
-    this.record.heartbeat = new Date().toISOString();
-    await this.etcd.txn([], [{ put: { key: this.k.node(this.id), value: JSON.stringify(this.record), lease: this.lease } }]);
-  }
-
   private async heartbeat(): Promise<void> {
     try {
-      // A lease that expired (this node was cut off longer than the TTL) is gone with what it held: start again.
-      if (!(await this.etcd.leaseKeepAlive(this.lease))) {
-        this.log.warn("cluster lease expired; registering again", { node: this.id });
-        await this.register();
-        return;
+      this.record.heartbeat = new Date().toISOString();
+      // A registration that lapsed (this node was cut off longer than the TTL) took its jobs with it.
+      if (!(await this.store.heartbeat(this.record, this.ttlSeconds))) {
+        this.log.warn("cluster registration had lapsed; registered again", { node: this.id });
+        this.held.clear();
       }
-      await this.putRecord();
     } catch (err) {
       this.log.warn("cluster heartbeat failed", { node: this.id, err });
     }
   }
 
-  /** Whether this node runs `job` now: it holds l/<job>, or takes it when no node does. */
+  /** Whether this node runs `job` now: it holds it, or takes it when no live node does. */
   async leads(job: string): Promise<boolean> {
-    if (!this.lease) return false;
     const checked = this.held.get(job);
     if (checked !== undefined && Date.now() - checked < (this.ttlSeconds * 1000) / 3) return true;
-    const key = this.k.lead(job);
     try {
-      const took = await this.etcd.txn([{ key, target: "CREATE", revision: 0 }], [{ put: { key, value: this.id, lease: this.lease } }]);
-      const holder = took ? this.id : (await this.etcd.get(key))?.value;
-      if (holder === this.id) {
-        if (!took && checked === undefined) this.log.info("cluster job held", { job, node: this.id });
-        if (took) this.log.info("cluster job taken", { job, node: this.id });
+      if (await this.store.claim(job, this.id, this.ttlSeconds)) {
+        if (checked === undefined) this.log.info("cluster job taken", { job, node: this.id });
         this.held.set(job, Date.now());
         return true;
       }
@@ -93,17 +66,9 @@ export class ClusterNode {
     return false;
   }
 
-  /** Every registered node (those whose lease is alive), which node holds each job, and etcd's members and leader. */
-  async status(): Promise<{ node: string; nodes: NodeRecord[]; jobs: Record<string, string>; etcd: unknown }> {
-    const nodes: NodeRecord[] = [];
-    for await (const kv of this.etcd.all(this.k.nodes)) nodes.push(JSON.parse(kv.value) as NodeRecord);
-    const jobs: Record<string, string> = {};
-    const prefix = this.k.lead("");
-    for await (const kv of this.etcd.all(prefix)) jobs[kv.key.slice(prefix.length)] = kv.value;
-    const state = await this.etcd.clusterState().catch((err: unknown) => ({ error: String((err as Error)?.message ?? err) }));
-    const etcd = "members" in state
-      ? { leader: state.members.find((m) => m.id === state.leader)?.name ?? state.leader, members: state.members.map((m) => ({ name: m.name, clientURLs: m.clientURLs })) }
-      : state;
-    return { node: this.id, nodes, jobs, etcd };
+  /** Every live node, which node holds each job, and the engine's own state. */
+  async status(): Promise<{ node: string; nodes: NodeRecord[]; jobs: Record<string, string>; engine: unknown }> {
+    const [nodes, jobs, engine] = await Promise.all([this.store.nodes(), this.store.jobs(), this.store.engineState()]);
+    return { node: this.id, nodes, jobs, engine };
   }
 }

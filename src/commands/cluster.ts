@@ -24,10 +24,11 @@ export async function clusterCommand(argv: string[]): Promise<void> {
   const config = await loadConfig(values.config !== undefined ? { configFile: values.config } : {});
   const res = await adminClient(config, values.endpoint).call("GET", "/cluster");
   if (!res.ok) await failure(res);
-  const s = await res.json() as { node: string; nodes: NodeRecord[]; jobs: Record<string, string>; etcd: { leader?: string; members?: Array<{ name: string; clientURLs: string[] }>; error?: string } };
+  const s = await res.json() as { node: string; nodes: NodeRecord[]; jobs: Record<string, string>; engine: { leader?: string; members?: Array<{ name: string; clientURLs: string[] }>; error?: string } };
   if (values.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
   const nodes = table(["NODE", "VERSION", "STARTED", "HEARTBEAT", "URLS"], s.nodes.map((n) => [n.id === s.node ? `${n.id} (this)` : n.id, n.version, n.startedAt, n.heartbeat, n.urls.join(" ")]));
   const jobs = Object.entries(s.jobs).map(([job, node]) => `${job}: ${node}`).join(", ") || "none taken yet";
-  const etcd = s.etcd.error ? `etcd: ${s.etcd.error}` : `etcd leader: ${s.etcd.leader}; members: ${(s.etcd.members ?? []).map((m) => `${m.name} ${m.clientURLs.join(",")}`).join("; ")}`;
-  process.stdout.write(`${nodes}\njobs: ${jobs}\n${etcd}\n`);
+  const e = s.engine;
+  const engine = e.error ? `engine: ${e.error}` : e.members ? `etcd leader: ${e.leader}; members: ${e.members.map((m) => `${m.name} ${m.clientURLs.join(",")}`).join("; ")}` : `engine: ${JSON.stringify(e)}`;
+  process.stdout.write(`${nodes}\njobs: ${jobs}\n${engine}\n`);
 }

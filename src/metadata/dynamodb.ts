@@ -45,6 +45,11 @@ export class DynamoMetadataStore extends ModularStore implements MetadataStore {
     this.uploads = new DynamoUploads(this.table, this.outbox, (r, condition, extra) => this.objectWrite(r, condition, extra));
   }
 
+  /** The open table, for the cluster's node and job records (cluster/dynamodb-store.ts). */
+  clusterTable(): Table {
+    return this.table;
+  }
+
   async close(): Promise<void> {
     if (this.opened) this.table.close();
     this.opened = false;
