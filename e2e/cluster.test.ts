@@ -132,6 +132,11 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
       await until(() => [...Array(10).keys()].every((i) => created().has(`e${i}`)), "the events of writes on both nodes delivered");
       const holder = (await (await admin(a, "/cluster")).json() as { jobs: Record<string, string> }).jobs.events;
       expect(["node-a", "node-b"]).toContain(holder!);
+      // Metrics per node: each says which node it is and which jobs it runs.
+      const holderNode = holder === "node-a" ? a : b;
+      const metrics = await (await fetch(`${holderNode.endpoint}/metrics`)).text();
+      expect(metrics).toContain(`bleepstore_cluster_node{node="${holder}"} 1`);
+      expect(metrics).toContain(`bleepstore_cluster_job_held{node="${holder}",job="events"} 1`);
       // The node delivering events dies; the other takes delivery over once its lease ends (3 s).
       const [dead, alive, s3alive] = holder === "node-a" ? [a, b, s3b] : [b, a, s3a];
       await dead.kill9();

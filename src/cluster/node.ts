@@ -66,6 +66,12 @@ export class ClusterNode {
     return false;
   }
 
+  /** The jobs this node holds now (as of its last check). */
+  heldJobs(): string[] {
+    const fresh = Date.now() - this.ttlSeconds * 1000;
+    return [...this.held].filter(([, at]) => at > fresh).map(([job]) => job);
+  }
+
   /** Every live node, which node holds each job, and the engine's own state. */
   async status(): Promise<{ node: string; nodes: NodeRecord[]; jobs: Record<string, string>; engine: unknown }> {
     const [nodes, jobs, engine] = await Promise.all([this.store.nodes(), this.store.jobs(), this.store.engineState()]);

@@ -50,8 +50,8 @@ export interface AppOptions {
   spool?: BodySpool;
   /** The queue layer, when configured (health, metrics, and the waits of sync mode). */
   queue?: QueueRuntime;
-  /** This node of a cluster (cluster.enabled): the admin API's /cluster. */
-  cluster?: { status(): Promise<unknown> };
+  /** This node of a cluster (cluster.enabled): the admin API's /cluster, and its metrics. */
+  cluster?: { id: string; status(): Promise<unknown>; heldJobs(): string[] };
   /** queue.consistency: async — PutObject and DeleteObject queued, answered at once. */
   asyncWrites?: AsyncWrites;
 }
@@ -249,7 +249,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
 
 /** The whole HTTP surface: ops endpoints, the admin API, API docs (when enabled), and S3 behind them. */
 export async function createApp(options: AppOptions) {
-  const metrics = options.metrics ?? new S3Metrics(options.engine, options.queue);
+  const metrics = options.metrics ?? new S3Metrics(options.engine, options.queue, options.cluster);
   const s3 = { ...options, metrics };
   let routes: () => unknown[] = () => [];
   const app = new Elysia()

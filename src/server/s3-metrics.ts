@@ -59,8 +59,14 @@ export class S3Metrics {
   private readonly startedAt = Date.now() / 1000;
   private readonly startCpu = process.cpuUsage();
 
-  constructor(private readonly engine: Engine, queue?: QueueRuntime) {
+  constructor(private readonly engine: Engine, queue?: QueueRuntime, cluster?: { id: string; heldJobs(): string[] }) {
     if (queue) addQueueMetrics(this.registry, queue);
+    if (cluster) {
+      // Per node: which node this is, and the background jobs it runs now (README "Running a cluster").
+      this.registry.add(new CollectedGauge("bleepstore_cluster_node", "1, labelled with this node's id (cluster mode).", () => [{ labels: { node: cluster.id }, value: 1 }]));
+      this.registry.add(new CollectedGauge("bleepstore_cluster_job_held", "1 for each background job this node runs now (cluster mode).", () =>
+        cluster.heldJobs().map((job) => ({ labels: { node: cluster.id, job }, value: 1 }))));
+    }
     this.registry.add(new CollectedGauge("bleepstore_objects", "Objects stored, by bucket.", () =>
       this.stats.map((s) => ({ labels: { bucket: s.bucket }, value: s.objects }))));
     this.registry.add(new CollectedGauge("bleepstore_object_bytes", "Bytes stored, by bucket.", () =>
