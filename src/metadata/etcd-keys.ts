@@ -14,7 +14,8 @@
 //   e/p/<seq>, e/h/<seq>          the outbox: pending events, and delivered history
 //   n/<node id>                   cluster nodes (leased)
 //   l/<job>                       which node runs a background job (leased)
-import type { Compare, EtcdClient, KV } from "./etcd-client.ts";
+import type { Compare, EtcdClient, KV, Op } from "./etcd-client.ts";
+import type { EngineEvent } from "./events.ts";
 import { retryRaces } from "./races.ts";
 
 export const SHARDS = 16;
@@ -86,4 +87,13 @@ export function optimistic<T>(step: () => Promise<T>): Promise<T> {
 /** Commits or throws Lost. */
 export async function commit(etcd: EtcdClient, compares: Compare[], ops: Parameters<EtcdClient["txn"]>[1]): Promise<void> {
   if (!(await etcd.txn(compares, ops))) throw new Lost("an etcd transaction lost a race");
+}
+
+/** What one object write adds to its transaction (a multipart Complete's upload records). */
+export interface WriteExtra {
+  events?: EngineEvent[];
+  compares?: Compare[];
+  ops?: Op[];
+  /** Change to the uploads counter (-1 when an upload completes). */
+  uploads?: number;
 }

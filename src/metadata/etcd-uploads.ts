@@ -5,9 +5,8 @@
 // uploads in progress is kept in the statistics shard of the upload's key.
 import { noSuchBucket, S3Error } from "../errors.ts";
 import type { Compare, EtcdClient, Op } from "./etcd-client.ts";
-import { commit, noStats, optimistic, parse, shardOf, unchanged, type Keys, type Stats } from "./etcd-keys.ts";
+import { commit, noStats, optimistic, parse, shardOf, unchanged, type Keys, type Stats, type WriteExtra } from "./etcd-keys.ts";
 import type { EtcdOutbox } from "./etcd-outbox.ts";
-import type { WriteExtra } from "./etcd.ts";
 import type { EngineEvent } from "./events.ts";
 import { uploadsPage } from "./listing.ts";
 import type { CompletedUpload, ObjectRecord, ObjectWrite, PartPage, PartRecord, UploadRecord, WriteCondition } from "./store.ts";

@@ -8,7 +8,7 @@ import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
 import { applyChange } from "./change.ts";
 import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts";
 import { EtcdClient, type Compare, type EtcdOptions, type KV, type Op } from "./etcd-client.ts";
-import { commit, keys, noStats, optimistic, parse, shardOf, SHARDS, unchanged, type Keys, type Stats } from "./etcd-keys.ts";
+import { commit, keys, noStats, optimistic, parse, shardOf, SHARDS, unchanged, type Keys, type Stats, type WriteExtra } from "./etcd-keys.ts";
 import { EtcdOutbox } from "./etcd-outbox.ts";
 import { EtcdUploads } from "./etcd-uploads.ts";
 import type { EngineEvent } from "./events.ts";
@@ -26,15 +26,6 @@ const bytesOf = (r: ObjectRecord) => (r.deleteMarker ? 0 : r.size);
 
 export interface EtcdStoreOptions extends EtcdOptions {
   prefix: string;
-}
-
-/** What one object write adds to its transaction (a multipart Complete's upload records). */
-export interface WriteExtra {
-  events?: EngineEvent[];
-  compares?: Compare[];
-  ops?: Op[];
-  /** Change to the uploads counter (-1 when an upload completes). */
-  uploads?: number;
 }
 
 export class EtcdMetadataStore extends ModularStore implements MetadataStore {

@@ -11,7 +11,8 @@ import { nodeId } from "../node-id.ts";
 import { StartupError } from "../startup.ts";
 import { envelope } from "./messages.ts";
 import { notificationRoute } from "./routing.ts";
-import { createTarget, type TargetOptions } from "./target.ts";
+import type { TargetOptions } from "./target.ts";
+import { createTarget } from "./targets.ts";
 
 /** The ARN a bucket's notification configuration names target `id` by. */
 export const targetArn = (region: string, id: string) => `arn:bleepstore:sqs:${region}::${id}`;

@@ -1,6 +1,5 @@
 // One interface for every place events go (Redis Streams, RabbitMQ, NATS JetStream, Kafka, a webhook):
-// connect, publish a batch the broker confirmed, say whether it is connected, close. Each kind's client
-// is imported only when a target of that kind is configured, so a server without queues loads none.
+// connect, publish a batch the broker confirmed, say whether it is connected, close (targets.ts makes them).
 import type { QueueBackend } from "../config.ts";
 
 /** One message as a target sends it. */
@@ -52,15 +51,5 @@ export function safeUrl(raw: string): string {
     return url.toString();
   } catch {
     return raw.replace(/\/\/[^@/]*@/, "//***@");
-  }
-}
-
-export async function createTarget(options: TargetOptions): Promise<QueueTarget> {
-  switch (options.kind) {
-    case "redis": return new (await import("./redis.ts")).RedisTarget(options);
-    case "rabbitmq": return new (await import("./rabbitmq.ts")).RabbitTarget(options);
-    case "nats": return new (await import("./nats.ts")).NatsTarget(options);
-    case "kafka": return new (await import("./kafka.ts")).KafkaTarget(options);
-    case "webhook": return new (await import("./webhook.ts")).WebhookTarget(options);
   }
 }

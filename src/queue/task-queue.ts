@@ -4,7 +4,6 @@
 // again at the next start (the broker keeps it). Redis Streams (a consumer group, XACK), RabbitMQ (a
 // durable queue, manual acks), NATS JetStream (a durable consumer, acks); Kafka and webhooks cannot be
 // consumed from here, so async is refused with them.
-import type { TargetOptions } from "./target.ts";
 
 export interface Task {
   id: string;
@@ -29,15 +28,4 @@ export interface TaskQueue {
   consume(apply: (task: Task) => Promise<void>): void;
   connected(): boolean;
   close(): Promise<void>;
-}
-
-export const ASYNC_BACKENDS = ["redis", "rabbitmq", "nats"] as const;
-
-export async function createTaskQueue(options: TargetOptions, consumer: string): Promise<TaskQueue> {
-  switch (options.kind) {
-    case "redis": return new (await import("./task-redis.ts")).RedisTasks(options, consumer);
-    case "rabbitmq": return new (await import("./task-rabbitmq.ts")).RabbitTasks(options);
-    case "nats": return new (await import("./task-nats.ts")).NatsTasks(options);
-    default: throw new Error(`queue.consistency: async needs redis, rabbitmq or nats (not ${options.kind}): BleepStore must consume its tasks`);
-  }
 }

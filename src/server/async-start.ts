@@ -6,7 +6,7 @@ import type { Engine } from "../core/engine.ts";
 import type { Logger } from "../log.ts";
 import { nodeId } from "../node-id.ts";
 import { queueTargetOptions } from "../queue/setup.ts";
-import { createTaskQueue } from "../queue/task-queue.ts";
+import { createTaskQueue } from "../queue/task-queues.ts";
 import { AsyncWrites } from "./async-writes.ts";
 
 export async function startAsyncWrites(config: Config, engine: Engine, log: Logger): Promise<AsyncWrites> {
