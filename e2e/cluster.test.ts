@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, PutBucketAclCommand,
-  PutBucketVersioningCommand, PutObjectCommand, UploadPartCommand, type S3Client,
+  PutBucketVersioningCommand, PutObjectAclCommand, PutObjectCommand, UploadPartCommand, type S3Client,
 } from "@aws-sdk/client-s3";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,6 +76,16 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
       expect(await text(s3a, bucket, "k")).toBe("v2");
       await s3b.send(new DeleteObjectCommand({ Bucket: bucket, Key: "k" }));
       expect(await s3ErrorCode(s3a.send(new GetObjectCommand({ Bucket: bucket, Key: "k" })))).toBe("NoSuchKey");
+
+      // Object ACL: a small object (cached by storage id on A once read) made public on B is public on A.
+      await s3a.send(new PutObjectCommand({ Bucket: bucket, Key: "small", Body: "s1" }));
+      expect(await text(s3a, bucket, "small")).toBe("s1");
+      expect((await fetch(`${a.endpoint}/${bucket}/small`)).status).toBe(403);
+      await s3b.send(new PutObjectAclCommand({ Bucket: bucket, Key: "small", ACL: "public-read" }));
+      expect(await (await fetch(`${a.endpoint}/${bucket}/small`)).text()).toBe("s1");
+      // Overwritten on B: A's cached bytes were the old storage id's; it serves the new ones.
+      await s3b.send(new PutObjectCommand({ Bucket: bucket, Key: "small", Body: "s2" }));
+      expect(await text(s3a, bucket, "small")).toBe("s2");
 
       // Bucket ACL: anonymous reads refused on A, then allowed on A the moment B made the bucket public.
       await s3a.send(new PutObjectCommand({ Bucket: bucket, Key: "pub", Body: "public" }));
