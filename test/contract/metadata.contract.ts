@@ -170,6 +170,15 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect((await store.getObject("b", "k"))?.size).toBe(5);
     });
 
+    test("notification rules round-trip with the bucket and are removed by null", async () => {
+      await store.createBucket(bucketRecord("b"));
+      const rules = [{ id: "r1", kind: "Queue" as const, arn: "arn:bleepstore:sqs:us-east-1::t", target: "t", events: ["s3:ObjectCreated:*"], prefix: "p/", suffix: ".jpg" }];
+      expect(await store.updateBucket("b", { notification: rules })).toBe(true);
+      expect((await store.getBucket("b"))?.notification).toEqual(rules);
+      expect(await store.updateBucket("b", { notification: null })).toBe(true);
+      expect((await store.getBucket("b"))?.notification).toBeUndefined();
+    });
+
     test("encryption: a bucket's default and the sse of versions (noncurrent too) and uploads round-trip", async () => {
       await store.createBucket(bucketRecord("b"));
       expect(await store.updateBucket("b", { encryption: { algorithm: "AES256", bucketKeyEnabled: true } })).toBe(true);
