@@ -1,4 +1,5 @@
 // Canned ACLs, grant checks and the requester model shared by every operation.
+import { currentRequest } from "./request-context.ts";
 import { S3Error } from "../errors.ts";
 import type { Acl, Grant, Owner, Permission } from "../metadata/store.ts";
 
@@ -104,9 +105,13 @@ function grantMatches(grant: Grant, requester: Requester): boolean {
   return false;
 }
 
-/** Whether the requester holds `permission` (FULL_CONTROL implies all); the ACL's owner always does. */
+/**
+ * Whether the requester holds `permission` (FULL_CONTROL implies all); the ACL's owner always does, and
+ * so does a request a bucket policy allowed it to (the access decision, server/authorize.ts).
+ */
 export function allows(acl: Acl, requester: Requester, permission: Permission): boolean {
   if (requester && requester.id === acl.owner.id) return true;
+  if (currentRequest().granted?.has(permission)) return true;
   return acl.grants.some((g) => (g.permission === permission || g.permission === "FULL_CONTROL") && grantMatches(g, requester));
 }
 

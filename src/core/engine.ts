@@ -14,6 +14,7 @@ import { Objects } from "./objects.ts";
 import { cleanupLeftovers } from "./cleanup.ts";
 import { EventDispatcher } from "./events.ts";
 import { Notifications } from "./notifications.ts";
+import { Policies } from "./policies.ts";
 import { Encryption } from "./sse.ts";
 import { ObjectLock } from "./object-lock.ts";
 import { Tagging } from "./tagging.ts";
@@ -53,6 +54,7 @@ export class Engine {
   readonly objectLock: ObjectLock;
   readonly credentials: Credentials;
   readonly notifications: Notifications;
+  readonly policies: Policies;
   /** The region buckets report (and notification ARNs carry). */
   readonly region: string;
   readonly metadata: MetadataStore;
@@ -90,6 +92,7 @@ export class Engine {
     this.tagging = new Tagging(this.ctx, this.buckets);
     this.objectLock = new ObjectLock(this.ctx, this.buckets);
     this.notifications = new Notifications(this.ctx, this.buckets, options.notificationTargets ?? []);
+    this.policies = new Policies(this.ctx, this.buckets);
     // Caches follow the changes they hold, whichever process made them (events), within a TTL at worst.
     this.events.subscribe((event) => {
       if (event.type.startsWith("bucket.")) this.buckets.forget(String(event.data.bucket));

@@ -89,7 +89,7 @@ export function bucketOut(b: BucketRecord): FamilyRecord {
   return {
     name: b.name, region: b.region, owner_id: b.owner.id, owner_display: b.owner.displayName, acl: aclJson(b.acl),
     created_at: iso(b.createdAt), extra: defined({
-      versioning: b.versioning, tags: b.tags, cors: b.cors, encryption: b.encryption, object_lock: b.objectLock, notification: b.notification,
+      versioning: b.versioning, tags: b.tags, cors: b.cors, encryption: b.encryption, object_lock: b.objectLock, notification: b.notification, policy: b.policy,
     }),
   };
 }
@@ -104,6 +104,7 @@ export function bucketIn(r: FamilyRecord): BucketRecord {
     ...(isTree(extra.encryption) ? { encryption: extra.encryption as unknown as BucketRecord["encryption"] } : {}),
     ...(isTree(extra.object_lock) ? { objectLock: extra.object_lock as unknown as BucketRecord["objectLock"] } : {}),
     ...(Array.isArray(extra.notification) ? { notification: extra.notification as unknown as BucketRecord["notification"] } : {}),
+    ...(typeof extra.policy === "string" ? { policy: extra.policy } : {}),
   };
 }
 

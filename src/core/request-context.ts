@@ -2,6 +2,7 @@
 // the HTTP edge around each handler; the engine only ever reads these fields (it never sees the request):
 // the id, and who made it and from where (S3's event records name both).
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { Permission } from "../metadata/store.ts";
 
 export interface RequestInfo {
   id: string;
@@ -9,6 +10,8 @@ export interface RequestInfo {
   requester: string;
   /** The peer's address ("" when unknown). */
   sourceIp: string;
+  /** ACL permissions a bucket policy's Allow granted this request (server/authorize.ts); the ACL checks honour them. */
+  granted?: ReadonlySet<Permission>;
 }
 
 const current = new AsyncLocalStorage<RequestInfo>();

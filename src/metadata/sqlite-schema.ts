@@ -49,12 +49,13 @@ export const MIGRATIONS: string[] = [
   `CREATE TABLE blobs (id TEXT PRIMARY KEY, size INTEGER NOT NULL, created INTEGER NOT NULL);
    CREATE TABLE blob_chunks (id TEXT NOT NULL, offset INTEGER NOT NULL, len INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (id, offset));`,
   "ALTER TABLE buckets ADD COLUMN notification TEXT;",
+  "ALTER TABLE buckets ADD COLUMN policy TEXT;",
 ];
 
 export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
 export interface BucketRow {
   name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
-  cors: string | null; encryption: string | null; object_lock: string | null; notification: string | null;
+  cors: string | null; encryption: string | null; object_lock: string | null; notification: string | null; policy: string | null;
 }
 
 export const toCredential = (r: CredentialRow): Credential => ({
@@ -68,6 +69,7 @@ export const toBucket = (r: BucketRow): BucketRecord => ({
   ...(r.encryption ? { encryption: JSON.parse(r.encryption) as BucketEncryption } : {}),
   ...(r.object_lock ? { objectLock: JSON.parse(r.object_lock) as ObjectLockConfig } : {}),
   ...(r.notification ? { notification: JSON.parse(r.notification) as NotificationRule[] } : {}),
+  ...(r.policy !== null && r.policy !== undefined ? { policy: r.policy } : {}),
 });
 
 /** Named parameters of a bucket's row: every column, so a bucket is created whole in one statement. */
@@ -75,5 +77,5 @@ export const bucketParams = (b: BucketRecord) => ({
   name: b.name, region: b.region, owner_id: b.owner.id, owner_name: b.owner.displayName, acl: JSON.stringify(b.acl), created_at: b.createdAt,
   versioning: b.versioning ?? null, tags: b.tags ? JSON.stringify(b.tags) : null, cors: b.cors ? JSON.stringify(b.cors) : null,
   encryption: b.encryption ? JSON.stringify(b.encryption) : null, object_lock: b.objectLock ? JSON.stringify(b.objectLock) : null,
-  notification: b.notification ? JSON.stringify(b.notification) : null,
+  notification: b.notification ? JSON.stringify(b.notification) : null, policy: b.policy ?? null,
 });

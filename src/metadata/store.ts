@@ -52,6 +52,8 @@ export interface BucketRecord {
   objectLock?: ObjectLockConfig;
   /** Event notifications (PutBucketNotificationConfiguration). */
   notification?: NotificationRule[];
+  /** The bucket policy, the JSON text as it was put (PutBucketPolicy). */
+  policy?: string;
 }
 
 /** One Queue/Topic/CloudFunction configuration of a bucket's notifications: where, which events, which keys. */
@@ -124,6 +126,7 @@ export interface BucketChange {
   encryption?: BucketEncryption | null;
   objectLock?: ObjectLockConfig;
   notification?: NotificationRule[] | null;
+  policy?: string | null;
 }
 
 /**

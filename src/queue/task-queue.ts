@@ -15,6 +15,8 @@ export interface Task {
   at: number;
   /** The requester's canonical user (and display name), as the request was authenticated. */
   requester: { id: string; displayName: string } | null;
+  /** ACL permissions the bucket policy granted the request (applied with them). */
+  granted?: string[];
   /** PutObject: the headers the write keeps (content type, metadata, ACL, tags, lock...). */
   headers?: Record<string, string>;
   /** PutObject: the body, spooled and fsynced before the answer. */

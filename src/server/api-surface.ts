@@ -75,6 +75,14 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
     method: "PUT", path: "/{bucket}", query: { notification: "" }, tag: "Bucket",
     summary: "Replace the event notification rules (destinations: configured targets by ARN)", errors: ["NoSuchBucket", "MalformedXML", "InvalidArgument"],
   },
+  GetBucketPolicy: { method: "GET", path: "/{bucket}", query: { policy: "" }, tag: "Bucket", summary: "The bucket policy (JSON, as it was put)", errors: ["NoSuchBucket", "NoSuchBucketPolicy"] },
+  PutBucketPolicy: {
+    method: "PUT", path: "/{bucket}", query: { policy: "" }, tag: "Bucket", summary: "Replace the bucket policy", status: 204, errors: ["NoSuchBucket", "MalformedPolicy"],
+  },
+  DeleteBucketPolicy: { method: "DELETE", path: "/{bucket}", query: { policy: "" }, tag: "Bucket", summary: "Remove the bucket policy", status: 204, errors: ["NoSuchBucket"] },
+  GetBucketPolicyStatus: {
+    method: "GET", path: "/{bucket}", query: { policyStatus: "" }, tag: "Bucket", summary: "Whether the bucket policy makes it public", errors: ["NoSuchBucket", "NoSuchBucketPolicy"],
+  },
   GetObjectLockConfiguration: {
     method: "GET", path: "/{bucket}", query: { "object-lock": "" }, tag: "Bucket", summary: "The bucket's Object Lock configuration",
     errors: ["NoSuchBucket", "ObjectLockConfigurationNotFoundError"],

@@ -23,6 +23,7 @@ import type { OperationHandler, S3Request, S3Response } from "./types.ts";
 import { buildXml } from "./xml.ts";
 import type { QueueRuntime } from "../queue/delivery.ts";
 import { AsyncWrites } from "./async-writes.ts";
+import { authorize } from "./authorize.ts";
 
 export interface AppOptions {
   engine: Engine;
@@ -187,7 +188,10 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
       keysAllowed: () => options.sseCOverHttp === true || request.url.startsWith("https:") || fromLoopback(request),
     };
     // The request's id, requester and peer reach the engine's events (and nothing else of the request does).
-    const info = { id: requestId, requester: auth.requester?.id ?? "", sourceIp: peerAddress(request) ?? "" };
+    const sourceIp = peerAddress(request) ?? "";
+    // The one access decision (bucket policy): a Deny stops here; an Allow grants the ACL checks.
+    const granted = resolved.operation === "PreflightCors" ? undefined : await authorize(req, sourceIp, request.url.startsWith("https:"));
+    const info = { id: requestId, requester: auth.requester?.id ?? "", sourceIp, ...(granted?.size ? { granted } : {}) };
     const sync = options.queue?.consistency === "sync" && WRITES.has(method) ? options.queue : undefined;
     // sync mode: with the broker down a write is refused before it changes anything.
     if (sync && !sync.delivery.healthy()) {

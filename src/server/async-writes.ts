@@ -15,7 +15,8 @@ import { join } from "node:path";
 import { requirePermission } from "../core/acl.ts";
 import { digesting, type BodyDigest } from "../core/digest.ts";
 import { assertKey } from "../core/names.ts";
-import { withRequest } from "../core/request-context.ts";
+import { currentRequest, withRequest } from "../core/request-context.ts";
+import type { Permission } from "../metadata/store.ts";
 import { S3Error, toS3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Task, TaskQueue } from "../queue/task-queue.ts";
@@ -80,7 +81,8 @@ export class AsyncWrites {
     assertKey(key);
     requirePermission((await req.engine.buckets.get(bucket)).acl, req.requester, "WRITE");
     const id = crypto.randomUUID();
-    const task: Task = { id, op: req.operation as Task["op"], bucket, key, at: Date.now(), requester: req.requester };
+    const granted = currentRequest().granted;
+    const task: Task = { id, op: req.operation as Task["op"], bucket, key, at: Date.now(), requester: req.requester, ...(granted?.size ? { granted: [...granted] } : {}) };
     const headers: Record<string, string> = { "x-bleepstore-task-id": id };
     if (req.operation === "DeleteObject") {
       const versionId = (req.params as { versionId?: string }).versionId;
@@ -166,7 +168,8 @@ export class AsyncWrites {
       auth: { requester, payload: { kind: "unsigned" } }, requester, engine, requestId: task.id, keysAllowed: () => false,
     };
     try {
-      await withRequest({ id: task.id, requester: requester?.id ?? "", sourceIp: "" }, () => OPERATIONS[task.op](req as never));
+      const granted = task.granted ? { granted: new Set(task.granted as Permission[]) } : {};
+      await withRequest({ id: task.id, requester: requester?.id ?? "", sourceIp: "", ...granted }, () => OPERATIONS[task.op](req as never));
       this.finish(task, { state: "done" });
     } catch (err) {
       const e = toS3Error(err);

@@ -18,8 +18,6 @@ export interface BucketSetting {
 
 export const BUCKET_SETTINGS: readonly BucketSetting[] = [
   { query: "lifecycle", stem: "BucketLifecycleConfiguration", empty: { error: "NoSuchLifecycleConfiguration" } },
-  { query: "policy", stem: "BucketPolicy", empty: { error: "NoSuchBucketPolicy" } },
-  { query: "policyStatus", stem: "BucketPolicyStatus", empty: { error: "NoSuchBucketPolicy" } },
   { query: "ownershipControls", stem: "BucketOwnershipControls", empty: { error: "OwnershipControlsNotFoundError" } },
   { query: "publicAccessBlock", stem: "PublicAccessBlock", empty: { error: "NoSuchPublicAccessBlockConfiguration" } },
   { query: "website", stem: "BucketWebsite", empty: { error: "NoSuchWebsiteConfiguration" } },

@@ -20,6 +20,7 @@ export interface OperationParams {
   GetBucketCors: Bucket; PutBucketCors: Bucket; DeleteBucketCors: Bucket;
   GetBucketEncryption: Bucket; PutBucketEncryption: Bucket; DeleteBucketEncryption: Bucket;
   GetBucketNotificationConfiguration: Bucket; PutBucketNotificationConfiguration: Bucket;
+  GetBucketPolicy: Bucket; PutBucketPolicy: Bucket; DeleteBucketPolicy: Bucket; GetBucketPolicyStatus: Bucket;
   GetObjectLockConfiguration: Bucket; PutObjectLockConfiguration: Bucket;
   GetObjectRetention: Version; PutObjectRetention: Version; GetObjectLegalHold: Version; PutObjectLegalHold: Version;
   /** A CORS preflight (OPTIONS) on a bucket or an object: answered from the bucket's rules, no auth. */
@@ -63,6 +64,8 @@ const BUCKET_SUBRESOURCES: ReadonlyArray<[string, Verbs]> = [
   ["encryption", { GET: "GetBucketEncryption", PUT: "PutBucketEncryption", DELETE: "DeleteBucketEncryption" }],
   ["tagging", { GET: "GetBucketTagging", PUT: "PutBucketTagging", DELETE: "DeleteBucketTagging" }],
   ["notification", { GET: "GetBucketNotificationConfiguration", PUT: "PutBucketNotificationConfiguration" }],
+  ["policyStatus", { GET: "GetBucketPolicyStatus" }],
+  ["policy", { GET: "GetBucketPolicy", PUT: "PutBucketPolicy", DELETE: "DeleteBucketPolicy" }],
 ];
 
 /** ... and of one version of an object. */

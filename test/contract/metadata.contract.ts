@@ -179,6 +179,15 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect((await store.getBucket("b"))?.notification).toBeUndefined();
     });
 
+    test("a bucket policy is kept as the text that was put, and removed by null", async () => {
+      await store.createBucket(bucketRecord("b"));
+      const text = '{ "Version": "2012-10-17",\n  "Statement": [{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}] }';
+      expect(await store.updateBucket("b", { policy: text })).toBe(true);
+      expect((await store.getBucket("b"))?.policy).toBe(text);
+      expect(await store.updateBucket("b", { policy: null })).toBe(true);
+      expect((await store.getBucket("b"))?.policy).toBeUndefined();
+    });
+
     test("encryption: a bucket's default and the sse of versions (noncurrent too) and uploads round-trip", async () => {
       await store.createBucket(bucketRecord("b"));
       expect(await store.updateBucket("b", { encryption: { algorithm: "AES256", bucketKeyEnabled: true } })).toBe(true);

@@ -10,6 +10,7 @@ import { deleteBucketSetting, getBucketSetting } from "./bucket-settings.ts";
 import { deleteBucketCors, getBucketCors, preflightCors, putBucketCors } from "./cors.ts";
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from "./bucket-encryption.ts";
 import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from "./bucket-notification.ts";
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from "./bucket-policy.ts";
 import {
   getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
 } from "./object-lock.ts";
@@ -53,6 +54,10 @@ export const OPERATIONS: OperationTable = {
   DeleteBucketEncryption: deleteBucketEncryption,
   GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
   PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
+  GetBucketPolicy: getBucketPolicy,
+  PutBucketPolicy: putBucketPolicy,
+  DeleteBucketPolicy: deleteBucketPolicy,
+  GetBucketPolicyStatus: getBucketPolicyStatus,
   GetObjectLockConfiguration: getObjectLockConfiguration,
   PutObjectLockConfiguration: putObjectLockConfiguration,
   GetObjectRetention: getObjectRetention,

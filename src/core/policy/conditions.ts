@@ -1,0 +1,122 @@
+// Policy conditions: { operator: { key: value | [values] } }, every operator and every key must hold
+// (values of one key: any of them). Operators as AWS documents them: String*, Numeric*, Date*, Bool,
+// IpAddress/NotIpAddress, Null, Arn*, with ...IfExists (a missing key holds) and the set qualifiers
+// ForAnyValue:/ForAllValues: for multi-valued keys. Keys are case-insensitive; values are the
+// request's (authorize.ts gathers them).
+import { wildcard } from "./wildcard.ts";
+
+export type ConditionBlock = Record<string, Record<string, unknown>>;
+/** The request's condition keys, lower-cased names; a multi-valued key is an array. */
+export type ConditionValues = Map<string, string | string[]>;
+
+export const CONDITION_OPERATORS = new Set([
+  "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
+  "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals",
+  "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals",
+  "Bool", "IpAddress", "NotIpAddress", "Null", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "BinaryEquals",
+]);
+
+function ipv4(text: string): number | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text.replace(/^::ffff:/, ""));
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
+  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+}
+
+function expandV6(text: string): bigint | undefined {
+  if (!text.includes(":")) return undefined;
+  const [head, tail] = text.split("::") as [string, string | undefined];
+  const a = head ? head.split(":") : [];
+  const b = tail !== undefined && tail !== "" ? tail.split(":") : [];
+  const groups = tail === undefined ? a : [...a, ...Array(8 - a.length - b.length).fill("0"), ...b];
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return undefined;
+  return groups.reduce((n, g) => (n << 16n) | BigInt(Number.parseInt(g, 16)), 0n);
+}
+
+/** Whether `address` lies in `cidr` (IPv4 or IPv6; a bare address is a /32 or /128). */
+export function inCidr(address: string, cidr: string): boolean {
+  const [net, bitsText] = cidr.split("/") as [string, string | undefined];
+  const a4 = ipv4(address);
+  const n4 = ipv4(net);
+  if (a4 !== undefined && n4 !== undefined) {
+    const bits = bitsText === undefined ? 32 : Number(bitsText);
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    return (a4 & mask) === (n4 & mask);
+  }
+  const a6 = expandV6(address);
+  const n6 = expandV6(net);
+  if (a6 === undefined || n6 === undefined) return false;
+  const bits = BigInt(bitsText === undefined ? 128 : Number(bitsText));
+  const mask = bits === 0n ? 0n : ((1n << 128n) - 1n) ^ ((1n << (128n - bits)) - 1n);
+  return (a6 & mask) === (n6 & mask);
+}
+
+const date = (v: string) => (/^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v));
+
+/** One operator on one request value against one policy value. */
+function test(op: string, actual: string, expected: string): boolean {
+  switch (op) {
+    case "StringEquals": case "ArnEquals": case "BinaryEquals": return actual === expected;
+    case "StringNotEquals": case "ArnNotEquals": return actual !== expected;
+    case "StringEqualsIgnoreCase": return actual.toLowerCase() === expected.toLowerCase();
+    case "StringNotEqualsIgnoreCase": return actual.toLowerCase() !== expected.toLowerCase();
+    case "StringLike": case "ArnLike": return wildcard(expected).test(actual);
+    case "StringNotLike": case "ArnNotLike": return !wildcard(expected).test(actual);
+    case "NumericEquals": return Number(actual) === Number(expected);
+    case "NumericNotEquals": return Number(actual) !== Number(expected);
+    case "NumericLessThan": return Number(actual) < Number(expected);
+    case "NumericLessThanEquals": return Number(actual) <= Number(expected);
+    case "NumericGreaterThan": return Number(actual) > Number(expected);
+    case "NumericGreaterThanEquals": return Number(actual) >= Number(expected);
+    case "DateEquals": return date(actual) === date(expected);
+    case "DateNotEquals": return date(actual) !== date(expected);
+    case "DateLessThan": return date(actual) < date(expected);
+    case "DateLessThanEquals": return date(actual) <= date(expected);
+    case "DateGreaterThan": return date(actual) > date(expected);
+    case "DateGreaterThanEquals": return date(actual) >= date(expected);
+    case "Bool": return actual.toLowerCase() === expected.toLowerCase();
+    case "IpAddress": return inCidr(actual, expected);
+    case "NotIpAddress": return !inCidr(actual, expected);
+    default: return false;
+  }
+}
+
+/** Negated operators hold for a value when it matches none of the policy's values. */
+const NEGATED = new Set(["StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals", "DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike"]);
+
+/** `${aws:username}` and the other policy variables, from the request's values. */
+export function substitute(text: string, values: ConditionValues): string {
+  return text.replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
+    if (name === "*" || name === "?" || name === "$") return name;
+    const v = values.get(name.toLowerCase());
+    return typeof v === "string" ? v : whole;
+  });
+}
+
+export function conditionsHold(block: ConditionBlock, values: ConditionValues): boolean {
+  for (const [fullOp, keys] of Object.entries(block)) {
+    const qualifier = /^(ForAnyValue|ForAllValues):/.exec(fullOp)?.[1];
+    let op = fullOp.replace(/^(ForAnyValue|ForAllValues):/, "");
+    const ifExists = op.endsWith("IfExists");
+    if (ifExists) op = op.slice(0, -"IfExists".length);
+    for (const [key, raw] of Object.entries(keys ?? {})) {
+      const expected = (Array.isArray(raw) ? raw : [raw]).map((v) => substitute(String(v), values));
+      const actual = values.get(key.toLowerCase());
+      if (op === "Null") {
+        const absent = actual === undefined || (Array.isArray(actual) && actual.length === 0);
+        if (!expected.some((e) => (e === "true") === absent)) return false;
+        continue;
+      }
+      if (actual === undefined) {
+        if (ifExists || qualifier === "ForAllValues") continue;
+        return false;
+      }
+      const actuals = Array.isArray(actual) ? actual : [actual];
+      const one = (a: string) => (NEGATED.has(op) ? expected.every((e) => test(op, a, e)) : expected.some((e) => test(op, a, e)));
+      const ok = qualifier === "ForAllValues" ? actuals.every(one) : actuals.some(one);
+      if (!ok) return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,140 @@
+// The one access decision every S3 request passes before its handler: the bucket policy, evaluated for
+// the IAM action S3 documents for the operation, on its resource ARN, with the request's condition keys.
+// A matching Deny is AccessDenied here (never a hint of what exists); a matching Allow grants the ACL
+// permission the action stands for (the engine's ACL checks then pass: acl.ts reads it from the request
+// context); no statement: the ACLs decide, as before. The bucket owner may always manage the policy.
+import type { Requester } from "../core/acl.ts";
+import type { Permission } from "../metadata/store.ts";
+import { evaluate, type PolicyRequest } from "../core/policy/evaluate.ts";
+import { S3Error } from "../errors.ts";
+import { parseCopySource } from "./copy-source.ts";
+import type { S3Request } from "./types.ts";
+
+interface Rule {
+  action: string;
+  /** What an Allow grants the engine's ACL checks (none: the owner-only operations stay owner-only). */
+  permission?: Permission;
+  /** The object's ARN, not the bucket's. */
+  object?: boolean;
+}
+
+const R = (action: string, permission?: Permission, object = false): Rule => ({ action, ...(permission ? { permission } : {}), object });
+
+const RULES: Record<string, Rule> = {
+  GetObject: R("s3:GetObject", "READ", true), HeadObject: R("s3:GetObject", "READ", true), GetObjectAttributes: R("s3:GetObjectAttributes", "READ", true),
+  PutObject: R("s3:PutObject", "WRITE", true), CopyObject: R("s3:PutObject", "WRITE", true), CreateMultipartUpload: R("s3:PutObject", "WRITE", true),
+  UploadPart: R("s3:PutObject", "WRITE", true), UploadPartCopy: R("s3:PutObject", "WRITE", true), CompleteMultipartUpload: R("s3:PutObject", "WRITE", true),
+  AbortMultipartUpload: R("s3:AbortMultipartUpload", "WRITE", true), ListParts: R("s3:ListMultipartUploadParts", "READ", true),
+  DeleteObject: R("s3:DeleteObject", "WRITE", true),
+  GetObjectAcl: R("s3:GetObjectAcl", "READ_ACP", true), PutObjectAcl: R("s3:PutObjectAcl", "WRITE_ACP", true),
+  GetObjectTagging: R("s3:GetObjectTagging", "READ", true), PutObjectTagging: R("s3:PutObjectTagging", "WRITE", true),
+  DeleteObjectTagging: R("s3:DeleteObjectTagging", "WRITE", true),
+  GetObjectRetention: R("s3:GetObjectRetention", "READ", true), PutObjectRetention: R("s3:PutObjectRetention", "WRITE", true),
+  GetObjectLegalHold: R("s3:GetObjectLegalHold", "READ", true), PutObjectLegalHold: R("s3:PutObjectLegalHold", "WRITE", true),
+  ListObjects: R("s3:ListBucket", "READ"), ListObjectsV2: R("s3:ListBucket", "READ"), HeadBucket: R("s3:ListBucket", "READ"),
+  ListObjectVersions: R("s3:ListBucketVersions", "READ"), ListMultipartUploads: R("s3:ListBucketMultipartUploads", "READ"),
+  GetBucketAcl: R("s3:GetBucketAcl", "READ_ACP"), PutBucketAcl: R("s3:PutBucketAcl", "WRITE_ACP"),
+  DeleteObjects: R("s3:DeleteObject"), DeleteBucket: R("s3:DeleteBucket"), GetBucketLocation: R("s3:GetBucketLocation"),
+  GetBucketVersioning: R("s3:GetBucketVersioning"), PutBucketVersioning: R("s3:PutBucketVersioning"),
+  GetBucketTagging: R("s3:GetBucketTagging"), PutBucketTagging: R("s3:PutBucketTagging"), DeleteBucketTagging: R("s3:PutBucketTagging"),
+  GetBucketCors: R("s3:GetBucketCORS"), PutBucketCors: R("s3:PutBucketCORS"), DeleteBucketCors: R("s3:PutBucketCORS"),
+  GetBucketEncryption: R("s3:GetEncryptionConfiguration"), PutBucketEncryption: R("s3:PutEncryptionConfiguration"), DeleteBucketEncryption: R("s3:PutEncryptionConfiguration"),
+  GetBucketNotificationConfiguration: R("s3:GetBucketNotification"), PutBucketNotificationConfiguration: R("s3:PutBucketNotification"),
+  GetObjectLockConfiguration: R("s3:GetBucketObjectLockConfiguration"), PutObjectLockConfiguration: R("s3:PutBucketObjectLockConfiguration"),
+};
+
+/** The bucket owner's own hold on its policy (AWS's account root can always manage it). */
+const POLICY_OPS = new Set(["GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy", "GetBucketPolicyStatus"]);
+
+/** The names a Principal can use for this requester: canonical id, access key, and ARN forms. */
+export function principalNames(requester: Requester, accessKey: string | undefined): string[] {
+  if (!requester) return [];
+  const names = [requester.id, `arn:aws:iam::${requester.id}:root`, `arn:aws:iam::${requester.id}:user/${requester.displayName}`];
+  if (accessKey) names.push(accessKey, `arn:aws:iam::${requester.id}:user/${accessKey}`);
+  return names;
+}
+
+/** The request's condition keys (lower-case), as far as this server knows them. */
+function conditionValues(req: S3Request, sourceIp: string, secure: boolean): Map<string, string | string[]> {
+  const v = new Map<string, string | string[]>();
+  const now = new Date();
+  v.set("aws:currenttime", now.toISOString());
+  v.set("aws:epochtime", String(Math.floor(now.getTime() / 1000)));
+  v.set("aws:securetransport", String(secure));
+  if (sourceIp) v.set("aws:sourceip", sourceIp.replace(/^::ffff:/, ""));
+  for (const [header, key] of [["referer", "aws:referer"], ["user-agent", "aws:useragent"], ["x-amz-acl", "s3:x-amz-acl"],
+    ["x-amz-server-side-encryption", "s3:x-amz-server-side-encryption"], ["x-amz-server-side-encryption-aws-kms-key-id", "s3:x-amz-server-side-encryption-aws-kms-key-id"],
+    ["x-amz-copy-source", "s3:x-amz-copy-source"], ["x-amz-storage-class", "s3:x-amz-storage-class"], ["x-amz-object-lock-mode", "s3:object-lock-mode"],
+    ["x-amz-object-lock-retain-until-date", "s3:object-lock-retain-until-date"], ["x-amz-object-lock-legal-hold", "s3:object-lock-legal-hold"],
+    ["x-amz-metadata-directive", "s3:x-amz-metadata-directive"]] as const) {
+    const value = req.headers.get(header);
+    if (value !== null) v.set(key, value);
+  }
+  for (const [param, key] of [["prefix", "s3:prefix"], ["delimiter", "s3:delimiter"], ["max-keys", "s3:max-keys"], ["versionId", "s3:versionid"]] as const) {
+    const value = req.query.get(param);
+    if (value !== null) v.set(key, value);
+  }
+  const tagging = req.headers.get("x-amz-tagging");
+  if (tagging !== null) {
+    const tags = new URLSearchParams(tagging);
+    v.set("s3:requestobjecttagkeys", [...tags.keys()]);
+    for (const [k, value] of tags) v.set(`s3:requestobjecttag/${k.toLowerCase()}`, value);
+  }
+  if (req.requester) {
+    v.set("aws:principaltype", "User");
+    v.set("aws:userid", req.requester.id);
+    v.set("aws:username", req.auth.accessKey ?? req.requester.displayName);
+  } else {
+    v.set("aws:principaltype", "Anonymous");
+  }
+  v.set("s3:authtype", req.requester === null ? "" : req.query.has("X-Amz-Signature") || req.query.has("Signature") ? "REST-QUERY-STRING" : "REST-HEADER");
+  v.set("s3:signatureversion", req.query.has("Signature") || /^AWS /.test(req.headers.get("authorization") ?? "") ? "AWS" : "AWS4-HMAC-SHA256");
+  return v;
+}
+
+/**
+ * Decides `req`: AccessDenied on a Deny, else the ACL permissions a policy Allow grants (empty: the
+ * ACLs decide). `sourceIp` and `secure` describe the connection.
+ */
+export async function authorize(req: S3Request, sourceIp: string, secure: boolean): Promise<Set<Permission>> {
+  const granted = new Set<Permission>();
+  const params = req.params as { bucket?: string; key?: string };
+  if (params.bucket === undefined) return granted;
+  const bucket = await req.engine.buckets.get(params.bucket).catch(() => undefined);
+  if (!bucket) return granted;
+  const isOwner = req.requester !== null && req.requester.id === bucket.owner.id;
+  if (POLICY_OPS.has((params as { name?: string }).name ?? req.operation) && isOwner) return granted;
+  const rule = RULES[req.operation];
+  const values = () => conditionValues(req, sourceIp, secure);
+  const principals = principalNames(req.requester, req.auth.accessKey);
+  let cached: Map<string, string | string[]> | undefined;
+  const decide = (policyText: string | undefined, bucketName: string, action: string, key: string | undefined, anyResource = false) => {
+    const policy = req.engine.policies.compiled(bucketName, policyText);
+    if (!policy) return undefined;
+    cached ??= values();
+    const resource = key === undefined ? `arn:aws:s3:::${bucketName}` : `arn:aws:s3:::${bucketName}/${key}`;
+    const request: PolicyRequest = { principals, action, resource, values: cached, ...(anyResource ? { anyResource } : {}) };
+    return evaluate(policy, request);
+  };
+  if (rule) {
+    const key = rule.object ? params.key : undefined;
+    // DeleteObjects names its keys in its body: a Deny of s3:DeleteObject on any of the bucket's keys refuses it whole.
+    const decision = decide(bucket.policy, bucket.name, rule.action, key, req.operation === "DeleteObjects");
+    if (decision === "Deny") throw new S3Error("AccessDenied");
+    if (decision === "Allow" && rule.permission && req.operation !== "DeleteObjects") granted.add(rule.permission);
+  }
+  // A copy also reads its source, decided by the source bucket's policy.
+  if (req.operation === "CopyObject" || req.operation === "UploadPartCopy") {
+    const header = req.headers.get("x-amz-copy-source");
+    if (header !== null) {
+      const source = parseCopySource(header);
+      const sourceBucket = source.bucket === bucket.name ? bucket : await req.engine.buckets.get(source.bucket).catch(() => undefined);
+      if (sourceBucket) {
+        const decision = decide(sourceBucket.policy, sourceBucket.name, "s3:GetObject", source.key);
+        if (decision === "Deny") throw new S3Error("AccessDenied");
+        if (decision === "Allow") granted.add("READ");
+      }
+    }
+  }
+  return granted;
+}
