@@ -5,10 +5,16 @@ import { ConfigError, loadConfig } from "../config.ts";
 import { adminClient, failure } from "./admin-client.ts";
 
 export const KEYS_HELP = `Usage:
-  bleepstore key create [--name DISPLAY_NAME] [--access-key KEY --secret-key SECRET] [--json]
+  bleepstore key create [--name DISPLAY_NAME] [--access-key KEY --secret-key SECRET] [--policy FILE|NAME] [--json]
   bleepstore key list [--json]
   bleepstore key revoke ACCESS_KEY
+  bleepstore key policy set ACCESS_KEY FILE|NAME
+  bleepstore key policy get ACCESS_KEY
+  bleepstore key policy clear ACCESS_KEY
   bleepstore status [--json]
+
+A key's own policy limits it (README "Who may do what"): NAME is a built-in — readonly, writeonly,
+readwrite, consoleAdmin (as MinIO names them) — or FILE a policy JSON file without Principal.
 
 Common options: --config F (server.host, server.port and admin.token are read from it),
 --endpoint URL (default: the configured server on this machine). The token is admin.token, e.g.
@@ -22,14 +28,25 @@ export function table(header: string[], rows: string[][]): string {
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }
 
-interface KeyView { accessKey: string; ownerId: string; displayName: string; createdAt: string; secretKey?: string }
+interface KeyView { accessKey: string; ownerId: string; displayName: string; createdAt: string; secretKey?: string; policy?: string }
+
+const BUILTIN = new Set(["readonly", "writeonly", "readwrite", "consoleAdmin"]);
+
+/** --policy / policy set: a built-in's name as it is, or a file's JSON. */
+async function policyArgument(value: string): Promise<string> {
+  if (BUILTIN.has(value)) return value;
+  const file = Bun.file(value);
+  if (!(await file.exists())) throw new ConfigError(`key: "${value}" is neither a built-in policy (${[...BUILTIN].join(", ")}) nor a file`);
+  return file.text();
+}
 
 export async function adminCommand(command: "key" | "status", argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
       config: { type: "string" }, endpoint: { type: "string" }, json: { type: "boolean", default: false },
-      name: { type: "string" }, "access-key": { type: "string" }, "secret-key": { type: "string" }, help: { type: "boolean", short: "h", default: false },
+      name: { type: "string" }, "access-key": { type: "string" }, "secret-key": { type: "string" }, policy: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
     allowPositionals: true,
@@ -53,13 +70,15 @@ export async function adminCommand(command: "key" | "status", argv: string[]): P
     const res = await api.call("GET", "/credentials");
     if (!res.ok) await failure(res);
     const keys = await res.json() as KeyView[];
-    return print(keys, table(["ACCESS KEY", "NAME", "OWNER ID", "CREATED"], keys.map((k) => [k.accessKey, k.displayName, k.ownerId, k.createdAt])));
+    const limit = (k: KeyView) => (k.policy === undefined ? "-" : BUILTIN.has(k.policy) ? k.policy : "custom");
+    return print(keys, table(["ACCESS KEY", "NAME", "OWNER ID", "CREATED", "POLICY"], keys.map((k) => [k.accessKey, k.displayName, k.ownerId, k.createdAt, limit(k)])));
   }
   if (action === "create" && rest.length === 0) {
     if (!values["access-key"] !== !values["secret-key"]) throw new ConfigError("key create: give both --access-key and --secret-key, or neither");
     const res = await api.call("POST", "/credentials", {
       ...(values.name ? { displayName: values.name } : {}),
       ...(values["access-key"] ? { accessKey: values["access-key"], secretKey: values["secret-key"] } : {}),
+      ...(values.policy ? { policy: await policyArgument(values.policy) } : {}),
     });
     if (!res.ok) await failure(res);
     const k = await res.json() as KeyView;
@@ -71,5 +90,28 @@ export async function adminCommand(command: "key" | "status", argv: string[]): P
     if (!res.ok) await failure(res);
     return print({ revoked: rest[0] }, `revoked ${rest[0]!}\n`);
   }
-  throw new ConfigError(`key: unknown command "${positionals.join(" ")}" (create, list, revoke ACCESS_KEY)`);
+  if (action === "policy" && rest.length >= 2) {
+    const [verb, key, source] = rest as [string, string, string | undefined];
+    const path = `/credentials/${encodeURIComponent(key)}/policy`;
+    if (verb === "set" && source !== undefined && rest.length === 3) {
+      const res = await api.call("PUT", path, { policy: await policyArgument(source) });
+      if (res.status === 404) throw new ConfigError(`key policy: no access key ${key}`);
+      if (!res.ok) await failure(res);
+      return print({ accessKey: key, policy: source }, `${key} limited by ${source}\n`);
+    }
+    if (verb === "get" && rest.length === 2) {
+      const res = await api.call("GET", path);
+      if (res.status === 404) throw new ConfigError(`key policy: no access key ${key}`);
+      if (!res.ok) await failure(res);
+      const got = await res.json() as { policy: string | null };
+      return print(got, `${got.policy ?? "none (not limited)"}\n`);
+    }
+    if (verb === "clear" && rest.length === 2) {
+      const res = await api.call("DELETE", path);
+      if (res.status === 404) throw new ConfigError(`key policy: no access key ${key}`);
+      if (!res.ok) await failure(res);
+      return print({ accessKey: key, policy: null }, `${key} no longer limited\n`);
+    }
+  }
+  throw new ConfigError(`key: unknown command "${positionals.join(" ")}" (create, list, revoke ACCESS_KEY, policy set|get|clear ACCESS_KEY)`);
 }

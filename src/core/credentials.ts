@@ -1,5 +1,6 @@
 // Key pairs: each access key owns its own buckets. The admin API creates, lists and revokes them.
 import { TtlCache } from "../ttl-cache.ts";
+import { keyPolicy } from "./policy/document.ts";
 import { CACHE_TTL_MS } from "./buckets.ts";
 import { S3Error } from "../errors.ts";
 import type { Credential } from "../metadata/store.ts";
@@ -22,6 +23,8 @@ export interface NewCredential {
   accessKey?: string;
   secretKey?: string;
   displayName?: string;
+  /** A built-in policy's name or policy JSON that limits the key (none: it is not limited). */
+  policy?: string;
 }
 
 const CACHE_LIMIT = 10_000;
@@ -62,16 +65,30 @@ export class Credentials {
     }
     const secretKey = input.secretKey ?? Buffer.from(crypto.getRandomValues(new Uint8Array(30))).toString("base64url");
     if (secretKey.length < 8) throw new S3Error("InvalidArgument", { message: "A secret key has at least 8 characters." });
+    if (input.policy !== undefined) keyPolicy(input.policy);
     const credential: Credential = {
       accessKey,
       secretKey,
       owner: { id: ownerIdFor(accessKey), displayName: input.displayName ?? accessKey },
       createdAt: Date.now(),
+      ...(input.policy !== undefined ? { policy: input.policy } : {}),
     };
     await this.ctx.metadata.putCredential(credential, [newEvent("credential.created", { accessKey })]);
     this.ctx.publish();
     this.forget();
     return credential;
+  }
+
+  /** Sets (checked first) or clears a key's own policy; false if there is no such key. */
+  async setPolicy(accessKey: string, policy: string | null): Promise<boolean> {
+    if (policy !== null) keyPolicy(policy);
+    const current = await this.ctx.metadata.getCredential(accessKey);
+    if (!current) return false;
+    const { policy: _old, ...rest } = current;
+    await this.ctx.metadata.putCredential(policy === null ? rest : { ...rest, policy }, [newEvent("credential.updated", { accessKey })]);
+    this.ctx.publish();
+    this.forget();
+    return true;
   }
 
   list(): Promise<Credential[]> {

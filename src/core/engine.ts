@@ -110,6 +110,8 @@ export class Engine {
     for (const { accessKey, secretKey } of this.options.credentials ?? []) {
       const existing = await this.metadata.getCredential(accessKey);
       const credential: Credential = {
+        // What else the pair holds (a policy) is kept; the configured key itself is never limited by config.
+        ...existing,
         accessKey,
         secretKey,
         owner: existing?.owner ?? { id: ownerIdFor(accessKey), displayName: accessKey },

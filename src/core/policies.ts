@@ -7,7 +7,7 @@ import type { Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import type { EngineContext } from "./context.ts";
 import { newEvent } from "./events.ts";
-import { parsePolicy, type Policy } from "./policy/document.ts";
+import { keyPolicy, parsePolicy, type Policy } from "./policy/document.ts";
 import { isPublic } from "./policy/evaluate.ts";
 
 const COMPILED_LIMIT = 1000;
@@ -25,6 +25,19 @@ export class Policies {
       policy = parsePolicy(text, bucket);
       if (this.compiledByText.size >= COMPILED_LIMIT) this.compiledByText.delete(this.compiledByText.keys().next().value!);
       this.compiledByText.set(text, policy);
+    }
+    return policy;
+  }
+
+  /** A key's own policy compiled (undefined: the key is not limited). */
+  ofKey(stored: string | undefined): Policy | undefined {
+    if (stored === undefined) return undefined;
+    const id = `key\u0000${stored}`;
+    let policy = this.compiledByText.get(id);
+    if (!policy) {
+      policy = keyPolicy(stored);
+      if (this.compiledByText.size >= COMPILED_LIMIT) this.compiledByText.delete(this.compiledByText.keys().next().value!);
+      this.compiledByText.set(id, policy);
     }
     return policy;
   }

@@ -9,7 +9,7 @@ export const EVENT_TYPES = [
   "bucket.cors.updated", "bucket.encryption.updated", "bucket.object-lock.updated", "bucket.notification.updated", "bucket.policy.updated",
   "object.retention.updated", "object.legal-hold.updated", "object.created", "object.deleted", "object.acl.updated",
   "object.tagging.updated", "multipart.created", "multipart.completed", "multipart.aborted", "part.uploaded",
-  "credential.created", "credential.deleted",
+  "credential.created", "credential.deleted", "credential.updated",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -50,9 +50,10 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE blob_chunks (id TEXT NOT NULL, offset INTEGER NOT NULL, len INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (id, offset));`,
   "ALTER TABLE buckets ADD COLUMN notification TEXT;",
   "ALTER TABLE buckets ADD COLUMN policy TEXT;",
+  "ALTER TABLE credentials ADD COLUMN policy TEXT;",
 ];
 
-export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number }
+export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number; policy: string | null }
 export interface BucketRow {
   name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
   cors: string | null; encryption: string | null; object_lock: string | null; notification: string | null; policy: string | null;
@@ -60,6 +61,7 @@ export interface BucketRow {
 
 export const toCredential = (r: CredentialRow): Credential => ({
   accessKey: r.access_key, secretKey: r.secret_key, owner: { id: r.owner_id, displayName: r.owner_name }, createdAt: r.created_at,
+  ...(r.policy !== null && r.policy !== undefined ? { policy: r.policy } : {}),
 });
 export const toBucket = (r: BucketRow): BucketRecord => ({
   name: r.name, region: r.region, owner: { id: r.owner_id, displayName: r.owner_name }, acl: JSON.parse(r.acl) as Acl, createdAt: r.created_at,

@@ -29,6 +29,8 @@ export interface Credential {
   secretKey: string;
   owner: Owner;
   createdAt: number;
+  /** The key's own policy (identity policy): a built-in name (readonly, readwrite, ...) or policy JSON. Without one, no limit. */
+  policy?: string;
 }
 
 /** Tags of an object or a bucket: key → value, each key once. */

@@ -21,8 +21,9 @@ function bearerMatches(header: string | null, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-const publicView = (c: { accessKey: string; owner: { id: string; displayName: string }; createdAt: number }) => ({
+const publicView = (c: { accessKey: string; owner: { id: string; displayName: string }; createdAt: number; policy?: string }) => ({
   accessKey: c.accessKey, ownerId: c.owner.id, displayName: c.owner.displayName, createdAt: new Date(c.createdAt).toISOString(),
+  ...(c.policy !== undefined ? { policy: c.policy } : {}),
 });
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
@@ -45,7 +46,7 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
       return json({ ...publicView(c), secretKey: c.secretKey }, 201);
     }, {
       body: t.Optional(t.Object({
-        accessKey: t.Optional(t.String()), secretKey: t.Optional(t.String()), displayName: t.Optional(t.String()),
+        accessKey: t.Optional(t.String()), secretKey: t.Optional(t.String()), displayName: t.Optional(t.String()), policy: t.Optional(t.String()),
       })),
       detail: { summary: "Create an access key (generated unless given); the response is the only time the secret is shown" },
     })
@@ -54,6 +55,23 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
       log.info("credential revoked", { accessKey: params.accessKey });
       return new Response(null, { status: 204 });
     }, { detail: { summary: "Revoke an access key; its buckets stay, owned by the revoked key" } })
+    .get("/credentials/:accessKey/policy", async ({ params }) => {
+      const c = (await engine.credentials.list()).find((x) => x.accessKey === params.accessKey);
+      if (!c) return json({ error: "No such access key." }, 404);
+      return { accessKey: c.accessKey, policy: c.policy ?? null };
+    }, { detail: { summary: "A key's own policy (a built-in name or policy JSON; null: not limited)" } })
+    .put("/credentials/:accessKey/policy", async ({ params, body }) => {
+      if (!(await engine.credentials.setPolicy(params.accessKey, body.policy))) return json({ error: "No such access key." }, 404);
+      log.info("credential policy set", { accessKey: params.accessKey });
+      return new Response(null, { status: 204 });
+    }, {
+      body: t.Object({ policy: t.String() }),
+      detail: { summary: "Limit a key with a policy: readonly, writeonly, readwrite, consoleAdmin, or policy JSON (MalformedPolicy when invalid)" },
+    })
+    .delete("/credentials/:accessKey/policy", async ({ params }) => {
+      if (!(await engine.credentials.setPolicy(params.accessKey, null))) return json({ error: "No such access key." }, 404);
+      return new Response(null, { status: 204 });
+    }, { detail: { summary: "Remove a key's own policy (the key is no longer limited)" } })
     .get("/metadata", async ({ query }) => {
       const tables = query.tables ? parseTables(query.tables) : undefined;
       const doc = await exportMetadata(engine.metadata, {

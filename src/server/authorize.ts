@@ -92,48 +92,70 @@ function conditionValues(req: S3Request, sourceIp: string, secure: boolean): Map
   return v;
 }
 
+/** Operations that name no bucket, or one that does not exist yet: decided by the key's own policy only. */
+const UNBUCKETED: Record<string, string> = { ListBuckets: "s3:ListAllMyBuckets", CreateBucket: "s3:CreateBucket" };
+
 /**
- * Decides `req`: AccessDenied on a Deny, else the ACL permissions a policy Allow grants (empty: the
- * ACLs decide). `sourceIp` and `secure` describe the connection.
+ * Decides `req`: AccessDenied on a Deny (the bucket policy's or the key's own), or when the key has a
+ * policy of its own and neither it nor the bucket policy allows; else the ACL permissions an Allow
+ * grants (empty: the ACLs decide). `sourceIp` and `secure` describe the connection.
  */
 export async function authorize(req: S3Request, sourceIp: string, secure: boolean): Promise<Set<Permission>> {
   const granted = new Set<Permission>();
-  const params = req.params as { bucket?: string; key?: string };
-  if (params.bucket === undefined) return granted;
-  const bucket = await req.engine.buckets.get(params.bucket).catch(() => undefined);
-  if (!bucket) return granted;
-  const isOwner = req.requester !== null && req.requester.id === bucket.owner.id;
-  if (POLICY_OPS.has((params as { name?: string }).name ?? req.operation) && isOwner) return granted;
-  const rule = RULES[req.operation];
-  const values = () => conditionValues(req, sourceIp, secure);
+  const params = req.params as { bucket?: string; key?: string; name?: string };
+  const credential = req.requester && req.auth.accessKey ? await req.engine.credential(req.auth.accessKey) : null;
+  const limit = req.engine.policies.ofKey(credential?.policy);
   const principals = principalNames(req.requester, req.auth.accessKey);
   let cached: Map<string, string | string[]> | undefined;
-  const decide = (policyText: string | undefined, bucketName: string, action: string, key: string | undefined, anyResource = false) => {
-    const policy = req.engine.policies.compiled(bucketName, policyText);
-    if (!policy) return undefined;
-    cached ??= values();
-    const resource = key === undefined ? `arn:aws:s3:::${bucketName}` : `arn:aws:s3:::${bucketName}/${key}`;
-    const request: PolicyRequest = { principals, action, resource, values: cached, ...(anyResource ? { anyResource } : {}) };
-    return evaluate(policy, request);
+  const request = (action: string, bucketName: string | undefined, key: string | undefined, anyResource = false): PolicyRequest => {
+    cached ??= conditionValues(req, sourceIp, secure);
+    const resource = bucketName === undefined ? "arn:aws:s3:::*" : key === undefined ? `arn:aws:s3:::${bucketName}` : `arn:aws:s3:::${bucketName}/${key}`;
+    return { principals, action, resource, values: cached, ...(anyResource ? { anyResource } : {}) };
   };
+  /** Both policies' word on one action on one resource; throws on a Deny, or on a limited key's silence. */
+  const decide = (policyText: string | undefined, bucketName: string | undefined, action: string, key: string | undefined, options: { anyResource?: boolean; ownPolicy?: boolean } = {}) => {
+    const r = request(action, bucketName, key, options.anyResource);
+    const bucketPolicy = bucketName === undefined || options.ownPolicy ? undefined : req.engine.policies.compiled(bucketName, policyText);
+    const fromBucket = evaluate(bucketPolicy, r);
+    const fromKey = evaluate(limit, r);
+    if (fromBucket === "Deny" || fromKey === "Deny") throw new S3Error("AccessDenied");
+    if (limit && !options.anyResource && fromKey !== "Allow" && fromBucket !== "Allow") throw new S3Error("AccessDenied");
+    return fromBucket === "Allow" || fromKey === "Allow" ? "Allow" : undefined;
+  };
+
+  const unbucketed = UNBUCKETED[req.operation];
+  if (unbucketed) {
+    if (limit) decide(undefined, req.operation === "CreateBucket" ? params.bucket : undefined, unbucketed, undefined, { ownPolicy: true });
+    return granted;
+  }
+  if (params.bucket === undefined) return granted;
+  const bucket = await req.engine.buckets.get(params.bucket).catch(() => undefined);
+  const operation = params.name ?? req.operation;
+  // The bucket owner may always manage the bucket policy (a limited key only as its own policy allows).
+  if (POLICY_OPS.has(operation)) {
+    const isOwner = bucket !== undefined && req.requester !== null && req.requester.id === bucket.owner.id;
+    if (limit) decide(undefined, params.bucket, `s3:${operation}`, undefined, { ownPolicy: true });
+    if (isOwner || !bucket) return granted;
+  }
+  const rule = RULES[req.operation];
   if (rule) {
     const key = rule.object ? params.key : undefined;
     // DeleteObjects names its keys in its body: a Deny of s3:DeleteObject on any of the bucket's keys refuses it whole.
-    const decision = decide(bucket.policy, bucket.name, rule.action, key, req.operation === "DeleteObjects");
-    if (decision === "Deny") throw new S3Error("AccessDenied");
-    if (decision === "Allow" && rule.permission && req.operation !== "DeleteObjects") granted.add(rule.permission);
+    const deleteMany = req.operation === "DeleteObjects";
+    const decision = decide(bucket?.policy, params.bucket, rule.action, key, { anyResource: deleteMany });
+    if (deleteMany && limit && evaluate(limit, request(rule.action, params.bucket, "*")) !== "Allow") throw new S3Error("AccessDenied");
+    if (decision === "Allow" && rule.permission && !deleteMany) granted.add(rule.permission);
+  } else if (limit && RULES[operation] === undefined && !POLICY_OPS.has(operation)) {
+    // An operation without a rule (a setting S3 has and this server answers empty): a limited key needs an Allow.
+    decide(undefined, params.bucket, `s3:Get${operation.replace(/^(Get|Put|Delete)/, "")}`, undefined, { ownPolicy: true });
   }
-  // A copy also reads its source, decided by the source bucket's policy.
+  // A copy also reads its source, decided by the source bucket's policy (and the key's).
   if (req.operation === "CopyObject" || req.operation === "UploadPartCopy") {
     const header = req.headers.get("x-amz-copy-source");
     if (header !== null) {
       const source = parseCopySource(header);
-      const sourceBucket = source.bucket === bucket.name ? bucket : await req.engine.buckets.get(source.bucket).catch(() => undefined);
-      if (sourceBucket) {
-        const decision = decide(sourceBucket.policy, sourceBucket.name, "s3:GetObject", source.key);
-        if (decision === "Deny") throw new S3Error("AccessDenied");
-        if (decision === "Allow") granted.add("READ");
-      }
+      const sourceBucket = source.bucket === params.bucket ? bucket : await req.engine.buckets.get(source.bucket).catch(() => undefined);
+      if (decide(sourceBucket?.policy, source.bucket, "s3:GetObject", source.key) === "Allow") granted.add("READ");
     }
   }
   return granted;

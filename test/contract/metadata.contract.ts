@@ -68,6 +68,14 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(await store.getCredential("k1")).toBeNull();
     });
 
+    test("credentials: a key's own policy is kept, and dropped when the pair is put without one", async () => {
+      await store.putCredential({ accessKey: "k2", secretKey: "s2", owner, createdAt: 1, policy: "readonly" });
+      expect((await store.getCredential("k2"))?.policy).toBe("readonly");
+      expect((await store.listCredentials()).find((c) => c.accessKey === "k2")?.policy).toBe("readonly");
+      await store.putCredential({ accessKey: "k2", secretKey: "s2", owner, createdAt: 1 });
+      expect((await store.getCredential("k2"))?.policy).toBeUndefined();
+    });
+
     test("buckets: create once, get, list sorted, delete", async () => {
       expect(await store.createBucket(bucketRecord("beta"))).toBe(true);
       expect(await store.createBucket(bucketRecord("alpha"))).toBe(true);

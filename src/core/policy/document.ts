@@ -58,7 +58,16 @@ function principalOf(value: unknown, not: boolean): Statement["principal"] {
   return { not, any, aws };
 }
 
-export function parsePolicy(text: string, bucket: string): Policy {
+/**
+ * A key's own policy (an identity policy): no Principal (it is the key's), resources anywhere in this
+ * server (arn:aws:s3:::<bucket>[/<key>], wildcards allowed).
+ */
+export function parseIdentityPolicy(text: string): Policy {
+  return parsePolicy(text, undefined);
+}
+
+/** `bucket`: the bucket a bucket policy is for (its resources must be within it); undefined for a key's policy. */
+export function parsePolicy(text: string, bucket: string | undefined): Policy {
   if (new TextEncoder().encode(text).length > MAX_POLICY_BYTES) throw malformed("Policy exceeds the maximum allowed document size.");
   let doc: unknown;
   try {
@@ -80,7 +89,11 @@ export function parsePolicy(text: string, bucket: string): Policy {
         if (!["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"].includes(k)) throw malformed(`Unknown field ${k}`);
       }
       if (st.Effect !== "Allow" && st.Effect !== "Deny") throw malformed("Missing required field Effect");
-      if ((st.Principal === undefined) === (st.NotPrincipal === undefined)) throw malformed("Missing required field Principal");
+      if (bucket === undefined) {
+        if (st.Principal !== undefined || st.NotPrincipal !== undefined) throw malformed("Policy document should not specify a principal.");
+      } else if ((st.Principal === undefined) === (st.NotPrincipal === undefined)) {
+        throw malformed("Missing required field Principal");
+      }
       if ((st.Action === undefined) === (st.NotAction === undefined)) throw malformed("Missing required field Action");
       if ((st.Resource === undefined) === (st.NotResource === undefined)) throw malformed("Missing required field Resource");
       const actions = list(st.Action ?? st.NotAction);
@@ -88,6 +101,10 @@ export function parsePolicy(text: string, bucket: string): Policy {
       const resources = list(st.Resource ?? st.NotResource);
       for (const r of resources) {
         if (typeof r !== "string") throw malformed("Policy has invalid resource");
+        if (bucket === undefined) {
+          if (r !== "*" && !r.startsWith("arn:aws:s3:::")) throw malformed("Policy has invalid resource");
+          continue;
+        }
         // A bucket policy speaks of its own bucket: its ARN or its objects' (wildcards allowed in the key part).
         const arn = r === "*" ? `arn:aws:s3:::${bucket}` : r;
         if (arn !== `arn:aws:s3:::${bucket}` && !arn.startsWith(`arn:aws:s3:::${bucket}/`) && !wildcard(arn).test(`arn:aws:s3:::${bucket}`)) {
@@ -103,7 +120,8 @@ export function parsePolicy(text: string, bucket: string): Policy {
       return {
         ...(typeof st.Sid === "string" ? { sid: st.Sid } : {}),
         effect: st.Effect,
-        principal: principalOf(st.Principal ?? st.NotPrincipal, st.NotPrincipal !== undefined),
+        // A key's own policy speaks for that key: every statement is its.
+        principal: bucket === undefined ? { not: false, any: true, aws: [] } : principalOf(st.Principal ?? st.NotPrincipal, st.NotPrincipal !== undefined),
         action: { not: st.NotAction !== undefined, patterns: actions.map((a) => wildcard(a as string, true)) },
         resource: { not: st.NotResource !== undefined, patterns: resources as string[] },
         condition,
@@ -111,3 +129,16 @@ export function parsePolicy(text: string, bucket: string): Policy {
     }),
   };
 }
+
+const builtin = (actions: string[]) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: ["arn:aws:s3:::*"] }] });
+
+/** Key policies by the names MinIO gives them (mc admin policy attach), so users coming from it find the same words. */
+export const BUILTIN_POLICIES: Record<string, string> = {
+  readonly: builtin(["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListAllMyBuckets"]),
+  writeonly: builtin(["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListAllMyBuckets"]),
+  readwrite: builtin(["s3:*"]),
+  consoleAdmin: builtin(["s3:*"]),
+};
+
+/** A key policy as stored (a built-in's name, or JSON) compiled. */
+export const keyPolicy = (stored: string): Policy => parseIdentityPolicy(BUILTIN_POLICIES[stored] ?? stored);
