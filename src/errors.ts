@@ -34,6 +34,7 @@ const TABLE = {
   KeyTooLongError: [400, "Your key is too long."],
   MalformedACLError: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   MalformedXML: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
+  AccessControlListNotSupported: [400, "The bucket does not allow ACLs"],
   MalformedPolicy: [400, "Policies must be valid JSON and the first byte must be '{'"],
   MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
   MissingSecurityHeader: [400, "Your request was missing a required header."],

@@ -39,7 +39,7 @@ export async function resolveAcl(
   bucketOwner: Owner,
   knownUser: (id: string) => Promise<Owner | null>,
 ): Promise<Acl> {
-  if (typeof spec === "string") return cannedAcl(spec, owner, bucketOwner);
+  if (typeof spec === "string") return refusePublic(cannedAcl(spec, owner, bucketOwner));
   const grants: Grant[] = [];
   for (const grant of spec.grants) {
     const g = grant.grantee;
@@ -55,7 +55,13 @@ export async function resolveAcl(
     }
     grants.push(grant);
   }
-  return { owner, grants };
+  return refusePublic({ owner, grants });
+}
+
+/** BlockPublicAcls: an ACL granting everyone anything is refused (AccessDenied), as S3 does. */
+function refusePublic(acl: Acl): Acl {
+  if (currentRequest().publicAccess?.blockPublicAcls && acl.grants.some(isPublicGrant)) throw new S3Error("AccessDenied");
+  return acl;
 }
 
 const userGrant = (owner: Owner, permission: Permission): Grant => ({
@@ -98,8 +104,13 @@ export function cannedAcl(name: string, owner: Owner, bucketOwner: Owner = owner
   return { owner, grants };
 }
 
+/** A grant to everyone or to every authenticated user: what the public access block speaks of. */
+export const isPublicGrant = (g: Grant) => g.grantee.type === "Group" && (g.grantee.uri === ALL_USERS || g.grantee.uri === AUTHENTICATED_USERS);
+
 function grantMatches(grant: Grant, requester: Requester): boolean {
   const g = grant.grantee;
+  // IgnorePublicAcls: grants to everyone count for nothing.
+  if (g.type === "Group" && isPublicGrant(grant) && currentRequest().publicAccess?.ignorePublicAcls) return false;
   if (g.type === "Group") return g.uri === ALL_USERS || (g.uri === AUTHENTICATED_USERS && requester !== null);
   if (g.type === "CanonicalUser") return requester !== null && g.id === requester.id;
   return false;
@@ -117,4 +128,15 @@ export function allows(acl: Acl, requester: Requester, permission: Permission): 
 
 export function requirePermission(acl: Acl, requester: Requester, permission: Permission): void {
   if (!allows(acl, requester, permission)) throw new S3Error("AccessDenied");
+}
+
+/**
+ * Who owns a new object, by the bucket's object ownership: the writer (ObjectWriter, the default);
+ * the bucket owner when the writer gives it full control (BucketOwnerPreferred) or always, with ACLs
+ * off (BucketOwnerEnforced: the object's ACL is the owner's alone).
+ */
+export function objectOwner(bucket: { owner: Owner; ownership?: string }, writer: Owner, spec: AclSpec | undefined): { owner: Owner; spec: AclSpec } {
+  if (bucket.ownership === "BucketOwnerEnforced") return { owner: bucket.owner, spec: "private" };
+  if (bucket.ownership === "BucketOwnerPreferred" && spec === "bucket-owner-full-control") return { owner: bucket.owner, spec: "private" };
+  return { owner: writer, spec: spec ?? "private" };
 }

@@ -3,7 +3,7 @@
 import { S3Error } from "../errors.ts";
 import type { ChecksumAlgorithm, ObjectRecord, Tags, WriteCondition } from "../metadata/store.ts";
 import type { ByteRange, StoredData } from "../storage/backend.ts";
-import { requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
+import { objectOwner, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import { requireOwner, type Buckets } from "./buckets.ts";
 import { checkCopyConditions, type ReadConditions } from "./conditions.ts";
 import type { EngineContext } from "./context.ts";
@@ -99,7 +99,8 @@ export class Copier {
       });
     }
     const sourceKey = this.ctx.encryption.open(src.sse, input.sourceCustomerKey);
-    const acl = await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser);
+    const placed = objectOwner(bucket, owner, input.acl);
+    const acl = await resolveAcl(placed.spec, placed.owner, bucket.owner, this.ctx.knownUser);
     const algorithm = input.checksumAlgorithm ?? src.checksum?.algorithm;
     const digest: Partial<BodyDigest> = {};
     const sse = sseFor(bucket, input.sse);
@@ -127,7 +128,7 @@ export class Copier {
       headers: replace ? (input.headers ?? {}) : src.headers,
       userMetadata: replace ? (input.userMetadata ?? {}) : src.userMetadata,
       storageClass: input.storageClass ?? src.storageClass,
-      owner,
+      owner: placed.owner,
       acl,
       ...(digest.checksum ? { checksum: digest.checksum } : {}),
       ...(sealed ? { sse: sealed.info } : {}),

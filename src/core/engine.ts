@@ -14,7 +14,7 @@ import { Objects } from "./objects.ts";
 import { cleanupLeftovers } from "./cleanup.ts";
 import { EventDispatcher } from "./events.ts";
 import { Notifications } from "./notifications.ts";
-import { Policies } from "./policies.ts";
+import { AccessSettings, Policies } from "./policies.ts";
 import { Encryption } from "./sse.ts";
 import { ObjectLock } from "./object-lock.ts";
 import { Tagging } from "./tagging.ts";
@@ -55,6 +55,7 @@ export class Engine {
   readonly credentials: Credentials;
   readonly notifications: Notifications;
   readonly policies: Policies;
+  readonly access: AccessSettings;
   /** The region buckets report (and notification ARNs carry). */
   readonly region: string;
   readonly metadata: MetadataStore;
@@ -93,6 +94,7 @@ export class Engine {
     this.objectLock = new ObjectLock(this.ctx, this.buckets);
     this.notifications = new Notifications(this.ctx, this.buckets, options.notificationTargets ?? []);
     this.policies = new Policies(this.ctx, this.buckets);
+    this.access = new AccessSettings(this.ctx, this.buckets);
     // Caches follow the changes they hold, whichever process made them (events), within a TTL at worst.
     this.events.subscribe((event) => {
       if (event.type.startsWith("bucket.")) this.buckets.forget(String(event.data.bucket));

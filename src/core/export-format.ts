@@ -90,6 +90,7 @@ export function bucketOut(b: BucketRecord): FamilyRecord {
     name: b.name, region: b.region, owner_id: b.owner.id, owner_display: b.owner.displayName, acl: aclJson(b.acl),
     created_at: iso(b.createdAt), extra: defined({
       versioning: b.versioning, tags: b.tags, cors: b.cors, encryption: b.encryption, object_lock: b.objectLock, notification: b.notification, policy: b.policy,
+      public_access_block: b.publicAccessBlock, ownership: b.ownership,
     }),
   };
 }
@@ -105,6 +106,8 @@ export function bucketIn(r: FamilyRecord): BucketRecord {
     ...(isTree(extra.object_lock) ? { objectLock: extra.object_lock as unknown as BucketRecord["objectLock"] } : {}),
     ...(Array.isArray(extra.notification) ? { notification: extra.notification as unknown as BucketRecord["notification"] } : {}),
     ...(typeof extra.policy === "string" ? { policy: extra.policy } : {}),
+    ...(isTree(extra.public_access_block) ? { publicAccessBlock: extra.public_access_block as unknown as BucketRecord["publicAccessBlock"] } : {}),
+    ...(typeof extra.ownership === "string" ? { ownership: extra.ownership as BucketRecord["ownership"] } : {}),
   };
 }
 

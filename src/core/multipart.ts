@@ -4,7 +4,7 @@
 import { S3Error } from "../errors.ts";
 import type { ChecksumAlgorithm, ObjectRecord, PartRecord, SseInfo, Tags, UploadRecord, WriteCondition } from "../metadata/store.ts";
 import type { ByteRange } from "../storage/backend.ts";
-import { ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
+import { ANONYMOUS, objectOwner, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import { checkCondition } from "../metadata/condition.ts";
 import { freeReplaced, versionIdFor } from "./versioning.ts";
@@ -133,7 +133,7 @@ export class Multipart {
   async create(requester: Requester, input: CreateUploadInput): Promise<UploadRecord> {
     assertKey(input.key);
     const bucket = await this.writable(requester, input.bucket);
-    const owner = requester ?? ANONYMOUS;
+    const { owner, spec } = objectOwner(bucket, requester ?? ANONYMOUS, input.acl);
     const upload: UploadRecord = {
       // UUIDv7 is time-ordered: uploads of one key list in initiation order.
       uploadId: Bun.randomUUIDv7().replaceAll("-", ""),
@@ -145,7 +145,7 @@ export class Multipart {
       headers: input.headers ?? {},
       userMetadata: input.userMetadata ?? {},
       storageClass: input.storageClass ?? "STANDARD",
-      acl: await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser),
+      acl: await resolveAcl(spec, owner, bucket.owner, this.ctx.knownUser),
       ...(input.checksumAlgorithm ? { checksumAlgorithm: input.checksumAlgorithm, checksumType: input.checksumType ?? "COMPOSITE" } : {}),
       ...(input.tags && Object.keys(input.tags).length > 0 ? { tags: input.tags } : {}),
     };

@@ -5,7 +5,7 @@ import { checkCondition } from "../metadata/condition.ts";
 import type { BucketRecord, ChecksumAlgorithm, ObjectRecord, ObjectWrite, Tags, WriteCondition } from "../metadata/store.ts";
 import { assertVersionId } from "../metadata/versions.ts";
 import type { ByteRange, StoredData } from "../storage/backend.ts";
-import { allows, ANONYMOUS, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
+import { allows, ANONYMOUS, objectOwner, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import { checkReadConditions, type ReadConditions } from "./conditions.ts";
 import { freeStorage, type EngineContext } from "./context.ts";
@@ -108,12 +108,12 @@ export class Objects {
 
   async put(requester: Requester, input: PutObjectInput): Promise<ObjectRecord> {
     // Anonymous writes (allowed by a public-read-write bucket) belong to S3's anonymous user.
-    const owner = requester ?? ANONYMOUS;
     assertKey(input.key);
     if (input.contentMd5 !== undefined) assertContentMd5(input.contentMd5);
     if (input.size !== undefined && input.size > MAX_PUT_SIZE) throw new S3Error("EntityTooLarge");
     const bucket = await this.writableBucket(requester, input.bucket);
-    const acl = await resolveAcl(input.acl ?? "private", owner, bucket.owner, this.ctx.knownUser);
+    const { owner, spec } = objectOwner(bucket, requester ?? ANONYMOUS, input.acl);
+    const acl = await resolveAcl(spec, owner, bucket.owner, this.ctx.knownUser);
     const versionId = versionIdFor(bucket);
     const lock = lockFor(bucket, input.lock);
     // Fail a doomed conditional write before its bytes are stored (the store re-checks atomically).

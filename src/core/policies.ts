@@ -3,6 +3,7 @@
 // compiled policy is found by its text, so a change anywhere (this node or another) is a new text:
 // nothing to invalidate.
 import { S3Error } from "../errors.ts";
+import type { ObjectOwnership, PublicAccessBlock } from "../metadata/store.ts";
 import type { Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import type { EngineContext } from "./context.ts";
@@ -56,10 +57,37 @@ export class Policies {
 
   /** Replaces (text, checked first) or removes (null) the bucket's policy. */
   async set(requester: Requester, name: string, text: string | null): Promise<void> {
-    await this.buckets.owned(requester, name);
-    if (text !== null) this.compiled(name, text);
+    const bucket = await this.buckets.owned(requester, name);
+    // BlockPublicPolicy: a policy that would make the bucket public is refused.
+    if (text !== null && isPublic(this.compiled(name, text)!) && bucket.publicAccessBlock?.blockPublicPolicy) throw new S3Error("AccessDenied");
     this.buckets.forget(name);
     await this.ctx.metadata.updateBucket(name, { policy: text }, [newEvent("bucket.policy.updated", { bucket: name, removed: text === null })]);
+    this.buckets.forget(name);
+    this.ctx.publish();
+  }
+}
+
+/** Put/Get/DeletePublicAccessBlock and Put/Get/DeleteBucketOwnershipControls: the bucket owner's. */
+export class AccessSettings {
+  constructor(private readonly ctx: EngineContext, private readonly buckets: Buckets) {}
+
+  async publicAccessBlock(requester: Requester, name: string): Promise<PublicAccessBlock> {
+    const bucket = await this.buckets.owned(requester, name);
+    if (!bucket.publicAccessBlock) throw new S3Error("NoSuchPublicAccessBlockConfiguration", { detail: { BucketName: name } });
+    return bucket.publicAccessBlock;
+  }
+
+  async ownership(requester: Requester, name: string): Promise<ObjectOwnership> {
+    const bucket = await this.buckets.owned(requester, name);
+    if (!bucket.ownership) throw new S3Error("OwnershipControlsNotFoundError", { detail: { BucketName: name } });
+    return bucket.ownership;
+  }
+
+  async set(requester: Requester, name: string, change: { publicAccessBlock?: PublicAccessBlock | null; ownership?: ObjectOwnership | null }): Promise<void> {
+    await this.buckets.owned(requester, name);
+    this.buckets.forget(name);
+    const what = change.ownership !== undefined ? "bucket.ownership.updated" : "bucket.public-access-block.updated";
+    await this.ctx.metadata.updateBucket(name, change, [newEvent(what, { bucket: name })]);
     this.buckets.forget(name);
     this.ctx.publish();
   }

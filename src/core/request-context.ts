@@ -2,7 +2,7 @@
 // the HTTP edge around each handler; the engine only ever reads these fields (it never sees the request):
 // the id, and who made it and from where (S3's event records name both).
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Permission } from "../metadata/store.ts";
+import type { Permission, PublicAccessBlock } from "../metadata/store.ts";
 
 export interface RequestInfo {
   id: string;
@@ -12,6 +12,8 @@ export interface RequestInfo {
   sourceIp: string;
   /** ACL permissions a bucket policy's Allow granted this request (server/authorize.ts); the ACL checks honour them. */
   granted?: ReadonlySet<Permission>;
+  /** The public access block of the request's bucket: public ACLs refused (block) or not counted (ignore). */
+  publicAccess?: Pick<PublicAccessBlock, "blockPublicAcls" | "ignorePublicAcls">;
 }
 
 const current = new AsyncLocalStorage<RequestInfo>();

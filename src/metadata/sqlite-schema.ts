@@ -4,7 +4,9 @@
 import { VERSION_TABLES } from "./sqlite-objects.ts";
 import { OUTBOX_TABLE } from "./sqlite-outbox.ts";
 import { UPLOAD_SESSIONS, UPLOAD_TABLES } from "./sqlite-uploads.ts";
-import type { Acl, BucketEncryption, BucketRecord, ObjectLockConfig, CorsRule, NotificationRule, Credential, Tags, VersioningStatus } from "./store.ts";
+import type {
+  Acl, BucketEncryption, BucketRecord, ObjectLockConfig, CorsRule, NotificationRule, Credential, ObjectOwnership, PublicAccessBlock, Tags, VersioningStatus,
+} from "./store.ts";
 
 export const MIGRATIONS: string[] = [
   `CREATE TABLE credentials (
@@ -51,12 +53,15 @@ export const MIGRATIONS: string[] = [
   "ALTER TABLE buckets ADD COLUMN notification TEXT;",
   "ALTER TABLE buckets ADD COLUMN policy TEXT;",
   "ALTER TABLE credentials ADD COLUMN policy TEXT;",
+  `ALTER TABLE buckets ADD COLUMN public_access_block TEXT;
+   ALTER TABLE buckets ADD COLUMN ownership TEXT;`,
 ];
 
 export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number; policy: string | null }
 export interface BucketRow {
   name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
   cors: string | null; encryption: string | null; object_lock: string | null; notification: string | null; policy: string | null;
+  public_access_block: string | null; ownership: string | null;
 }
 
 export const toCredential = (r: CredentialRow): Credential => ({
@@ -72,6 +77,8 @@ export const toBucket = (r: BucketRow): BucketRecord => ({
   ...(r.object_lock ? { objectLock: JSON.parse(r.object_lock) as ObjectLockConfig } : {}),
   ...(r.notification ? { notification: JSON.parse(r.notification) as NotificationRule[] } : {}),
   ...(r.policy !== null && r.policy !== undefined ? { policy: r.policy } : {}),
+  ...(r.public_access_block ? { publicAccessBlock: JSON.parse(r.public_access_block) as PublicAccessBlock } : {}),
+  ...(r.ownership ? { ownership: r.ownership as ObjectOwnership } : {}),
 });
 
 /** Named parameters of a bucket's row: every column, so a bucket is created whole in one statement. */
@@ -80,4 +87,5 @@ export const bucketParams = (b: BucketRecord) => ({
   versioning: b.versioning ?? null, tags: b.tags ? JSON.stringify(b.tags) : null, cors: b.cors ? JSON.stringify(b.cors) : null,
   encryption: b.encryption ? JSON.stringify(b.encryption) : null, object_lock: b.objectLock ? JSON.stringify(b.objectLock) : null,
   notification: b.notification ? JSON.stringify(b.notification) : null, policy: b.policy ?? null,
+  public_access_block: b.publicAccessBlock ? JSON.stringify(b.publicAccessBlock) : null, ownership: b.ownership ?? null,
 });

@@ -56,7 +56,20 @@ export interface BucketRecord {
   notification?: NotificationRule[];
   /** The bucket policy, the JSON text as it was put (PutBucketPolicy). */
   policy?: string;
+  /** PutPublicAccessBlock's four flags. */
+  publicAccessBlock?: PublicAccessBlock;
+  /** PutBucketOwnershipControls' rule (none: ObjectWriter, S3's behaviour before 2023 and this server's default). */
+  ownership?: ObjectOwnership;
 }
+
+export interface PublicAccessBlock {
+  blockPublicAcls: boolean;
+  ignorePublicAcls: boolean;
+  blockPublicPolicy: boolean;
+  restrictPublicBuckets: boolean;
+}
+
+export type ObjectOwnership = "BucketOwnerEnforced" | "BucketOwnerPreferred" | "ObjectWriter";
 
 /** One Queue/Topic/CloudFunction configuration of a bucket's notifications: where, which events, which keys. */
 export interface NotificationRule {
@@ -129,6 +142,8 @@ export interface BucketChange {
   objectLock?: ObjectLockConfig;
   notification?: NotificationRule[] | null;
   policy?: string | null;
+  publicAccessBlock?: PublicAccessBlock | null;
+  ownership?: ObjectOwnership | null;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface Task {
   requester: { id: string; displayName: string } | null;
   /** ACL permissions the bucket policy granted the request (applied with them). */
   granted?: string[];
+  /** The bucket's public access block as the request saw it. */
+  publicAccess?: { blockPublicAcls: boolean; ignorePublicAcls: boolean };
   /** PutObject: the headers the write keeps (content type, metadata, ACL, tags, lock...). */
   headers?: Record<string, string>;
   /** PutObject: the body, spooled and fsynced before the answer. */

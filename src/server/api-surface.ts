@@ -83,6 +83,27 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
   GetBucketPolicyStatus: {
     method: "GET", path: "/{bucket}", query: { policyStatus: "" }, tag: "Bucket", summary: "Whether the bucket policy makes it public", errors: ["NoSuchBucket", "NoSuchBucketPolicy"],
   },
+  GetPublicAccessBlock: {
+    method: "GET", path: "/{bucket}", query: { publicAccessBlock: "" }, tag: "Bucket", summary: "The bucket's public access block",
+    errors: ["NoSuchBucket", "NoSuchPublicAccessBlockConfiguration"],
+  },
+  PutPublicAccessBlock: {
+    method: "PUT", path: "/{bucket}", query: { publicAccessBlock: "" }, tag: "Bucket", summary: "Block or ignore public ACLs and policies", errors: ["NoSuchBucket", "MalformedXML"],
+  },
+  DeletePublicAccessBlock: {
+    method: "DELETE", path: "/{bucket}", query: { publicAccessBlock: "" }, tag: "Bucket", summary: "Remove the public access block", status: 204, errors: ["NoSuchBucket"],
+  },
+  GetBucketOwnershipControls: {
+    method: "GET", path: "/{bucket}", query: { ownershipControls: "" }, tag: "Bucket", summary: "The bucket's object ownership",
+    errors: ["NoSuchBucket", "OwnershipControlsNotFoundError"],
+  },
+  PutBucketOwnershipControls: {
+    method: "PUT", path: "/{bucket}", query: { ownershipControls: "" }, tag: "Bucket", summary: "Set object ownership (BucketOwnerEnforced turns ACLs off)",
+    errors: ["NoSuchBucket", "MalformedXML"],
+  },
+  DeleteBucketOwnershipControls: {
+    method: "DELETE", path: "/{bucket}", query: { ownershipControls: "" }, tag: "Bucket", summary: "Back to ObjectWriter", status: 204, errors: ["NoSuchBucket"],
+  },
   GetObjectLockConfiguration: {
     method: "GET", path: "/{bucket}", query: { "object-lock": "" }, tag: "Bucket", summary: "The bucket's Object Lock configuration",
     errors: ["NoSuchBucket", "ObjectLockConfigurationNotFoundError"],

@@ -190,8 +190,11 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     // The request's id, requester and peer reach the engine's events (and nothing else of the request does).
     const sourceIp = peerAddress(request) ?? "";
     // The one access decision (bucket policy): a Deny stops here; an Allow grants the ACL checks.
-    const granted = resolved.operation === "PreflightCors" ? undefined : await authorize(req, sourceIp, request.url.startsWith("https:"));
-    const info = { id: requestId, requester: auth.requester?.id ?? "", sourceIp, ...(granted?.size ? { granted } : {}) };
+    const decided = resolved.operation === "PreflightCors" ? undefined : await authorize(req, sourceIp, request.url.startsWith("https:"));
+    const info = {
+      id: requestId, requester: auth.requester?.id ?? "", sourceIp,
+      ...(decided?.granted.size ? { granted: decided.granted } : {}), ...(decided?.publicAccess ? { publicAccess: decided.publicAccess } : {}),
+    };
     const sync = options.queue?.consistency === "sync" && WRITES.has(method) ? options.queue : undefined;
     // sync mode: with the broker down a write is refused before it changes anything.
     if (sync && !sync.delivery.healthy()) {

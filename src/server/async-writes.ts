@@ -81,8 +81,11 @@ export class AsyncWrites {
     assertKey(key);
     requirePermission((await req.engine.buckets.get(bucket)).acl, req.requester, "WRITE");
     const id = crypto.randomUUID();
-    const granted = currentRequest().granted;
-    const task: Task = { id, op: req.operation as Task["op"], bucket, key, at: Date.now(), requester: req.requester, ...(granted?.size ? { granted: [...granted] } : {}) };
+    const { granted, publicAccess } = currentRequest();
+    const task: Task = {
+      id, op: req.operation as Task["op"], bucket, key, at: Date.now(), requester: req.requester,
+      ...(granted?.size ? { granted: [...granted] } : {}), ...(publicAccess ? { publicAccess } : {}),
+    };
     const headers: Record<string, string> = { "x-bleepstore-task-id": id };
     if (req.operation === "DeleteObject") {
       const versionId = (req.params as { versionId?: string }).versionId;
@@ -168,8 +171,8 @@ export class AsyncWrites {
       auth: { requester, payload: { kind: "unsigned" } }, requester, engine, requestId: task.id, keysAllowed: () => false,
     };
     try {
-      const granted = task.granted ? { granted: new Set(task.granted as Permission[]) } : {};
-      await withRequest({ id: task.id, requester: requester?.id ?? "", sourceIp: "", ...granted }, () => OPERATIONS[task.op](req as never));
+      const decided = { ...(task.granted ? { granted: new Set(task.granted as Permission[]) } : {}), ...(task.publicAccess ? { publicAccess: task.publicAccess } : {}) };
+      await withRequest({ id: task.id, requester: requester?.id ?? "", sourceIp: "", ...decided }, () => OPERATIONS[task.op](req as never));
       this.finish(task, { state: "done" });
     } catch (err) {
       const e = toS3Error(err);

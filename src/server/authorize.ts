@@ -5,7 +5,7 @@
 // context); no statement: the ACLs decide, as before. The bucket owner may always manage the policy.
 import type { Requester } from "../core/acl.ts";
 import type { Permission } from "../metadata/store.ts";
-import { evaluate, type PolicyRequest } from "../core/policy/evaluate.ts";
+import { evaluate, isPublic, type PolicyRequest } from "../core/policy/evaluate.ts";
 import { S3Error } from "../errors.ts";
 import { parseCopySource } from "./copy-source.ts";
 import type { S3Request } from "./types.ts";
@@ -41,6 +41,9 @@ const RULES: Record<string, Rule> = {
   GetBucketEncryption: R("s3:GetEncryptionConfiguration"), PutBucketEncryption: R("s3:PutEncryptionConfiguration"), DeleteBucketEncryption: R("s3:PutEncryptionConfiguration"),
   GetBucketNotificationConfiguration: R("s3:GetBucketNotification"), PutBucketNotificationConfiguration: R("s3:PutBucketNotification"),
   GetObjectLockConfiguration: R("s3:GetBucketObjectLockConfiguration"), PutObjectLockConfiguration: R("s3:PutBucketObjectLockConfiguration"),
+  GetPublicAccessBlock: R("s3:GetBucketPublicAccessBlock"), PutPublicAccessBlock: R("s3:PutBucketPublicAccessBlock"), DeletePublicAccessBlock: R("s3:PutBucketPublicAccessBlock"),
+  GetBucketOwnershipControls: R("s3:GetBucketOwnershipControls"), PutBucketOwnershipControls: R("s3:PutBucketOwnershipControls"),
+  DeleteBucketOwnershipControls: R("s3:PutBucketOwnershipControls"),
 };
 
 /** The bucket owner's own hold on its policy (AWS's account root can always manage it). */
@@ -100,8 +103,28 @@ const UNBUCKETED: Record<string, string> = { ListBuckets: "s3:ListAllMyBuckets",
  * policy of its own and neither it nor the bucket policy allows; else the ACL permissions an Allow
  * grants (empty: the ACLs decide). `sourceIp` and `secure` describe the connection.
  */
-export async function authorize(req: S3Request, sourceIp: string, secure: boolean): Promise<Set<Permission>> {
+export interface Authorized {
+  /** ACL permissions a policy Allow granted. */
+  granted: Set<Permission>;
+  /** The bucket's public access block, for the ACL checks and ACLs written by the request. */
+  publicAccess?: { blockPublicAcls: boolean; ignorePublicAcls: boolean };
+}
+
+const ACL_WRITES = new Set(["PutObject", "CopyObject", "CreateMultipartUpload", "PutBucketAcl", "PutObjectAcl"]);
+
+/** BucketOwnerEnforced: ACLs are off; a request that sets one (other than the owner's full control) is refused. */
+function refuseAcls(req: S3Request): void {
+  const canned = req.headers.get("x-amz-acl");
+  const grants = [...req.headers.keys()].some((h) => h.startsWith("x-amz-grant-"));
+  const aclOp = req.operation === "PutBucketAcl" || req.operation === "PutObjectAcl";
+  if (grants || (canned !== null && canned !== "bucket-owner-full-control") || (aclOp && canned !== "bucket-owner-full-control")) {
+    throw new S3Error("AccessControlListNotSupported");
+  }
+}
+
+export async function authorize(req: S3Request, sourceIp: string, secure: boolean): Promise<Authorized> {
   const granted = new Set<Permission>();
+  const result: Authorized = { granted };
   const params = req.params as { bucket?: string; key?: string; name?: string };
   const credential = req.requester && req.auth.accessKey ? await req.engine.credential(req.auth.accessKey) : null;
   const limit = req.engine.policies.ofKey(credential?.policy);
@@ -113,10 +136,15 @@ export async function authorize(req: S3Request, sourceIp: string, secure: boolea
     return { principals, action, resource, values: cached, ...(anyResource ? { anyResource } : {}) };
   };
   /** Both policies' word on one action on one resource; throws on a Deny, or on a limited key's silence. */
-  const decide = (policyText: string | undefined, bucketName: string | undefined, action: string, key: string | undefined, options: { anyResource?: boolean; ownPolicy?: boolean } = {}) => {
+  const decide = (
+    policyText: string | undefined, bucketName: string | undefined, action: string, key: string | undefined,
+    options: { anyResource?: boolean; ownPolicy?: boolean; restricted?: boolean } = {},
+  ) => {
     const r = request(action, bucketName, key, options.anyResource);
     const bucketPolicy = bucketName === undefined || options.ownPolicy ? undefined : req.engine.policies.compiled(bucketName, policyText);
-    const fromBucket = evaluate(bucketPolicy, r);
+    const said = evaluate(bucketPolicy, r);
+    // A restricted public policy still denies; its Allow no longer opens the bucket to others.
+    const fromBucket = options.restricted && said === "Allow" ? undefined : said;
     const fromKey = evaluate(limit, r);
     if (fromBucket === "Deny" || fromKey === "Deny") throw new S3Error("AccessDenied");
     if (limit && !options.anyResource && fromKey !== "Allow" && fromBucket !== "Allow") throw new S3Error("AccessDenied");
@@ -126,23 +154,31 @@ export async function authorize(req: S3Request, sourceIp: string, secure: boolea
   const unbucketed = UNBUCKETED[req.operation];
   if (unbucketed) {
     if (limit) decide(undefined, req.operation === "CreateBucket" ? params.bucket : undefined, unbucketed, undefined, { ownPolicy: true });
-    return granted;
+    return result;
   }
-  if (params.bucket === undefined) return granted;
+  if (params.bucket === undefined) return result;
   const bucket = await req.engine.buckets.get(params.bucket).catch(() => undefined);
+  if (bucket?.publicAccessBlock) {
+    const { blockPublicAcls, ignorePublicAcls } = bucket.publicAccessBlock;
+    result.publicAccess = { blockPublicAcls, ignorePublicAcls };
+  }
+  if (bucket?.ownership === "BucketOwnerEnforced" && ACL_WRITES.has(req.operation)) refuseAcls(req);
+  const isOwner = bucket !== undefined && req.requester !== null && req.requester.id === bucket.owner.id;
+  // RestrictPublicBuckets: a public policy speaks only for the bucket owner.
+  const restricted = bucket?.publicAccessBlock?.restrictPublicBuckets === true && !isOwner && bucket.policy !== undefined
+    && isPublic(req.engine.policies.compiled(bucket.name, bucket.policy)!);
   const operation = params.name ?? req.operation;
   // The bucket owner may always manage the bucket policy (a limited key only as its own policy allows).
   if (POLICY_OPS.has(operation)) {
-    const isOwner = bucket !== undefined && req.requester !== null && req.requester.id === bucket.owner.id;
     if (limit) decide(undefined, params.bucket, `s3:${operation}`, undefined, { ownPolicy: true });
-    if (isOwner || !bucket) return granted;
+    if (isOwner || !bucket) return result;
   }
   const rule = RULES[req.operation];
   if (rule) {
     const key = rule.object ? params.key : undefined;
     // DeleteObjects names its keys in its body: a Deny of s3:DeleteObject on any of the bucket's keys refuses it whole.
     const deleteMany = req.operation === "DeleteObjects";
-    const decision = decide(bucket?.policy, params.bucket, rule.action, key, { anyResource: deleteMany });
+    const decision = decide(bucket?.policy, params.bucket, rule.action, key, { anyResource: deleteMany, restricted });
     if (deleteMany && limit && evaluate(limit, request(rule.action, params.bucket, "*")) !== "Allow") throw new S3Error("AccessDenied");
     if (decision === "Allow" && rule.permission && !deleteMany) granted.add(rule.permission);
   } else if (limit && RULES[operation] === undefined && !POLICY_OPS.has(operation)) {
@@ -158,5 +194,5 @@ export async function authorize(req: S3Request, sourceIp: string, secure: boolea
       if (decide(sourceBucket?.policy, source.bucket, "s3:GetObject", source.key) === "Allow") granted.add("READ");
     }
   }
-  return granted;
+  return result;
 }

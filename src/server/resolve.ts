@@ -21,6 +21,8 @@ export interface OperationParams {
   GetBucketEncryption: Bucket; PutBucketEncryption: Bucket; DeleteBucketEncryption: Bucket;
   GetBucketNotificationConfiguration: Bucket; PutBucketNotificationConfiguration: Bucket;
   GetBucketPolicy: Bucket; PutBucketPolicy: Bucket; DeleteBucketPolicy: Bucket; GetBucketPolicyStatus: Bucket;
+  GetPublicAccessBlock: Bucket; PutPublicAccessBlock: Bucket; DeletePublicAccessBlock: Bucket;
+  GetBucketOwnershipControls: Bucket; PutBucketOwnershipControls: Bucket; DeleteBucketOwnershipControls: Bucket;
   GetObjectLockConfiguration: Bucket; PutObjectLockConfiguration: Bucket;
   GetObjectRetention: Version; PutObjectRetention: Version; GetObjectLegalHold: Version; PutObjectLegalHold: Version;
   /** A CORS preflight (OPTIONS) on a bucket or an object: answered from the bucket's rules, no auth. */
@@ -66,6 +68,8 @@ const BUCKET_SUBRESOURCES: ReadonlyArray<[string, Verbs]> = [
   ["notification", { GET: "GetBucketNotificationConfiguration", PUT: "PutBucketNotificationConfiguration" }],
   ["policyStatus", { GET: "GetBucketPolicyStatus" }],
   ["policy", { GET: "GetBucketPolicy", PUT: "PutBucketPolicy", DELETE: "DeleteBucketPolicy" }],
+  ["publicAccessBlock", { GET: "GetPublicAccessBlock", PUT: "PutPublicAccessBlock", DELETE: "DeletePublicAccessBlock" }],
+  ["ownershipControls", { GET: "GetBucketOwnershipControls", PUT: "PutBucketOwnershipControls", DELETE: "DeleteBucketOwnershipControls" }],
 ];
 
 /** ... and of one version of an object. */

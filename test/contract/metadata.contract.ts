@@ -187,6 +187,17 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect((await store.getBucket("b"))?.notification).toBeUndefined();
     });
 
+    test("public access block and object ownership round-trip with the bucket", async () => {
+      await store.createBucket(bucketRecord("b"));
+      const pab = { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: false };
+      expect(await store.updateBucket("b", { publicAccessBlock: pab, ownership: "BucketOwnerEnforced" })).toBe(true);
+      expect(await store.getBucket("b")).toMatchObject({ publicAccessBlock: pab, ownership: "BucketOwnerEnforced" });
+      expect(await store.updateBucket("b", { publicAccessBlock: null, ownership: null })).toBe(true);
+      const back = await store.getBucket("b");
+      expect(back?.publicAccessBlock).toBeUndefined();
+      expect(back?.ownership).toBeUndefined();
+    });
+
     test("a bucket policy is kept as the text that was put, and removed by null", async () => {
       await store.createBucket(bucketRecord("b"));
       const text = '{ "Version": "2012-10-17",\n  "Statement": [{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}] }';

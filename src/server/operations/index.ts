@@ -12,6 +12,9 @@ import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from
 import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from "./bucket-notification.ts";
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from "./bucket-policy.ts";
 import {
+  deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketOwnershipControls, getPublicAccessBlock, putBucketOwnershipControls, putPublicAccessBlock,
+} from "./bucket-access.ts";
+import {
   getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
 } from "./object-lock.ts";
 import {
@@ -58,6 +61,12 @@ export const OPERATIONS: OperationTable = {
   PutBucketPolicy: putBucketPolicy,
   DeleteBucketPolicy: deleteBucketPolicy,
   GetBucketPolicyStatus: getBucketPolicyStatus,
+  GetPublicAccessBlock: getPublicAccessBlock,
+  PutPublicAccessBlock: putPublicAccessBlock,
+  DeletePublicAccessBlock: deletePublicAccessBlock,
+  GetBucketOwnershipControls: getBucketOwnershipControls,
+  PutBucketOwnershipControls: putBucketOwnershipControls,
+  DeleteBucketOwnershipControls: deleteBucketOwnershipControls,
   GetObjectLockConfiguration: getObjectLockConfiguration,
   PutObjectLockConfiguration: putObjectLockConfiguration,
   GetObjectRetention: getObjectRetention,
