@@ -10,6 +10,7 @@
 //        bun e2e/bench/run.ts --metadata local [--concurrency N]  (metadata engines beside sqlite, metadata.ts)
 //        bun e2e/bench/run.ts --queue redis|rabbitmq|nats|webhook  (PUT with events on and off, queue.ts)
 //        bun e2e/bench/run.ts --cluster N  (N nodes on etcd behind HAProxy beside one embedded node, cluster.ts)
+//        bun e2e/bench/run.ts --policy  (GET with a 10-statement bucket policy beside none, policy.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
 import "../../src/runtime-env.ts";
@@ -28,9 +29,14 @@ const { values } = parseArgs({
   args: Bun.argv.slice(2),
   options: {
     seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" },
-    metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" }, cluster: { type: "string" },
+    metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" }, cluster: { type: "string" }, policy: { type: "boolean" },
   },
 });
+// --policy: the access decision's cost (policy.ts).
+if (values.policy) {
+  await import("./policy.ts");
+  process.exit(0);
+}
 // --cluster N: N nodes on etcd behind HAProxy, beside one embedded node (cluster.ts).
 if (values.cluster) {
   await import("./cluster.ts");

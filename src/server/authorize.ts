@@ -7,6 +7,7 @@ import type { Requester } from "../core/acl.ts";
 import type { Permission } from "../metadata/store.ts";
 import { evaluate, isPublic, type PolicyRequest } from "../core/policy/evaluate.ts";
 import { S3Error } from "../errors.ts";
+import { RequestConditions } from "./condition-keys.ts";
 import { parseCopySource } from "./copy-source.ts";
 import type { S3Request } from "./types.ts";
 
@@ -57,44 +58,6 @@ export function principalNames(requester: Requester, accessKey: string | undefin
   return names;
 }
 
-/** The request's condition keys (lower-case), as far as this server knows them. */
-function conditionValues(req: S3Request, sourceIp: string, secure: boolean): Map<string, string | string[]> {
-  const v = new Map<string, string | string[]>();
-  const now = new Date();
-  v.set("aws:currenttime", now.toISOString());
-  v.set("aws:epochtime", String(Math.floor(now.getTime() / 1000)));
-  v.set("aws:securetransport", String(secure));
-  if (sourceIp) v.set("aws:sourceip", sourceIp.replace(/^::ffff:/, ""));
-  for (const [header, key] of [["referer", "aws:referer"], ["user-agent", "aws:useragent"], ["x-amz-acl", "s3:x-amz-acl"],
-    ["x-amz-server-side-encryption", "s3:x-amz-server-side-encryption"], ["x-amz-server-side-encryption-aws-kms-key-id", "s3:x-amz-server-side-encryption-aws-kms-key-id"],
-    ["x-amz-copy-source", "s3:x-amz-copy-source"], ["x-amz-storage-class", "s3:x-amz-storage-class"], ["x-amz-object-lock-mode", "s3:object-lock-mode"],
-    ["x-amz-object-lock-retain-until-date", "s3:object-lock-retain-until-date"], ["x-amz-object-lock-legal-hold", "s3:object-lock-legal-hold"],
-    ["x-amz-metadata-directive", "s3:x-amz-metadata-directive"]] as const) {
-    const value = req.headers.get(header);
-    if (value !== null) v.set(key, value);
-  }
-  for (const [param, key] of [["prefix", "s3:prefix"], ["delimiter", "s3:delimiter"], ["max-keys", "s3:max-keys"], ["versionId", "s3:versionid"]] as const) {
-    const value = req.query.get(param);
-    if (value !== null) v.set(key, value);
-  }
-  const tagging = req.headers.get("x-amz-tagging");
-  if (tagging !== null) {
-    const tags = new URLSearchParams(tagging);
-    v.set("s3:requestobjecttagkeys", [...tags.keys()]);
-    for (const [k, value] of tags) v.set(`s3:requestobjecttag/${k.toLowerCase()}`, value);
-  }
-  if (req.requester) {
-    v.set("aws:principaltype", "User");
-    v.set("aws:userid", req.requester.id);
-    v.set("aws:username", req.auth.accessKey ?? req.requester.displayName);
-  } else {
-    v.set("aws:principaltype", "Anonymous");
-  }
-  v.set("s3:authtype", req.requester === null ? "" : req.query.has("X-Amz-Signature") || req.query.has("Signature") ? "REST-QUERY-STRING" : "REST-HEADER");
-  v.set("s3:signatureversion", req.query.has("Signature") || /^AWS /.test(req.headers.get("authorization") ?? "") ? "AWS" : "AWS4-HMAC-SHA256");
-  return v;
-}
-
 /** Operations that name no bucket, or one that does not exist yet: decided by the key's own policy only. */
 const UNBUCKETED: Record<string, string> = { ListBuckets: "s3:ListAllMyBuckets", CreateBucket: "s3:CreateBucket" };
 
@@ -128,10 +91,11 @@ export async function authorize(req: S3Request, sourceIp: string, secure: boolea
   const params = req.params as { bucket?: string; key?: string; name?: string };
   const credential = req.requester && req.auth.accessKey ? await req.engine.credential(req.auth.accessKey) : null;
   const limit = req.engine.policies.ofKey(credential?.policy);
-  const principals = principalNames(req.requester, req.auth.accessKey);
-  let cached: Map<string, string | string[]> | undefined;
+  let principals: string[] | undefined;
+  let cached: RequestConditions | undefined;
   const request = (action: string, bucketName: string | undefined, key: string | undefined, anyResource = false): PolicyRequest => {
-    cached ??= conditionValues(req, sourceIp, secure);
+    cached ??= new RequestConditions(req, sourceIp, secure);
+    principals ??= principalNames(req.requester, req.auth.accessKey);
     const resource = bucketName === undefined ? "arn:aws:s3:::*" : key === undefined ? `arn:aws:s3:::${bucketName}` : `arn:aws:s3:::${bucketName}/${key}`;
     return { principals, action, resource, values: cached, ...(anyResource ? { anyResource } : {}) };
   };
@@ -140,8 +104,10 @@ export async function authorize(req: S3Request, sourceIp: string, secure: boolea
     policyText: string | undefined, bucketName: string | undefined, action: string, key: string | undefined,
     options: { anyResource?: boolean; ownPolicy?: boolean; restricted?: boolean } = {},
   ) => {
-    const r = request(action, bucketName, key, options.anyResource);
     const bucketPolicy = bucketName === undefined || options.ownPolicy ? undefined : req.engine.policies.compiled(bucketName, policyText);
+    // No policy on either side (most requests): nothing to evaluate, nothing to build.
+    if (!bucketPolicy && !limit) return undefined;
+    const r = request(action, bucketName, key, options.anyResource);
     const said = evaluate(bucketPolicy, r);
     // A restricted public policy still denies; its Allow no longer opens the bucket to others.
     const fromBucket = options.restricted && said === "Allow" ? undefined : said;

@@ -6,8 +6,10 @@
 import { wildcard } from "./wildcard.ts";
 
 export type ConditionBlock = Record<string, Record<string, unknown>>;
-/** The request's condition keys, lower-cased names; a multi-valued key is an array. */
-export type ConditionValues = Map<string, string | string[]>;
+/** The request's condition keys by lower-cased name (a multi-valued key is an array); may be computed as asked. */
+export interface ConditionValues {
+  get(key: string): string | string[] | undefined;
+}
 
 export const CONDITION_OPERATORS = new Set([
   "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
@@ -34,22 +36,40 @@ function expandV6(text: string): bigint | undefined {
   return groups.reduce((n, g) => (n << 16n) | BigInt(Number.parseInt(g, 16)), 0n);
 }
 
-/** Whether `address` lies in `cidr` (IPv4 or IPv6; a bare address is a /32 or /128). */
-export function inCidr(address: string, cidr: string): boolean {
+interface Cidr { v4?: { net: number; mask: number }; v6?: { net: bigint; mask: bigint } }
+/** Parsed once per CIDR text (a policy's conditions are met on every request). */
+const cidrs = new Map<string, Cidr>();
+
+function parseCidr(cidr: string): Cidr {
+  let c = cidrs.get(cidr);
+  if (c) return c;
   const [net, bitsText] = cidr.split("/") as [string, string | undefined];
-  const a4 = ipv4(address);
   const n4 = ipv4(net);
-  if (a4 !== undefined && n4 !== undefined) {
+  if (n4 !== undefined) {
     const bits = bitsText === undefined ? 32 : Number(bitsText);
     const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return (a4 & mask) === (n4 & mask);
+    c = { v4: { net: (n4 & mask) >>> 0, mask } };
+  } else {
+    const n6 = expandV6(net);
+    const bits = BigInt(bitsText === undefined ? 128 : Number(bitsText));
+    const mask = bits === 0n ? 0n : ((1n << 128n) - 1n) ^ ((1n << (128n - bits)) - 1n);
+    c = n6 === undefined ? {} : { v6: { net: n6 & mask, mask } };
   }
+  if (cidrs.size >= 10_000) cidrs.clear();
+  cidrs.set(cidr, c);
+  return c;
+}
+
+/** Whether `address` lies in `cidr` (IPv4 or IPv6; a bare address is a /32 or /128). */
+export function inCidr(address: string, cidr: string): boolean {
+  const c = parseCidr(cidr);
+  if (c.v4) {
+    const a4 = ipv4(address);
+    return a4 !== undefined && ((a4 & c.v4.mask) >>> 0) === c.v4.net;
+  }
+  if (!c.v6) return false;
   const a6 = expandV6(address);
-  const n6 = expandV6(net);
-  if (a6 === undefined || n6 === undefined) return false;
-  const bits = BigInt(bitsText === undefined ? 128 : Number(bitsText));
-  const mask = bits === 0n ? 0n : ((1n << 128n) - 1n) ^ ((1n << (128n - bits)) - 1n);
-  return (a6 & mask) === (n6 & mask);
+  return a6 !== undefined && (a6 & c.v6.mask) === c.v6.net;
 }
 
 const date = (v: string) => (/^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v));
@@ -101,7 +121,7 @@ export function conditionsHold(block: ConditionBlock, values: ConditionValues): 
     const ifExists = op.endsWith("IfExists");
     if (ifExists) op = op.slice(0, -"IfExists".length);
     for (const [key, raw] of Object.entries(keys ?? {})) {
-      const expected = (Array.isArray(raw) ? raw : [raw]).map((v) => substitute(String(v), values));
+      const expected = (Array.isArray(raw) ? raw : [raw]).map((v) => (typeof v === "string" && !v.includes("${") ? v : substitute(String(v), values)));
       const actual = values.get(key.toLowerCase());
       if (op === "Null") {
         const absent = actual === undefined || (Array.isArray(actual) && actual.length === 0);

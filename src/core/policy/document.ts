@@ -14,7 +14,8 @@ export interface Statement {
   /** Principals as written: "*" (everyone, anonymous included) or AWS ids/ARNs; `not` for NotPrincipal. */
   principal: { not: boolean; any: boolean; aws: string[] } | undefined;
   action: { not: boolean; patterns: RegExp[] };
-  resource: { not: boolean; patterns: string[] };
+  /** Resource patterns, each compiled unless it holds a policy variable (then per request). */
+  resource: { not: boolean; patterns: Array<{ text: string; re?: RegExp }> };
   condition: ConditionBlock;
 }
 
@@ -123,7 +124,10 @@ export function parsePolicy(text: string, bucket: string | undefined): Policy {
         // A key's own policy speaks for that key: every statement is its.
         principal: bucket === undefined ? { not: false, any: true, aws: [] } : principalOf(st.Principal ?? st.NotPrincipal, st.NotPrincipal !== undefined),
         action: { not: st.NotAction !== undefined, patterns: actions.map((a) => wildcard(a as string, true)) },
-        resource: { not: st.NotResource !== undefined, patterns: resources as string[] },
+        resource: {
+          not: st.NotResource !== undefined,
+          patterns: (resources as string[]).map((text) => (text.includes("${") ? { text } : { text, re: text === "*" ? /^/ : wildcard(text) })),
+        },
         condition,
       };
     }),

@@ -30,7 +30,7 @@ function statementMatches(s: Statement, r: PolicyRequest): boolean {
   const action = s.action.patterns.some((re) => re.test(r.action));
   if (action === s.action.not) return false;
   if (!r.anyResource) {
-    const resource = s.resource.patterns.some((pattern) => pattern === "*" || wildcard(substitute(pattern, r.values)).test(r.resource));
+    const resource = s.resource.patterns.some((p) => (p.re ?? wildcard(substitute(p.text, r.values))).test(r.resource));
     if (resource === s.resource.not) return false;
   }
   return conditionsHold(s.condition, r.values);
