@@ -1,7 +1,7 @@
 // The cost of the access decision (npm run bench -- --policy): GET 4 KiB at c=32 from a bucket with a
 // 10-statement bucket policy (one with an IpAddress condition) beside a bucket with none, on one server,
 // in alternating turns: the ratio of their ops/s and the server's CPU per request for each. Target ≥ 0.9.
-import { readFileSync } from "node:fs";
+import { cpuSeconds } from "./cpu.ts";
 import { parseArgs } from "node:util";
 import { startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
@@ -12,10 +12,6 @@ const { values } = parseArgs({ args: Bun.argv.slice(2), options: { seconds: { ty
 const SECONDS = Number(values.seconds);
 const TURNS = 6;
 const KiB4 = new Uint8Array(4096).fill(97);
-const cpuSeconds = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(stat[11]) + Number(stat[12])) / 100;
-};
 
 await using server = await startServer({ args: ["--log-level", "error"] });
 const ep = server.endpoint;

@@ -3,7 +3,7 @@
 // (write-through) and one with no queue, in alternating turns; the ratio of their ops/s, each one's CPU
 // per request, and the delivery lag (commit to the broker's confirmation) p50/p99 from the server's
 // own bleepstore_queue_latency_ms. Targets: ratio ≥ 0.8, lag p99 < 100 ms.
-import { readFileSync } from "node:fs";
+import { cpuSeconds } from "./cpu.ts";
 import { parseArgs } from "node:util";
 import { startBroker, type BrokerKind } from "../helpers/brokers.ts";
 import { queueEnv } from "../helpers/event-suite.ts";
@@ -24,10 +24,6 @@ const C = Number(values.concurrency);
 const TURNS = 6;
 const KiB4 = new Uint8Array(4096).fill(97);
 
-const cpuSeconds = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(stat[11]) + Number(stat[12])) / 100;
-};
 
 await using broker = await startBroker(kind);
 await using on = await startServer({ env: queueEnv(broker, "bench"), args: ["--log-level", "error"] });
