@@ -10,7 +10,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
 import { serverWithWorkDir } from "./helpers/fixture.ts";
-import { EXTERNAL_ENDPOINT } from "./helpers/server.ts";
+import * as Minio from "minio";
+import { ACCESS_KEY, EXTERNAL_ENDPOINT, SECRET_KEY } from "./helpers/server.ts";
 
 setDefaultTimeout(60_000);
 const TOKEN = "policy-admin-token";
@@ -138,6 +139,35 @@ describe("bucket policy", () => {
     expect(await (await user.send(new GetObjectCommand({ Bucket: bucket, Key: "home/HOMEUSER1/notes.txt" }))).Body!.transformToString()).toBe("mine");
     expect(await s3ErrorCode(user.send(new PutObjectCommand({ Bucket: bucket, Key: "home/SOMEONE/notes.txt", Body: "theirs" })))).toBe("AccessDenied");
     expect(await s3ErrorCode(user.send(new DeleteObjectCommand({ Bucket: bucket, Key: "home/HOMEUSER1/notes.txt" })))).toBe("AccessDenied");
+  });
+
+  test("the policies `mc anonymous set download|upload|none` writes, set with the minio-js client: anonymous reads and lists, then uploads, then nothing", async () => {
+    const bucket = await fresh("mcanon");
+    await fx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "f.txt", Body: "file" }));
+    const url = new URL(fx.server.endpoint);
+    const minio = new Minio.Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: ACCESS_KEY, secretKey: SECRET_KEY, region: "us-east-1", pathStyle: true });
+    const arn = `arn:aws:s3:::${bucket}`;
+    // As mc writes them (mc anonymous set download / upload).
+    const download = { Version: "2012-10-17", Statement: [
+      { Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [arn] },
+      { Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:GetObject"], Resource: [`${arn}/*`] },
+    ] };
+    const upload = { Version: "2012-10-17", Statement: [
+      { Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], Resource: [arn] },
+      { Effect: "Allow", Principal: { AWS: ["*"] }, Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:ListMultipartUploadParts", "s3:PutObject"], Resource: [`${arn}/*`] },
+    ] };
+    await minio.setBucketPolicy(bucket, JSON.stringify(download));
+    expect(JSON.parse(await minio.getBucketPolicy(bucket))).toEqual(download);
+    expect(await (await fetch(`${fx.server.endpoint}/${bucket}/f.txt`)).text()).toBe("file");
+    expect(await (await fetch(`${fx.server.endpoint}/${bucket}?list-type=2`)).text()).toContain("<Key>f.txt</Key>");
+    expect((await fetch(`${fx.server.endpoint}/${bucket}/new.txt`, { method: "PUT", body: "n" })).status).toBe(403);
+    await minio.setBucketPolicy(bucket, JSON.stringify(upload));
+    expect((await fetch(`${fx.server.endpoint}/${bucket}/new.txt`, { method: "PUT", body: "n" })).status).toBe(200);
+    expect((await fetch(`${fx.server.endpoint}/${bucket}/f.txt`)).status).toBe(403);
+    // mc anonymous set none: the policy removed (minio-js sends an empty policy to delete it).
+    await minio.setBucketPolicy(bucket, "");
+    expect(await s3ErrorCode(fx.s3.send(new GetBucketPolicyCommand({ Bucket: bucket })))).toBe("NoSuchBucketPolicy");
+    expect((await fetch(`${fx.server.endpoint}/${bucket}/new.txt`, { method: "PUT", body: "n" })).status).toBe(403);
   });
 
   test.skipIf(!!EXTERNAL_ENDPOINT)("the policy survives a kill -9", async () => {
