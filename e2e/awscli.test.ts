@@ -50,6 +50,27 @@ describe.skipIf(!hasCli)("AWS CLI", () => {
     expect((await aws("s3", "rb", `s3://${bucket}`)).code).toBe(0);
   });
 
+  test("s3api bucket policy, policy status, public access block and ownership controls", async () => {
+    const bucket = bucketName("clipol");
+    await aws("s3", "mb", `s3://${bucket}`);
+    const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/*` }] });
+    const put = await aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", policy);
+    expect(put.stderr).toBe("");
+    expect(put.code).toBe(0);
+    expect(JSON.parse((await aws("s3api", "get-bucket-policy", "--bucket", bucket)).stdout).Policy).toBe(policy);
+    expect(JSON.parse((await aws("s3api", "get-bucket-policy-status", "--bucket", bucket)).stdout).PolicyStatus.IsPublic).toBe(true);
+    const bad = await aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", "{not json");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("MalformedPolicy");
+    expect((await aws("s3api", "put-public-access-block", "--bucket", bucket, "--public-access-block-configuration", "BlockPublicPolicy=true,RestrictPublicBuckets=true")).code).toBe(0);
+    expect(JSON.parse((await aws("s3api", "get-public-access-block", "--bucket", bucket)).stdout).PublicAccessBlockConfiguration)
+      .toEqual({ BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    expect((await aws("s3api", "put-bucket-ownership-controls", "--bucket", bucket, "--ownership-controls", "Rules=[{ObjectOwnership=BucketOwnerEnforced}]")).code).toBe(0);
+    expect(JSON.parse((await aws("s3api", "get-bucket-ownership-controls", "--bucket", bucket)).stdout).OwnershipControls.Rules).toEqual([{ ObjectOwnership: "BucketOwnerEnforced" }]);
+    expect((await aws("s3api", "delete-bucket-policy", "--bucket", bucket)).code).toBe(0);
+    expect((await aws("s3api", "get-bucket-policy", "--bucket", bucket)).stderr).toContain("NoSuchBucketPolicy");
+  });
+
   test("s3api head-object on a missing key fails with 404", async () => {
     const bucket = bucketName("cli404");
     await aws("s3", "mb", `s3://${bucket}`);
