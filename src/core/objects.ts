@@ -198,7 +198,8 @@ export class Objects {
 
   /** GetObject: the version with its data (none when not modified). */
   async get(requester: Requester, input: GetObjectInput): Promise<ObjectRead & { data?: StoredData }> {
-    // A concurrent overwrite may free the data between the metadata read and the open: look again once.
+    // A concurrent overwrite (in a cluster, on another node, where unlink holds do not reach) may free the
+    // data between the metadata read and the open: look again while the version keeps changing.
     for (let attempt = 0; ; attempt++) {
       const read = await this.head(requester, input);
       if (read.notModified) return read;
@@ -206,7 +207,7 @@ export class Objects {
       if (data && read.dataKey) return { ...read, data: await decrypted(data, read.record, read.dataKey, read.range) };
       if (data) return { ...read, data };
       const now = await this.ctx.metadata.getObject(input.bucket, input.key, input.versionId);
-      if (attempt === 0 && now?.storageId !== read.record.storageId) continue;
+      if (attempt < 5 && now?.storageId !== read.record.storageId) continue;
       this.ctx.log.error("object data missing from storage", {
         bucket: input.bucket, key: input.key, storageId: read.record.storageId,
       });
