@@ -35,6 +35,8 @@ const TABLE = {
   MalformedACLError: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   MalformedXML: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   AccessControlListNotSupported: [400, "The bucket does not allow ACLs"],
+  MalformedPOSTRequest: [400, "The body of your POST request is not well-formed multipart/form-data."],
+  InvalidPolicyDocument: [400, "The content of the form does not meet the conditions specified in the policy document."],
   MalformedPolicy: [400, "Policies must be valid JSON and the first byte must be '{'"],
   MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
   MissingSecurityHeader: [400, "Your request was missing a required header."],

@@ -10,6 +10,8 @@ export interface RequestInfo {
   requester: string;
   /** The peer's address ("" when unknown). */
   sourceIp: string;
+  /** Whether the request came over TLS (aws:SecureTransport). */
+  secure?: boolean;
   /** ACL permissions a bucket policy's Allow granted this request (server/authorize.ts); the ACL checks honour them. */
   granted?: ReadonlySet<Permission>;
   /** The public access block of the request's bucket: public ACLs refused (block) or not counted (ignore). */

@@ -75,6 +75,11 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
     method: "PUT", path: "/{bucket}", query: { notification: "" }, tag: "Bucket",
     summary: "Replace the event notification rules (destinations: configured targets by ARN)", errors: ["NoSuchBucket", "MalformedXML", "InvalidArgument"],
   },
+  PostObject: {
+    method: "POST", path: "/{bucket}", tag: "Object",
+    summary: "Browser upload: a multipart/form-data form with a signed policy (POST Object); 204, 200, 201 (PostResponse) or 303 to success_action_redirect",
+    status: 204, errors: ["NoSuchBucket", "AccessDenied", "InvalidPolicyDocument", "SignatureDoesNotMatch", "EntityTooLarge", "EntityTooSmall", "MalformedPOSTRequest"],
+  },
   GetBucketPolicy: { method: "GET", path: "/{bucket}", query: { policy: "" }, tag: "Bucket", summary: "The bucket policy (JSON, as it was put)", errors: ["NoSuchBucket", "NoSuchBucketPolicy"] },
   PutBucketPolicy: {
     method: "PUT", path: "/{bucket}", query: { policy: "" }, tag: "Bucket", summary: "Replace the bucket policy", status: 204, errors: ["NoSuchBucket", "MalformedPolicy"],

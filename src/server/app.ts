@@ -190,9 +190,11 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     // The request's id, requester and peer reach the engine's events (and nothing else of the request does).
     const sourceIp = peerAddress(request) ?? "";
     // The one access decision (bucket policy): a Deny stops here; an Allow grants the ACL checks.
-    const decided = resolved.operation === "PreflightCors" ? undefined : await authorize(req, sourceIp, request.url.startsWith("https:"));
+    const secure = request.url.startsWith("https:");
+    // A POST upload is signed inside its form: its handler makes the decision once it has read the fields.
+    const decided = resolved.operation === "PreflightCors" || resolved.operation === "PostObject" ? undefined : await authorize(req, sourceIp, secure);
     const info = {
-      id: requestId, requester: auth.requester?.id ?? "", sourceIp,
+      id: requestId, requester: auth.requester?.id ?? "", sourceIp, secure,
       ...(decided?.granted.size ? { granted: decided.granted } : {}), ...(decided?.publicAccess ? { publicAccess: decided.publicAccess } : {}),
     };
     const sync = options.queue?.consistency === "sync" && WRITES.has(method) ? options.queue : undefined;

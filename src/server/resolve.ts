@@ -28,7 +28,7 @@ export interface OperationParams {
   /** A CORS preflight (OPTIONS) on a bucket or an object: answered from the bucket's rules, no auth. */
   PreflightCors: Bucket & { key?: string };
   ListObjects: Bucket; ListObjectsV2: Bucket; ListObjectVersions: Bucket; ListMultipartUploads: Bucket;
-  DeleteObjects: Bucket;
+  DeleteObjects: Bucket; PostObject: Bucket;
   PutObject: Key; CopyObject: Key; CreateMultipartUpload: Key;
   GetObject: Version & { partNumber?: number }; HeadObject: Version & { partNumber?: number };
   DeleteObject: Version; GetObjectAcl: Version; PutObjectAcl: Version; GetObjectAttributes: Version;
@@ -87,7 +87,7 @@ function bySubresource(table: ReadonlyArray<[string, Verbs]>, method: string, q:
   return undefined;
 }
 
-function bucketOperation(method: string, q: URLSearchParams, bucket: string): ResolvedRequest {
+function bucketOperation(method: string, q: URLSearchParams, headers: Headers, bucket: string): ResolvedRequest {
   const b = { bucket };
   if (method === "OPTIONS") return op("PreflightCors", b);
   const sub = q.size > 0 ? bySubresource(BUCKET_SUBRESOURCES, method, q) : undefined;
@@ -119,6 +119,8 @@ function bucketOperation(method: string, q: URLSearchParams, bucket: string): Re
       return op("DeleteBucket", b);
     case "POST":
       if (q.has("delete")) return op("DeleteObjects", b);
+      // A browser upload (POST Object): a form to the bucket URL.
+      if (/^multipart\/form-data/i.test(headers.get("content-type") ?? "")) return op("PostObject", b);
       return methodNotAllowed();
   }
   return methodNotAllowed();
@@ -218,5 +220,5 @@ export function resolve(method: string, rawPath: string, query: URLSearchParams,
     if (method !== "GET") methodNotAllowed();
     return op("ListBuckets", {});
   }
-  return key === undefined ? bucketOperation(method, query, bucket) : objectOperation(method, query, headers, bucket, key);
+  return key === undefined ? bucketOperation(method, query, headers, bucket) : objectOperation(method, query, headers, bucket, key);
 }

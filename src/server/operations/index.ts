@@ -11,6 +11,7 @@ import { deleteBucketCors, getBucketCors, preflightCors, putBucketCors } from ".
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from "./bucket-encryption.ts";
 import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from "./bucket-notification.ts";
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from "./bucket-policy.ts";
+import { postObject } from "./post-object.ts";
 import {
   deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketOwnershipControls, getPublicAccessBlock, putBucketOwnershipControls, putPublicAccessBlock,
 } from "./bucket-access.ts";
@@ -57,6 +58,7 @@ export const OPERATIONS: OperationTable = {
   DeleteBucketEncryption: deleteBucketEncryption,
   GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
   PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
+  PostObject: postObject,
   GetBucketPolicy: getBucketPolicy,
   PutBucketPolicy: putBucketPolicy,
   DeleteBucketPolicy: deleteBucketPolicy,
