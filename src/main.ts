@@ -167,6 +167,7 @@ async function serve(config: Config): Promise<void> {
     uploadTtlMs: config.multipart.upload_ttl_seconds * 1000,
     masterKey: master.key,
     notificationTargets: config.notifications.targets.map((t) => t.id),
+    lifecycleDayMs: config.lifecycle.day_seconds * 1000,
     ...(cluster ? { cluster } : {}),
   });
   // Before recovery: events a crash left in the outbox go out through the queue, not around it.
@@ -195,6 +196,19 @@ async function serve(config: Config): Promise<void> {
   const port = await listen(config, app.fetch);
   startMemoryGovernor();
   const urls = listenUrls(config, port);
+  // Lifecycle: a pass every interval (in a cluster, on the node that holds the job).
+  let lifecycleRunning = false;
+  setInterval(() => {
+    if (lifecycleRunning) return;
+    lifecycleRunning = true;
+    void (async () => {
+      if (cluster && !(await cluster.leads("lifecycle"))) return;
+      const pass = await engine.lifecycle.run();
+      if (pass.expired + pass.noncurrent + pass.markers + pass.aborted > 0) log.info("lifecycle pass", { ...pass });
+    })().catch((err: unknown) => log.error("lifecycle pass failed", { err })).finally(() => {
+      lifecycleRunning = false;
+    });
+  }, config.lifecycle.interval_seconds * 1000).unref();
   if (cluster) {
     cluster.setUrls(urls);
     // A node that takes over event delivery finds what the last one left pending.

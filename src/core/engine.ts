@@ -15,6 +15,7 @@ import { cleanupLeftovers } from "./cleanup.ts";
 import { EventDispatcher } from "./events.ts";
 import { Notifications } from "./notifications.ts";
 import { AccessSettings, Policies } from "./policies.ts";
+import { Lifecycle } from "./lifecycle.ts";
 import { Encryption } from "./sse.ts";
 import { ObjectLock } from "./object-lock.ts";
 import { Tagging } from "./tagging.ts";
@@ -32,6 +33,8 @@ export interface EngineOptions {
   masterKey?: Buffer;
   /** The ids of the configured notification targets (notifications.targets): what bucket rules may name. */
   notificationTargets?: string[];
+  /** One lifecycle "day" in ms (lifecycle.day_seconds; 86,400 s unless tests or users shorten it). */
+  lifecycleDayMs?: number;
   /**
    * Cluster mode: whether this node runs a background job now (one node at a time); the bucket and
    * credential caches read through (another node may change any entry).
@@ -56,6 +59,7 @@ export class Engine {
   readonly notifications: Notifications;
   readonly policies: Policies;
   readonly access: AccessSettings;
+  readonly lifecycle: Lifecycle;
   /** The region buckets report (and notification ARNs carry). */
   readonly region: string;
   readonly metadata: MetadataStore;
@@ -95,6 +99,7 @@ export class Engine {
     this.notifications = new Notifications(this.ctx, this.buckets, options.notificationTargets ?? []);
     this.policies = new Policies(this.ctx, this.buckets);
     this.access = new AccessSettings(this.ctx, this.buckets);
+    this.lifecycle = new Lifecycle(this.ctx, this.buckets, this.objects, this.multipart, options.lifecycleDayMs ?? 86_400_000);
     // Caches follow the changes they hold, whichever process made them (events), within a TTL at worst.
     this.events.subscribe((event) => {
       if (event.type.startsWith("bucket.")) this.buckets.forget(String(event.data.bucket));

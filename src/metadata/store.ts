@@ -60,6 +60,23 @@ export interface BucketRecord {
   publicAccessBlock?: PublicAccessBlock;
   /** PutBucketOwnershipControls' rule (none: ObjectWriter, S3's behaviour before 2023 and this server's default). */
   ownership?: ObjectOwnership;
+  /** PutBucketLifecycleConfiguration's rules. */
+  lifecycle?: LifecycleRule[];
+}
+
+/** One lifecycle rule, as validated (core/lifecycle.ts applies them). */
+export interface LifecycleRule {
+  id: string;
+  enabled: boolean;
+  /** The filter: every part given must hold. `legacyPrefix`: given as the rule's own Prefix (the old form). */
+  prefix?: string;
+  legacyPrefix?: boolean;
+  tags?: Record<string, string>;
+  sizeGreaterThan?: number;
+  sizeLessThan?: number;
+  expiration?: { days?: number; date?: number; expiredObjectDeleteMarker?: boolean };
+  noncurrent?: { days: number; newer?: number };
+  abortAfterDays?: number;
 }
 
 export interface PublicAccessBlock {
@@ -144,6 +161,7 @@ export interface BucketChange {
   policy?: string | null;
   publicAccessBlock?: PublicAccessBlock | null;
   ownership?: ObjectOwnership | null;
+  lifecycle?: LifecycleRule[] | null;
 }
 
 /**

@@ -75,8 +75,18 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
     method: "PUT", path: "/{bucket}", query: { notification: "" }, tag: "Bucket",
     summary: "Replace the event notification rules (destinations: configured targets by ARN)", errors: ["NoSuchBucket", "MalformedXML", "InvalidArgument"],
   },
+  GetBucketLifecycleConfiguration: {
+    method: "GET", path: "/{bucket}", query: { lifecycle: "" }, tag: "Bucket", summary: "The bucket's lifecycle rules", errors: ["NoSuchBucket", "NoSuchLifecycleConfiguration"],
+  },
+  PutBucketLifecycleConfiguration: {
+    method: "PUT", path: "/{bucket}", query: { lifecycle: "" }, tag: "Bucket", summary: "Replace the lifecycle rules (expiration, noncurrent versions, delete markers, stale uploads)",
+    errors: ["NoSuchBucket", "MalformedXML", "InvalidArgument", "InvalidRequest", "NotImplemented"],
+  },
+  DeleteBucketLifecycle: {
+    method: "DELETE", path: "/{bucket}", query: { lifecycle: "" }, tag: "Bucket", summary: "Remove the lifecycle rules", status: 204, errors: ["NoSuchBucket"],
+  },
   PostObject: {
-    method: "POST", path: "/{bucket}", tag: "Object",
+    method: "POST", path: "/{bucket}", header: "content-type", tag: "Object",
     summary: "Browser upload: a multipart/form-data form with a signed policy (POST Object); 204, 200, 201 (PostResponse) or 303 to success_action_redirect",
     status: 204, errors: ["NoSuchBucket", "AccessDenied", "InvalidPolicyDocument", "SignatureDoesNotMatch", "EntityTooLarge", "EntityTooSmall", "MalformedPOSTRequest"],
   },

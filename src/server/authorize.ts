@@ -43,6 +43,8 @@ const RULES: Record<string, Rule> = {
   GetBucketNotificationConfiguration: R("s3:GetBucketNotification"), PutBucketNotificationConfiguration: R("s3:PutBucketNotification"),
   GetObjectLockConfiguration: R("s3:GetBucketObjectLockConfiguration"), PutObjectLockConfiguration: R("s3:PutBucketObjectLockConfiguration"),
   GetPublicAccessBlock: R("s3:GetBucketPublicAccessBlock"), PutPublicAccessBlock: R("s3:PutBucketPublicAccessBlock"), DeletePublicAccessBlock: R("s3:PutBucketPublicAccessBlock"),
+  GetBucketLifecycleConfiguration: R("s3:GetLifecycleConfiguration"), PutBucketLifecycleConfiguration: R("s3:PutLifecycleConfiguration"),
+  DeleteBucketLifecycle: R("s3:PutLifecycleConfiguration"),
   GetBucketOwnershipControls: R("s3:GetBucketOwnershipControls"), PutBucketOwnershipControls: R("s3:PutBucketOwnershipControls"),
   DeleteBucketOwnershipControls: R("s3:PutBucketOwnershipControls"),
 };

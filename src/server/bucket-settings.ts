@@ -17,7 +17,6 @@ export interface BucketSetting {
 }
 
 export const BUCKET_SETTINGS: readonly BucketSetting[] = [
-  { query: "lifecycle", stem: "BucketLifecycleConfiguration", empty: { error: "NoSuchLifecycleConfiguration" } },
   { query: "website", stem: "BucketWebsite", empty: { error: "NoSuchWebsiteConfiguration" } },
   { query: "replication", stem: "BucketReplication", empty: { error: "ReplicationConfigurationNotFoundError" } },
   { query: "logging", stem: "BucketLogging", empty: { xml: { root: "BucketLoggingStatus", body: {} } } },

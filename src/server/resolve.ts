@@ -23,6 +23,7 @@ export interface OperationParams {
   GetBucketPolicy: Bucket; PutBucketPolicy: Bucket; DeleteBucketPolicy: Bucket; GetBucketPolicyStatus: Bucket;
   GetPublicAccessBlock: Bucket; PutPublicAccessBlock: Bucket; DeletePublicAccessBlock: Bucket;
   GetBucketOwnershipControls: Bucket; PutBucketOwnershipControls: Bucket; DeleteBucketOwnershipControls: Bucket;
+  GetBucketLifecycleConfiguration: Bucket; PutBucketLifecycleConfiguration: Bucket; DeleteBucketLifecycle: Bucket;
   GetObjectLockConfiguration: Bucket; PutObjectLockConfiguration: Bucket;
   GetObjectRetention: Version; PutObjectRetention: Version; GetObjectLegalHold: Version; PutObjectLegalHold: Version;
   /** A CORS preflight (OPTIONS) on a bucket or an object: answered from the bucket's rules, no auth. */
@@ -70,6 +71,7 @@ const BUCKET_SUBRESOURCES: ReadonlyArray<[string, Verbs]> = [
   ["policy", { GET: "GetBucketPolicy", PUT: "PutBucketPolicy", DELETE: "DeleteBucketPolicy" }],
   ["publicAccessBlock", { GET: "GetPublicAccessBlock", PUT: "PutPublicAccessBlock", DELETE: "DeletePublicAccessBlock" }],
   ["ownershipControls", { GET: "GetBucketOwnershipControls", PUT: "PutBucketOwnershipControls", DELETE: "DeleteBucketOwnershipControls" }],
+  ["lifecycle", { GET: "GetBucketLifecycleConfiguration", PUT: "PutBucketLifecycleConfiguration", DELETE: "DeleteBucketLifecycle" }],
 ];
 
 /** ... and of one version of an object. */

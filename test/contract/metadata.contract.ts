@@ -187,12 +187,14 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect((await store.getBucket("b"))?.notification).toBeUndefined();
     });
 
-    test("public access block and object ownership round-trip with the bucket", async () => {
+    test("public access block, object ownership and lifecycle rules round-trip with the bucket", async () => {
       await store.createBucket(bucketRecord("b"));
       const pab = { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: false };
-      expect(await store.updateBucket("b", { publicAccessBlock: pab, ownership: "BucketOwnerEnforced" })).toBe(true);
-      expect(await store.getBucket("b")).toMatchObject({ publicAccessBlock: pab, ownership: "BucketOwnerEnforced" });
-      expect(await store.updateBucket("b", { publicAccessBlock: null, ownership: null })).toBe(true);
+      const lifecycle = [{ id: "r", enabled: true, prefix: "logs/", tags: { a: "1" }, expiration: { days: 30 }, noncurrent: { days: 3, newer: 2 }, abortAfterDays: 1 }];
+      expect(await store.updateBucket("b", { publicAccessBlock: pab, ownership: "BucketOwnerEnforced", lifecycle })).toBe(true);
+      expect(await store.getBucket("b")).toMatchObject({ publicAccessBlock: pab, ownership: "BucketOwnerEnforced", lifecycle });
+      expect(await store.updateBucket("b", { publicAccessBlock: null, ownership: null, lifecycle: null })).toBe(true);
+      expect((await store.getBucket("b"))?.lifecycle).toBeUndefined();
       const back = await store.getBucket("b");
       expect(back?.publicAccessBlock).toBeUndefined();
       expect(back?.ownership).toBeUndefined();

@@ -45,8 +45,8 @@ test.each(rows)("$method $path?$query → $operation", ({ method, path, query, h
 });
 
 test("bucket subresources BleepStore lacks resolve to their AWS name", () => {
-  const r = resolve("PUT", "/b", new URLSearchParams("lifecycle"), new Headers(), "localhost");
-  expect(r).toMatchObject({ operation: "Unsupported", params: { name: "PutBucketLifecycleConfiguration", bucket: "b" } });
+  const r = resolve("PUT", "/b", new URLSearchParams("website"), new Headers(), "localhost");
+  expect(r).toMatchObject({ operation: "Unsupported", params: { name: "PutBucketWebsite", bucket: "b" } });
 });
 
 test("methods S3 does not have are MethodNotAllowed", () => {

@@ -12,6 +12,7 @@ import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from
 import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from "./bucket-notification.ts";
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from "./bucket-policy.ts";
 import { postObject } from "./post-object.ts";
+import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from "./bucket-lifecycle.ts";
 import {
   deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketOwnershipControls, getPublicAccessBlock, putBucketOwnershipControls, putPublicAccessBlock,
 } from "./bucket-access.ts";
@@ -59,6 +60,9 @@ export const OPERATIONS: OperationTable = {
   GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
   PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
   PostObject: postObject,
+  GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
+  PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
   GetBucketPolicy: getBucketPolicy,
   PutBucketPolicy: putBucketPolicy,
   DeleteBucketPolicy: deleteBucketPolicy,

@@ -1,0 +1,150 @@
+// Lifecycle: the rules of PutBucketLifecycleConfiguration, and the pass that applies them. A pass walks
+// each bucket's versions in key order a page at a time and, per key: expires the current version
+// (a delete marker on a versioned bucket, as S3 does), removes noncurrent versions past NoncurrentDays
+// beyond the newest NewerNoncurrentVersions, removes a delete marker left as a key's only version; then
+// aborts uploads older than DaysAfterInitiation. Every action goes through the engine like a client's
+// delete (events, Object Lock: a retained or legal-held version is never touched), as the bucket owner
+// with the requester "lifecycle" in its events. A pass is idempotent: rerun after a kill -9, it finds
+// what is left to do and nothing twice (what was deleted is gone). One "day" is lifecycle.day_seconds.
+import { S3Error } from "../errors.ts";
+import type { BucketRecord, LifecycleRule, VersionEntry } from "../metadata/store.ts";
+import type { Requester } from "./acl.ts";
+import type { Buckets } from "./buckets.ts";
+import type { EngineContext } from "./context.ts";
+import { newEvent } from "./events.ts";
+import type { Multipart } from "./multipart.ts";
+import type { Objects } from "./objects.ts";
+import { withRequest } from "./request-context.ts";
+
+export interface LifecyclePass { expired: number; noncurrent: number; markers: number; aborted: number }
+
+const PAGE = 1000;
+
+export class Lifecycle {
+  constructor(
+    private readonly ctx: EngineContext, private readonly buckets: Buckets, private readonly objects: Objects,
+    private readonly multipart: Multipart, private readonly dayMs: number,
+  ) {}
+
+  async get(requester: Requester, name: string): Promise<LifecycleRule[]> {
+    const bucket = await this.buckets.owned(requester, name);
+    if (!bucket.lifecycle) throw new S3Error("NoSuchLifecycleConfiguration", { detail: { BucketName: name } });
+    return bucket.lifecycle;
+  }
+
+  async set(requester: Requester, name: string, rules: LifecycleRule[] | null): Promise<void> {
+    await this.buckets.owned(requester, name);
+    this.buckets.forget(name);
+    await this.ctx.metadata.updateBucket(name, { lifecycle: rules }, [newEvent("bucket.lifecycle.updated", { bucket: name })]);
+    this.buckets.forget(name);
+    this.ctx.publish();
+  }
+
+  /** One pass over every bucket with rules (or `only` that one). */
+  async run(now = Date.now(), only?: string): Promise<LifecyclePass> {
+    const pass: LifecyclePass = { expired: 0, noncurrent: 0, markers: 0, aborted: 0 };
+    return withRequest({ id: `lifecycle-${now}`, requester: "lifecycle", sourceIp: "" }, async () => {
+      for (const bucket of await this.ctx.metadata.listBuckets()) {
+        if (only !== undefined && bucket.name !== only) continue;
+        const rules = bucket.lifecycle?.filter((r) => r.enabled) ?? [];
+        if (rules.length === 0) continue;
+        await this.versionsOf(bucket, rules, now, pass);
+        await this.uploadsOf(bucket, rules, now, pass);
+      }
+      return pass;
+    });
+  }
+
+  private async versionsOf(bucket: BucketRecord, rules: LifecycleRule[], now: number, pass: LifecyclePass): Promise<void> {
+    let keyMarker = "";
+    let versionIdMarker = "";
+    let group: VersionEntry[] = [];
+    for (;;) {
+      const page = await this.ctx.metadata.listObjectVersions(bucket.name, { prefix: "", delimiter: "", keyMarker, versionIdMarker, maxKeys: PAGE });
+      for (const v of page.versions) {
+        if (group.length > 0 && group[0]!.key !== v.key) {
+          await this.applyToKey(bucket, rules, group, now, pass);
+          group = [];
+        }
+        group.push(v);
+      }
+      if (!page.isTruncated) break;
+      keyMarker = page.nextKeyMarker ?? "";
+      versionIdMarker = page.nextVersionIdMarker ?? "";
+    }
+    if (group.length > 0) await this.applyToKey(bucket, rules, group, now, pass);
+  }
+
+  private async matches(rule: LifecycleRule, bucket: string, v: VersionEntry): Promise<boolean> {
+    if (rule.prefix && !v.key.startsWith(rule.prefix)) return false;
+    if (!v.deleteMarker && rule.sizeGreaterThan !== undefined && !(v.size > rule.sizeGreaterThan)) return false;
+    if (!v.deleteMarker && rule.sizeLessThan !== undefined && !(v.size < rule.sizeLessThan)) return false;
+    if (rule.tags) {
+      if (v.deleteMarker) return false;
+      const record = await this.ctx.metadata.getObject(bucket, v.key, v.versionId);
+      for (const [k, value] of Object.entries(rule.tags)) if (record?.tags?.[k] !== value) return false;
+    }
+    return true;
+  }
+
+  /** Deletes one version (or, without an id, the current object) as the bucket owner; false when Object Lock keeps it. */
+  private async remove(bucket: BucketRecord, key: string, versionId: string | undefined): Promise<boolean> {
+    try {
+      await this.objects.delete(bucket.owner, bucket.name, key, versionId !== undefined ? { versionId } : {});
+      return true;
+    } catch (err) {
+      if (err instanceof S3Error && (err.code === "AccessDenied" || err.code === "NoSuchKey" || err.code === "NoSuchVersion")) return false;
+      throw err;
+    }
+  }
+
+  /** `versions`: one key's versions, newest first. */
+  private async applyToKey(bucket: BucketRecord, rules: LifecycleRule[], versions: VersionEntry[], now: number, pass: LifecyclePass): Promise<void> {
+    const current = versions[0]!.isLatest ? versions[0]! : undefined;
+    for (const rule of rules) {
+      const exp = rule.expiration;
+      if (current && !current.deleteMarker && exp && (exp.days !== undefined || exp.date !== undefined) && (await this.matches(rule, bucket.name, current))) {
+        const due = exp.days !== undefined ? now - current.lastModified >= exp.days * this.dayMs : now >= exp.date!;
+        if (due && (await this.remove(bucket, current.key, bucket.versioning ? undefined : current.versionId))) {
+          pass.expired++;
+          return;
+        }
+      }
+      if (current?.deleteMarker && versions.length === 1 && exp?.expiredObjectDeleteMarker && (await this.matches(rule, bucket.name, current))) {
+        if (await this.remove(bucket, current.key, current.versionId)) pass.markers++;
+        return;
+      }
+      if (rule.noncurrent) {
+        const newer = rule.noncurrent.newer ?? 0;
+        for (let i = 1; i < versions.length; i++) {
+          // Noncurrent since the version after it was made; the newest `newer` noncurrent ones stay.
+          if (i <= newer || now - versions[i - 1]!.lastModified < rule.noncurrent.days * this.dayMs) continue;
+          const v = versions[i]!;
+          if (!(await this.matches(rule, bucket.name, v))) continue;
+          if (await this.remove(bucket, v.key, v.versionId)) pass.noncurrent++;
+        }
+      }
+    }
+  }
+
+  private async uploadsOf(bucket: BucketRecord, rules: LifecycleRule[], now: number, pass: LifecyclePass): Promise<void> {
+    const aborting = rules.filter((r) => r.abortAfterDays !== undefined);
+    if (aborting.length === 0) return;
+    let after: { key: string; uploadId?: string } = { key: "", uploadId: "" };
+    for (;;) {
+      const uploads = await this.ctx.metadata.listUploads(bucket.name, "", after, PAGE);
+      for (const u of uploads) {
+        const rule = aborting.find((r) => !r.prefix || u.key.startsWith(r.prefix));
+        if (!rule || now - u.initiated < rule.abortAfterDays! * this.dayMs) continue;
+        try {
+          await this.multipart.abort(bucket.owner, bucket.name, u.key, u.uploadId);
+          pass.aborted++;
+        } catch (err) {
+          if (!(err instanceof S3Error && err.code === "NoSuchUpload")) throw err;
+        }
+      }
+      if (uploads.length < PAGE) return;
+      after = { key: uploads.at(-1)!.key, uploadId: uploads.at(-1)!.uploadId };
+    }
+  }
+}
