@@ -3,7 +3,7 @@
 // no "/", so `o/<bucket>/` is a bucket's own range whatever its keys hold; object keys inside other
 // keys are base64url (no "/"), so `v/<bucket>/<key>/` is one key's versions.
 //   b/<bucket>                    the bucket record
-//   s/<bucket>/<shard>            statistics, 16 shards by key: {objects, bytes, versions, uploads}
+//   s/<bucket>/<shard>            statistics, 64 shards (a write picks one at random): {objects, bytes, versions, uploads}
 //   o/<bucket>/<key>              the key's current version (which may be a delete marker)
 //   v/<bucket>/<key64>/<sortkey>  noncurrent versions, newest first
 //   c/<access key>                credentials
@@ -18,7 +18,7 @@ import type { Compare, EtcdClient, KV, Op } from "./etcd-client.ts";
 import type { EngineEvent } from "./events.ts";
 import { retryRaces } from "./races.ts";
 
-export const SHARDS = 16;
+export const SHARDS = 64;
 const key64 = (key: string) => Buffer.from(key).toString("base64url");
 export const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
@@ -56,12 +56,11 @@ export function keys(prefix: string) {
 }
 export type Keys = ReturnType<typeof keys>;
 
-/** The statistics shard of a key: writes to different keys rarely meet on one. */
-export function shardOf(key: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
-  return (h >>> 0) % SHARDS;
-}
+/**
+ * The statistics shard a write adds its change to: any of them (a bucket's figures are their sum), picked
+ * at random per attempt, so concurrent writes — to one key or to many — rarely meet on one.
+ */
+export const anyShard = (): number => Math.floor(Math.random() * SHARDS);
 
 export interface Stats { objects: number; bytes: number; versions: number; uploads: number }
 export const noStats = (): Stats => ({ objects: 0, bytes: 0, versions: 0, uploads: 0 });

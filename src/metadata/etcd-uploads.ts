@@ -2,10 +2,10 @@
 // getUpload and the reaper) and by bucket (w/<bucket>/, for listing), written together; parts under
 // p/<upload id>/ by zero-padded number. Completing or aborting puts an x/<upload id> marker in the same
 // transaction, so the parts left behind are found again after a crash (uploadsWithParts). The count of
-// uploads in progress is kept in the statistics shard of the upload's key.
+// uploads in progress is kept in the statistics shards, like the object counts.
 import { noSuchBucket, S3Error } from "../errors.ts";
 import type { Compare, EtcdClient, Op } from "./etcd-client.ts";
-import { commit, noStats, optimistic, parse, shardOf, unchanged, type Keys, type Stats, type WriteExtra } from "./etcd-keys.ts";
+import { anyShard, commit, noStats, optimistic, parse, unchanged, type Keys, type Stats, type WriteExtra } from "./etcd-keys.ts";
 import type { EtcdOutbox } from "./etcd-outbox.ts";
 import type { EngineEvent } from "./events.ts";
 import { uploadsPage } from "./listing.ts";
@@ -27,9 +27,9 @@ export class EtcdUploads {
     return ops;
   }
 
-  /** Adds `d` to the uploads count in the shard of `key` (read in the same step). */
-  private async uploadCount(bucket: string, key: string, d: number): Promise<{ compares: Compare[]; ops: Op[] }> {
-    const statKey = this.k.stat(bucket, shardOf(key));
+  /** Adds `d` to the uploads count in a statistics shard (read in the same step). */
+  private async uploadCount(bucket: string, d: number): Promise<{ compares: Compare[]; ops: Op[] }> {
+    const statKey = this.k.stat(bucket, anyShard());
     const kv = await this.etcd.get(statKey);
     const s = parse<Stats>(kv) ?? noStats();
     s.uploads += d;
@@ -40,7 +40,7 @@ export class EtcdUploads {
     await optimistic(async () => {
       const bucket = await this.etcd.get(this.k.bucket(u.bucket));
       if (!bucket) throw noSuchBucket(u.bucket);
-      const count = await this.uploadCount(u.bucket, u.key, 1);
+      const count = await this.uploadCount(u.bucket, 1);
       await commit(this.etcd, [{ key: this.k.bucket(u.bucket), target: "CREATE", revision: bucket.createRevision }, ...count.compares],
         [...this.puts(u), ...count.ops, ...this.outbox.ops(events)]);
     });
@@ -105,9 +105,9 @@ export class EtcdUploads {
       const upload = parse<UploadRecord>(kv);
       if (!kv || !upload || upload.completedEtag !== undefined) throw noSuchUpload(uploadId);
       const done = { ...upload, completedEtag: object.etag };
-      // The uploads count lives in the shard of the upload's key, which is the object's: the write's own shard.
+      // The uploads count goes down in the shard the object write adds to (any shard: they are summed).
       return this.writeObject(object, condition, {
-        events, uploads: upload.key === object.key && upload.bucket === object.bucket ? -1 : 0,
+        events, uploads: -1,
         compares: [unchanged(kv.key, kv)],
         ops: [...this.puts(done), { put: { key: this.k.cleanup(uploadId), value: uploadId } }],
       });
@@ -120,7 +120,7 @@ export class EtcdUploads {
       const upload = parse<UploadRecord>(kv);
       if (!kv || !upload) return false;
       const open = upload.completedEtag === undefined;
-      const count = open ? await this.uploadCount(upload.bucket, upload.key, -1) : { compares: [], ops: [] };
+      const count = open ? await this.uploadCount(upload.bucket, -1) : { compares: [], ops: [] };
       const ops: Op[] = [
         { del: { key: kv.key } }, { del: { key: this.k.uploadOf(upload.bucket, uploadId) } }, { put: { key: this.k.cleanup(uploadId), value: uploadId } },
       ];

@@ -1,14 +1,14 @@
 // metadata.engine: etcd — the metadata contract on etcd v3 (Raft-replicated; several BleepStore nodes
 // share it). Each atomic unit is one etcd transaction: compares on the mod revisions of what was read
 // (a key absent when read compares as revision 0), then puts and deletes, retried from the read when a
-// race was lost. Layout in etcd-keys.ts; statistics are 16 shards per bucket, so two writes meet on a
-// counter only when their keys hash alike, never on one hot key; a write checks its bucket by the
+// race was lost. Layout in etcd-keys.ts; statistics are 64 shards per bucket, a write adding to one at
+// random, so concurrent writes rarely meet on a counter, never on one hot key; a write checks its bucket by the
 // bucket key's create revision, which other writes do not change.
 import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
 import { applyChange } from "./change.ts";
 import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts";
 import { EtcdClient, type Compare, type EtcdOptions, type KV, type Op } from "./etcd-client.ts";
-import { commit, keys, noStats, optimistic, parse, shardOf, SHARDS, unchanged, type Keys, type Stats, type WriteExtra } from "./etcd-keys.ts";
+import { anyShard, commit, keys, noStats, optimistic, parse, SHARDS, unchanged, type Keys, type Stats, type WriteExtra } from "./etcd-keys.ts";
 import { EtcdOutbox } from "./etcd-outbox.ts";
 import { EtcdUploads } from "./etcd-uploads.ts";
 import type { EngineEvent } from "./events.ts";
@@ -150,9 +150,9 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
     return optimistic(() => this.objectWrite(r, condition, { events }));
   }
 
-  /** The ops that add `d` to the statistics shard of `key`, as read in `kv`, and its compare. */
-  private statOps(bucket: string, key: string, kv: KV | undefined, d: Partial<Stats>): { compare: Compare; op: Op } {
-    const statKey = this.k.stat(bucket, shardOf(key));
+  /** The ops that add `d` to statistics shard `shard`, as read in `kv`, and its compare. */
+  private statOps(bucket: string, shard: number, kv: KV | undefined, d: Partial<Stats>): { compare: Compare; op: Op } {
+    const statKey = this.k.stat(bucket, shard);
     const s = parse<Stats>(kv) ?? noStats();
     for (const f of ["objects", "bytes", "versions", "uploads"] as const) s[f] += d[f] ?? 0;
     return { compare: unchanged(statKey, kv), op: { put: { key: statKey, value: JSON.stringify(s) } } };
@@ -165,7 +165,8 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
    */
   async objectWrite(r: ObjectRecord, condition: WriteCondition | undefined, extra: WriteExtra): Promise<ObjectWrite> {
     const curKey = this.k.object(r.bucket, r.key);
-    const statKey = this.k.stat(r.bucket, shardOf(r.key));
+    const shard = anyShard();
+    const statKey = this.k.stat(r.bucket, shard);
     const [bucket, cur, stat] = await this.etcd.getMany([this.k.bucket(r.bucket), curKey, statKey]);
     if (!bucket) throw noSuchBucket(r.bucket);
     const previous = parse<ObjectRecord>(cur);
@@ -188,7 +189,7 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
       }
     }
     for (const f of freed) if (f.storageId && f.storageId !== r.storageId) ops.push({ del: { key: this.k.storageId(f.storageId) } });
-    const stats = this.statOps(r.bucket, r.key, stat, {
+    const stats = this.statOps(r.bucket, shard, stat, {
       objects: counted(r) - freed.reduce((n, f) => n + counted(f), 0),
       bytes: bytesOf(r) - freed.reduce((n, f) => n + bytesOf(f), 0),
       versions: 1 - freed.length,
@@ -205,7 +206,8 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
   ): Promise<ObjectRecord | null> {
     return optimistic(async () => {
       const curKey = this.k.object(bucket, key);
-      const statKey = this.k.stat(bucket, shardOf(key));
+      const shard = anyShard();
+      const statKey = this.k.stat(bucket, shard);
       const [cur, stat] = await this.etcd.getMany([curKey, statKey]);
       const current = parse<ObjectRecord>(cur);
       checkCondition(key, current, options.condition, true);
@@ -229,7 +231,7 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
         compares.push(unchanged(targetKv.key, targetKv));
       }
       if (target.storageId) ops.push({ del: { key: this.k.storageId(target.storageId) } });
-      const stats = this.statOps(bucket, key, stat, { objects: -counted(target), bytes: -bytesOf(target), versions: -1 });
+      const stats = this.statOps(bucket, shard, stat, { objects: -counted(target), bytes: -bytesOf(target), versions: -1 });
       await commit(this.etcd, [...compares, stats.compare], [...ops, stats.op, ...this.outbox.ops(options.events)]);
       return target;
     });

@@ -7,7 +7,8 @@ import { requires } from "../../e2e/helpers/requires.ts";
 import { metadataContract } from "../contract/metadata.contract.ts";
 
 if (requires("etcd", etcdUnavailable())) {
-  setDefaultTimeout(60_000);
+  // 1,000 deletes and 10,000 parts at once against one etcd on a machine a parallel test run shares.
+  setDefaultTimeout(240_000);
   let etcd: Etcd;
   beforeAll(async () => {
     etcd = await startEtcd();
