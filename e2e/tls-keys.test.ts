@@ -58,7 +58,7 @@ describe.skipIf(!!EXTERNAL_ENDPOINT || !hasAwsCli || !hasOpenssl)("TLS and key p
     expect((await aws("s3", "ls")).stdout).toContain("robot-bucket");
 
     const list = await runCli(["key", "list", ...endpoint], { env });
-    expect(list.out.split("\n")[0]).toMatch(/^ACCESS KEY\s+NAME\s+OWNER ID\s+CREATED$/);
+    expect(list.out.split("\n")[0]).toMatch(/^ACCESS KEY\s+NAME\s+OWNER ID\s+CREATED\s+POLICY$/);
     expect(list.out).toMatch(new RegExp(`^${k.accessKey}\\s+ci-robot\\s`, "m"));
     expect(list.out).not.toContain(k.secretKey);
     const status = JSON.parse((await runCli(["status", "--json", ...endpoint], { env })).out) as { buckets: number; credentials: number; metadata: string };
