@@ -63,11 +63,7 @@ export function principalNames(requester: Requester, accessKey: string | undefin
 /** Operations that name no bucket, or one that does not exist yet: decided by the key's own policy only. */
 const UNBUCKETED: Record<string, string> = { ListBuckets: "s3:ListAllMyBuckets", CreateBucket: "s3:CreateBucket" };
 
-/**
- * Decides `req`: AccessDenied on a Deny (the bucket policy's or the key's own), or when the key has a
- * policy of its own and neither it nor the bucket policy allows; else the ACL permissions an Allow
- * grants (empty: the ACLs decide). `sourceIp` and `secure` describe the connection.
- */
+/** What the decision hands the request's handling. */
 export interface Authorized {
   /** ACL permissions a policy Allow granted. */
   granted: Set<Permission>;
@@ -87,6 +83,11 @@ function refuseAcls(req: S3Request): void {
   }
 }
 
+/**
+ * Decides `req`: AccessDenied on a Deny (the bucket policy's or the key's own), or when the key has a
+ * policy of its own and neither it nor the bucket policy allows; else the ACL permissions an Allow
+ * grants (empty: the ACLs decide). `sourceIp` and `secure` describe the connection.
+ */
 export async function authorize(req: S3Request, sourceIp: string, secure: boolean): Promise<Authorized> {
   const granted = new Set<Permission>();
   const result: Authorized = { granted };
