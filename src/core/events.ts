@@ -90,10 +90,15 @@ export class EventDispatcher {
     this.subscribers.push(subscriber);
   }
 
-  /** Events are marked delivered only once `outlet` is done with them (one outlet). */
-  attach(outlet: EventOutlet): void {
+  /**
+   * Events are marked delivered only once `outlet` is done with them (one outlet). `lingerMs`: how long
+   * a drain waits for more commits to publish with the first (writes that wait for delivery: 0).
+   */
+  attach(outlet: EventOutlet, lingerMs = 0): void {
     this.outlet = outlet;
+    this.lingerMs = lingerMs;
   }
+  private lingerMs = 0;
 
   /**
    * Cluster mode: the outbox is shared, and only the node `leads` says runs delivery drains it (the
@@ -112,7 +117,9 @@ export class EventDispatcher {
     this.requested = true;
     if (this.running) return;
     this.running = (async () => {
-      await new Promise((resolve) => setImmediate(resolve));
+      // With a queue attached, a few milliseconds' linger gathers the commits of a busy moment into one
+      // publish (one broker round trip); without one, the next turn of the event loop is enough.
+      await new Promise((resolve) => (this.lingerMs > 0 ? setTimeout(resolve, this.lingerMs) : setImmediate(resolve)));
       while (this.requested) {
         this.requested = false;
         await this.drain();
