@@ -51,6 +51,9 @@ export function dataStream(data: StoredData): AsyncIterable<Uint8Array> {
   return data instanceof Blob ? data.stream() : data.stream;
 }
 
+/** A copy's source data was freed under it (its version replaced or deleted): the copy reads the source again. */
+class SourceGone extends Error {}
+
 export class Copier {
   constructor(
     private readonly ctx: EngineContext,
@@ -62,6 +65,9 @@ export class Copier {
   async sourceData(src: ObjectRecord, dataKey: Buffer | null, range?: ByteRange): Promise<StoredData> {
     const data = await this.ctx.storage.read(src.storageId, range);
     if (!data) {
+      // Freed since its record was read (a concurrent overwrite or delete; in a cluster, on another node).
+      const now = await this.ctx.metadata.getObject(src.bucket, src.key, src.versionId);
+      if (now?.storageId !== src.storageId) throw new SourceGone();
       this.ctx.log.error("object data missing from storage", { bucket: src.bucket, key: src.key, storageId: src.storageId });
       throw new S3Error("InternalError");
     }
@@ -85,6 +91,17 @@ export class Copier {
 
   /** The new version, and the source version it was copied from. */
   async copy(requester: Requester, input: CopyObjectInput): Promise<{ record: ObjectRecord; source: ObjectRecord }> {
+    // The source's data may be freed between reading its record and copying its bytes: read it again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.copyOnce(requester, input);
+      } catch (err) {
+        if (!(err instanceof SourceGone) || attempt >= 5) throw err instanceof SourceGone ? new S3Error("InternalError", { cause: err }) : err;
+      }
+    }
+  }
+
+  private async copyOnce(requester: Requester, input: CopyObjectInput): Promise<{ record: ObjectRecord; source: ObjectRecord }> {
     const owner = requireOwner(requester);
     assertKey(input.key);
     const src = await this.source(requester, input.source, input.conditions);

@@ -194,8 +194,9 @@ export class LocalStorage implements StorageBackend {
     try {
       await linkAsync(source, tmp);
     } catch (err) {
-      // A composed object (a directory) cannot be linked: the engine streams it through instead.
-      if (isErrno(err, "EPERM") || isErrno(err, "EISDIR")) return null;
+      // A composed object (a directory) cannot be linked: the engine streams it through instead; a
+      // source freed under the copy (a concurrent overwrite) is found gone by that read too.
+      if (isErrno(err, "EPERM") || isErrno(err, "EISDIR") || isErrno(err, "ENOENT")) return null;
       throw storageError(err);
     }
     try {
