@@ -32,29 +32,17 @@ const { values } = parseArgs({
     metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" }, cluster: { type: "string" }, policy: { type: "boolean" },
   },
 });
-// --policy: the access decision's cost (policy.ts).
-if (values.policy) {
-  await import("./policy.ts");
-  process.exit(0);
-}
-// --cluster N: N nodes on etcd behind HAProxy, beside one embedded node (cluster.ts).
-if (values.cluster) {
-  await import("./cluster.ts");
-  process.exit(0);
-}
-// --queue redis|rabbitmq|nats|webhook: PUTs with events on and off, and the delivery lag (queue.ts).
-if (values.queue) {
-  await import("./queue.ts");
-  process.exit(0);
-}
-// --metadata local[,...]: the metadata engines beside sqlite instead (metadata.ts).
-if (values.metadata) {
-  await import("./metadata.ts");
-  process.exit(0);
-}
-// --storage aws|azure|gcp: the gateway benchmark instead (gateway.ts), through BleepStore and direct.
-if (values.storage) {
-  await import("./gateway.ts");
+// The other benchmarks, each a script of its own, chosen by its flag (their usage is at the top).
+const OTHERS = [
+  ["policy", "./policy.ts"], // the access decision's cost
+  ["cluster", "./cluster.ts"], // N nodes on etcd behind HAProxy, beside one embedded node
+  ["queue", "./queue.ts"], // PUTs with events on and off, and the delivery lag
+  ["metadata", "./metadata.ts"], // the metadata engines beside sqlite
+  ["storage", "./gateway.ts"], // the gateway benchmark, through BleepStore and direct
+] as const;
+for (const [flag, script] of OTHERS) {
+  if (!values[flag]) continue;
+  await import(script);
   process.exit(0);
 }
 const SECONDS = Number(values.seconds);
