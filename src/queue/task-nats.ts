@@ -1,6 +1,6 @@
 // Async tasks on NATS JetStream: a stream <STREAM>_TASKS on subject <prefix>_tasks (outside the events'
 // <prefix>.>, which a stream of its own holds: JetStream streams may not share subjects), published with the
-// task id as Nats-Msg-Id; a durable pull consumer "bleepstore-tasks" hands them over one at a time,
+// task id as Nats-Msg-Id; a durable pull consumer "bleepstore-tasks" hands them over (one standing pull) to be applied one at a time,
 // acknowledged once applied (an unacknowledged one — its node died — is delivered again after 5 s).
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient } from "@nats-io/jetstream";
@@ -54,23 +54,32 @@ export class NatsTasks implements TaskQueue {
     await js.publish(this.subject, JSON.stringify(task), { msgID: task.id });
   }
 
+  private messages: { close(): Promise<void | Error> } | null = null;
+
   consume(apply: (task: Task) => Promise<void>): void {
     void (async () => {
       while (!this.stopped) {
         try {
           const js = await this.open();
           const consumer = await js.consumers.get(this.stream, "bleepstore-tasks");
-          const m = await consumer.next({ expires: 1000 });
-          if (!m) continue;
-          try {
-            await apply(m.json<Task>());
-            m.ack();
-          } catch {
-            m.nak(500);
+          // One standing pull (a few messages buffered, applied one at a time in stream order) instead of a
+          // pull request and a consumer lookup per task.
+          const messages = await consumer.consume({ max_messages: 4 });
+          this.messages = messages;
+          for await (const m of messages) {
+            try {
+              await apply(m.json<Task>());
+              m.ack();
+            } catch {
+              m.nak(500);
+            }
+            if (this.stopped) break;
           }
         } catch {
-          await Bun.sleep(250);
+          // the connection or the consumer went away: set up again
         }
+        this.messages = null;
+        if (!this.stopped) await Bun.sleep(250);
       }
     })();
   }
@@ -81,6 +90,7 @@ export class NatsTasks implements TaskQueue {
 
   async close(): Promise<void> {
     this.stopped = true;
+    await this.messages?.close().catch(() => undefined);
     await this.connection?.close().catch(() => undefined);
   }
 }

@@ -9,7 +9,7 @@
 // the task was applied (or replaced by a later write), so it is not applied twice.
 // What cannot be decided before the answer is refused in this mode (501): conditional writes
 // (If-Match, If-None-Match) and SSE-C.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { requirePermission } from "../core/acl.ts";
@@ -158,10 +158,14 @@ export class AsyncWrites {
       this.finish(task, { state: "done" });
       return;
     }
-    const fd = openSync(applying, "w", 0o600);
-    writeSync(fd, await this.mark(engine, task));
+    // The mark is whole in <task>.applying or not there at all (written aside, then renamed): a crash
+    // while writing it must not leave a mark that reads as "changed since" and drops the write.
+    const mark = await this.mark(engine, task);
+    const fd = openSync(`${applying}.tmp`, "w", 0o600);
+    writeSync(fd, mark);
     fsyncSync(fd);
     closeSync(fd);
+    renameSync(`${applying}.tmp`, applying);
     const requester = task.requester;
     const req: S3Request = {
       operation: task.op, method: task.op === "PutObject" ? "PUT" : "DELETE", query: new URLSearchParams(),
@@ -189,6 +193,7 @@ export class AsyncWrites {
   private finish(task: Task, state: State): void {
     if (task.bodyFile) rmSync(task.bodyFile, { force: true });
     rmSync(join(this.dir, `${task.id}.applying`), { force: true });
+    rmSync(join(this.dir, `${task.id}.applying.tmp`), { force: true });
     this.setStatus(task.id, state);
   }
 }
