@@ -4,14 +4,15 @@
 // size, anonymous POSTs allowed and refused — each with S3's error code and nothing stored on a refusal.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucketAclCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucketAclCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { bucketName, s3Status } from "./helpers/clients.ts";
 import { serverWithBucket } from "./helpers/fixture.ts";
 import { ACCESS_KEY, SECRET_KEY } from "./helpers/server.ts";
 
 setDefaultTimeout(60_000);
-const fx = serverWithBucket("post");
+const ADMIN = "post-admin-token";
+const fx = serverWithBucket("post", { env: { BLEEPSTORE_ADMIN_TOKEN: ADMIN } });
 
 /** Posts `fields` (in this order) and then the file, as a browser's form does. */
 async function post(fields: Record<string, string>, file: { name?: string; body: string | Uint8Array; type?: string }, bucket = fx.bucket, extraAfter: Record<string, string> = {}) {
@@ -53,6 +54,17 @@ describe("POST Object", () => {
     expect(await got.Body!.transformToString()).toBe("hello from a form");
     expect(got.ContentType).toBe("text/plain");
     expect(got.Metadata).toEqual({ origin: "browser" });
+  });
+
+  test("the upload's event is s3:ObjectCreated:Post (a PutObject's stays :Put)", async () => {
+    const { fields } = await presigned("events/posted");
+    expect((await post(fields, { body: "posted" })).status).toBe(204);
+    await fx.s3.send(new PutObjectCommand({ Bucket: fx.bucket, Key: "events/put", Body: "put" }));
+    const res = await fetch(`${fx.server.endpoint}/_bleepstore/admin/events?after=0&limit=1000`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const { events } = await res.json() as { events: Array<{ type: string; data: { bucket: string; key: string; eventName: string } }> };
+    const created = (key: string) => events.filter((e) => e.type === "object.created" && e.data.bucket === fx.bucket && e.data.key === key).map((e) => e.data.eventName);
+    expect(created("events/posted")).toEqual(["s3:ObjectCreated:Post"]);
+    expect(created("events/put")).toEqual(["s3:ObjectCreated:Put"]);
   });
 
   test("${filename}, success_action_status 201 (PostResponse) and 200, success_action_redirect (303), fields after the file ignored", async () => {

@@ -17,7 +17,7 @@ export function newEvent(type: EventType, data: EngineEvent["data"]): EngineEven
 }
 
 /** object.created for a new version, naming the S3 operation that made it (its S3 event name). */
-export function objectCreated(r: ObjectRecord, how: "Put" | "Copy" | "CompleteMultipartUpload"): EngineEvent {
+export function objectCreated(r: ObjectRecord, how: "Put" | "Post" | "Copy" | "CompleteMultipartUpload"): EngineEvent {
   return newEvent("object.created", {
     bucket: r.bucket, key: r.key, versionId: r.versionId, size: r.size, etag: r.etag, contentType: r.contentType,
     eventName: `s3:ObjectCreated:${how}`,

@@ -41,6 +41,8 @@ export interface PutObjectInput {
   sse?: SseRequest;
   /** Object Lock settings asked for (x-amz-object-lock-*); absent, the bucket's default retention. */
   lock?: LockRequest;
+  /** The S3 operation, for the event name (s3:ObjectCreated:Put or :Post); Put when absent. */
+  how?: "Put" | "Post";
 }
 
 /** One key (or one version of it) to delete, with its ETag precondition if it had one. */
@@ -145,12 +147,12 @@ export class Objects {
       ...(sealed ? { sse: sealed.info } : {}),
       ...lock,
     };
-    await this.commit(record, input.condition, "Put");
+    await this.commit(record, input.condition, input.how ?? "Put");
     return record;
   }
 
   /** Records `record` in metadata, then frees the storage of whatever it replaced. */
-  async commit(record: ObjectRecord, condition: WriteCondition | undefined, how: "Put" | "Copy"): Promise<void> {
+  async commit(record: ObjectRecord, condition: WriteCondition | undefined, how: "Put" | "Post" | "Copy"): Promise<void> {
     let write: ObjectWrite;
     try {
       write = await this.ctx.metadata.putObject(record, condition, [objectCreated(record, how)]);

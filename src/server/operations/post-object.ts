@@ -74,7 +74,7 @@ export const postObject: OperationHandler<"PostObject"> = async (req) => {
   const sse = requestedSse(headers, undefined);
   const lock = lockHeaders(headers);
   const record = await withRequest(info, () => req.engine.objects.put(requester, {
-    bucket, key, body: limited(form.file.stream, range), ...meta,
+    bucket, key, body: limited(form.file.stream, range), ...meta, how: "Post",
     ...(acl !== undefined ? { acl } : {}),
     ...(tagging !== undefined ? { tags: tagsFromHeader(tagging) } : {}),
     ...(sse ? { sse } : {}),
