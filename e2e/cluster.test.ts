@@ -177,7 +177,7 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
       const r = await runCli(["--port", "0", "--check"], { env: { BLEEPSTORE_CLUSTER_ENABLED: "true" } });
       expect(r.code).toBe(1);
       expect(r.err.trim().split("\n")).toHaveLength(1);
-      expect(r.err).toContain("cluster.enabled needs a shared metadata engine (metadata.engine: etcd or dynamodb); sqlite belongs to one process");
+      expect(r.err).toContain("cluster.enabled needs a shared metadata engine (metadata.engine: etcd, dynamodb, firestore or cosmos); sqlite belongs to one process");
     });
   });
 }

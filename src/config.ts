@@ -311,10 +311,7 @@ export async function loadConfig(
   const cluster = (config as unknown as Config).cluster;
   const engine = (config as unknown as Config).metadata.engine;
   if (cluster.enabled && (engine === "sqlite" || engine === "memory" || engine === "local")) {
-    throw new ConfigError(`config: cluster.enabled needs a shared metadata engine (metadata.engine: etcd or dynamodb); ${engine} belongs to one process`);
-  }
-  if (cluster.enabled && engine !== "etcd" && engine !== "dynamodb") {
-    throw new ConfigError(`config: cluster.enabled works with metadata.engine etcd or dynamodb; ${engine} is not yet tested in a cluster`);
+    throw new ConfigError(`config: cluster.enabled needs a shared metadata engine (metadata.engine: etcd, dynamodb, firestore or cosmos); ${engine} belongs to one process`);
   }
   const storage = (config as unknown as Config).storage.backend;
   if (cluster.enabled && (storage === "memory" || storage === "sqlite")) {

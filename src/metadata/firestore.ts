@@ -52,6 +52,11 @@ export class FirestoreMetadataStore extends ModularStore implements MetadataStor
     await this.ping();
   }
 
+  /** The open database, for the cluster's node and job records (cluster/firestore-store.ts). */
+  clusterDb(): FsDb {
+    return this.fs;
+  }
+
   async close(): Promise<void> {
     if (this.opened) await this.fs.close();
     this.opened = false;
