@@ -20,6 +20,8 @@ export interface EngineContext {
    * processes show within it), or 0 in cluster mode, where every lookup reads the shared engine.
    */
   cacheTtlMs?: number;
+  /** One lifecycle "day" (lifecycle.day_seconds), for the expiry the reads announce. */
+  lifecycleDayMs: number;
 }
 
 /** Deletes stored data nothing refers to any more. A failure leaves an orphan, which is invisible

@@ -78,6 +78,7 @@ export class Engine {
       encryption: new Encryption(options.masterKey ?? null),
       knownUser: async (id) => (await options.metadata.listCredentials()).find((c) => c.owner.id === id)?.owner ?? null,
       publish: () => this.events.kick(),
+      lifecycleDayMs: options.lifecycleDayMs ?? 86_400_000,
       ...(options.cluster ? { cacheTtlMs: 0 } : {}),
     };
     if (options.cluster) {
@@ -99,7 +100,7 @@ export class Engine {
     this.notifications = new Notifications(this.ctx, this.buckets, options.notificationTargets ?? []);
     this.policies = new Policies(this.ctx, this.buckets);
     this.access = new AccessSettings(this.ctx, this.buckets);
-    this.lifecycle = new Lifecycle(this.ctx, this.buckets, this.objects, this.multipart, options.lifecycleDayMs ?? 86_400_000);
+    this.lifecycle = new Lifecycle(this.ctx, this.buckets, this.objects, this.multipart, this.ctx.lifecycleDayMs);
     // Caches follow the changes they hold, whichever process made them (events), within a TTL at worst.
     this.events.subscribe((event) => {
       if (event.type.startsWith("bucket.")) this.buckets.forget(String(event.data.bucket));

@@ -5,13 +5,15 @@
 // aborts uploads older than DaysAfterInitiation. Every action goes through the engine like a client's
 // delete (events, Object Lock: a retained or legal-held version is never touched), as the bucket owner
 // with the requester "lifecycle" in its events. A pass is idempotent: rerun after a kill -9, it finds
-// what is left to do and nothing twice (what was deleted is gone). One "day" is lifecycle.day_seconds.
+// what is left to do and nothing twice (what was deleted is gone). One "day" is lifecycle.day_seconds;
+// what is due when: lifecycle-due.ts.
 import { S3Error } from "../errors.ts";
-import type { BucketRecord, LifecycleRule, VersionEntry } from "../metadata/store.ts";
+import type { BucketRecord, LifecycleRule, ObjectRecord, VersionEntry } from "../metadata/store.ts";
 import type { Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import type { EngineContext } from "./context.ts";
 import { newEvent } from "./events.ts";
+import { abortOf, dueAt, expiryOf, ruleMatches, type Due } from "./lifecycle-due.ts";
 import type { Multipart } from "./multipart.ts";
 import type { Objects } from "./objects.ts";
 import { withRequest } from "./request-context.ts";
@@ -76,15 +78,24 @@ export class Lifecycle {
   }
 
   private async matches(rule: LifecycleRule, bucket: string, v: VersionEntry): Promise<boolean> {
-    if (rule.prefix && !v.key.startsWith(rule.prefix)) return false;
-    if (!v.deleteMarker && rule.sizeGreaterThan !== undefined && !(v.size > rule.sizeGreaterThan)) return false;
-    if (!v.deleteMarker && rule.sizeLessThan !== undefined && !(v.size < rule.sizeLessThan)) return false;
-    if (rule.tags) {
-      if (v.deleteMarker) return false;
-      const record = await this.ctx.metadata.getObject(bucket, v.key, v.versionId);
-      for (const [k, value] of Object.entries(rule.tags)) if (record?.tags?.[k] !== value) return false;
-    }
-    return true;
+    if (!ruleMatches({ ...rule, tags: undefined }, v)) return false;
+    if (!rule.tags) return true;
+    if (v.deleteMarker) return false;
+    // The tags are in the version's record.
+    const record = await this.ctx.metadata.getObject(bucket, v.key, v.versionId);
+    return !!record && ruleMatches(rule, record);
+  }
+
+  /** When the current version `r` of `bucket` expires by its rules (x-amz-expiration). */
+  async expiryFor(bucket: string, r: ObjectRecord): Promise<Due | undefined> {
+    const rules = (await this.buckets.get(bucket)).lifecycle;
+    return rules ? expiryOf(rules, r, this.dayMs) : undefined;
+  }
+
+  /** When an upload of `key` in `bucket` initiated at `initiated` is aborted by its rules (x-amz-abort-date). */
+  async abortFor(bucket: string, key: string, initiated: number): Promise<Due | undefined> {
+    const rules = (await this.buckets.get(bucket)).lifecycle;
+    return rules ? abortOf(rules, key, initiated, this.dayMs) : undefined;
   }
 
   /** Deletes one version (or, without an id, the current object) as the bucket owner; false when Object Lock keeps it. */
@@ -104,7 +115,7 @@ export class Lifecycle {
     for (const rule of rules) {
       const exp = rule.expiration;
       if (current && !current.deleteMarker && exp && (exp.days !== undefined || exp.date !== undefined) && (await this.matches(rule, bucket.name, current))) {
-        const due = exp.days !== undefined ? now - current.lastModified >= exp.days * this.dayMs : now >= exp.date!;
+        const due = now >= (exp.days !== undefined ? dueAt(current.lastModified, exp.days, this.dayMs) : exp.date!);
         if (due && (await this.remove(bucket, current.key, bucket.versioning ? undefined : current.versionId))) {
           pass.expired++;
           return;
@@ -118,7 +129,7 @@ export class Lifecycle {
         const newer = rule.noncurrent.newer ?? 0;
         for (let i = 1; i < versions.length; i++) {
           // Noncurrent since the version after it was made; the newest `newer` noncurrent ones stay.
-          if (i <= newer || now - versions[i - 1]!.lastModified < rule.noncurrent.days * this.dayMs) continue;
+          if (i <= newer || now < dueAt(versions[i - 1]!.lastModified, rule.noncurrent.days, this.dayMs)) continue;
           const v = versions[i]!;
           if (!(await this.matches(rule, bucket.name, v))) continue;
           if (await this.remove(bucket, v.key, v.versionId)) pass.noncurrent++;
@@ -134,8 +145,8 @@ export class Lifecycle {
     for (;;) {
       const uploads = await this.ctx.metadata.listUploads(bucket.name, "", after, PAGE);
       for (const u of uploads) {
-        const rule = aborting.find((r) => !r.prefix || u.key.startsWith(r.prefix));
-        if (!rule || now - u.initiated < rule.abortAfterDays! * this.dayMs) continue;
+        const due = abortOf(aborting, u.key, u.initiated, this.dayMs);
+        if (!due || now < due.date) continue;
         try {
           await this.multipart.abort(bucket.owner, bucket.name, u.key, u.uploadId);
           pass.aborted++;

@@ -181,7 +181,7 @@ export class Multipart {
   }
 
   /** Stores a part; also says the upload's checksum algorithm, for the response headers. */
-  async uploadPart(requester: Requester, input: UploadPartInput): Promise<PartRecord & { checksumAlgorithm?: ChecksumAlgorithm; sse?: SseInfo }> {
+  async uploadPart(requester: Requester, input: UploadPartInput): Promise<PartRecord & { initiated: number; checksumAlgorithm?: ChecksumAlgorithm; sse?: SseInfo }> {
     assertPartNumber(input.partNumber);
     if (input.contentMd5 !== undefined) assertContentMd5(input.contentMd5);
     if (input.size !== undefined && input.size > MAX_PART_SIZE) throw new S3Error("EntityTooLarge");
@@ -199,7 +199,7 @@ export class Multipart {
       contentMd5: input.contentMd5, sha256Hex: input.sha256Hex, size: input.size, maxSize: MAX_PART_SIZE,
       ...(checksum ? { checksum } : {}),
     }, dataKey);
-    return { ...part, ...(checksum ? { checksumAlgorithm: checksum.algorithm } : {}), ...(upload.sse ? { sse: upload.sse } : {}) };
+    return { ...part, initiated: upload.initiated, ...(checksum ? { checksumAlgorithm: checksum.algorithm } : {}), ...(upload.sse ? { sse: upload.sse } : {}) };
   }
 
   async uploadPartCopy(requester: Requester, input: UploadPartCopyInput): Promise<PartRecord & { sse?: SseInfo }> {

@@ -15,6 +15,7 @@ import { resolveRange } from "./range.ts";
 import { objectCreated, objectDeleted } from "./events.ts";
 import { decrypted, encrypting, sealedEtag, type SseRequest } from "./sse.ts";
 import { lockFor, type LockRequest } from "./object-lock.ts";
+import { expiryOf, type Due } from "./lifecycle-due.ts";
 import { deleteMarker, freeReplaced, readableVersion, versionIdFor, type DeleteOutcome } from "./versioning.ts";
 
 /** Largest object a single PutObject may carry (S3's limit). */
@@ -75,6 +76,8 @@ export interface ObjectRead {
   notModified?: boolean;
   /** The data key of an encrypted version, opened with the request's key (SSE-C) or the master key. */
   dataKey?: Buffer | null;
+  /** When the bucket's lifecycle rules expire this (current) version, and by which rule. */
+  expiration?: Due;
 }
 
 /** Stores a whole object's plaintext, encrypted (as part 0) when it is sealed. */
@@ -195,7 +198,9 @@ export class Objects {
       }
     }
     const range = input.partNumber !== undefined ? partRange(record, input.partNumber) : resolveRange(input.range, record.size);
-    return { record, dataKey, ...(range ? { range } : {}) };
+    // Reads of the current object announce its expiry (x-amz-expiration).
+    const expiration = bucket.lifecycle && input.versionId === undefined ? expiryOf(bucket.lifecycle, record, this.ctx.lifecycleDayMs) : undefined;
+    return { record, dataKey, ...(range ? { range } : {}), ...(expiration ? { expiration } : {}) };
   }
 
   /** GetObject: the version with its data (none when not modified). */

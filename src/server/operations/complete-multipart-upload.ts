@@ -8,6 +8,8 @@ import { customerKey, sseHeaders } from "../sse-headers.ts";
 import type { OperationHandler } from "../types.ts";
 import { parseXml, readXmlBody } from "../xml.ts";
 import { writeCondition } from "../preconditions.ts";
+import { expirationHeader } from "../lifecycle-headers.ts";
+import type { ObjectRecord } from "../../metadata/store.ts";
 
 function parseParts(xml: string): CompletePart[] {
   const doc = parseXml(xml, ["CompleteMultipartUpload.Part"]).CompleteMultipartUpload as { Part?: unknown[] } | undefined | "";
@@ -30,7 +32,9 @@ export const completeMultipartUpload: OperationHandler<"CompleteMultipartUpload"
   const done = await req.engine.multipart.complete(req.requester, {
     bucket: req.params.bucket, key: req.params.key, uploadId, parts, ...(condition ? { condition } : {}), ...(ssec ? { customerKey: ssec.key } : {}),
   });
-  const headers = sseHeaders(versionHeader({}, done.versionId), done.sse, ssec);
+  // A retried Complete answers from the upload's record alone: the object's age is not in it.
+  const expiry = "lastModified" in done ? await req.engine.lifecycle.expiryFor(done.bucket, done as ObjectRecord) : undefined;
+  const headers = expirationHeader(sseHeaders(versionHeader({}, done.versionId), done.sse, ssec), expiry);
   if (done.checksum) headers["x-amz-checksum-type"] = done.checksum.type;
   return {
     headers,

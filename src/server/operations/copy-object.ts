@@ -13,6 +13,7 @@ import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
 import { tagsFromHeader } from "../../core/tagging.ts";
 import { aclFromHeaders } from "../acl.ts";
+import { expirationHeader } from "../lifecycle-headers.ts";
 
 function directive(value: string | null, header: string, what: string): "COPY" | "REPLACE" {
   if (value === null) return "COPY";
@@ -53,7 +54,7 @@ export const copyObject: OperationHandler<"CopyObject"> = async (req) => {
     ...(sourceKey ? { sourceCustomerKey: sourceKey.key } : {}),
     ...(lock ? { lock } : {}),
   });
-  const headers = sseHeaders(versionHeader({}, record.versionId), record.sse, ssec);
+  const headers = expirationHeader(sseHeaders(versionHeader({}, record.versionId), record.sse, ssec), await req.engine.lifecycle.expiryFor(req.params.bucket, record));
   if (from.versionId !== NULL_VERSION || source.versionId !== undefined) headers["x-amz-copy-source-version-id"] = from.versionId;
   return {
     headers,

@@ -8,6 +8,7 @@ import { tagsFromHeader } from "../../core/tagging.ts";
 import { customerKey, requestedSse, sseHeaders } from "../sse-headers.ts";
 import { lockHeaders } from "../lock-headers.ts";
 import type { OperationHandler } from "../types.ts";
+import { abortHeaders } from "../lifecycle-headers.ts";
 
 function checksumSettings(h: Headers): { checksumAlgorithm?: ChecksumAlgorithm; checksumType?: "FULL_OBJECT" | "COMPOSITE" } {
   const algorithm = h.get("x-amz-checksum-algorithm")?.toUpperCase() as ChecksumAlgorithm | undefined;
@@ -40,7 +41,7 @@ export const createMultipartUpload: OperationHandler<"CreateMultipartUpload"> = 
     ...(sse ? { sse } : {}),
     ...(lock ? { lock } : {}),
   });
-  const headers = sseHeaders({}, upload.sse, ssec);
+  const headers = abortHeaders(sseHeaders({}, upload.sse, ssec), await req.engine.lifecycle.abortFor(upload.bucket, upload.key, upload.initiated));
   if (upload.checksumAlgorithm) {
     headers["x-amz-checksum-algorithm"] = upload.checksumAlgorithm;
     headers["x-amz-checksum-type"] = upload.checksumType!;

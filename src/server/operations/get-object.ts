@@ -8,6 +8,7 @@ import { objectHeaders, RESPONSE_OVERRIDES, versionHeader } from "../headers.ts"
 import { customerKey, sseHeaders } from "../sse-headers.ts";
 import { lockResponseHeaders } from "../lock-headers.ts";
 import type { OperationHandler, S3Request, S3Response } from "../types.ts";
+import { expirationHeader } from "../lifecycle-headers.ts";
 
 type Read = S3Request<"GetObject" | "HeadObject">;
 
@@ -54,6 +55,7 @@ function readResponse(req: Read, read: ObjectRead): S3Response {
   const withChecksum = !range && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
   const headers = lockResponseHeaders(sseHeaders(objectHeaders(record, withChecksum), record.sse, customerKey(req.headers, req.keysAllowed)), record);
   versionHeader(headers, req.params.versionId, true);
+  expirationHeader(headers, read.expiration);
   for (const [param, header] of req.query.size === 0 ? [] : Object.entries(RESPONSE_OVERRIDES)) {
     const value = req.query.get(param);
     if (value === null) continue;

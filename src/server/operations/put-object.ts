@@ -8,6 +8,7 @@ import type { OperationHandler } from "../types.ts";
 import { writeCondition } from "../preconditions.ts";
 import { tagsFromHeader } from "../../core/tagging.ts";
 import { aclFromHeaders } from "../acl.ts";
+import { expirationHeader } from "../lifecycle-headers.ts";
 
 export const putObject: OperationHandler<"PutObject"> = async (req) => {
   const { source, expect } = uploadBody(req.body, req.headers, req.auth.payload);
@@ -33,6 +34,7 @@ export const putObject: OperationHandler<"PutObject"> = async (req) => {
     ...(lock ? { lock } : {}),
   });
   const headers = sseHeaders(versionHeader({ etag: quoteEtag(record.etag) }, record.versionId), record.sse, ssec);
+  expirationHeader(headers, await req.engine.lifecycle.expiryFor(req.params.bucket, record));
   if (record.checksum) {
     headers[`x-amz-checksum-${record.checksum.algorithm.toLowerCase()}`] = record.checksum.value;
     headers["x-amz-checksum-type"] = record.checksum.type;

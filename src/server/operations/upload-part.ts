@@ -3,6 +3,7 @@ import { uploadBody } from "../body.ts";
 import { quoteEtag } from "../headers.ts";
 import { customerKey, sseHeaders } from "../sse-headers.ts";
 import type { OperationHandler } from "../types.ts";
+import { abortHeaders } from "../lifecycle-headers.ts";
 
 export const uploadPart: OperationHandler<"UploadPart"> = async (req) => {
   const { uploadId, partNumber } = req.params;
@@ -20,7 +21,7 @@ export const uploadPart: OperationHandler<"UploadPart"> = async (req) => {
     ...(expect.checksum ? { checksum: expect.checksum } : {}),
     ...(ssec ? { customerKey: ssec.key } : {}),
   });
-  const headers = sseHeaders({ etag: quoteEtag(part.etag) }, part.sse, ssec);
+  const headers = abortHeaders(sseHeaders({ etag: quoteEtag(part.etag) }, part.sse, ssec), await req.engine.lifecycle.abortFor(req.params.bucket, req.params.key, part.initiated));
   if (part.checksum && part.checksumAlgorithm) headers[`x-amz-checksum-${part.checksumAlgorithm.toLowerCase()}`] = part.checksum;
   return { headers };
 };
