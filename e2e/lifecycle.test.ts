@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { serverWithWorkDir } from "./helpers/fixture.ts";
+import { runCli } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
 import { until } from "./helpers/until.ts";
 
@@ -108,5 +109,59 @@ describe("lifecycle applied (a day is a second)", () => {
     await until(async () => ((await fx.s3.send(new ListObjectVersionsCommand({ Bucket: locked }))).DeleteMarkers ?? []).length === 1, "the expiration's delete marker", 20_000);
     await Bun.sleep(3000);
     expect((await fx.s3.send(new HeadObjectCommand({ Bucket: locked, Key: "kept", VersionId: v.VersionId }))).ObjectLockMode).toBe("COMPLIANCE");
+  });
+});
+
+describe("bleepstore lifecycle run", () => {
+  const TOKEN = "lifecycle-cli-token";
+  // No pass of its own during the test (an hour apart): only the command acts.
+  const manual = serverWithWorkDir("lifecycle-cli", { env: { BLEEPSTORE_LIFECYCLE_DAY_SECONDS: "1", BLEEPSTORE_LIFECYCLE_INTERVAL_SECONDS: "3600", BLEEPSTORE_ADMIN_TOKEN: TOKEN } });
+  const cli = (...args: string[]) => runCli(["lifecycle", "run", ...args, "--endpoint", manual.server.endpoint], { env: { BLEEPSTORE_ADMIN_TOKEN: TOKEN } });
+
+  test("--dry-run prints what a pass would do and changes nothing; run does it; --bucket limits it to one bucket", async () => {
+    const s3 = manual.s3;
+    const [a, b] = [bucketName("lcra"), bucketName("lcrb")];
+    for (const bucket of [a, b]) {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "tmp/x", Body: "x" }));
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "keep/y", Body: "y" }));
+      await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "tmp/upload" }));
+      await s3.send(new PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket, LifecycleConfiguration: {
+          Rules: [
+            { ID: "tmp", Status: "Enabled", Filter: { Prefix: "tmp/" }, Expiration: { Days: 1 } },
+            { ID: "uploads", Status: "Enabled", Filter: { Prefix: "" }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+          ],
+        },
+      }));
+    }
+    // Due at the second boundary after a day (a second) has passed.
+    await Bun.sleep(2100);
+    const dry = await cli("--bucket", a, "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain(`would expire ${a}/tmp/x`);
+    expect(dry.out).toMatch(new RegExp(`would abort ${a}/tmp/upload \\(upload \\w+\\)`));
+    expect(dry.out).toContain("lifecycle pass (would): 1 expired, 0 noncurrent versions removed, 0 delete markers removed, 1 uploads aborted");
+    expect(dry.out).not.toContain(b);
+    const here = async (bucket: string, Key: string) => (await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key })))) === 200;
+    expect(await here(a, "tmp/x")).toBe(true);
+    expect(((await s3.send(new ListMultipartUploadsCommand({ Bucket: a }))).Uploads ?? []).length).toBe(1);
+
+    const run = await cli("--bucket", a);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`expire ${a}/tmp/x`);
+    expect(run.out).toContain("lifecycle pass (did): 1 expired, 0 noncurrent versions removed, 0 delete markers removed, 1 uploads aborted");
+    expect(await here(a, "tmp/x")).toBe(false);
+    expect(await here(a, "keep/y")).toBe(true);
+    expect(((await s3.send(new ListMultipartUploadsCommand({ Bucket: a }))).Uploads ?? []).length).toBe(0);
+    // The other bucket was not touched; a pass over every bucket reaches it, and a second one finds nothing left.
+    expect(await here(b, "tmp/x")).toBe(true);
+    const all = await cli("--json");
+    expect(JSON.parse(all.out)).toMatchObject({ expired: 1, aborted: 1, dryRun: false });
+    expect(await here(b, "tmp/x")).toBe(false);
+    expect(JSON.parse((await cli("--json")).out)).toMatchObject({ expired: 0, noncurrent: 0, markers: 0, aborted: 0, actions: [] });
+    const missing = await cli("--bucket", bucketName("nope"));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("The specified bucket does not exist");
   });
 });

@@ -204,7 +204,8 @@ async function serve(config: Config): Promise<void> {
     void (async () => {
       if (cluster && !(await cluster.leads("lifecycle"))) return;
       const pass = await engine.lifecycle.run();
-      if (pass.expired + pass.noncurrent + pass.markers + pass.aborted > 0) log.info("lifecycle pass", { ...pass });
+      const { expired, noncurrent, markers, aborted } = pass;
+      if (expired + noncurrent + markers + aborted > 0) log.info("lifecycle pass", { expired, noncurrent, markers, aborted });
     })().catch((err: unknown) => log.error("lifecycle pass failed", { err })).finally(() => {
       lifecycleRunning = false;
     });
@@ -237,6 +238,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === "meta") return (await import("./commands/meta.ts")).metaCommand(argv.slice(1), VERSION);
   if (command === "cluster") return (await import("./commands/cluster.ts")).clusterCommand(argv.slice(1));
   if (command === "events") return (await import("./commands/events.ts")).eventsCommand(argv.slice(1));
+  if (command === "lifecycle") return (await import("./commands/lifecycle.ts")).lifecycleCommand(argv.slice(1));
   if (command === "key" || command === "status") return (await import("./commands/keys.ts")).adminCommand(command, argv.slice(1));
   const cli = parseCli(argv);
   if (cli.help) return void process.stdout.write(HELP);

@@ -8,6 +8,7 @@
 // what is left to do and nothing twice (what was deleted is gone). One "day" is lifecycle.day_seconds;
 // what is due when: lifecycle-due.ts.
 import { S3Error } from "../errors.ts";
+import { checkLock } from "../metadata/condition.ts";
 import type { BucketRecord, LifecycleRule, ObjectRecord, VersionEntry } from "../metadata/store.ts";
 import type { Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
@@ -18,9 +19,36 @@ import type { Multipart } from "./multipart.ts";
 import type { Objects } from "./objects.ts";
 import { withRequest } from "./request-context.ts";
 
-export interface LifecyclePass { expired: number; noncurrent: number; markers: number; aborted: number }
+export interface LifecycleAction {
+  action: "expire" | "noncurrent" | "marker" | "abort";
+  bucket: string;
+  key: string;
+  versionId?: string;
+  uploadId?: string;
+}
+
+/** What a pass did (or, dry, would do): counts, and the first actions. */
+export interface LifecyclePass {
+  expired: number;
+  noncurrent: number;
+  markers: number;
+  aborted: number;
+  dryRun: boolean;
+  actions: LifecycleAction[];
+}
+
+export interface LifecycleRunOptions {
+  now?: number;
+  /** Only this bucket. */
+  bucket?: string;
+  /** Decide, change nothing: what would be deleted or aborted (Object Lock considered). */
+  dryRun?: boolean;
+}
 
 const PAGE = 1000;
+/** How many actions a pass reports (its counts count them all). */
+const REPORTED = 1000;
+const COUNTER = { expire: "expired", noncurrent: "noncurrent", marker: "markers", abort: "aborted" } as const;
 
 export class Lifecycle {
   constructor(
@@ -42,12 +70,13 @@ export class Lifecycle {
     this.ctx.publish();
   }
 
-  /** One pass over every bucket with rules (or `only` that one). */
-  async run(now = Date.now(), only?: string): Promise<LifecyclePass> {
-    const pass: LifecyclePass = { expired: 0, noncurrent: 0, markers: 0, aborted: 0 };
+  /** One pass over every bucket with rules (or only `options.bucket`). */
+  async run(options: LifecycleRunOptions = {}): Promise<LifecyclePass> {
+    const now = options.now ?? Date.now();
+    const pass: LifecyclePass = { expired: 0, noncurrent: 0, markers: 0, aborted: 0, dryRun: options.dryRun === true, actions: [] };
     return withRequest({ id: `lifecycle-${now}`, requester: "lifecycle", sourceIp: "" }, async () => {
       for (const bucket of await this.ctx.metadata.listBuckets()) {
-        if (only !== undefined && bucket.name !== only) continue;
+        if (options.bucket !== undefined && bucket.name !== options.bucket) continue;
         const rules = bucket.lifecycle?.filter((r) => r.enabled) ?? [];
         if (rules.length === 0) continue;
         await this.versionsOf(bucket, rules, now, pass);
@@ -55,6 +84,11 @@ export class Lifecycle {
       }
       return pass;
     });
+  }
+
+  private done(pass: LifecyclePass, action: LifecycleAction): void {
+    pass[COUNTER[action.action]]++;
+    if (pass.actions.length < REPORTED) pass.actions.push(action);
   }
 
   private async versionsOf(bucket: BucketRecord, rules: LifecycleRule[], now: number, pass: LifecyclePass): Promise<void> {
@@ -99,14 +133,24 @@ export class Lifecycle {
   }
 
   /** Deletes one version (or, without an id, the current object) as the bucket owner; false when Object Lock keeps it. */
-  private async remove(bucket: BucketRecord, key: string, versionId: string | undefined): Promise<boolean> {
+  private async remove(bucket: BucketRecord, key: string, versionId: string | undefined, pass: LifecyclePass, action: LifecycleAction["action"]): Promise<boolean> {
     try {
-      await this.objects.delete(bucket.owner, bucket.name, key, versionId !== undefined ? { versionId } : {});
-      return true;
+      if (pass.dryRun) {
+        // A delete marker over the current version is always allowed; removing a version, only what Object Lock lets go.
+        if (versionId !== undefined) {
+          const record = await this.ctx.metadata.getObject(bucket.name, key, versionId);
+          if (!record) return false;
+          checkLock(record);
+        }
+      } else {
+        await this.objects.delete(bucket.owner, bucket.name, key, versionId !== undefined ? { versionId } : {});
+      }
     } catch (err) {
       if (err instanceof S3Error && (err.code === "AccessDenied" || err.code === "NoSuchKey" || err.code === "NoSuchVersion")) return false;
       throw err;
     }
+    this.done(pass, { action, bucket: bucket.name, key, ...(versionId !== undefined ? { versionId } : {}) });
+    return true;
   }
 
   /** `versions`: one key's versions, newest first. */
@@ -116,13 +160,10 @@ export class Lifecycle {
       const exp = rule.expiration;
       if (current && !current.deleteMarker && exp && (exp.days !== undefined || exp.date !== undefined) && (await this.matches(rule, bucket.name, current))) {
         const due = now >= (exp.days !== undefined ? dueAt(current.lastModified, exp.days, this.dayMs) : exp.date!);
-        if (due && (await this.remove(bucket, current.key, bucket.versioning ? undefined : current.versionId))) {
-          pass.expired++;
-          return;
-        }
+        if (due && (await this.remove(bucket, current.key, bucket.versioning ? undefined : current.versionId, pass, "expire"))) return;
       }
       if (current?.deleteMarker && versions.length === 1 && exp?.expiredObjectDeleteMarker && (await this.matches(rule, bucket.name, current))) {
-        if (await this.remove(bucket, current.key, current.versionId)) pass.markers++;
+        await this.remove(bucket, current.key, current.versionId, pass, "marker");
         return;
       }
       if (rule.noncurrent) {
@@ -132,7 +173,7 @@ export class Lifecycle {
           if (i <= newer || now < dueAt(versions[i - 1]!.lastModified, rule.noncurrent.days, this.dayMs)) continue;
           const v = versions[i]!;
           if (!(await this.matches(rule, bucket.name, v))) continue;
-          if (await this.remove(bucket, v.key, v.versionId)) pass.noncurrent++;
+          await this.remove(bucket, v.key, v.versionId, pass, "noncurrent");
         }
       }
     }
@@ -148,8 +189,8 @@ export class Lifecycle {
         const due = abortOf(aborting, u.key, u.initiated, this.dayMs);
         if (!due || now < due.date) continue;
         try {
-          await this.multipart.abort(bucket.owner, bucket.name, u.key, u.uploadId);
-          pass.aborted++;
+          if (!pass.dryRun) await this.multipart.abort(bucket.owner, bucket.name, u.key, u.uploadId);
+          this.done(pass, { action: "abort", bucket: bucket.name, key: u.key, uploadId: u.uploadId });
         } catch (err) {
           if (!(err instanceof S3Error && err.code === "NoSuchUpload")) throw err;
         }

@@ -1,6 +1,6 @@
 // The admin API under /_bleepstore/admin (an underscore makes it no valid bucket name), guarded by
 // the bearer token in admin.token; with no token configured it answers 404. Key pairs, metadata
-// export/import, and storage reconciliation.
+// export/import, storage reconciliation, a lifecycle pass on demand.
 import { Elysia, t } from "elysia";
 import { timingSafeEqual } from "node:crypto";
 import { exportMetadata, importMetadata } from "../core/export.ts";
@@ -104,6 +104,13 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
     }, { detail: { summary: "The server's version, uptime, engines and what it holds" } })
     .post("/reconcile", async () => ({ orphansRemoved: await engine.reconcile(Date.now() - RECONCILE_GRACE_MS) }), {
       detail: { summary: "Remove stored data no metadata refers to (older than one minute)" },
+    })
+    .post("/lifecycle/run", async ({ query }) => {
+      if (query.bucket !== undefined) await engine.buckets.get(query.bucket);
+      return engine.lifecycle.run({ ...(query.bucket !== undefined ? { bucket: query.bucket } : {}), dryRun: query.dry_run === "true" || query.dry_run === "1" });
+    }, {
+      query: t.Object({ bucket: t.Optional(t.String()), dry_run: t.Optional(t.String()) }),
+      detail: { summary: "One lifecycle pass now (over one bucket if named); with dry_run, what it would delete and abort, changing nothing" },
     })
     .get("/events", ({ query }) => eventsPage(engine, query), {
       query: t.Object({ after: t.Optional(t.String()), limit: t.Optional(t.String()), wait_ms: t.Optional(t.String()) }),
