@@ -168,6 +168,7 @@ async function serve(config: Config): Promise<void> {
     masterKey: master.key,
     notificationTargets: config.notifications.targets.map((t) => t.id),
     lifecycleDayMs: config.lifecycle.day_seconds * 1000,
+    lifecycleProgressPath: join(dirname(config.metadata.sqlite.path), "lifecycle-scan.json"),
     ...(cluster ? { cluster } : {}),
   });
   // Before recovery: events a crash left in the outbox go out through the queue, not around it.

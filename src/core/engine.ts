@@ -19,6 +19,7 @@ import { Lifecycle } from "./lifecycle.ts";
 import { Encryption } from "./sse.ts";
 import { ObjectLock } from "./object-lock.ts";
 import { Tagging } from "./tagging.ts";
+import { ScanProgress } from "./lifecycle-progress.ts";
 
 export interface EngineOptions {
   metadata: MetadataStore;
@@ -35,6 +36,8 @@ export interface EngineOptions {
   notificationTargets?: string[];
   /** One lifecycle "day" in ms (lifecycle.day_seconds; 86,400 s unless tests or users shorten it). */
   lifecycleDayMs?: number;
+  /** Where a full lifecycle pass keeps its position (a file beside the data), to resume after a crash. */
+  lifecycleProgressPath?: string;
   /**
    * Cluster mode: whether this node runs a background job now (one node at a time); the bucket and
    * credential caches read through (another node may change any entry).
@@ -100,7 +103,10 @@ export class Engine {
     this.notifications = new Notifications(this.ctx, this.buckets, options.notificationTargets ?? []);
     this.policies = new Policies(this.ctx, this.buckets);
     this.access = new AccessSettings(this.ctx, this.buckets);
-    this.lifecycle = new Lifecycle(this.ctx, this.buckets, this.objects, this.multipart, this.ctx.lifecycleDayMs);
+    this.lifecycle = new Lifecycle(
+      this.ctx, this.buckets, this.objects, this.multipart, this.ctx.lifecycleDayMs,
+      options.lifecycleProgressPath ? new ScanProgress(options.lifecycleProgressPath) : undefined,
+    );
     // Caches follow the changes they hold, whichever process made them (events), within a TTL at worst.
     this.events.subscribe((event) => {
       if (event.type.startsWith("bucket.")) this.buckets.forget(String(event.data.bucket));

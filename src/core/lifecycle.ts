@@ -17,6 +17,7 @@ import { newEvent } from "./events.ts";
 import { abortOf, dueAt, expiryOf, ruleMatches, type Due } from "./lifecycle-due.ts";
 import type { Multipart } from "./multipart.ts";
 import type { Objects } from "./objects.ts";
+import type { ScanProgress } from "./lifecycle-progress.ts";
 import { withRequest } from "./request-context.ts";
 
 export interface LifecycleAction {
@@ -46,6 +47,8 @@ export interface LifecycleRunOptions {
 }
 
 const PAGE = 1000;
+/** The longest pause between two pages of a pass (a page slow for its deletes' I/O waits no longer). */
+const PAUSE_MS = 250;
 /** How many actions a pass reports (its counts count them all). */
 const REPORTED = 1000;
 const COUNTER = { expire: "expired", noncurrent: "noncurrent", marker: "markers", abort: "aborted" } as const;
@@ -53,7 +56,7 @@ const COUNTER = { expire: "expired", noncurrent: "noncurrent", marker: "markers"
 export class Lifecycle {
   constructor(
     private readonly ctx: EngineContext, private readonly buckets: Buckets, private readonly objects: Objects,
-    private readonly multipart: Multipart, private readonly dayMs: number,
+    private readonly multipart: Multipart, private readonly dayMs: number, private readonly progress?: ScanProgress,
   ) {}
 
   async get(requester: Requester, name: string): Promise<LifecycleRule[]> {
@@ -70,18 +73,27 @@ export class Lifecycle {
     this.ctx.publish();
   }
 
-  /** One pass over every bucket with rules (or only `options.bucket`). */
+  /**
+   * One pass over every bucket with rules (or only `options.bucket`). A full pass that is not dry keeps
+   * its position (lifecycle-progress.ts) and, cut short, the next one resumes from it.
+   */
   async run(options: LifecycleRunOptions = {}): Promise<LifecyclePass> {
     const now = options.now ?? Date.now();
     const pass: LifecyclePass = { expired: 0, noncurrent: 0, markers: 0, aborted: 0, dryRun: options.dryRun === true, actions: [] };
+    const progress = options.bucket === undefined && !pass.dryRun ? this.progress : undefined;
+    const resume = progress?.load() ?? null;
     return withRequest({ id: `lifecycle-${now}`, requester: "lifecycle", sourceIp: "" }, async () => {
-      for (const bucket of await this.ctx.metadata.listBuckets()) {
+      const buckets = (await this.ctx.metadata.listBuckets()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const bucket of buckets) {
         if (options.bucket !== undefined && bucket.name !== options.bucket) continue;
+        if (resume && bucket.name < resume.bucket) continue;
         const rules = bucket.lifecycle?.filter((r) => r.enabled) ?? [];
         if (rules.length === 0) continue;
-        await this.versionsOf(bucket, rules, now, pass);
+        const from = resume && bucket.name === resume.bucket ? resume.key : "";
+        await this.versionsOf(bucket, rules, now, pass, from, progress);
         await this.uploadsOf(bucket, rules, now, pass);
       }
+      progress?.clear();
       return pass;
     });
   }
@@ -91,22 +103,31 @@ export class Lifecycle {
     if (pass.actions.length < REPORTED) pass.actions.push(action);
   }
 
-  private async versionsOf(bucket: BucketRecord, rules: LifecycleRule[], now: number, pass: LifecyclePass): Promise<void> {
-    let keyMarker = "";
+  /**
+   * `from`: the last key already done (a resumed pass). Paced: after each page the pass waits nine times
+   * as long as the page took (at most PAUSE_MS), so it takes at most a tenth of the server's time.
+   */
+  private async versionsOf(bucket: BucketRecord, rules: LifecycleRule[], now: number, pass: LifecyclePass, from: string, progress?: ScanProgress): Promise<void> {
+    let keyMarker = from;
     let versionIdMarker = "";
     let group: VersionEntry[] = [];
     for (;;) {
+      const started = performance.now();
       const page = await this.ctx.metadata.listObjectVersions(bucket.name, { prefix: "", delimiter: "", keyMarker, versionIdMarker, maxKeys: PAGE });
+      let finished: string | undefined;
       for (const v of page.versions) {
         if (group.length > 0 && group[0]!.key !== v.key) {
           await this.applyToKey(bucket, rules, group, now, pass);
+          finished = group[0]!.key;
           group = [];
         }
         group.push(v);
       }
+      if (finished !== undefined) await progress?.save({ bucket: bucket.name, key: finished });
       if (!page.isTruncated) break;
       keyMarker = page.nextKeyMarker ?? "";
       versionIdMarker = page.nextVersionIdMarker ?? "";
+      await Bun.sleep(Math.min((performance.now() - started) * 9, PAUSE_MS));
     }
     if (group.length > 0) await this.applyToKey(bucket, rules, group, now, pass);
   }

@@ -9,7 +9,7 @@
 // the task was applied (or replaced by a later write), so it is not applied twice.
 // What cannot be decided before the answer is refused in this mode (501): conditional writes
 // (If-Match, If-None-Match) and SSE-C.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import { requirePermission } from "../core/acl.ts";
@@ -17,6 +17,7 @@ import { digesting, type BodyDigest } from "../core/digest.ts";
 import { assertKey } from "../core/names.ts";
 import { currentRequest, withRequest } from "../core/request-context.ts";
 import type { Permission } from "../metadata/store.ts";
+import { replaceFile, tempOf } from "../durable-file.ts";
 import { S3Error, toS3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Task, TaskQueue } from "../queue/task-queue.ts";
@@ -161,11 +162,7 @@ export class AsyncWrites {
     // The mark is whole in <task>.applying or not there at all (written aside, then renamed): a crash
     // while writing it must not leave a mark that reads as "changed since" and drops the write.
     const mark = await this.mark(engine, task);
-    const fd = openSync(`${applying}.tmp`, "w", 0o600);
-    writeSync(fd, mark);
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(`${applying}.tmp`, applying);
+    replaceFile(applying, (fd) => writeSync(fd, mark));
     const requester = task.requester;
     const req: S3Request = {
       operation: task.op, method: task.op === "PutObject" ? "PUT" : "DELETE", query: new URLSearchParams(),
@@ -193,7 +190,7 @@ export class AsyncWrites {
   private finish(task: Task, state: State): void {
     if (task.bodyFile) rmSync(task.bodyFile, { force: true });
     rmSync(join(this.dir, `${task.id}.applying`), { force: true });
-    rmSync(join(this.dir, `${task.id}.applying.tmp`), { force: true });
+    rmSync(tempOf(join(this.dir, `${task.id}.applying`)), { force: true });
     this.setStatus(task.id, state);
   }
 }
