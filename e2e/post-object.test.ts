@@ -3,7 +3,7 @@
 // passing and failing, field order, expired policies, wrong signatures, extra fields, over/under
 // size, anonymous POSTs allowed and refused — each with S3's error code and nothing stored on a refusal.
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutBucketAclCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { bucketName, s3Status } from "./helpers/clients.ts";
@@ -95,6 +95,34 @@ describe("POST Object", () => {
     expect([under.status, await code(under)]).toEqual([400, "EntityTooSmall"]);
     expect(await exists("sized")).toBe(false);
     expect((await post(fields, { body: "x".repeat(7) })).status).toBe(204);
+  });
+
+  test("Content-MD5 and x-amz-checksum-* fields checked as a PUT's headers: a mismatch is BadDigest and stores nothing", async () => {
+    const body = "checked bytes";
+    const md5 = createHash("md5").update(body).digest("base64");
+    const good = await presigned("md5/good", { Fields: { "Content-MD5": md5 } });
+    expect((await post(good.fields, { body })).status).toBe(204);
+    expect(await exists("md5/good")).toBe(true);
+    const bad = await presigned("md5/bad", { Fields: { "Content-MD5": createHash("md5").update("other").digest("base64") } });
+    const refused = await post(bad.fields, { body });
+    expect([refused.status, await code(refused)]).toEqual([400, "BadDigest"]);
+    expect(await exists("md5/bad")).toBe(false);
+
+    const sha256 = createHash("sha256").update(body).digest("base64");
+    const sum = await presigned("sum/good", { Fields: { "x-amz-checksum-sha256": sha256 } });
+    const stored = await post(sum.fields, { body });
+    expect(stored.status).toBe(204);
+    expect(stored.headers.get("x-amz-checksum-sha256")).toBe(sha256);
+    expect((await fx.s3.send(new HeadObjectCommand({ Bucket: fx.bucket, Key: "sum/good", ChecksumMode: "ENABLED" }))).ChecksumSHA256).toBe(sha256);
+    const wrong = await presigned("sum/bad", { Fields: { "x-amz-checksum-sha256": createHash("sha256").update("other").digest("base64") } });
+    const mismatch = await post(wrong.fields, { body });
+    expect([mismatch.status, await code(mismatch)]).toEqual([400, "BadDigest"]);
+    expect(await exists("sum/bad")).toBe(false);
+    // The algorithm alone: computed and kept.
+    const asked = await presigned("sum/asked", { Fields: { "x-amz-checksum-algorithm": "CRC32" } });
+    const computed = await post(asked.fields, { body });
+    expect(computed.status).toBe(204);
+    expect(computed.headers.get("x-amz-checksum-crc32")).toMatch(/^[A-Za-z0-9+/]{6}==$/);
   });
 
   test("conditions failing, an extra field, an expired policy, a wrong signature: AccessDenied or SignatureDoesNotMatch, nothing stored", async () => {

@@ -24,7 +24,7 @@ function algorithmNamed(value: string, argument: string): ChecksumAlgorithm {
 }
 
 /** The flexible checksum a request asks for: from a header value, a trailer, or the SDK's hint. */
-function checksumExpectation(headers: Headers): BodyExpectations["checksum"] {
+export function checksumExpectation(headers: Headers): BodyExpectations["checksum"] {
   const sent = CHECKSUM_ALGORITHMS.filter((a) => headers.has(checksumHeader(a)));
   if (sent.length > 1) throw new S3Error("InvalidRequest", { message: "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed." });
   if (sent[0]) return { algorithm: sent[0], expected: headers.get(checksumHeader(sent[0]))! };

@@ -8,6 +8,7 @@ import { tagsFromHeader } from "../../core/tagging.ts";
 import { S3Error } from "../../errors.ts";
 import { aclFromHeaders } from "../acl.ts";
 import { authorize } from "../authorize.ts";
+import { checksumExpectation } from "../body.ts";
 import { boundaryOf, readForm } from "../form-data.ts";
 import { quoteEtag, versionHeader, writeHeaders } from "../headers.ts";
 import { lockHeaders } from "../lock-headers.ts";
@@ -17,7 +18,7 @@ import type { OperationHandler, S3Request } from "../types.ts";
 import { parseXml } from "../xml.ts";
 
 /** Form fields that stand for request headers of a PutObject. */
-const HEADER_FIELD = /^(content-type|cache-control|content-disposition|content-encoding|expires|x-amz-meta-.+|x-amz-storage-class|x-amz-server-side-encryption|x-amz-object-lock-.+|x-amz-website-redirect-location|x-amz-checksum-.+|acl)$/;
+const HEADER_FIELD = /^(content-type|content-md5|cache-control|content-disposition|content-encoding|expires|x-amz-meta-.+|x-amz-storage-class|x-amz-server-side-encryption|x-amz-object-lock-.+|x-amz-website-redirect-location|x-amz-checksum-.+|acl)$/;
 
 /** The file's bytes, held to content-length-range as they arrive (over: EntityTooLarge at once; under: EntityTooSmall at the end). */
 async function* limited(source: AsyncIterable<Uint8Array>, range: { min: number; max: number } | undefined): AsyncGenerator<Uint8Array> {
@@ -54,6 +55,9 @@ export const postObject: OperationHandler<"PostObject"> = async (req) => {
   const headers = new Headers();
   for (const [name, value] of f) if (HEADER_FIELD.test(name)) headers.set(name === "acl" ? "x-amz-acl" : name, value);
   if (!headers.has("content-type") && form.file.contentType) headers.set("content-type", form.file.contentType);
+  // x-amz-checksum-algorithm alone asks for the checksum to be computed and kept, as the SDKs' hint does on a PUT.
+  if (headers.has("x-amz-checksum-algorithm")) headers.set("x-amz-sdk-checksum-algorithm", headers.get("x-amz-checksum-algorithm")!);
+  const checksum = checksumExpectation(headers);
   const tagging = taggingOf(f.get("tagging"));
   if (tagging !== undefined) headers.set("x-amz-tagging", tagging);
 
@@ -75,6 +79,8 @@ export const postObject: OperationHandler<"PostObject"> = async (req) => {
   const lock = lockHeaders(headers);
   const record = await withRequest(info, () => req.engine.objects.put(requester, {
     bucket, key, body: limited(form.file.stream, range), ...meta, how: "Post",
+    ...(headers.has("content-md5") ? { contentMd5: headers.get("content-md5")! } : {}),
+    ...(checksum ? { checksum } : {}),
     ...(acl !== undefined ? { acl } : {}),
     ...(tagging !== undefined ? { tags: tagsFromHeader(tagging) } : {}),
     ...(sse ? { sse } : {}),
@@ -83,6 +89,7 @@ export const postObject: OperationHandler<"PostObject"> = async (req) => {
 
   const etag = quoteEtag(record.etag);
   const out = sseHeaders(versionHeader({ etag }, record.versionId), record.sse, undefined);
+  if (record.checksum) out[`x-amz-checksum-${record.checksum.algorithm.toLowerCase()}`] = record.checksum.value;
   const location = `${req.headers.get("x-forwarded-proto") ?? (here.secure ? "https" : "http")}://${req.headers.get("host") ?? "localhost"}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, "/")}`;
   out.location = location;
   const redirect = f.get("success_action_redirect") ?? f.get("redirect");
