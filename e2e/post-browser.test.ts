@@ -1,18 +1,19 @@
-// Browser uploads in a real browser: Debian's headless Chromium loads a page served by the test (another
-// origin than BleepStore) that (1) submits an HTML form signed with createPresignedPost, its file input
-// filled with a file made in the page, and follows the 303 back to the page; (2) uploads with fetch() and
-// FormData, allowed by the bucket's CORS rule. The file arrives byte-exact both times.
+// Browser uploads in a real browser: Debian's headless Chromium, driven by Playwright, loads a page served
+// by the test (another origin than BleepStore) and (1) chooses a file in the form's file input and clicks
+// Upload on an HTML form signed with createPresignedPost, following the 303 back to the page; (2) clicks a
+// button whose script uploads with fetch() and FormData, allowed by the bucket's CORS rule. The file
+// arrives byte-exact both times.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync } from "node:fs";
 import { CreateBucketCommand, GetObjectCommand, PutBucketCorsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
+import type { Browser } from "playwright-core";
 import { awsClient, bucketName } from "./helpers/clients.ts";
-import { requires, unless } from "./helpers/requires.ts";
+import { chromiumUnavailable, launchChromium, CHROMIUM } from "./helpers/browser.ts";
+import { requires } from "./helpers/requires.ts";
 import { startServer, type TestServer } from "./helpers/server.ts";
 
 setDefaultTimeout(60_000);
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = requires(`Chromium (${CHROMIUM})`, unless(existsSync(CHROMIUM), "apt-get install chromium"));
+const hasChromium = requires(`Chromium (${CHROMIUM})`, chromiumUnavailable());
 const CONTENT = "uploaded by a browser form ✓ ".repeat(50);
 
 let server: TestServer;
@@ -37,7 +38,7 @@ beforeAll(async () => {
       const which = url.pathname === "/fetch" ? forms.fetched : forms.form;
       const inputs = Object.entries(which.fields).map(([k, v]) => `<input type="hidden" name="${k}" value='${v}'>`).join("");
       const script = url.pathname === "/fetch"
-        ? `(async () => {
+        ? `document.getElementById("go").onclick = async () => {
             const out = document.getElementById("result");
             try {
               const data = new FormData(document.getElementById("f"));
@@ -45,13 +46,10 @@ beforeAll(async () => {
               const res = await fetch(${JSON.stringify(which.url)}, { method: "POST", body: data });
               out.textContent = "fetched " + res.status + " " + res.headers.get("etag");
             } catch (e) { out.textContent = "blocked " + e; }
-          })();`
-        : `const dt = new DataTransfer();
-           dt.items.add(new File([${JSON.stringify(CONTENT)}], "form.txt", { type: "text/plain" }));
-           document.getElementById("file").files = dt.files;
-           document.getElementById("f").submit();`;
-      const file = url.pathname === "/fetch" ? "" : `<input type="file" id="file" name="file">`;
-      return new Response(`<html><body><div id="result">pending</div><form id="f" action="${which.url}" method="post" enctype="multipart/form-data">${inputs}${file}</form><script>${script}</script></body></html>`, {
+          };`
+        : "";
+      const controls = url.pathname === "/fetch" ? "" : `<input type="file" id="file" name="file"><button type="submit" id="go">Upload</button>`;
+      return new Response(`<html><body><div id="result">pending</div><form id="f" action="${which.url}" method="post" enctype="multipart/form-data">${inputs}${controls}</form>${url.pathname === "/fetch" ? `<button id="go">Upload</button>` : ""}<script>${script}</script></body></html>`, {
         headers: { "content-type": "text/html; charset=utf-8" },
       });
     },
@@ -67,24 +65,32 @@ afterAll(async () => {
   await server?.[Symbol.asyncDispose]();
 });
 
-async function chromium(url: string): Promise<string> {
-  const dom = Bun.spawn([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom", url], { stdout: "pipe", stderr: "ignore" });
-  const text = await new Response(dom.stdout).text();
-  return /<div id="result">([^<]*)</.exec(text)?.[1] ?? text;
-}
-
+let browser: Browser | undefined;
+afterAll(async () => {
+  await browser?.close();
+});
 const stored = async (key: string) => (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
 
-describe.skipIf(!hasChromium)("POST Object from Chromium", () => {
-  test("an HTML form: the file arrives byte-exact and the browser follows the 303 back to the page", async () => {
-    const result = await chromium(`http://127.0.0.1:${page.port}/form`);
-    expect(result).toMatch(new RegExp(`^done ${bucket} in/form.txt "[0-9a-f]{32}"$`));
+describe.skipIf(!hasChromium)("POST Object from Chromium (Playwright)", () => {
+  test("an HTML form: a file chosen and Upload clicked; the file arrives byte-exact and the browser follows the 303 back to the page", async () => {
+    browser ??= await launchChromium();
+    const tab = await browser.newPage();
+    await tab.goto(`http://127.0.0.1:${page.port}/form`);
+    await tab.setInputFiles("#file", { name: "form.txt", mimeType: "text/plain", buffer: Buffer.from(CONTENT) });
+    await Promise.all([tab.waitForURL(/\/done\?/), tab.click("#go")]);
+    expect(await tab.textContent("#result")).toMatch(new RegExp(`^done ${bucket} in/form.txt "[0-9a-f]{32}"$`));
     expect(await stored("in/form.txt")).toBe(CONTENT);
+    await tab.close();
   });
 
   test("fetch() with FormData from another origin, allowed by CORS (ETag exposed)", async () => {
-    const result = await chromium(`http://127.0.0.1:${page.port}/fetch`);
-    expect(result).toMatch(/^fetched 204 "[0-9a-f]{32}"$/);
+    browser ??= await launchChromium();
+    const tab = await browser.newPage();
+    await tab.goto(`http://127.0.0.1:${page.port}/fetch`);
+    await tab.click("#go");
+    await tab.waitForSelector("#result:not(:text-is('pending'))");
+    expect(await tab.textContent("#result")).toMatch(/^fetched 204 "[0-9a-f]{32}"$/);
     expect(await stored("in/fetched.txt")).toBe(CONTENT);
+    await tab.close();
   });
 });
