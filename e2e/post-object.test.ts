@@ -157,6 +157,34 @@ describe("POST Object", () => {
     expect(await (await fx.s3.send(new GetObjectCommand({ Bucket: fx.bucket, Key: "v2" }))).Body!.transformToString()).toBe("two");
   });
 
+  test("missing fields: key, the file, the signature; a form that is not multipart — each refused with S3's error, nothing stored", async () => {
+    const { fields } = await presigned("missing");
+    const { key: _key, ...noKey } = fields;
+    const keyless = await post(noKey, { body: "x" });
+    expect([keyless.status, await code(keyless)]).toEqual([400, "InvalidArgument"]);
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    const fileless = await fetch(`${fx.server.endpoint}/${fx.bucket}`, { method: "POST", body: form });
+    expect([fileless.status, await code(fileless)]).toEqual([400, "InvalidArgument"]);
+    const { "X-Amz-Signature": _sig, ...unsigned } = fields;
+    const unsignedRes = await post(unsigned, { body: "x" });
+    expect([unsignedRes.status, await code(unsignedRes)]).toEqual([400, "InvalidArgument"]);
+    const plain = await fetch(`${fx.server.endpoint}/${fx.bucket}`, { method: "POST", body: new URLSearchParams(fields) });
+    expect([plain.status, await code(plain)]).toEqual([412, "PreconditionFailed"]);
+    expect(await exists("missing")).toBe(false);
+  });
+
+  test("virtual-hosted style: the form posted to bucket.localhost stores the file in that bucket", async () => {
+    const { fields } = await presigned("vhost/file");
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    form.append("file", new Blob(["by host"]), "f.txt");
+    const host = `${fx.bucket}.localhost:${new URL(fx.server.endpoint).port}`;
+    const res = await fetch(`${fx.server.endpoint}/`, { method: "POST", body: form, headers: { host } });
+    expect(res.status).toBe(204);
+    expect(await (await fx.s3.send(new GetObjectCommand({ Bucket: fx.bucket, Key: "vhost/file" }))).Body!.transformToString()).toBe("by host");
+  });
+
   test("anonymous POST: refused on a private bucket, allowed where the ACL lets everyone write", async () => {
     const refused = await post({ key: "anon" }, { body: "a" });
     expect([refused.status, await code(refused)]).toEqual([403, "AccessDenied"]);

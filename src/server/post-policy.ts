@@ -23,7 +23,8 @@ export async function postSigner(fields: Map<string, string>, lookup: (accessKey
   if (fields.has("x-amz-signature") || fields.has("x-amz-credential")) {
     const credentialField = fields.get("x-amz-credential") ?? "";
     const [accessKey, date, region, service, terminator] = credentialField.split("/");
-    if (fields.get("x-amz-algorithm") !== "AWS4-HMAC-SHA256" || !accessKey || !date || !region || service !== "s3" || terminator !== "aws4_request" || policy === undefined) {
+    if (fields.get("x-amz-algorithm") !== "AWS4-HMAC-SHA256" || !accessKey || !date || !region || service !== "s3" || terminator !== "aws4_request" || policy === undefined
+      || !fields.get("x-amz-signature") || !fields.get("x-amz-date")) {
       throw new S3Error("InvalidArgument", { message: "POST form fields x-amz-algorithm, x-amz-credential, x-amz-date, x-amz-signature and policy must all be given.", detail: { ArgumentName: "x-amz-credential", ArgumentValue: credentialField } });
     }
     const credential = await lookup(accessKey);

@@ -121,9 +121,9 @@ function bucketOperation(method: string, q: URLSearchParams, headers: Headers, b
       return op("DeleteBucket", b);
     case "POST":
       if (q.has("delete")) return op("DeleteObjects", b);
-      // A browser upload (POST Object): a form to the bucket URL.
-      if (/^multipart\/form-data/i.test(headers.get("content-type") ?? "")) return op("PostObject", b);
-      return methodNotAllowed();
+      // A browser upload (POST Object): a form to the bucket URL; anything else posted there is refused by
+      // it as S3 refuses it (412: not multipart/form-data).
+      return op("PostObject", b);
   }
   return methodNotAllowed();
 }

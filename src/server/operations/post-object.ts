@@ -45,11 +45,12 @@ export const postObject: OperationHandler<"PostObject"> = async (req) => {
   const form = await readForm(req.body, boundary);
   const f = form.fields;
   const bucket = req.params.bucket;
+  // The fields every POST needs come first, then who signed and what the policy allows.
+  const rawKey = f.get("key");
+  if (!rawKey) throw new S3Error("InvalidArgument", { message: "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", detail: { ArgumentName: "key", ArgumentValue: "" } });
   const signer = await postSigner(f, (ak) => req.engine.credential(ak));
   const policy = f.get("policy");
   const range = policy !== undefined ? checkPostPolicy(policy, f, form.names, bucket) : undefined;
-  const rawKey = f.get("key");
-  if (!rawKey) throw new S3Error("InvalidArgument", { message: "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.", detail: { ArgumentName: "key", ArgumentValue: "" } });
   const key = rawKey.replaceAll("${filename}", form.file.filename);
 
   const headers = new Headers();
