@@ -7,7 +7,7 @@ import {
   HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type S3Client,
 } from "@aws-sdk/client-s3";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
@@ -27,8 +27,26 @@ const local = !EXTERNAL_ENDPOINT;
 const NODE_ENGINE = process.env.BLEEPSTORE_SERVER_HTTP_ENGINE === "node";
 const DOT_KEYS = ["../../../../etc/bleepstore-escape", "a/./b", "x/../y", ".", "..", "./lead", "trail/.."];
 
+// Each server's data directory three levels down a directory of this file's own: what a key could escape
+// to, up to three levels up, is watched there alone (the system's temp directory is shared with the tests
+// running beside).
+const watchedRoots: string[] = [];
+function watchedParent(): string {
+  const root = mkdtempSync(join(tmpdir(), "bleepstore-hostile-"));
+  watchedRoots.push(root);
+  mkdirSync(join(root, "a", "b"), { recursive: true });
+  return join(root, "a", "b");
+}
+/** Every path under the watched directory of `s` but inside its data directory. */
+function outsideData(s: TestServer): string[] {
+  const root = dirname(dirname(dirname(s.dataDir)));
+  return (readdirSync(root, { recursive: true }) as string[]).map((p) => join(root, p)).filter((p) => !(p === s.dataDir || p.startsWith(`${s.dataDir}/`)));
+}
+afterAll(() => {
+  for (const root of watchedRoots) rmSync(root, { recursive: true, force: true });
+});
 beforeAll(async () => {
-  server = await startServer({ env: { BLEEPSTORE_SERVER_IDLE_TIMEOUT_SECONDS: "2" } });
+  server = await startServer({ env: { BLEEPSTORE_SERVER_IDLE_TIMEOUT_SECONDS: "2" }, ...(local ? { parentDir: watchedParent() } : {}) });
   s3 = awsClient(server.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
@@ -100,8 +118,7 @@ describe("keys", () => {
   });
 
   test.skipIf(!local)("keys shaped like escapes from the data directory stay metadata: no file appears outside it", async () => {
-    const parent = dirname(server.dataDir);
-    const before = new Set(readdirSync(parent));
+    const before = new Set(outsideData(server));
     const escapes = ["..%2f..%2fescape", "..\\..\\escape", "..a/..b", "...", "%00nul", "etc/passwd"];
     for (const key of escapes) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "contained" }));
@@ -123,8 +140,7 @@ describe("keys", () => {
     // A raw request line with dot segments and no signature at all: refused, and nothing written.
     const raw = await rawRequest(`PUT /${bucket}/../../escape-raw HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`);
     expect(raw).toMatch(/^HTTP\/1.1 4\d\d/);
-    const added = readdirSync(parent).filter((f) => !before.has(f));
-    expect(added).toEqual([]);
+    expect(outsideData(server).filter((f) => !before.has(f))).toEqual([]);
     expect(spawnSync("test", ["-e", "/etc/bleepstore-escape"]).status).not.toBe(0);
   });
 });
@@ -134,7 +150,7 @@ describe.skipIf(!local || NODE_ENGINE)("keys with literal dot segments (server.h
   let client: S3Client;
   const dots = bucketName("dots");
   beforeAll(async () => {
-    nodeServer = await startServer({ env: { BLEEPSTORE_SERVER_HTTP_ENGINE: "node" } });
+    nodeServer = await startServer({ env: { BLEEPSTORE_SERVER_HTTP_ENGINE: "node" }, parentDir: watchedParent() });
     client = awsClient(nodeServer.endpoint);
     await client.send(new CreateBucketCommand({ Bucket: dots }));
   });
@@ -143,8 +159,7 @@ describe.skipIf(!local || NODE_ENGINE)("keys with literal dot segments (server.h
   });
 
   test("are stored, listed and read back byte-exact, and no file appears outside the data directory", async () => {
-    const parent = dirname(nodeServer.dataDir);
-    const before = new Set(readdirSync(parent));
+    const before = new Set(outsideData(nodeServer));
     for (const key of DOT_KEYS) {
       await client.send(new PutObjectCommand({ Bucket: dots, Key: key, Body: `body of ${key}` }));
       const got = await client.send(new GetObjectCommand({ Bucket: dots, Key: key }));
@@ -152,7 +167,7 @@ describe.skipIf(!local || NODE_ENGINE)("keys with literal dot segments (server.h
     }
     const listed = ((await client.send(new ListObjectsV2Command({ Bucket: dots }))).Contents ?? []).map((c) => c.Key);
     expect(listed).toEqual([...DOT_KEYS].sort());
-    expect(readdirSync(parent).filter((f) => !before.has(f))).toEqual([]);
+    expect(outsideData(nodeServer).filter((f) => !before.has(f))).toEqual([]);
     expect(spawnSync("test", ["-e", "/etc/bleepstore-escape"]).status).not.toBe(0);
   });
 });

@@ -90,7 +90,8 @@ async function spawnServer(port: number, dataDir: string, args: string[], env: R
  * `stderrFile`: the server's stderr (its logs) goes to this file, as under a service manager, instead
  * of a pipe drained here (what a benchmark wants: the load generator does not read the logs).
  */
-export async function startServer(options: { args?: string[]; env?: Record<string, string>; stderrFile?: string } = {}): Promise<TestServer> {
+/** `parentDir`: where the data directory is made (default: the system's temp directory). */
+export async function startServer(options: { args?: string[]; env?: Record<string, string>; stderrFile?: string; parentDir?: string } = {}): Promise<TestServer> {
   if (EXTERNAL_ENDPOINT) {
     return {
       endpoint: EXTERNAL_ENDPOINT,
@@ -102,7 +103,7 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
       logs: () => "",
     };
   }
-  const dataDir = mkdtempSync(join(tmpdir(), "bleepstore-e2e-"));
+  const dataDir = mkdtempSync(join(options.parentDir ?? tmpdir(), "bleepstore-e2e-"));
   const sink: string[] = [];
   const args = options.args ?? [];
   const env = options.env ?? {};
