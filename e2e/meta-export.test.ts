@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListBucketsCommand, PutBucketEncryptionCommand, PutBucketVersioningCommand,
+  CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListBucketsCommand, PutBucketEncryptionCommand, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand,
   PutObjectCommand, UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { awsClient, bucketName } from "./helpers/clients.ts";
@@ -40,6 +40,10 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("meta export / import", () => {
       Bucket: versioned, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
     }));
     for (const body of ["v1", "v2"]) await s3.send(new PutObjectCommand({ Bucket: versioned, Key: "k", Body: body }));
+    // Its lifecycle rules travel with it.
+    await s3.send(new PutBucketLifecycleConfigurationCommand({
+      Bucket: versioned, LifecycleConfiguration: { Rules: [{ ID: "old", Status: "Enabled", Filter: { Prefix: "logs/" }, NoncurrentVersionExpiration: { NoncurrentDays: 30, NewerNoncurrentVersions: 3 } }] },
+    }));
     const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "big.bin", Metadata: { part: "yes" } }));
     for (const PartNumber of [1, 2]) {
       await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "big.bin", UploadId: upload.UploadId, PartNumber, Body: new Uint8Array(5 << 20) }));
@@ -80,6 +84,8 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("meta export / import", () => {
       extra: { tags: { team: "storage", tier: "1" }, checksum: { algorithm: "SHA256" } },
     });
     expect(text).toContain('\n  "buckets": [\n    {\n      "acl": {');
+    const lifecycleOf = (d: Export) => ((d.buckets as Array<{ name: string; extra: { lifecycle?: unknown } }>).find((b) => b.name === versioned)!).extra.lifecycle;
+    expect(lifecycleOf(doc)).toEqual([{ id: "old", enabled: true, prefix: "logs/", noncurrent: { days: 30, newer: 3 } }]);
 
     const empty = mkdtempSync(join(work, "empty-"));
     const imported = await runCli(["meta", "import", "--data-dir", empty, "--replace", "--input", first]);
@@ -87,6 +93,7 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("meta export / import", () => {
     expect(imported.out).toBe("imported (replace): buckets 2, objects 4, multipart_uploads 1, multipart_parts 2, credentials 2, skipped 0\n");
     const again = await runCli(["meta", "export", "--data-dir", empty, "--include-credentials"]);
     expect(withoutTime(again.out)).toBe(withoutTime(text));
+    expect(lifecycleOf(JSON.parse(again.out) as Export)).toEqual(lifecycleOf(doc));
     // Merge is idempotent: importing the same file again adds nothing.
     const merged = await runCli(["meta", "import", "--data-dir", empty, "--input", first]);
     expect(merged.out).toBe("imported (merge): buckets 0, objects 0, multipart_uploads 0, multipart_parts 0, credentials 0, skipped 0\n");
