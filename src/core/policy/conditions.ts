@@ -60,11 +60,21 @@ function parseCidr(cidr: string): Cidr {
   return c;
 }
 
+/** Request addresses as numbers: the same few clients come again and again. */
+const addresses = new Map<string, number | undefined>();
+function addressV4(address: string): number | undefined {
+  if (addresses.has(address)) return addresses.get(address);
+  const n = ipv4(address);
+  if (addresses.size >= 10_000) addresses.clear();
+  addresses.set(address, n);
+  return n;
+}
+
 /** Whether `address` lies in `cidr` (IPv4 or IPv6; a bare address is a /32 or /128). */
 export function inCidr(address: string, cidr: string): boolean {
   const c = parseCidr(cidr);
   if (c.v4) {
-    const a4 = ipv4(address);
+    const a4 = addressV4(address);
     return a4 !== undefined && ((a4 & c.v4.mask) >>> 0) === c.v4.net;
   }
   if (!c.v6) return false;
@@ -114,29 +124,51 @@ export function substitute(text: string, values: ConditionValues): string {
   });
 }
 
-export function conditionsHold(block: ConditionBlock, values: ConditionValues): boolean {
+/** One operator on one key, worked out once when the policy is parsed (policies are met on every request). */
+export interface ConditionCheck {
+  op: string;
+  qualifier: "ForAnyValue" | "ForAllValues" | undefined;
+  ifExists: boolean;
+  negated: boolean;
+  /** The key, lower-cased. */
+  key: string;
+  /** The policy's values, or their text with policy variables when any has one (substituted per request). */
+  expected: string[];
+  variables: boolean;
+}
+
+export function compileConditions(block: ConditionBlock): ConditionCheck[] {
+  const checks: ConditionCheck[] = [];
   for (const [fullOp, keys] of Object.entries(block)) {
-    const qualifier = /^(ForAnyValue|ForAllValues):/.exec(fullOp)?.[1];
+    const qualifier = /^(ForAnyValue|ForAllValues):/.exec(fullOp)?.[1] as ConditionCheck["qualifier"];
     let op = fullOp.replace(/^(ForAnyValue|ForAllValues):/, "");
     const ifExists = op.endsWith("IfExists");
     if (ifExists) op = op.slice(0, -"IfExists".length);
     for (const [key, raw] of Object.entries(keys ?? {})) {
-      const expected = (Array.isArray(raw) ? raw : [raw]).map((v) => (typeof v === "string" && !v.includes("${") ? v : substitute(String(v), values)));
-      const actual = values.get(key.toLowerCase());
-      if (op === "Null") {
-        const absent = actual === undefined || (Array.isArray(actual) && actual.length === 0);
-        if (!expected.some((e) => (e === "true") === absent)) return false;
-        continue;
-      }
-      if (actual === undefined) {
-        if (ifExists || qualifier === "ForAllValues") continue;
-        return false;
-      }
-      const actuals = Array.isArray(actual) ? actual : [actual];
-      const one = (a: string) => (NEGATED.has(op) ? expected.every((e) => test(op, a, e)) : expected.some((e) => test(op, a, e)));
-      const ok = qualifier === "ForAllValues" ? actuals.every(one) : actuals.some(one);
-      if (!ok) return false;
+      const expected = (Array.isArray(raw) ? raw : [raw]).map(String);
+      if (op === "IpAddress" || op === "NotIpAddress") for (const cidr of expected) parseCidr(cidr);
+      checks.push({ op, qualifier, ifExists, negated: NEGATED.has(op), key: key.toLowerCase(), expected, variables: expected.some((v) => v.includes("${")) });
     }
+  }
+  return checks;
+}
+
+export function conditionsHold(checks: ConditionCheck[], values: ConditionValues): boolean {
+  for (const c of checks) {
+    const expected = c.variables ? c.expected.map((v) => (v.includes("${") ? substitute(v, values) : v)) : c.expected;
+    const actual = values.get(c.key);
+    if (c.op === "Null") {
+      const absent = actual === undefined || (Array.isArray(actual) && actual.length === 0);
+      if (!expected.some((e) => (e === "true") === absent)) return false;
+      continue;
+    }
+    if (actual === undefined) {
+      if (c.ifExists || c.qualifier === "ForAllValues") continue;
+      return false;
+    }
+    const one = (a: string) => (c.negated ? expected.every((e) => test(c.op, a, e)) : expected.some((e) => test(c.op, a, e)));
+    const ok = typeof actual === "string" ? one(actual) : c.qualifier === "ForAllValues" ? actual.every(one) : actual.some(one);
+    if (!ok) return false;
   }
   return true;
 }

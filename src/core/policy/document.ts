@@ -3,7 +3,7 @@
 // compiled form (wildcards as regular expressions); what AWS rejects is MalformedPolicy with AWS's
 // reason. The document is kept as it was put (GetBucketPolicy returns it unchanged).
 import { S3Error } from "../../errors.ts";
-import { CONDITION_OPERATORS, type ConditionBlock } from "./conditions.ts";
+import { compileConditions, CONDITION_OPERATORS, type ConditionBlock, type ConditionCheck } from "./conditions.ts";
 import { wildcard } from "./wildcard.ts";
 
 export const MAX_POLICY_BYTES = 20 * 1024;
@@ -16,7 +16,10 @@ export interface Statement {
   action: { not: boolean; patterns: RegExp[] };
   /** Resource patterns, each compiled unless it holds a policy variable (then per request). */
   resource: { not: boolean; patterns: Array<{ text: string; re?: RegExp }> };
+  /** As written (GetBucketPolicyStatus reads it). */
   condition: ConditionBlock;
+  /** The same, compiled for evaluation. */
+  checks: ConditionCheck[];
 }
 
 export interface Policy {
@@ -129,6 +132,7 @@ export function parsePolicy(text: string, bucket: string | undefined): Policy {
           patterns: (resources as string[]).map((text) => (text.includes("${") ? { text } : { text, re: text === "*" ? /^/ : wildcard(text) })),
         },
         condition,
+        checks: compileConditions(condition),
       };
     }),
   };

@@ -33,7 +33,7 @@ function statementMatches(s: Statement, r: PolicyRequest): boolean {
     const resource = s.resource.patterns.some((p) => (p.re ?? wildcard(substitute(p.text, r.values))).test(r.resource));
     if (resource === s.resource.not) return false;
   }
-  return conditionsHold(s.condition, r.values);
+  return conditionsHold(s.checks, r.values);
 }
 
 export function evaluate(policy: Policy | undefined, r: PolicyRequest): Decision {
