@@ -145,13 +145,14 @@ export class Lifecycle {
 
   /** When the current version `r` of `bucket` expires by its rules (x-amz-expiration). */
   async expiryFor(bucket: string, r: ObjectRecord): Promise<Due | undefined> {
-    const rules = (await this.buckets.get(bucket)).lifecycle;
+    // The write is done: a bucket deleted since only means nothing to announce.
+    const rules = (await this.buckets.get(bucket).catch(() => undefined))?.lifecycle;
     return rules ? expiryOf(rules, r, this.dayMs) : undefined;
   }
 
   /** When an upload of `key` in `bucket` initiated at `initiated` is aborted by its rules (x-amz-abort-date). */
   async abortFor(bucket: string, key: string, initiated: number): Promise<Due | undefined> {
-    const rules = (await this.buckets.get(bucket)).lifecycle;
+    const rules = (await this.buckets.get(bucket).catch(() => undefined))?.lifecycle;
     return rules ? abortOf(rules, key, initiated, this.dayMs) : undefined;
   }
 
