@@ -37,6 +37,7 @@ const TABLE = {
   AccessControlListNotSupported: [400, "The bucket does not allow ACLs"],
   MalformedPOSTRequest: [400, "The body of your POST request is not well-formed multipart/form-data."],
   InvalidPolicyDocument: [400, "The content of the form does not meet the conditions specified in the policy document."],
+  InvalidTargetBucketForLogging: [400, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group."],
   MalformedPolicy: [400, "Policies must be valid JSON and the first byte must be '{'"],
   MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
   MissingSecurityHeader: [400, "Your request was missing a required header."],

@@ -23,6 +23,7 @@ import type { StorageBackend } from "./storage/backend.ts";
 import { createStorage } from "./storage/index.ts";
 import { startMemoryGovernor } from "./core/gc.ts";
 import { nodeId } from "./node-id.ts";
+import { AccessLogSpool } from "./core/access-log-spool.ts";
 
 const CLOUD_TIMEOUT_MS = 15_000;
 const CLUSTER_RECONCILE_EVERY_MS = 5 * 60_000;
@@ -178,9 +179,15 @@ async function serve(config: Config): Promise<void> {
   // async: writes answered once queued, applied by this node's consumer (those a crash left, first).
   const asyncWrites = queue && config.queue.consistency === "async" ? await (await import("./server/async-start.ts")).startAsyncWrites(config, engine, log) : undefined;
 
+  // Server access logs: records spooled beside the data before each answer, shipped as log objects every flush.
+  const accessLog = new AccessLogSpool(join(dirname(config.metadata.sqlite.path), "access-logs"), engine, log);
+  const shipLogs = () => void accessLog.flush().catch((err: unknown) => log.error("access log delivery failed; it is tried again", { err }));
+  shipLogs();
+  setInterval(shipLogs, config.access_logs.flush_seconds * 1000).unref();
   const app = await createApp({
     engine,
     log,
+    accessLog,
     domain: config.server.domain,
     version: VERSION,
     healthChecks: config.observability.health_check,

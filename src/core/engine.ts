@@ -20,6 +20,7 @@ import { Encryption } from "./sse.ts";
 import { ObjectLock } from "./object-lock.ts";
 import { Tagging } from "./tagging.ts";
 import { ScanProgress } from "./lifecycle-progress.ts";
+import { AccessLogging } from "./access-logging.ts";
 
 export interface EngineOptions {
   metadata: MetadataStore;
@@ -62,6 +63,7 @@ export class Engine {
   readonly notifications: Notifications;
   readonly policies: Policies;
   readonly access: AccessSettings;
+  readonly logging: AccessLogging;
   readonly lifecycle: Lifecycle;
   /** The region buckets report (and notification ARNs carry). */
   readonly region: string;
@@ -103,6 +105,7 @@ export class Engine {
     this.notifications = new Notifications(this.ctx, this.buckets, options.notificationTargets ?? []);
     this.policies = new Policies(this.ctx, this.buckets);
     this.access = new AccessSettings(this.ctx, this.buckets);
+    this.logging = new AccessLogging(this.ctx, this.buckets);
     this.lifecycle = new Lifecycle(
       this.ctx, this.buckets, this.objects, this.multipart, this.ctx.lifecycleDayMs,
       options.lifecycleProgressPath ? new ScanProgress(options.lifecycleProgressPath) : undefined,

@@ -90,7 +90,7 @@ export function bucketOut(b: BucketRecord): FamilyRecord {
     name: b.name, region: b.region, owner_id: b.owner.id, owner_display: b.owner.displayName, acl: aclJson(b.acl),
     created_at: iso(b.createdAt), extra: defined({
       versioning: b.versioning, tags: b.tags, cors: b.cors, encryption: b.encryption, object_lock: b.objectLock, notification: b.notification, policy: b.policy,
-      public_access_block: b.publicAccessBlock, ownership: b.ownership, lifecycle: b.lifecycle,
+      public_access_block: b.publicAccessBlock, ownership: b.ownership, lifecycle: b.lifecycle, logging: b.logging,
     }),
   };
 }
@@ -109,6 +109,7 @@ export function bucketIn(r: FamilyRecord): BucketRecord {
     ...(isTree(extra.public_access_block) ? { publicAccessBlock: extra.public_access_block as unknown as BucketRecord["publicAccessBlock"] } : {}),
     ...(typeof extra.ownership === "string" ? { ownership: extra.ownership as BucketRecord["ownership"] } : {}),
     ...(Array.isArray(extra.lifecycle) ? { lifecycle: extra.lifecycle as unknown as BucketRecord["lifecycle"] } : {}),
+    ...(isTree(extra.logging) ? { logging: extra.logging as unknown as BucketRecord["logging"] } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
 export const EVENT_TYPES = [
   "bucket.created", "bucket.deleted", "bucket.acl.updated", "bucket.versioning.updated", "bucket.tagging.updated",
   "bucket.cors.updated", "bucket.encryption.updated", "bucket.object-lock.updated", "bucket.notification.updated", "bucket.policy.updated",
-  "bucket.public-access-block.updated", "bucket.ownership.updated", "bucket.lifecycle.updated",
+  "bucket.public-access-block.updated", "bucket.ownership.updated", "bucket.lifecycle.updated", "bucket.logging.updated",
   "object.retention.updated", "object.legal-hold.updated", "object.created", "object.deleted", "object.acl.updated",
   "object.tagging.updated", "multipart.created", "multipart.completed", "multipart.aborted", "part.uploaded",
   "credential.created", "credential.deleted", "credential.updated",

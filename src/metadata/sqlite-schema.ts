@@ -5,7 +5,7 @@ import { VERSION_TABLES } from "./sqlite-objects.ts";
 import { OUTBOX_TABLE } from "./sqlite-outbox.ts";
 import { UPLOAD_SESSIONS, UPLOAD_TABLES } from "./sqlite-uploads.ts";
 import type {
-  Acl, BucketEncryption, BucketRecord, ObjectLockConfig, CorsRule, NotificationRule, Credential, LifecycleRule, ObjectOwnership, PublicAccessBlock, Tags, VersioningStatus,
+  Acl, BucketEncryption, BucketLogging, BucketRecord, ObjectLockConfig, CorsRule, NotificationRule, Credential, LifecycleRule, ObjectOwnership, PublicAccessBlock, Tags, VersioningStatus,
 } from "./store.ts";
 
 export const MIGRATIONS: string[] = [
@@ -56,13 +56,14 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE buckets ADD COLUMN public_access_block TEXT;
    ALTER TABLE buckets ADD COLUMN ownership TEXT;`,
   "ALTER TABLE buckets ADD COLUMN lifecycle TEXT;",
+  "ALTER TABLE buckets ADD COLUMN logging TEXT;",
 ];
 
 export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number; policy: string | null }
 export interface BucketRow {
   name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
   cors: string | null; encryption: string | null; object_lock: string | null; notification: string | null; policy: string | null;
-  public_access_block: string | null; ownership: string | null; lifecycle: string | null;
+  public_access_block: string | null; ownership: string | null; lifecycle: string | null; logging: string | null;
 }
 
 export const toCredential = (r: CredentialRow): Credential => ({
@@ -81,6 +82,7 @@ export const toBucket = (r: BucketRow): BucketRecord => ({
   ...(r.public_access_block ? { publicAccessBlock: JSON.parse(r.public_access_block) as PublicAccessBlock } : {}),
   ...(r.ownership ? { ownership: r.ownership as ObjectOwnership } : {}),
   ...(r.lifecycle ? { lifecycle: JSON.parse(r.lifecycle) as LifecycleRule[] } : {}),
+  ...(r.logging ? { logging: JSON.parse(r.logging) as BucketLogging } : {}),
 });
 
 /** Named parameters of a bucket's row: every column, so a bucket is created whole in one statement. */
@@ -90,5 +92,5 @@ export const bucketParams = (b: BucketRecord) => ({
   encryption: b.encryption ? JSON.stringify(b.encryption) : null, object_lock: b.objectLock ? JSON.stringify(b.objectLock) : null,
   notification: b.notification ? JSON.stringify(b.notification) : null, policy: b.policy ?? null,
   public_access_block: b.publicAccessBlock ? JSON.stringify(b.publicAccessBlock) : null, ownership: b.ownership ?? null,
-  lifecycle: b.lifecycle ? JSON.stringify(b.lifecycle) : null,
+  lifecycle: b.lifecycle ? JSON.stringify(b.lifecycle) : null, logging: b.logging ? JSON.stringify(b.logging) : null,
 });

@@ -112,16 +112,16 @@ export class SqliteMetadataStore implements MetadataStore {
       deleteCredential: db.query("DELETE FROM credentials WHERE access_key = ?"),
       insertBucket: db.query(
         `INSERT OR IGNORE INTO buckets (name, region, owner_id, owner_name, acl, created_at, versioning, tags, cors, encryption, object_lock, notification, policy,
-           public_access_block, ownership, lifecycle)
+           public_access_block, ownership, lifecycle, logging)
          VALUES ($name, $region, $owner_id, $owner_name, $acl, $created_at, $versioning, $tags, $cors, $encryption, $object_lock, $notification, $policy,
-           $public_access_block, $ownership, $lifecycle)`),
+           $public_access_block, $ownership, $lifecycle, $logging)`),
       getBucket: db.query("SELECT * FROM buckets WHERE name = ?") as Statement<BucketRow>,
       listBuckets: db.query("SELECT * FROM buckets ORDER BY name") as Statement<BucketRow>,
       deleteBucket: db.query("DELETE FROM buckets WHERE name = ?"),
       updateBucket: db.query(
         `UPDATE buckets SET acl = $acl, versioning = $versioning, tags = $tags, cors = $cors, encryption = $encryption, object_lock = $object_lock,
          notification = $notification, policy = $policy, public_access_block = $public_access_block, ownership = $ownership,
-         lifecycle = $lifecycle WHERE name = $name`),
+         lifecycle = $lifecycle, logging = $logging WHERE name = $name`),
       countObjects: db.query("UPDATE buckets SET object_count = object_count + ?, byte_count = byte_count + ? WHERE name = ?"),
       bucketStats: db.query("SELECT name, object_count, byte_count FROM buckets ORDER BY name") as Statement<{ name: string; object_count: number; byte_count: number }>,
     };

@@ -62,6 +62,14 @@ export interface BucketRecord {
   ownership?: ObjectOwnership;
   /** PutBucketLifecycleConfiguration's rules. */
   lifecycle?: LifecycleRule[];
+  /** Server access logging (PutBucketLogging): where this bucket's access log objects go. */
+  logging?: BucketLogging;
+}
+
+/** Where a bucket's server access logs are written: a bucket of the same owner, keys under a prefix. */
+export interface BucketLogging {
+  targetBucket: string;
+  targetPrefix: string;
 }
 
 /** One lifecycle rule, as validated (core/lifecycle.ts applies them). */
@@ -162,6 +170,7 @@ export interface BucketChange {
   publicAccessBlock?: PublicAccessBlock | null;
   ownership?: ObjectOwnership | null;
   lifecycle?: LifecycleRule[] | null;
+  logging?: BucketLogging | null;
 }
 
 /**

@@ -85,6 +85,13 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
   DeleteBucketLifecycle: {
     method: "DELETE", path: "/{bucket}", query: { lifecycle: "" }, tag: "Bucket", summary: "Remove the lifecycle rules", status: 204, errors: ["NoSuchBucket"],
   },
+  GetBucketLogging: {
+    method: "GET", path: "/{bucket}", query: { logging: "" }, tag: "Bucket", summary: "Where the bucket's server access logs go (empty: logging off)", errors: ["NoSuchBucket"],
+  },
+  PutBucketLogging: {
+    method: "PUT", path: "/{bucket}", query: { logging: "" }, tag: "Bucket", summary: "Turn server access logging on (target bucket of the same owner, key prefix) or off",
+    errors: ["NoSuchBucket", "MalformedXML", "InvalidTargetBucketForLogging", "NotImplemented"],
+  },
   PostObject: {
     method: "POST", path: "/{bucket}", header: "content-type", tag: "Object",
     summary: "Browser upload: a multipart/form-data form with a signed policy (POST Object); 204, 200, 201 (PostResponse) or 303 to success_action_redirect",

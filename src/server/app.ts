@@ -24,10 +24,15 @@ import { buildXml } from "./xml.ts";
 import type { QueueRuntime } from "../queue/delivery.ts";
 import { AsyncWrites } from "./async-writes.ts";
 import { authorize } from "./authorize.ts";
+import type { AccessLogSpool } from "../core/access-log-spool.ts";
+import { accessLine } from "./access-log.ts";
+import type { BucketRecord } from "../metadata/store.ts";
 
 export interface AppOptions {
   engine: Engine;
   log: Logger;
+  /** Where records of requests to buckets with access logging go, before their answers (core/access-log-spool.ts). */
+  accessLog?: AccessLogSpool;
   /** Host suffix for virtual-hosted-style requests (bucket.DOMAIN). */
   domain: string;
   version?: string;
@@ -140,6 +145,7 @@ async function confirmed(options: AppOptions, queue: QueueRuntime, requestId: st
 
 export async function handleS3(request: Request, options: AppOptions): Promise<Response> {
   const started = performance.now();
+  const startedAt = Date.now();
   options.metrics?.begin();
   const requestId = newRequestId();
   const method = request.method;
@@ -148,6 +154,9 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   let response: Response;
   let failure: S3Error | undefined;
   let bytesOut = 0;
+  // For the access log: who asked, and the bucket as the access decision read it.
+  let requester = "";
+  let logged: BucketRecord | undefined;
   // A body sent without Content-Length (chunked) is counted as it is read, for bytes-received.
   let received = 0;
   const counted = request.body !== null && !request.headers.has("content-length");
@@ -162,6 +171,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
         { method, rawPath, rawQuery, headers: request.headers, hostBucket: () => hostBucket(request.headers.get("host"), options.domain) },
         (ak) => options.engine.credential(ak), undefined, { signatureV2: options.signatureV2 !== false },
       );
+    requester = auth.requester?.id ?? "";
     refuseUnprotected(resolved.operation, request.headers, query);
     const target = resolved.params as { bucket?: string };
     if (request.headers.has("x-amz-expected-bucket-owner") || request.headers.has("x-amz-source-expected-bucket-owner")) {
@@ -193,6 +203,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     const secure = request.url.startsWith("https:");
     // A POST upload is signed inside its form: its handler makes the decision once it has read the fields.
     const decided = resolved.operation === "PreflightCors" || resolved.operation === "PostObject" ? undefined : await authorize(req, sourceIp, secure);
+    logged = decided?.bucket;
     const info = {
       id: requestId, requester: auth.requester?.id ?? "", sourceIp, secure,
       ...(decided?.granted.size ? { granted: decided.granted } : {}), ...(decided?.publicAccess ? { publicAccess: decided.publicAccess } : {}),
@@ -237,6 +248,18 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   options.metrics?.end({
     method, path, operation, status: response.status, seconds, bytesIn, bytesOut, ...(failure ? { errorCode: failure.code } : {}),
   });
+  // Server access logging: the record is in the spool before the answer goes out (refused requests too).
+  if (options.accessLog && params?.bucket !== undefined && resolved?.operation !== "PreflightCors") {
+    // Refused before the decision read it, or decided by its own handler (POST): looked up here.
+    if (!logged && (failure || resolved?.operation === "PostObject")) logged = await options.engine.buckets.get(params.bucket).catch(() => undefined);
+    if (logged?.logging) {
+      options.accessLog.append(logged.logging, accessLine({
+        started: startedAt, ms: seconds * 1000, request, method, rawPath, rawQuery, operation: resolved?.operation ?? "Unknown",
+        bucketOwner: logged.owner.id, bucket: params.bucket, key: params.key, requester, requestId, remoteIp: peerAddress(request) ?? "",
+        response, errorCode: failure?.code, bytesIn, bytesOut,
+      }));
+    }
+  }
   const level = failure?.code === "InternalError" ? "error" : failure && failure.status >= 500 ? "warn" : "info";
   if (!options.log.enabled(level)) return response;
   const fields = {

@@ -4,7 +4,7 @@
 // permission the action stands for (the engine's ACL checks then pass: acl.ts reads it from the request
 // context); no statement: the ACLs decide, as before. The bucket owner may always manage the policy.
 import type { Requester } from "../core/acl.ts";
-import type { Permission } from "../metadata/store.ts";
+import type { BucketRecord, Permission } from "../metadata/store.ts";
 import { evaluate, isPublic, type PolicyRequest } from "../core/policy/evaluate.ts";
 import { S3Error } from "../errors.ts";
 import { RequestConditions } from "./condition-keys.ts";
@@ -45,6 +45,7 @@ const RULES: Record<string, Rule> = {
   GetPublicAccessBlock: R("s3:GetBucketPublicAccessBlock"), PutPublicAccessBlock: R("s3:PutBucketPublicAccessBlock"), DeletePublicAccessBlock: R("s3:PutBucketPublicAccessBlock"),
   GetBucketLifecycleConfiguration: R("s3:GetLifecycleConfiguration"), PutBucketLifecycleConfiguration: R("s3:PutLifecycleConfiguration"),
   DeleteBucketLifecycle: R("s3:PutLifecycleConfiguration"),
+  GetBucketLogging: R("s3:GetBucketLogging"), PutBucketLogging: R("s3:PutBucketLogging"),
   GetBucketOwnershipControls: R("s3:GetBucketOwnershipControls"), PutBucketOwnershipControls: R("s3:PutBucketOwnershipControls"),
   DeleteBucketOwnershipControls: R("s3:PutBucketOwnershipControls"),
 };
@@ -69,6 +70,8 @@ export interface Authorized {
   granted: Set<Permission>;
   /** The bucket's public access block, for the ACL checks and ACLs written by the request. */
   publicAccess?: { blockPublicAcls: boolean; ignorePublicAcls: boolean };
+  /** The request's bucket as the decision read it (its access logging target, for one). */
+  bucket?: BucketRecord;
 }
 
 const ACL_WRITES = new Set(["PutObject", "CopyObject", "CreateMultipartUpload", "PutBucketAcl", "PutObjectAcl"]);
@@ -127,6 +130,7 @@ export async function authorize(req: S3Request, sourceIp: string, secure: boolea
   }
   if (params.bucket === undefined) return result;
   const bucket = await req.engine.buckets.get(params.bucket).catch(() => undefined);
+  if (bucket) result.bucket = bucket;
   if (bucket?.publicAccessBlock) {
     const { blockPublicAcls, ignorePublicAcls } = bucket.publicAccessBlock;
     result.publicAccess = { blockPublicAcls, ignorePublicAcls };

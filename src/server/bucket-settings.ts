@@ -19,7 +19,6 @@ export interface BucketSetting {
 export const BUCKET_SETTINGS: readonly BucketSetting[] = [
   { query: "website", stem: "BucketWebsite", empty: { error: "NoSuchWebsiteConfiguration" } },
   { query: "replication", stem: "BucketReplication", empty: { error: "ReplicationConfigurationNotFoundError" } },
-  { query: "logging", stem: "BucketLogging", empty: { xml: { root: "BucketLoggingStatus", body: {} } } },
   { query: "requestPayment", stem: "BucketRequestPayment", empty: { xml: { root: "RequestPaymentConfiguration", body: { Payer: "BucketOwner" } } } },
   { query: "accelerate", stem: "BucketAccelerateConfiguration", empty: { xml: { root: "AccelerateConfiguration", body: {} } } },
   {

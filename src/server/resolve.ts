@@ -24,6 +24,7 @@ export interface OperationParams {
   GetPublicAccessBlock: Bucket; PutPublicAccessBlock: Bucket; DeletePublicAccessBlock: Bucket;
   GetBucketOwnershipControls: Bucket; PutBucketOwnershipControls: Bucket; DeleteBucketOwnershipControls: Bucket;
   GetBucketLifecycleConfiguration: Bucket; PutBucketLifecycleConfiguration: Bucket; DeleteBucketLifecycle: Bucket;
+  GetBucketLogging: Bucket; PutBucketLogging: Bucket;
   GetObjectLockConfiguration: Bucket; PutObjectLockConfiguration: Bucket;
   GetObjectRetention: Version; PutObjectRetention: Version; GetObjectLegalHold: Version; PutObjectLegalHold: Version;
   /** A CORS preflight (OPTIONS) on a bucket or an object: answered from the bucket's rules, no auth. */
@@ -72,6 +73,7 @@ const BUCKET_SUBRESOURCES: ReadonlyArray<[string, Verbs]> = [
   ["publicAccessBlock", { GET: "GetPublicAccessBlock", PUT: "PutPublicAccessBlock", DELETE: "DeletePublicAccessBlock" }],
   ["ownershipControls", { GET: "GetBucketOwnershipControls", PUT: "PutBucketOwnershipControls", DELETE: "DeleteBucketOwnershipControls" }],
   ["lifecycle", { GET: "GetBucketLifecycleConfiguration", PUT: "PutBucketLifecycleConfiguration", DELETE: "DeleteBucketLifecycle" }],
+  ["logging", { GET: "GetBucketLogging", PUT: "PutBucketLogging" }],
 ];
 
 /** ... and of one version of an object. */

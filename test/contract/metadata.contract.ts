@@ -187,14 +187,16 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect((await store.getBucket("b"))?.notification).toBeUndefined();
     });
 
-    test("public access block, object ownership and lifecycle rules round-trip with the bucket", async () => {
+    test("public access block, object ownership, lifecycle rules and the logging target round-trip with the bucket", async () => {
       await store.createBucket(bucketRecord("b"));
       const pab = { blockPublicAcls: true, ignorePublicAcls: false, blockPublicPolicy: true, restrictPublicBuckets: false };
       const lifecycle = [{ id: "r", enabled: true, prefix: "logs/", tags: { a: "1" }, expiration: { days: 30 }, noncurrent: { days: 3, newer: 2 }, abortAfterDays: 1 }];
-      expect(await store.updateBucket("b", { publicAccessBlock: pab, ownership: "BucketOwnerEnforced", lifecycle })).toBe(true);
-      expect(await store.getBucket("b")).toMatchObject({ publicAccessBlock: pab, ownership: "BucketOwnerEnforced", lifecycle });
-      expect(await store.updateBucket("b", { publicAccessBlock: null, ownership: null, lifecycle: null })).toBe(true);
+      const logging = { targetBucket: "logs", targetPrefix: "b/" };
+      expect(await store.updateBucket("b", { publicAccessBlock: pab, ownership: "BucketOwnerEnforced", lifecycle, logging })).toBe(true);
+      expect(await store.getBucket("b")).toMatchObject({ publicAccessBlock: pab, ownership: "BucketOwnerEnforced", lifecycle, logging });
+      expect(await store.updateBucket("b", { publicAccessBlock: null, ownership: null, lifecycle: null, logging: null })).toBe(true);
       expect((await store.getBucket("b"))?.lifecycle).toBeUndefined();
+      expect((await store.getBucket("b"))?.logging).toBeUndefined();
       const back = await store.getBucket("b");
       expect(back?.publicAccessBlock).toBeUndefined();
       expect(back?.ownership).toBeUndefined();

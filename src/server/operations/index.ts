@@ -13,6 +13,7 @@ import { getBucketNotificationConfiguration, putBucketNotificationConfiguration 
 import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from "./bucket-policy.ts";
 import { postObject } from "./post-object.ts";
 import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from "./bucket-lifecycle.ts";
+import { getBucketLogging, putBucketLogging } from "./bucket-logging.ts";
 import {
   deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketOwnershipControls, getPublicAccessBlock, putBucketOwnershipControls, putPublicAccessBlock,
 } from "./bucket-access.ts";
@@ -62,6 +63,8 @@ export const OPERATIONS: OperationTable = {
   PostObject: postObject,
   GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
   PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
+  GetBucketLogging: getBucketLogging,
+  PutBucketLogging: putBucketLogging,
   DeleteBucketLifecycle: deleteBucketLifecycle,
   GetBucketPolicy: getBucketPolicy,
   PutBucketPolicy: putBucketPolicy,
