@@ -12,6 +12,7 @@
 //        bun e2e/bench/run.ts --cluster N  (N nodes on etcd behind HAProxy beside one embedded node, cluster.ts)
 //        bun e2e/bench/run.ts --policy  (GET with a 10-statement bucket policy beside none, policy.ts)
 //        bun e2e/bench/run.ts --lifecycle [--objects N]  (GET while a lifecycle pass scans 100,000 objects, lifecycle.ts)
+//        bun e2e/bench/run.ts --access-log  (GET with server access logging on and off, access-log.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
 import "../../src/runtime-env.ts";
@@ -31,13 +32,14 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" },
     metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" }, cluster: { type: "string" }, policy: { type: "boolean" },
-    lifecycle: { type: "boolean" }, objects: { type: "string" },
+    lifecycle: { type: "boolean" }, objects: { type: "string" }, "access-log": { type: "boolean" },
   },
 });
 // The other benchmarks, each a script of its own, chosen by its flag (their usage is at the top).
 const OTHERS = [
   ["policy", "./policy.ts"], // the access decision's cost
   ["lifecycle", "./lifecycle.ts"], // GET while a lifecycle pass scans 100,000 objects
+  ["access-log", "./access-log.ts"], // GET with server access logging on and off
   ["cluster", "./cluster.ts"], // N nodes on etcd behind HAProxy, beside one embedded node
   ["queue", "./queue.ts"], // PUTs with events on and off, and the delivery lag
   ["metadata", "./metadata.ts"], // the metadata engines beside sqlite
