@@ -38,4 +38,6 @@ const which = process.env.BLEEPSTORE_TEST_CLUSTER_ENGINE ?? "";
 const engine = ENGINES[which];
 if (!engine) throw new Error(`BLEEPSTORE_TEST_CLUSTER_ENGINE: ${which || "(unset)"}`);
 const [label, start, seconds] = engine;
-cloudClusterSuite(label, start, Number(process.env.BLEEPSTORE_TEST_FAULT_SECONDS ?? seconds));
+// DynamoDB Local is held to the etcd run's rule (never a 500); the npm Cosmos emulator and the Firestore
+// emulator are not (their own failures under load are theirs), but whatever the nodes log as errors is printed.
+cloudClusterSuite(label, start, Number(process.env.BLEEPSTORE_TEST_FAULT_SECONDS ?? seconds), { never500: which === "dynamodb" });

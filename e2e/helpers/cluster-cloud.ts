@@ -11,7 +11,7 @@ export function clusterCloudFile(engine: string, title: string, unavailable: () 
   describe.skipIf(missing)(title, () => {
     test("two nodes: cross-node reads, jobs, and a fault run with a node killed", async () => {
       const { code, summary, output } = await runIsolatedSuite(["./e2e/engines/cluster-cloud.isolated.ts"], { BLEEPSTORE_TEST_CLUSTER_ENGINE: engine }, `cluster ${engine}`);
-      console.log(output.split("\n").filter((l) => /^\((pass|fail|skip)\)|fault run:/.test(l)).map((l) => `  [isolated] ${l}`).join("\n"));
+      console.log(output.split("\n").filter((l) => /^\((pass|fail|skip)\)|fault run:|"level":"error"/.test(l)).map((l) => `  [isolated] ${l}`).join("\n"));
       expect(summary).toMatch(/^ 0 fail$/m);
       expect(summary).toMatch(/^ [1-9]\d* pass$/m);
       expect(code).toBe(0);

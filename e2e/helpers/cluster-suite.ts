@@ -18,8 +18,11 @@ export interface ClusterEngine extends AsyncDisposable {
   env: Record<string, string>;
 }
 
-/** `engine` is started before the nodes and stopped after them; the fault run lasts `seconds`. */
-export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEngine>, seconds: number): void {
+/**
+ * `engine` is started before the nodes and stopped after them; the fault run lasts `seconds`; `never500`:
+ * no request of the run may be answered 500 (an emulator's own failures can be, where it is not set).
+ */
+export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEngine>, seconds: number, options: { never500?: boolean } = {}): void {
   let metadata: ClusterEngine | undefined;
   let azurite: Azurite | undefined;
   const nodes: TestServer[] = [];
@@ -85,7 +88,11 @@ export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEn
         },
       });
       console.log(describeRun(`${label} cluster fault run`, run));
+      // What the nodes logged as errors (a 500's cause), for the record.
+      const internal = nodes.flatMap((n) => n.logs().split("\n").filter((l) => l.includes('"level":"error"')));
+      if (internal.length > 0) console.log(`${label} cluster fault run: errors logged\n${internal.slice(0, 5).join("\n")}`);
       expect(run.verdict.violations.slice(0, 10)).toEqual([]);
+      if (options.never500) expect(run.failures.get("500") ?? 0).toBe(0);
       expect(run.verdict.acknowledged).toBeGreaterThan(seconds * 5);
     });
   });
