@@ -55,11 +55,20 @@ const POLICY_OPS = new Set(["GetBucketPolicy", "PutBucketPolicy", "DeleteBucketP
 
 /** The names a Principal can use for this requester: canonical id, access key, and ARN forms. */
 export function principalNames(requester: Requester, accessKey: string | undefined): string[] {
-  if (!requester) return [];
-  const names = [requester.id, `arn:aws:iam::${requester.id}:root`, `arn:aws:iam::${requester.id}:user/${requester.displayName}`];
-  if (accessKey) names.push(accessKey, `arn:aws:iam::${requester.id}:user/${accessKey}`);
+  if (!requester) return ANONYMOUS_NAMES;
+  const id = `${requester.id}\u0000${requester.displayName}\u0000${accessKey ?? ""}`;
+  let names = principalsSeen.get(id);
+  if (!names) {
+    names = [requester.id, `arn:aws:iam::${requester.id}:root`, `arn:aws:iam::${requester.id}:user/${requester.displayName}`];
+    if (accessKey) names.push(accessKey, `arn:aws:iam::${requester.id}:user/${accessKey}`);
+    if (principalsSeen.size >= 1000) principalsSeen.clear();
+    principalsSeen.set(id, names);
+  }
   return names;
 }
+/** The same few requesters come again and again: their names are made once (never changed by a caller). */
+const principalsSeen = new Map<string, string[]>();
+const ANONYMOUS_NAMES: string[] = [];
 
 /** Operations that name no bucket, or one that does not exist yet: decided by the key's own policy only. */
 const UNBUCKETED: Record<string, string> = { ListBuckets: "s3:ListAllMyBuckets", CreateBucket: "s3:CreateBucket" };

@@ -14,14 +14,15 @@ const HEADER_KEYS: Record<string, string> = {
 const QUERY_KEYS: Record<string, string> = { "s3:prefix": "prefix", "s3:delimiter": "delimiter", "s3:max-keys": "max-keys", "s3:versionid": "versionId" };
 
 export class RequestConditions implements ConditionValues {
-  private readonly known = new Map<string, string | string[] | undefined>();
+  /** The keys asked so far (most requests ask one or two, and many none: made on the first). */
+  private known: Map<string, string | string[] | undefined> | undefined;
 
   constructor(private readonly req: S3Request, private readonly sourceIp: string, private readonly secure: boolean) {}
 
   get(key: string): string | string[] | undefined {
-    if (this.known.has(key)) return this.known.get(key);
+    if (this.known?.has(key)) return this.known.get(key);
     const value = this.find(key);
-    this.known.set(key, value);
+    (this.known ??= new Map()).set(key, value);
     return value;
   }
 

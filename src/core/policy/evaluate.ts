@@ -21,25 +21,53 @@ export type Decision = "Allow" | "Deny" | undefined;
 
 function principalMatches(p: Statement["principal"], principals: string[]): boolean {
   if (!p) return false;
-  const named = p.any || p.aws.some((id) => principals.includes(id));
+  let named = p.any;
+  for (let i = 0; !named && i < p.aws.length; i++) named = principals.includes(p.aws[i]!);
   return p.not ? !named : named;
 }
 
+function anyMatches(patterns: RegExp[], text: string): boolean {
+  for (const re of patterns) if (re.test(text)) return true;
+  return false;
+}
+
+/**
+ * The statements of `policy` whose principal and action match — fixed for one requester and one action,
+ * so worked out once per policy, requester (its names' array, made once per requester) and action.
+ */
+const relevant = new WeakMap<Policy, WeakMap<string[], Map<string, Statement[]>>>();
+function statementsFor(policy: Policy, r: PolicyRequest): Statement[] {
+  let byRequester = relevant.get(policy);
+  if (!byRequester) relevant.set(policy, (byRequester = new WeakMap()));
+  let byAction = byRequester.get(r.principals);
+  if (!byAction) byRequester.set(r.principals, (byAction = new Map()));
+  let statements = byAction.get(r.action);
+  if (!statements) {
+    statements = policy.statements.filter((s) => principalMatches(s.principal, r.principals) && anyMatches(s.action.patterns, r.action) !== s.action.not);
+    if (byAction.size < 256) byAction.set(r.action, statements);
+  }
+  return statements;
+}
+
+/** The rest of a statement's match, once its principal and action matched: the resource and the conditions. */
 function statementMatches(s: Statement, r: PolicyRequest): boolean {
-  if (!principalMatches(s.principal, r.principals)) return false;
-  const action = s.action.patterns.some((re) => re.test(r.action));
-  if (action === s.action.not) return false;
   if (!r.anyResource) {
-    const resource = s.resource.patterns.some((p) => (p.re ?? wildcard(substitute(p.text, r.values))).test(r.resource));
+    let resource = false;
+    for (const p of s.resource.patterns) {
+      if ((p.re ?? wildcard(substitute(p.text, r.values))).test(r.resource)) {
+        resource = true;
+        break;
+      }
+    }
     if (resource === s.resource.not) return false;
   }
-  return conditionsHold(s.checks, r.values);
+  return s.checks.length === 0 || conditionsHold(s.checks, r.values);
 }
 
 export function evaluate(policy: Policy | undefined, r: PolicyRequest): Decision {
   if (!policy) return undefined;
   let decision: Decision;
-  for (const s of policy.statements) {
+  for (const s of statementsFor(policy, r)) {
     if (!statementMatches(s, r)) continue;
     if (s.effect === "Deny") return "Deny";
     if (!r.anyResource) decision = "Allow";
