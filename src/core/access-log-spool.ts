@@ -6,7 +6,8 @@
 // then the mark moves past them. At least once: a crash between an object and the mark ships those
 // lines again in a later object (the same request ids; a reader dedupes by request id). A target
 // bucket that is gone drops its lines (counted in the log). Each node of a cluster ships its own spool.
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, read, readFileSync, writeSync } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { replaceFile } from "../durable-file.ts";
 import { S3Error } from "../errors.ts";
@@ -21,6 +22,8 @@ const FLUSH_BYTES = 32 * 1024 * 1024;
 const ROTATE_BYTES = 16 * 1024 * 1024;
 
 interface Line { b: string; p: string; l: string }
+
+const readAt = promisify(read);
 
 export class AccessLogSpool {
   private readonly fd: number;
@@ -63,7 +66,8 @@ export class AccessLogSpool {
     if (from === size) return this.rotate(from);
     const length = Math.min(size - from, FLUSH_BYTES);
     const buffer = Buffer.alloc(length);
-    for (let read = 0; read < length;) read += readSync(this.fd, buffer, read, length - read, from + read);
+    // Read without holding the event loop (a flush may read megabytes); appends go on meanwhile, past it.
+    for (let got = 0; got < length;) got += (await readAt(this.fd, buffer, got, length - got, from + got)).bytesRead;
     // Only whole lines: one still being written belongs to the next flush.
     const end = buffer.lastIndexOf(10) + 1;
     if (end === 0) return 0;

@@ -16,7 +16,9 @@ export interface Answered {
   requester: string;
   requestId: string;
   remoteIp: string;
-  response: Response;
+  status: number;
+  /** The answer's headers as the handler gave them (a Response's own would make Bun build a Headers object). */
+  headers: Record<string, string> | undefined;
   errorCode: string | undefined;
   bytesIn: number;
   bytesOut: number;
@@ -34,15 +36,15 @@ function signature(request: Request, query: URLSearchParams): { version: string;
 export function accessLine(a: Answered): string {
   const query = new URLSearchParams(a.rawQuery);
   const sig = signature(a.request, query);
-  const length = Number(a.response.headers.get("content-length") ?? "");
-  const objectSize = a.method === "GET" || a.method === "HEAD" ? (Number.isFinite(length) && a.response.status < 300 ? length : undefined) : a.bytesIn || undefined;
+  const length = Number(a.headers?.["content-length"] ?? "");
+  const objectSize = a.method === "GET" || a.method === "HEAD" ? (a.headers?.["content-length"] !== undefined && a.status < 300 ? length : undefined) : a.bytesIn || undefined;
   return formatRecord({
     bucketOwner: a.bucketOwner, bucket: a.bucket, time: a.started, remoteIp: a.remoteIp, requester: a.requester, requestId: a.requestId,
     operation: logOperation(a.method, a.operation, a.key !== undefined, query), key: a.key ?? "",
-    requestUri: `${a.method} ${a.rawPath}${a.rawQuery ? `?${a.rawQuery}` : ""} HTTP/1.1`, status: a.response.status, errorCode: a.errorCode ?? "",
+    requestUri: `${a.method} ${a.rawPath}${a.rawQuery ? `?${a.rawQuery}` : ""} HTTP/1.1`, status: a.status, errorCode: a.errorCode ?? "",
     bytesSent: a.bytesOut, objectSize, totalMs: a.ms, turnAroundMs: a.ms,
     referer: a.request.headers.get("referer") ?? "", userAgent: a.request.headers.get("user-agent") ?? "",
-    versionId: a.response.headers.get("x-amz-version-id") ?? "", signatureVersion: sig.version, authType: sig.type,
+    versionId: a.headers?.["x-amz-version-id"] ?? "", signatureVersion: sig.version, authType: sig.type,
     host: a.request.headers.get("host") ?? "",
   });
 }

@@ -157,6 +157,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
   // For the access log: who asked, and the bucket as the access decision read it.
   let requester = "";
   let logged: BucketRecord | undefined;
+  let answered: Record<string, string> | undefined;
   // A body sent without Content-Length (chunked) is counted as it is read, for bytes-received.
   let received = 0;
   const counted = request.body !== null && !request.headers.has("content-length");
@@ -222,6 +223,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     }
     // Read before rendering: asking a Response for its headers makes Bun build a Headers object.
     if (method !== "HEAD") bytesOut = Number(result.headers?.["content-length"] ?? 0) || 0;
+    answered = result.headers;
     response = render(result, requestId, method);
   } catch (err) {
     failure = toS3Error(err);
@@ -256,7 +258,7 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
       options.accessLog.append(logged.logging, accessLine({
         started: startedAt, ms: seconds * 1000, request, method, rawPath, rawQuery, operation: resolved?.operation ?? "Unknown",
         bucketOwner: logged.owner.id, bucket: params.bucket, key: params.key, requester, requestId, remoteIp: peerAddress(request) ?? "",
-        response, errorCode: failure?.code, bytesIn, bytesOut,
+        status: response.status, headers: answered, errorCode: failure?.code, bytesIn, bytesOut,
       }));
     }
   }
