@@ -157,6 +157,16 @@ describe("POST Object", () => {
     expect(await (await fx.s3.send(new GetObjectCommand({ Bucket: fx.bucket, Key: "v2" }))).Body!.transformToString()).toBe("two");
   });
 
+  test("x-amz-server-side-encryption and x-amz-storage-class fields: stored encrypted (SSE-S3), read back byte-exact", async () => {
+    const { fields } = await presigned("sse/form", { Fields: { "x-amz-server-side-encryption": "AES256", "x-amz-storage-class": "STANDARD" } });
+    const res = await post(fields, { body: "secret by form" });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("x-amz-server-side-encryption")).toBe("AES256");
+    const got = await fx.s3.send(new GetObjectCommand({ Bucket: fx.bucket, Key: "sse/form" }));
+    expect(got.ServerSideEncryption).toBe("AES256");
+    expect(await got.Body!.transformToString()).toBe("secret by form");
+  });
+
   test("missing fields: key, the file, the signature; a form that is not multipart — each refused with S3's error, nothing stored", async () => {
     const { fields } = await presigned("missing");
     const { key: _key, ...noKey } = fields;
