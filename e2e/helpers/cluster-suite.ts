@@ -39,6 +39,8 @@ export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEn
             BLEEPSTORE_CLUSTER_ENABLED: "true", BLEEPSTORE_CLUSTER_NODE_ID: id, BLEEPSTORE_CLUSTER_LEASE_TTL_SECONDS: "3",
             BLEEPSTORE_ADMIN_TOKEN: TOKEN, BLEEPSTORE_LOG_LEVEL: "warn",
           },
+          // A restart under the fault run's load on an emulator (a Java or Node process sharing the cores) may take longer.
+          listenMs: 60_000,
         }));
       }
     }, 180_000);

@@ -57,7 +57,7 @@ export function serverEnv(): Record<string, string | undefined> {
 }
 
 /** Spawns the server and resolves once it announces its port on stdout. */
-async function spawnServer(port: number, dataDir: string, args: string[], env: Record<string, string>, sink: string[], stderrFile?: string) {
+async function spawnServer(port: number, dataDir: string, args: string[], env: Record<string, string>, sink: string[], stderrFile?: string, listenMs = 15_000) {
   const proc = Bun.spawn(command(port, dataDir, args), {
     cwd: dataDir,
     env: { ...serverEnv(), ...env },
@@ -78,7 +78,7 @@ async function spawnServer(port: number, dataDir: string, args: string[], env: R
   });
   const stderr = stderrFile ? Promise.resolve() : drainLines(proc.stderr as ReadableStream<Uint8Array>, (line) => sink.push(line));
   void Promise.all([stdout, stderr]).then(() => rejectListening(new Error(`server exited before listening:\n${sink.join("\n")}`)));
-  const timer = setTimeout(() => rejectListening(new Error(`server did not listen within 15 s:\n${sink.join("\n")}`)), 15_000);
+  const timer = setTimeout(() => rejectListening(new Error(`server did not listen within ${listenMs / 1000} s:\n${sink.join("\n")}`)), listenMs);
   try {
     return { proc, ...(await listening) };
   } finally {
@@ -90,8 +90,11 @@ async function spawnServer(port: number, dataDir: string, args: string[], env: R
  * `stderrFile`: the server's stderr (its logs) goes to this file, as under a service manager, instead
  * of a pipe drained here (what a benchmark wants: the load generator does not read the logs).
  */
-/** `parentDir`: where the data directory is made (default: the system's temp directory). */
-export async function startServer(options: { args?: string[]; env?: Record<string, string>; stderrFile?: string; parentDir?: string } = {}): Promise<TestServer> {
+/**
+ * `parentDir`: where the data directory is made (default: the system's temp directory); `listenMs`: how
+ * long a start (and a restart) may take to listen (15 s; longer on an emulator that a load keeps busy).
+ */
+export async function startServer(options: { args?: string[]; env?: Record<string, string>; stderrFile?: string; parentDir?: string; listenMs?: number } = {}): Promise<TestServer> {
   if (EXTERNAL_ENDPOINT) {
     return {
       endpoint: EXTERNAL_ENDPOINT,
@@ -107,7 +110,7 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
   const sink: string[] = [];
   const args = options.args ?? [];
   const env = options.env ?? {};
-  let { proc, port, scheme } = await spawnServer(0, dataDir, args, env, sink, options.stderrFile);
+  let { proc, port, scheme } = await spawnServer(0, dataDir, args, env, sink, options.stderrFile, options.listenMs);
   const server: TestServer = {
     endpoint: `${scheme}://127.0.0.1:${port}`,
     dataDir,
@@ -117,7 +120,7 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
       await proc.exited;
     },
     async restart(newEnv?: Record<string, string>) {
-      ({ proc, port } = await spawnServer(port, dataDir, args, newEnv ?? env, sink, options.stderrFile));
+      ({ proc, port } = await spawnServer(port, dataDir, args, newEnv ?? env, sink, options.stderrFile, options.listenMs));
     },
     async [Symbol.asyncDispose]() {
       proc.kill("SIGKILL");

@@ -137,8 +137,11 @@ export class Engine {
       await this.metadata.putCredential(credential);
     }
     this.forgetCaches();
-    // Events committed before a crash and not yet delivered go out now; clean-up a crash cut short is finished.
-    await this.events.flush();
+    // Events committed before a crash and not yet delivered go out now; clean-up a crash cut short is
+    // finished. In a cluster the backlog may be every node's (a busy cluster's, when this node takes the
+    // events job back at its restart): it goes out while this node serves, not before.
+    if (this.options.cluster) void this.events.flush().catch((err: unknown) => this.options.log.warn("event delivery at start-up failed; it is tried again", { err }));
+    else await this.events.flush();
     const cleaned = await cleanupLeftovers(this.ctx);
     if (cleaned > 0) this.options.log.info("finished interrupted multipart clean-up", { uploads: cleaned });
     if (!this.options.cluster || (await this.options.cluster.leads("reaper"))) {

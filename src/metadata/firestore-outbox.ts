@@ -41,8 +41,11 @@ export class FirestoreOutbox {
     if (moving.length > 0 && ++this.marks % 64 === 0) await this.prune();
   }
 
+  /** Counts the history, then deletes the oldest beyond what it keeps (ids ascend with seq; no descending key scan, which Firestore refuses). */
   private async prune(): Promise<void> {
-    const old = await this.fs.call(() => this.fs.col("events").orderBy(this.fs.FieldPath.documentId(), "desc").offset(EVENT_HISTORY).select().get());
+    const count = (await this.fs.call(() => this.fs.col("events").count().get())).data().count;
+    if (count <= EVENT_HISTORY) return;
+    const old = await this.fs.call(() => this.fs.col("events").orderBy(this.fs.FieldPath.documentId()).limit(count - EVENT_HISTORY).select().get());
     for (let i = 0; i < old.docs.length; i += 400) {
       const batch = this.fs.db.batch();
       for (const d of old.docs.slice(i, i + 400)) batch.delete(d.ref);

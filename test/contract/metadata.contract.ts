@@ -413,6 +413,20 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(history.map((e) => [e.id, e.delivered])).toEqual([["e1", true], ["e3", true], ["e6", false]]);
     });
 
+    test("outbox: events delivered one at a time, past the points where an engine prunes its history", async () => {
+      await store.createBucket(bucketRecord("b"));
+      for (let n = 0; n < 70; n++) {
+        await store.putObject(objectRecord("b", `k${n}`), undefined, [{ id: `m${n}`, type: "object.created", timestamp: n, requestId: "", data: { n } }]);
+      }
+      for (;;) {
+        const [next] = await store.pendingEvents(1);
+        if (!next) break;
+        await store.markDelivered(next.seq);
+      }
+      const history = await store.listEvents(0, 100);
+      expect(history.filter((e) => e.id.startsWith("m")).map((e) => [e.id, e.delivered])).toEqual(Array.from({ length: 70 }, (_, n) => [`m${n}`, true]));
+    });
+
     test("bucketStats and openUploadCount follow every write", async () => {
       await store.createBucket(bucketRecord("a"));
       await store.createBucket(bucketRecord("b"));
