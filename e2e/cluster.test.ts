@@ -177,7 +177,11 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
       const r = await runCli(["--port", "0", "--check"], { env: { BLEEPSTORE_CLUSTER_ENABLED: "true" } });
       expect(r.code).toBe(1);
       expect(r.err.trim().split("\n")).toHaveLength(1);
-      expect(r.err).toContain("cluster.enabled needs a shared metadata engine (metadata.engine: etcd, dynamodb, firestore or cosmos); sqlite belongs to one process");
+      expect(r.err).toContain("cluster.enabled needs a shared metadata engine (metadata.engine: etcd, dynamodb or firestore); sqlite belongs to one process");
+      const cosmos = await runCli(["--port", "0", "--check"], { env: { BLEEPSTORE_CLUSTER_ENABLED: "true", BLEEPSTORE_METADATA_ENGINE: "cosmos" } });
+      expect(cosmos.code).toBe(1);
+      expect(cosmos.err.trim().split("\n")).toHaveLength(1);
+      expect(cosmos.err).toContain("cluster.enabled is not available with metadata.engine cosmos");
     });
   });
 }

@@ -1,10 +1,9 @@
 // Inside an isolated network namespace (run by e2e/cluster-<engine>.test.ts; DynamoDB Local listens on
 // every interface, the emulators' helpers on more ports than the one they are given): two BleepStore
-// nodes in cluster mode on the engine BLEEPSTORE_TEST_CLUSTER_ENGINE names — DynamoDB Local, the
-// Firestore emulator or the Cosmos DB emulator — sharing Azurite's blob storage (helpers/cluster-suite.ts).
+// nodes in cluster mode on the engine BLEEPSTORE_TEST_CLUSTER_ENGINE names — DynamoDB Local or the
+// Firestore emulator — sharing Azurite's blob storage (helpers/cluster-suite.ts).
 import { setDefaultTimeout } from "bun:test";
 import { cloudClusterSuite, type ClusterEngine } from "../helpers/cluster-suite.ts";
-import { startCosmosEmulator } from "../helpers/cosmos-emulator.ts";
 import { startDynamoDbLocal } from "../helpers/dynamodb-local.ts";
 import { startFirestoreEmulator } from "../helpers/firestore-emulator.ts";
 
@@ -25,19 +24,12 @@ const ENGINES: Record<string, [label: string, start: () => Promise<ClusterEngine
       [Symbol.asyncDispose]: () => firestore[Symbol.asyncDispose](),
     };
   }, 30],
-  cosmos: ["the Cosmos DB emulator", async () => {
-    const cosmos = await startCosmosEmulator();
-    return {
-      env: { BLEEPSTORE_METADATA_ENGINE: "cosmos", BLEEPSTORE_METADATA_COSMOS_CONNECTION_STRING: cosmos.connectionString, BLEEPSTORE_METADATA_COSMOS_CONTAINER: "cluster" },
-      [Symbol.asyncDispose]: () => cosmos[Symbol.asyncDispose](),
-    };
-  }, 30],
 };
 
 const which = process.env.BLEEPSTORE_TEST_CLUSTER_ENGINE ?? "";
 const engine = ENGINES[which];
 if (!engine) throw new Error(`BLEEPSTORE_TEST_CLUSTER_ENGINE: ${which || "(unset)"}`);
 const [label, start, seconds] = engine;
-// DynamoDB Local is held to the etcd run's rule (never a 500); the npm Cosmos emulator and the Firestore
-// emulator are not (their own failures under load are theirs), but whatever the nodes log as errors is printed.
+// DynamoDB Local is held to the etcd run's rule (never a 500); the Firestore emulator is not (its own
+// failures under load are its), but whatever the nodes log as errors is printed.
 cloudClusterSuite(label, start, Number(process.env.BLEEPSTORE_TEST_FAULT_SECONDS ?? seconds), { never500: which === "dynamodb" });

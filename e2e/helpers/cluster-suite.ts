@@ -1,8 +1,7 @@
 // Two BleepStore nodes in cluster mode on a shared cloud metadata engine and Azurite's blob storage:
 // what one node acknowledges the other serves at once (objects, ACLs), both registered with each job
 // held by one, and a fault run (a node killed -9 and restarted under 16 clients) that is linearizable
-// and loses nothing. Used for DynamoDB Local (inside a network namespace), the Firestore emulator and
-// the Cosmos DB emulator.
+// and loses nothing. Used for DynamoDB Local and the Firestore emulator (each inside a network namespace).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CreateBucketCommand, GetObjectCommand, PutBucketAclCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { startAzurite, type Azurite } from "./azurite.ts";
@@ -79,6 +78,7 @@ export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEn
       const clients = onceClients(nodes.map((n) => awsClient(n.endpoint)));
       const bucket = bucketName(`${name}f`);
       await clients[0]!.send(new CreateBucketCommand({ Bucket: bucket }));
+      const errorsLogged = () => nodes.flatMap((n) => n.logs().split("\n").filter((l) => l.includes('"level":"error"')));
       const run = await faultRun({
         clients, bucket, seconds, keys: 200, workers: 16,
         faults: async () => {
@@ -88,10 +88,14 @@ export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEn
           await nodes[1]!.restart();
           await until(async () => (await Promise.all(nodes.map((n) => fetch(`${n.endpoint}/readyz`).then((r) => r.ok, () => false)))).every(Boolean), "both nodes ready", 60_000);
         },
+      }).catch((err: unknown) => {
+        // The final reads failed: what the nodes logged says why.
+        console.log(`${label} cluster fault run: errors logged\n${errorsLogged().slice(0, 5).join("\n")}`);
+        throw err;
       });
       console.log(describeRun(`${label} cluster fault run`, run));
       // What the nodes logged as errors (a 500's cause), for the record.
-      const internal = nodes.flatMap((n) => n.logs().split("\n").filter((l) => l.includes('"level":"error"')));
+      const internal = errorsLogged();
       if (internal.length > 0) console.log(`${label} cluster fault run: errors logged\n${internal.slice(0, 5).join("\n")}`);
       expect(run.verdict.violations.slice(0, 10)).toEqual([]);
       if (options.never500) expect(run.failures.get("500") ?? 0).toBe(0);

@@ -1,5 +1,5 @@
 // Joining a cluster at start-up (cluster.enabled): the node registers in the shared metadata engine
-// (etcd, or the DynamoDB table, the Firestore database or the Cosmos container) before recovery, so the background jobs recovery runs are decided.
+// (etcd, or the DynamoDB table or the Firestore database) before recovery, so the background jobs recovery runs are decided.
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { MetadataStore } from "../metadata/store.ts";
@@ -25,13 +25,7 @@ async function clusterStore(metadata: MetadataStore): Promise<ClusterStore> {
     await metadata.init();
     return new FirestoreClusterStore((metadata as InstanceType<typeof FirestoreMetadataStore>).clusterDb());
   }
-  if (metadata.engine === "cosmos") {
-    const { CosmosMetadataStore } = await import("../metadata/cosmos.ts");
-    const { CosmosClusterStore } = await import("./cosmos-store.ts");
-    await metadata.init();
-    return new CosmosClusterStore((metadata as InstanceType<typeof CosmosMetadataStore>).clusterDb());
-  }
-  throw new Error(`cluster mode needs a shared metadata engine: etcd, dynamodb, firestore or cosmos (not ${metadata.engine})`);
+  throw new Error(`cluster mode needs a shared metadata engine: etcd, dynamodb or firestore (not ${metadata.engine})`);
 }
 
 export async function joinCluster(config: Config, metadata: MetadataStore, node: string, version: string, log: Logger): Promise<ClusterNode> {

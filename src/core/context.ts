@@ -3,6 +3,7 @@ import type { Logger } from "../log.ts";
 import type { MetadataStore, Owner } from "../metadata/store.ts";
 import type { StorageBackend } from "../storage/backend.ts";
 import type { Encryption } from "./sse.ts";
+import { S3Error } from "../errors.ts";
 
 export interface EngineContext {
   metadata: MetadataStore;
@@ -22,6 +23,16 @@ export interface EngineContext {
   cacheTtlMs?: number;
   /** One lifecycle "day" (lifecycle.day_seconds), for the expiry the reads announce. */
   lifecycleDayMs: number;
+}
+
+/**
+ * Whether a failed metadata write certainly changed nothing: the engine refused it (its own checks, a
+ * 4xx). After anything else — a timeout, a lost connection, a busy engine — the write may have been
+ * applied all the same (a cloud engine can commit a request its client gave up on), so the data it
+ * names must stay: an orphan is removed by reconciliation, a record without its data is a lost object.
+ */
+export function certainlyRefused(err: unknown): boolean {
+  return err instanceof S3Error && err.status < 500;
 }
 
 /** Deletes stored data nothing refers to any more. A failure leaves an orphan, which is invisible

@@ -11,7 +11,7 @@ import { freeReplaced, versionIdFor } from "./versioning.ts";
 import { cleanupParts } from "./cleanup.ts";
 import { newEvent, objectCreated } from "./events.ts";
 import { failpoint } from "../failpoint.ts";
-import { freeStorage, type EngineContext } from "./context.ts";
+import { certainlyRefused, freeStorage, type EngineContext } from "./context.ts";
 import type { Copier, CopySource } from "./copy.ts";
 import { dataStream } from "./copy.ts";
 import { assertContentMd5, checksumHasher, type BodyExpectations } from "./digest.ts";
@@ -173,7 +173,7 @@ export class Multipart {
       ]);
       this.ctx.publish();
     } catch (err) {
-      await this.parts.free([part]);
+      if (certainlyRefused(err)) await this.parts.free([part]);
       throw err;
     }
     if (previous) await this.parts.free([previous]);
@@ -330,7 +330,7 @@ export class Multipart {
         newEvent("multipart.completed", { bucket: record.bucket, key: record.key, uploadId: input.uploadId, etag: record.etag }),
       ]);
     } catch (err) {
-      await freeStorage(this.ctx, [stored.id]);
+      if (certainlyRefused(err)) await freeStorage(this.ctx, [stored.id]);
       // A concurrent Complete of the same upload won: answer as its retry would.
       const winner = err instanceof S3Error && err.code === "NoSuchUpload" ? await this.alreadyCompleted(input.bucket, input.key, input.uploadId) : null;
       if (winner) return winner;

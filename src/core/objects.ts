@@ -8,7 +8,7 @@ import type { ByteRange, StoredData } from "../storage/backend.ts";
 import { allows, ANONYMOUS, objectOwner, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import { checkReadConditions, type ReadConditions } from "./conditions.ts";
-import { freeStorage, type EngineContext } from "./context.ts";
+import { certainlyRefused, freeStorage, type EngineContext } from "./context.ts";
 import { assertContentMd5, digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import { resolveRange } from "./range.ts";
@@ -160,7 +160,7 @@ export class Objects {
     try {
       write = await this.ctx.metadata.putObject(record, condition, [objectCreated(record, how)]);
     } catch (err) {
-      await freeStorage(this.ctx, [record.storageId]);
+      if (certainlyRefused(err)) await freeStorage(this.ctx, [record.storageId]);
       throw err;
     }
     this.ctx.publish();

@@ -26,8 +26,6 @@ export interface CosmosOptions {
   endpoint: string;
   connectionString: string;
   createIfMissing: boolean;
-  /** Shared by the nodes of a cluster (cluster.enabled): the outbox is read from the container, not remembered. */
-  shared?: boolean;
 }
 
 /** A document as stored: our fields beside Cosmos's own (_etag, ...). */
@@ -85,15 +83,6 @@ export class CosmosDb {
       // Over plain http (an emulator) the account's advertised https locations are not to be followed.
       connectionPolicy: { enableEndpointDiscovery: !endpoint.startsWith("http://"), requestTimeout: 10_000 },
     });
-    // Nodes of a cluster read what the others wrote: only an account whose reads are Strong promises that
-    // (Session promises a client its own writes). An http:// endpoint is an emulator, one process.
-    if (o.shared && !endpoint.startsWith("http://")) {
-      const level = (await client.getDatabaseAccount()).resource?.consistencyPolicy;
-      if (level !== "Strong") {
-        client.dispose();
-        throw new Error(`cluster.enabled with metadata.engine cosmos needs an account whose default consistency is Strong (this one's is ${level})`);
-      }
-    }
     // The metadata, and beside it the delivered events' history (kept apart: it need not be atomic with
     // anything, and queries on the metadata need not wade through it).
     const containers: Container[] = [];

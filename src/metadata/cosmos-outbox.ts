@@ -1,8 +1,7 @@
 // The outbox of the cosmos engine: an event is an "ev" document created in the batch of its change
 // (in that change's partition). This process remembers the events its own batches committed and
 // delivers those; a cross-partition query finds, once at start-up, what a previous run (or a node
-// that died) left pending. Shared by a cluster's nodes, the one delivering reads the pending events
-// with that query every time instead (the others' batches are not its own). Delivery moves an event to the history container `<container>-events`,
+// that died) left pending. Delivery moves an event to the history container `<container>-events`,
 // which keeps the newest EVENT_HISTORY. Positions from clockSeq (events.ts).
 import type { OperationInput } from "@azure/cosmos";
 import { clockSeq, EVENT_HISTORY, type EngineEvent, type StoredEvent } from "./events.ts";
@@ -16,9 +15,9 @@ export class CosmosOutbox {
   private recovered = false;
   private marks = 0;
 
-  /** `keep`: how many delivered events the history holds (EVENT_HISTORY; tests set fewer); `shared`: in a cluster. */
-  constructor(private readonly db: CosmosDb, private readonly keep = EVENT_HISTORY, private readonly shared = false) {
-    if (!shared) db.afterBatch = (pk, operations) => {
+  /** `keep`: how many delivered events the history holds (EVENT_HISTORY; tests set fewer). */
+  constructor(private readonly db: CosmosDb, private readonly keep = EVENT_HISTORY) {
+    db.afterBatch = (pk, operations) => {
       for (const op of operations) {
         const doc = (op as { resourceBody?: Doc }).resourceBody;
         if (doc?.t === "ev") this.pendingHere.set(Number(doc.seq), { pk, event: { ...JSON.parse(doc.r!), delivered: false } });
@@ -36,12 +35,7 @@ export class CosmosOutbox {
   }
 
   async pending(limit: number): Promise<StoredEvent[]> {
-    if (this.shared) {
-      this.pendingHere.clear();
-      for (const d of await this.db.query("SELECT TOP @n * FROM c WHERE c.t = 'ev' ORDER BY c.seq", { "@n": limit })) {
-        this.pendingHere.set(Number(d.seq), { pk: d.pk, event: { ...rec<StoredEvent>(d)!, delivered: false } });
-      }
-    } else if (!this.recovered) {
+    if (!this.recovered) {
       for (const d of await this.db.query("SELECT * FROM c WHERE c.t = 'ev'", {})) {
         this.pendingHere.set(Number(d.seq), { pk: d.pk, event: { ...rec<StoredEvent>(d)!, delivered: false } });
       }

@@ -50,14 +50,9 @@ export class CosmosMetadataStore extends ModularStore implements MetadataStore {
     if (this.opened) return;
     this.db = await CosmosDb.open(this.options);
     this.op = this.builders();
-    this.outbox = new CosmosOutbox(this.db, undefined, this.options.shared);
+    this.outbox = new CosmosOutbox(this.db);
     this.uploads = new CosmosUploads(this.db, this.outbox, this);
     this.opened = true;
-  }
-
-  /** The open database, for the cluster's node and job records (cluster/cosmos-store.ts). */
-  clusterDb(): CosmosDb {
-    return this.db;
   }
 
   async close(): Promise<void> {

@@ -41,7 +41,7 @@ export async function createMetadataStore(config: Config): Promise<MetadataStore
       const { CosmosMetadataStore } = await import("./cosmos.ts");
       const c = config.metadata.cosmos;
       return new CosmosMetadataStore({
-        database: c.database, container: c.container, endpoint: c.endpoint, connectionString: c.connection_string, createIfMissing: c.create_if_missing, shared: config.cluster.enabled,
+        database: c.database, container: c.container, endpoint: c.endpoint, connectionString: c.connection_string, createIfMissing: c.create_if_missing,
       });
     }
   }
