@@ -121,7 +121,7 @@ function listen(config: Config, fetch: (req: Request) => Response | Promise<Resp
       host: config.server.host, port: config.server.port, idleTimeoutSeconds: config.server.idle_timeout_seconds,
     }));
   }
-  const server = Bun.serve({
+  const serve = () => Bun.serve({
     hostname: config.server.host,
     port: config.server.port,
     fetch,
@@ -129,8 +129,27 @@ function listen(config: Config, fetch: (req: Request) => Response | Promise<Resp
     idleTimeout: config.server.idle_timeout_seconds,
     ...(tls ? { tls } : {}),
   });
-  setPeerResolver((request) => server.requestIP(request)?.address);
-  return server.port ?? config.server.port;
+  const started = (server: ReturnType<typeof serve>) => {
+    setPeerResolver((request) => server.requestIP(request)?.address);
+    return server.port ?? config.server.port;
+  };
+  try {
+    return started(serve());
+  } catch (err) {
+    if ((err as { code?: string }).code !== "EADDRINUSE") throw err;
+  }
+  // Restarted at once after a crash, the port may still be held for a moment by what the dead process
+  // left: tried again for up to 3 s before "already in use" is the answer.
+  return (async () => {
+    for (let waited = 0; ; waited += 100) {
+      await Bun.sleep(100);
+      try {
+        return started(serve());
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EADDRINUSE" || waited >= 3000) throw err;
+      }
+    }
+  })();
 }
 
 async function check(config: Config): Promise<void> {
