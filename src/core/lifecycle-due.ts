@@ -14,11 +14,16 @@ export function dueAt(from: number, days: number, dayMs: number): number {
   return Math.ceil((from + days * dayMs) / dayMs) * dayMs;
 }
 
-/** Whether a rule's filter holds for a version (its tags known; a delete marker has neither size nor tags). */
-export function ruleMatches(rule: LifecycleRule, v: { key: string; size: number; deleteMarker?: boolean; tags?: Record<string, string> }): boolean {
+/** Whether a rule's prefix and size bounds hold for a version (a delete marker has no size). */
+export function boundsMatch(rule: LifecycleRule, v: { key: string; size: number; deleteMarker?: boolean }): boolean {
   if (rule.prefix && !v.key.startsWith(rule.prefix)) return false;
   if (!v.deleteMarker && rule.sizeGreaterThan !== undefined && !(v.size > rule.sizeGreaterThan)) return false;
-  if (!v.deleteMarker && rule.sizeLessThan !== undefined && !(v.size < rule.sizeLessThan)) return false;
+  return v.deleteMarker || rule.sizeLessThan === undefined || v.size < rule.sizeLessThan;
+}
+
+/** Whether a rule's whole filter holds for a version (its tags known; a delete marker has neither size nor tags). */
+export function ruleMatches(rule: LifecycleRule, v: { key: string; size: number; deleteMarker?: boolean; tags?: Record<string, string> }): boolean {
+  if (!boundsMatch(rule, v)) return false;
   if (rule.tags) {
     if (v.deleteMarker) return false;
     for (const [k, value] of Object.entries(rule.tags)) if (v.tags?.[k] !== value) return false;

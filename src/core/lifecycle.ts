@@ -14,7 +14,7 @@ import type { Requester } from "./acl.ts";
 import type { Buckets } from "./buckets.ts";
 import type { EngineContext } from "./context.ts";
 import { newEvent } from "./events.ts";
-import { abortOf, dueAt, expiryOf, ruleMatches, type Due } from "./lifecycle-due.ts";
+import { abortOf, boundsMatch, dueAt, expiryOf, ruleMatches, type Due } from "./lifecycle-due.ts";
 import type { Multipart } from "./multipart.ts";
 import type { Objects } from "./objects.ts";
 import type { ScanProgress } from "./lifecycle-progress.ts";
@@ -135,7 +135,7 @@ export class Lifecycle {
   }
 
   private async matches(rule: LifecycleRule, bucket: string, v: VersionEntry): Promise<boolean> {
-    if (!ruleMatches({ ...rule, tags: undefined }, v)) return false;
+    if (!boundsMatch(rule, v)) return false;
     if (!rule.tags) return true;
     if (v.deleteMarker) return false;
     // The tags are in the version's record.
