@@ -30,6 +30,5 @@ const which = process.env.BLEEPSTORE_TEST_CLUSTER_ENGINE ?? "";
 const engine = ENGINES[which];
 if (!engine) throw new Error(`BLEEPSTORE_TEST_CLUSTER_ENGINE: ${which || "(unset)"}`);
 const [label, start, seconds] = engine;
-// DynamoDB Local is held to the etcd run's rule (never a 500); the Firestore emulator is not (its own
-// failures under load are its), but whatever the nodes log as errors is printed.
-cloudClusterSuite(label, start, Number(process.env.BLEEPSTORE_TEST_FAULT_SECONDS ?? seconds), { never500: which === "dynamodb" });
+// Both held to the etcd run's rule: never a 500 (and whatever the nodes log as errors is printed).
+cloudClusterSuite(label, start, Number(process.env.BLEEPSTORE_TEST_FAULT_SECONDS ?? seconds));

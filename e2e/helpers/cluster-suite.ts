@@ -18,10 +18,10 @@ export interface ClusterEngine extends AsyncDisposable {
 }
 
 /**
- * `engine` is started before the nodes and stopped after them; the fault run lasts `seconds`; `never500`:
- * no request of the run may be answered 500 (an emulator's own failures can be, where it is not set).
+ * `engine` is started before the nodes and stopped after them; the fault run lasts `seconds`, and no
+ * request of it may be answered 500.
  */
-export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEngine>, seconds: number, options: { never500?: boolean } = {}): void {
+export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEngine>, seconds: number): void {
   let metadata: ClusterEngine | undefined;
   let azurite: Azurite | undefined;
   const nodes: TestServer[] = [];
@@ -98,7 +98,7 @@ export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEn
       const internal = errorsLogged();
       if (internal.length > 0) console.log(`${label} cluster fault run: errors logged\n${internal.slice(0, 5).join("\n")}`);
       expect(run.verdict.violations.slice(0, 10)).toEqual([]);
-      if (options.never500) expect(run.failures.get("500") ?? 0).toBe(0);
+      expect(run.failures.get("500") ?? 0).toBe(0);
       expect(run.verdict.acknowledged).toBeGreaterThan(seconds * 5);
     });
   });

@@ -2,9 +2,9 @@
 // (in that change's partition). This process remembers the events its own batches committed and
 // delivers those; a cross-partition query finds, once at start-up, what a previous run (or a node
 // that died) left pending. Delivery moves an event to the history container `<container>-events`,
-// which keeps the newest EVENT_HISTORY. Positions from clockSeq (events.ts).
+// which keeps the newest EVENT_HISTORY. Positions from a SeqClock (events.ts).
 import type { OperationInput } from "@azure/cosmos";
-import { clockSeq, EVENT_HISTORY, type EngineEvent, type StoredEvent } from "./events.ts";
+import { EVENT_HISTORY, SeqClock, type EngineEvent, type StoredEvent } from "./events.ts";
 import { pad16, rec, type CosmosDb, type Doc } from "./cosmos-db.ts";
 
 const HISTORY_PK = "events";
@@ -14,6 +14,7 @@ export class CosmosOutbox {
   private readonly pendingHere = new Map<number, { pk: string; event: StoredEvent }>();
   private recovered = false;
   private marks = 0;
+  private readonly clock = new SeqClock();
 
   /** `keep`: how many delivered events the history holds (EVENT_HISTORY; tests set fewer). */
   constructor(private readonly db: CosmosDb, private readonly keep = EVENT_HISTORY) {
@@ -28,7 +29,7 @@ export class CosmosOutbox {
   /** The batch operations that add `events` to the outbox in partition `pk`. */
   ops(pk: string, events: EngineEvent[] | undefined): OperationInput[] {
     return (events ?? []).map((e) => {
-      const seq = clockSeq();
+      const seq = this.clock.next();
       const doc: Doc = { id: `e:${pad16(seq)}`, pk, t: "ev", seq, r: JSON.stringify({ ...e, seq }) };
       return { operationType: this.db.ops.Create, resourceBody: doc } as OperationInput;
     });

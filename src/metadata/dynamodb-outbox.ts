@@ -1,12 +1,13 @@
 // The outbox of the dynamodb engine. An event is a `pending` item put in the same transaction as the
 // change it describes; delivery moves it to the `event` partition (history: what listEvents reads
-// besides the pending ones), keeping the newest EVENT_HISTORY. Sequence numbers come from clockSeq
-// (events.ts): commit order within one node, clock order across nodes. An event that commits after
+// besides the pending ones), keeping the newest EVENT_HISTORY. Sequence numbers come from a SeqClock
+// (events.ts): commit order within one node, clock order across nodes; a pending item is put only
+// where its key is free, renumbered when another node took it. An event that commits after
 // a later-numbered one was delivered is still pending, and still delivered: only events this process
 // was handed by pendingEvents are moved.
 import type { TransactWriteItem } from "@aws-sdk/client-dynamodb";
-import { clockSeq, EVENT_HISTORY, type EngineEvent, type StoredEvent } from "./events.ts";
-import { key, record, type Item, type Table, writer } from "./dynamodb-table.ts";
+import { EVENT_HISTORY, SeqClock, type EngineEvent, type StoredEvent } from "./events.ts";
+import { key, record, renumberable, type Item, type Table, writer } from "./dynamodb-table.ts";
 
 const PENDING = "pending";
 const HISTORY = "event";
@@ -16,22 +17,24 @@ export class DynamoOutbox {
   /** Pending events handed out by pendingEvents and not yet marked delivered. */
   private handed = new Map<number, StoredEvent>();
   private marks = 0;
+  readonly clock = new SeqClock();
 
   constructor(private readonly table: Table) {}
 
   /** The transaction items that add `events` to the outbox. */
   items(events: EngineEvent[] | undefined): TransactWriteItem[] {
     const w = writer(this.table.name);
-    return (events ?? []).map((e) => {
-      const seq = clockSeq();
-      return w.put(PENDING, pad(seq), { ...e, seq });
-    });
+    return (events ?? []).map((e) => renumberable(() => {
+      const seq = this.clock.next();
+      return w.put(PENDING, pad(seq), { ...e, seq }, { condition: "attribute_not_exists(pk)" });
+    }));
   }
 
   async pending(limit: number): Promise<StoredEvent[]> {
     const { items } = await this.table.query(PENDING, { limit });
     const events = items.map((i) => ({ ...record<StoredEvent>(i)!, delivered: false }));
     for (const e of events) this.handed.set(e.seq, e);
+    this.clock.advance(events.at(-1)?.seq ?? 0);
     return events;
   }
 
@@ -69,7 +72,9 @@ export class DynamoOutbox {
       ...history.items.map((i) => ({ ...record<StoredEvent>(i)!, delivered: true })),
       ...pending.items.map((i) => ({ ...record<StoredEvent>(i)!, delivered: false })),
     ];
-    return events.sort((a, b) => a.seq - b.seq).slice(0, limit);
+    const page = events.sort((a, b) => a.seq - b.seq).slice(0, limit);
+    this.clock.advance(page.at(-1)?.seq ?? 0);
+    return page;
   }
 }
 

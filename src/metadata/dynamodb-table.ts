@@ -29,6 +29,16 @@ export function record<T>(item: Item | undefined): T | null {
 }
 export const num = (item: Item | undefined, name: string): number => Number(item?.[name]?.N ?? 0);
 
+/** How to make again an item whose key must be new (renumberable). */
+const remake = new WeakMap<TransactWriteItem, () => TransactWriteItem>();
+
+/** A put that only goes where its key is free; `make` is called again for a new key when it is not. */
+export function renumberable(make: () => TransactWriteItem): TransactWriteItem {
+  const item = make();
+  remake.set(item, () => renumberable(make));
+  return item;
+}
+
 /** A transaction the table refused because a condition failed: which items' conditions, by index. */
 export class Cancelled extends Error {
   constructor(readonly failed: number[], readonly conflict: boolean) {
@@ -162,20 +172,32 @@ export class Table {
     }
   }
 
-  /** All or nothing; a failed condition is a Cancelled naming the items whose conditions failed. */
+  /**
+   * All or nothing; a failed condition is a Cancelled naming the items whose conditions failed. An item
+   * made by `renumberable` whose key was taken (an outbox position another node wrote) is made again
+   * and the transaction sent again, at once; only the other items' conditions mean an answer.
+   */
   async transact(items: TransactWriteItem[]): Promise<void> {
-    try {
-      await this.limited(() => this.client.send(new this.sdk.TransactWriteItemsCommand({ TransactItems: items })));
-    } catch (err) {
-      const e = err as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
-      if (e.name === "TransactionCanceledException") {
-        const reasons = e.CancellationReasons ?? [];
-        const failed = reasons.flatMap((r, i) => (r.Code === "ConditionalCheckFailed" ? [i] : []));
-        const conflict = reasons.some((r) => r.Code === "TransactionConflict");
-        if (failed.length > 0 || conflict) throw new Cancelled(failed, conflict);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.limited(() => this.client.send(new this.sdk.TransactWriteItemsCommand({ TransactItems: items })));
+        return;
+      } catch (err) {
+        const e = err as { name?: string; CancellationReasons?: Array<{ Code?: string }> };
+        if (e.name === "TransactionCanceledException") {
+          const reasons = e.CancellationReasons ?? [];
+          const failed = reasons.flatMap((r, i) => (r.Code === "ConditionalCheckFailed" ? [i] : []));
+          const taken = failed.filter((i) => remake.has(items[i]!));
+          const conflict = reasons.some((r) => r.Code === "TransactionConflict");
+          if (taken.length > 0 && taken.length === failed.length && attempt < 100) {
+            items = items.map((item, i) => (taken.includes(i) ? remake.get(item)!() : item));
+            continue;
+          }
+          if (failed.length > taken.length || conflict) throw new Cancelled(failed.filter((i) => !taken.includes(i)), conflict);
+        }
+        if (e.name === "TransactionConflictException") throw new Cancelled([], true);
+        mapError(err);
       }
-      if (e.name === "TransactionConflictException") throw new Cancelled([], true);
-      mapError(err);
     }
   }
 

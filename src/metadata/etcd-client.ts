@@ -43,6 +43,16 @@ export type Op =
   | { put: { key: string; value: string; lease?: string } }
   | { del: { key: string; /** Every key starting with `key`. */ prefix?: boolean } };
 
+/** How to make again a put whose key must be new (renumberable). */
+const remake = new WeakMap<Op, () => Op>();
+
+/** A put that only goes where its key is free; `make` is called again for a new key when it is not. */
+export function renumberable(make: () => Op): Op {
+  const op = make();
+  remake.set(op, () => renumberable(make));
+  return op;
+}
+
 /** Raw byte keys (prefixEnd may not be valid UTF-8): ranges are given as bytes. */
 function endBytes(prefix: string): string {
   const bytes = enc.encode(prefix);
@@ -164,18 +174,30 @@ export class EtcdClient {
     }
   }
 
-  /** One transaction: when every compare holds, the ops; resolves with whether it did. */
+  /**
+   * One transaction: when every compare holds, the ops; resolves with whether it did. A put made by
+   * `renumberable` goes only where its key is free: when another node took the key (an outbox
+   * position), it is made again and the transaction sent again, at once.
+   */
   async txn(compares: Compare[], ops: Op[]): Promise<boolean> {
-    const r = await this.call<{ succeeded?: boolean }>("/v3/kv/txn", {
-      compare: compares.map((c) => ({
-        key: b64(c.key), target: c.target, result: c.greater ? "GREATER" : "EQUAL",
-        ...(c.target === "MOD" ? { mod_revision: String(c.revision) } : { create_revision: String(c.revision) }),
-      })),
-      success: ops.map((op) => ("put" in op
-        ? { request_put: { key: b64(op.put.key), value: b64(op.put.value), ...(op.put.lease ? { lease: op.put.lease } : {}) } }
-        : { request_delete_range: { key: b64(op.del.key), ...(op.del.prefix ? { range_end: endBytes(op.del.key) } : {}) } })),
-    });
-    return r.succeeded === true;
+    for (let attempt = 0; ; attempt++) {
+      const fresh = ops.filter((op) => remake.has(op)).map((op) => (op as { put: { key: string } }).put.key);
+      const r = await this.call<{ succeeded?: boolean; responses?: Array<{ response_range?: { count?: string } }> }>("/v3/kv/txn", {
+        compare: [...compares, ...fresh.map((key): Compare => ({ key, target: "CREATE", revision: 0 }))].map((c) => ({
+          key: b64(c.key), target: c.target, result: c.greater ? "GREATER" : "EQUAL",
+          ...(c.target === "MOD" ? { mod_revision: String(c.revision) } : { create_revision: String(c.revision) }),
+        })),
+        success: ops.map((op) => ("put" in op
+          ? { request_put: { key: b64(op.put.key), value: b64(op.put.value), ...(op.put.lease ? { lease: op.put.lease } : {}) } }
+          : { request_delete_range: { key: b64(op.del.key), ...(op.del.prefix ? { range_end: endBytes(op.del.key) } : {}) } })),
+        // On failure, whether those keys were taken (the other compares are the caller's to judge).
+        failure: fresh.map((key) => ({ request_range: { key: b64(key), count_only: true } })),
+      });
+      if (r.succeeded === true) return true;
+      const taken = new Set(fresh.filter((_, i) => Number(r.responses?.[i]?.response_range?.count ?? 0) > 0));
+      if (taken.size === 0 || attempt >= 100) return false;
+      ops = ops.map((op) => ("put" in op && taken.has(op.put.key) && remake.has(op) ? remake.get(op)!() : op));
+    }
   }
 
   /** The members and which one leads, as the member answering sees it (no quorum: an error). */

@@ -1,11 +1,12 @@
 // The etcd engine's outbox: an event is a key under e/p/ put in the transaction of its change;
 // delivery moves it to e/h/ (history, what listEvents reads besides the pending ones), keeping the
-// newest EVENT_HISTORY. Sequence numbers come from clockSeq (events.ts): commit order within a node,
-// clock order across nodes, as in the other network engines; only events this process was handed by
+// newest EVENT_HISTORY. Sequence numbers come from a SeqClock (events.ts): commit order within a node,
+// clock order across nodes, as in the other network engines, a pending key put only where it is free
+// (renumbered when another node took it); only events this process was handed by
 // pendingEvents are moved, so one committed out of clock order is still delivered.
-import type { EtcdClient, Op } from "./etcd-client.ts";
+import { renumberable, type EtcdClient, type Op } from "./etcd-client.ts";
 import type { Keys } from "./etcd-keys.ts";
-import { clockSeq, EVENT_HISTORY, type EngineEvent, type StoredEvent } from "./events.ts";
+import { EVENT_HISTORY, SeqClock, type EngineEvent, type StoredEvent } from "./events.ts";
 
 /** Events moved per transaction (two operations each; etcd allows 128 by default). */
 const MOVE = 50;
@@ -13,21 +14,23 @@ const MOVE = 50;
 export class EtcdOutbox {
   private readonly handed = new Map<number, StoredEvent>();
   private marks = 0;
+  readonly clock = new SeqClock();
 
   constructor(private readonly etcd: EtcdClient, private readonly k: Keys) {}
 
   /** The operations that add `events` to the outbox. */
   ops(events: EngineEvent[] | undefined): Op[] {
-    return (events ?? []).map((e) => {
-      const seq = clockSeq();
+    return (events ?? []).map((e) => renumberable(() => {
+      const seq = this.clock.next();
       return { put: { key: this.k.pendingEvent(seq), value: JSON.stringify({ ...e, seq }) } };
-    });
+    }));
   }
 
   async pending(limit: number): Promise<StoredEvent[]> {
     const { kvs } = await this.etcd.range(this.k.pending, { limit });
     const events = kvs.map((kv) => ({ ...(JSON.parse(kv.value) as StoredEvent), delivered: false }));
     for (const e of events) this.handed.set(e.seq, e);
+    this.clock.advance(events.at(-1)?.seq ?? 0);
     return events;
   }
 
@@ -61,6 +64,8 @@ export class EtcdOutbox {
       ...history.kvs.map((kv) => ({ ...(JSON.parse(kv.value) as StoredEvent), delivered: true })),
       ...pending.kvs.map((kv) => ({ ...(JSON.parse(kv.value) as StoredEvent), delivered: false })),
     ];
-    return events.sort((a, b) => a.seq - b.seq).slice(0, limit);
+    const page = events.sort((a, b) => a.seq - b.seq).slice(0, limit);
+    this.clock.advance(page.at(-1)?.seq ?? 0);
+    return page;
   }
 }

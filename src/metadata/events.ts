@@ -34,14 +34,25 @@ export interface StoredEvent extends EngineEvent {
 /** How many delivered events an engine keeps as history (newest); older ones are pruned. */
 export const EVENT_HISTORY = 10_000;
 
-let lastSeq = 0;
-
 /**
- * An outbox position for engines without a transaction-wide counter (dynamodb, firestore):
- * microseconds of this process's clock, never repeated by it, so commit order within one node and
- * clock order across nodes.
+ * Outbox positions for engines without a transaction-wide counter (dynamodb, firestore, etcd, cosmos):
+ * microseconds of the clock, never repeated by one clock, so commit order within a node and clock order
+ * across nodes. Two nodes' clocks can hand out the same number: those engines write an event only where
+ * its position is free and take the clock's next number when it is not (one per outbox, so two stores in
+ * one process behave as two nodes). Each clock starts at its own offset within the millisecond, which
+ * makes such a collision rare.
  */
-export function clockSeq(): number {
-  lastSeq = Math.max(Date.now() * 1000, lastSeq + 1);
-  return lastSeq;
+export class SeqClock {
+  private last = 0;
+  private readonly offset = Math.floor(Math.random() * 1000);
+
+  next(): number {
+    this.last = Math.max(Date.now() * 1000 + this.offset, this.last + 1);
+    return this.last;
+  }
+
+  /** Never hands out `seq` or below again (positions another node wrote, seen in the outbox). */
+  advance(seq: number): void {
+    if (seq > this.last) this.last = seq;
+  }
 }

@@ -102,13 +102,25 @@ export class FsDb {
   /** Transactions and calls in flight at once; more wait their turn. */
   private readonly limiter = new Limiter(64);
 
-  /** A read-write transaction: reads lock what they read; the SDK retries it when it loses a race. */
+  /**
+   * A read-write transaction: reads lock what they read; the SDK retries it when it loses a race, and
+   * this when an outbox position it created was taken by another node (the body numbers anew).
+   */
   async run<T>(body: (tx: Transaction) => Promise<T>): Promise<T> {
-    try {
-      return await this.limiter.run(() => this.db.runTransaction(body, { maxAttempts: 50 }));
-    } catch (err) {
-      firestoreError(err);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.limiter.run(() => this.db.runTransaction(body, { maxAttempts: 50 }));
+      } catch (err) {
+        if (attempt < 100 && this.positionTaken(err)) continue;
+        firestoreError(err);
+      }
     }
+  }
+
+  /** ALREADY_EXISTS naming a document of C_pending: the only documents a transaction creates blindly. */
+  private positionTaken(err: unknown): boolean {
+    const e = err as { code?: number; message?: string; details?: string };
+    return e.code === 6 && `${e.message ?? ""} ${e.details ?? ""}`.includes(`${this.root}_pending/`);
   }
 
   /** Outside a transaction, with errors mapped. */

@@ -1,21 +1,24 @@
 // The outbox of the firestore engine: an event is a C_pending document created in the same
 // transaction as its change; delivery moves it to C_events (the history listEvents reads besides the
-// pending ones), which keeps the newest EVENT_HISTORY. Positions from clockSeq (events.ts). Only
-// events this process was handed by pendingEvents are moved, so one committed late is still delivered.
+// pending ones), which keeps the newest EVENT_HISTORY. Positions from a SeqClock (events.ts); a
+// position another node took fails the create, and FsDb.run runs the transaction again with new ones.
+// Only events this process was handed by pendingEvents are moved, so one committed late is still
+// delivered.
 import type { Transaction } from "@google-cloud/firestore";
-import { clockSeq, EVENT_HISTORY, type EngineEvent, type StoredEvent } from "./events.ts";
+import { EVENT_HISTORY, SeqClock, type EngineEvent, type StoredEvent } from "./events.ts";
 import { rec, seqId, type FsDb } from "./firestore-db.ts";
 
 export class FirestoreOutbox {
   private handed = new Map<number, StoredEvent>();
   private marks = 0;
+  readonly clock = new SeqClock();
 
   constructor(private readonly fs: FsDb) {}
 
   /** Adds `events` to the outbox in the transaction `tx` (after its reads). */
   write(tx: Transaction, events: EngineEvent[] | undefined): void {
     for (const e of events ?? []) {
-      const seq = clockSeq();
+      const seq = this.clock.next();
       tx.create(this.fs.col("pending").doc(seqId(seq)), { r: JSON.stringify({ ...e, seq }) });
     }
   }
@@ -24,6 +27,7 @@ export class FirestoreOutbox {
     const snap = await this.fs.call(() => this.fs.col("pending").orderBy(this.fs.FieldPath.documentId()).limit(limit).get());
     const events = snap.docs.map((d) => ({ ...rec<StoredEvent>(d.data())!, delivered: false }));
     for (const e of events) this.handed.set(e.seq, e);
+    this.clock.advance(events.at(-1)?.seq ?? 0);
     return events;
   }
 
@@ -56,9 +60,11 @@ export class FirestoreOutbox {
   async list(afterSeq: number, limit: number): Promise<StoredEvent[]> {
     const page = (name: string) => this.fs.call(() => this.fs.col(name).orderBy(this.fs.FieldPath.documentId()).startAfter(seqId(afterSeq)).limit(limit).get());
     const [history, pending] = await Promise.all([page("events"), page("pending")]);
-    return [
+    const events = [
       ...history.docs.map((d) => ({ ...rec<StoredEvent>(d.data())!, delivered: true })),
       ...pending.docs.map((d) => ({ ...rec<StoredEvent>(d.data())!, delivered: false })),
     ].sort((a, b) => a.seq - b.seq).slice(0, limit);
+    this.clock.advance(events.at(-1)?.seq ?? 0);
+    return events;
   }
 }

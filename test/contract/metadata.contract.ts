@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { S3Error } from "../../src/errors.ts";
 import { scaleCases } from "./scale.contract.ts";
 import { versionCases } from "./versions.contract.ts";
-import type { EngineEvent } from "../../src/metadata/events.ts";
+import type { EngineEvent, SeqClock } from "../../src/metadata/events.ts";
 import type { Acl, BucketRecord, MetadataStore, ObjectRecord, PartRecord, UploadRecord } from "../../src/metadata/store.ts";
 
 const owner = { id: "a".repeat(64), displayName: "alice" };
@@ -42,7 +42,11 @@ export async function errorCode(p: Promise<unknown>): Promise<string> {
   }
 }
 
-export function metadataContract(name: string, open: () => Promise<MetadataStore>, cleanup: () => Promise<void> = async () => {}) {
+/**
+ * `twin`, for engines several nodes share: another store on what the last `open` opened, as a second
+ * node would see it.
+ */
+export function metadataContract(name: string, open: () => Promise<MetadataStore>, cleanup: () => Promise<void> = async () => {}, twin?: () => Promise<MetadataStore>) {
   describe(`MetadataStore contract: ${name}`, () => {
     let store: MetadataStore;
     beforeEach(async () => {
@@ -426,6 +430,32 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       const history = await store.listEvents(0, 100);
       expect(history.filter((e) => e.id.startsWith("m")).map((e) => [e.id, e.delivered])).toEqual(Array.from({ length: 70 }, (_, n) => [`m${n}`, true]));
     });
+
+    if (twin) {
+      test("outbox: two nodes whose clocks hand out the same positions lose no event and number each once", async () => {
+        const other = await twin();
+        try {
+          await store.createBucket(bucketRecord("b"));
+          // Both clocks at the same point, ahead of the wall clock: each node's next positions are the other's.
+          const at = Date.now() * 1000 + 60_000_000;
+          for (const s of [store, other]) (s as unknown as { outbox: { clock: SeqClock } }).outbox.clock.advance(at);
+          const put = (s: MetadataStore, n: number) =>
+            s.putObject(objectRecord("b", `k${n}`), undefined, [{ id: `t${n}`, type: "object.created", timestamp: n, requestId: "", data: { n } }]);
+          for (let n = 0; n < 3; n++) await put(store, n);
+          for (let n = 3; n < 6; n++) await put(other, n);
+          await Promise.all([put(store, 6), put(other, 7), put(store, 8), put(other, 9)]);
+          const pending = (await store.pendingEvents(100)).filter((e) => e.id.startsWith("t"));
+          expect(pending.map((e) => e.id).sort()).toEqual(Array.from({ length: 10 }, (_, n) => `t${n}`));
+          expect(new Set(pending.map((e) => e.seq)).size).toBe(10);
+          expect(pending.every((e) => e.seq > at)).toBe(true);
+          for (let n = 0; n < 10; n++) expect(await store.getObject("b", `k${n}`)).not.toBeNull();
+          await store.markDelivered(Math.max(...pending.map((e) => e.seq)));
+          expect((await other.listEvents(at, 100)).map((e) => [e.id, e.delivered]).sort()).toEqual(Array.from({ length: 10 }, (_, n) => [`t${n}`, true]));
+        } finally {
+          await other.close();
+        }
+      });
+    }
 
     test("bucketStats and openUploadCount follow every write", async () => {
       await store.createBucket(bucketRecord("a"));

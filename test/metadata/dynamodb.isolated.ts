@@ -15,6 +15,14 @@ afterAll(async () => {
   await emulator?.[Symbol.asyncDispose]();
 });
 
+let table = "";
 let n = 0;
-metadataContract("dynamodb", async () =>
-  new DynamoMetadataStore({ table: `contract-${++n}-${Date.now()}`, region: "us-east-1", endpoint: emulator.endpoint, createIfMissing: true }));
+const store = () => new DynamoMetadataStore({ table, region: "us-east-1", endpoint: emulator.endpoint, createIfMissing: true });
+metadataContract("dynamodb", async () => {
+  table = `contract-${++n}-${Date.now()}`;
+  return store();
+}, undefined, async () => {
+  const twin = store();
+  await twin.init();
+  return twin;
+});

@@ -17,5 +17,10 @@ if (requires("etcd", etcdUnavailable())) {
     await etcd?.[Symbol.asyncDispose]();
   });
   let n = 0;
-  metadataContract("etcd", async () => new EtcdMetadataStore({ endpoints: etcd.endpoints, prefix: `contract-${++n}` }));
+  const store = () => new EtcdMetadataStore({ endpoints: etcd.endpoints, prefix: `contract-${n}` });
+  metadataContract("etcd", async () => (++n, store()), undefined, async () => {
+    const twin = store();
+    await twin.init();
+    return twin;
+  });
 }

@@ -18,7 +18,15 @@ describe.skipIf(missing)("firestore (emulator)", () => {
   afterAll(async () => {
     await emulator?.[Symbol.asyncDispose]();
   });
+  let collection = "";
   let n = 0;
-  metadataContract("firestore", async () =>
-    new FirestoreMetadataStore({ collection: `c${++n}x${Date.now()}`, project: "demo-bleepstore", credentialsFile: "", endpoint: emulator.host }));
+  const store = () => new FirestoreMetadataStore({ collection, project: "demo-bleepstore", credentialsFile: "", endpoint: emulator.host });
+  metadataContract("firestore", async () => {
+    collection = `c${++n}x${Date.now()}`;
+    return store();
+  }, undefined, async () => {
+    const twin = store();
+    await twin.init();
+    return twin;
+  });
 });
