@@ -15,7 +15,7 @@ import type { EngineEvent } from "./events.ts";
 import { ModularStore } from "./modular-store.ts";
 import { compareKeys, listPage, type Seek } from "./listing.ts";
 import type {
-  BucketChange, BucketRecord, Credential, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, VersionPage, VersionQuery, WriteCondition,
+  BucketChange, BucketRecord, Credential, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, RecordKind, VersionPage, VersionQuery, WriteCondition,
 } from "./store.ts";
 import { NULL_VERSION } from "./store.ts";
 import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
@@ -104,6 +104,24 @@ export class CosmosMetadataStore extends ModularStore implements MetadataStore {
 
   deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean> {
     return this.unlessRefused(CREDENTIALS, [this.op.delete(`cred:${hex(accessKey)}`), ...this.outbox.ops(CREDENTIALS, events)]);
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<string | null> {
+    return ((await this.db.read(CREDENTIALS, `rec:${kind}:${hex(id)}`))?.r as string | undefined) ?? null;
+  }
+
+  async listRecords(kind: RecordKind): Promise<Array<{ id: string; value: string }>> {
+    const docs = await this.db.query("SELECT * FROM c WHERE c.t = 'rec' AND c.kind = @kind", { "@kind": kind }, CREDENTIALS);
+    return docs.map((d) => ({ id: String(d.k), value: String(d.r) })).sort((a, b) => compareKeys(a.id, b.id));
+  }
+
+  /** Compare and swap: the document as read, then a create or a replace on its ETag (in the credentials' partition). */
+  async putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean> {
+    const docId = `rec:${kind}:${hex(id)}`;
+    const doc = await this.db.read(CREDENTIALS, docId);
+    if (((doc?.r as string | undefined) ?? null) !== expected) return false;
+    const next = { id: docId, pk: CREDENTIALS, t: "rec", kind, k: id, r: value };
+    return this.unlessRefused(CREDENTIALS, [doc ? this.op.replace(next, doc._etag) : this.op.create(next)]);
   }
 
   createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {

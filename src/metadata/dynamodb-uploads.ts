@@ -21,6 +21,7 @@ export const P = {
   uploadsOf: (bucket: string) => `uploads#${bucket}`,
   parts: (uploadId: string) => `part#${uploadId}`,
   cleanup: "cleanup",
+  records: (kind: string) => `rec#${kind}`,
 };
 const partKey = (n: number) => String(n).padStart(5, "0");
 const noSuchUpload = (uploadId: string) => new S3Error("NoSuchUpload", { detail: { UploadId: uploadId } });

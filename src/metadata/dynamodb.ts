@@ -14,7 +14,7 @@ import type { EngineEvent } from "./events.ts";
 import { ModularStore } from "./modular-store.ts";
 import { listPage, type Seek } from "./listing.ts";
 import type {
-  BucketChange, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, VersionPage,
+  BucketChange, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, RecordKind, VersionPage,
   VersionQuery, WriteCondition,
 } from "./store.ts";
 import { NULL_VERSION } from "./store.ts";
@@ -86,6 +86,22 @@ export class DynamoMetadataStore extends ModularStore implements MetadataStore {
       if (err instanceof Cancelled && err.failed.includes(0)) return false;
       throw err;
     }
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<string | null> {
+    return record<string>(await this.table.get(P.records(kind), id));
+  }
+
+  async listRecords(kind: RecordKind): Promise<Array<{ id: string; value: string }>> {
+    const out: Array<{ id: string; value: string }> = [];
+    for await (const item of this.table.all(P.records(kind))) out.push({ id: item.sk!.S!, value: record<string>(item)! });
+    return out;
+  }
+
+  /** Compare and swap in one conditional put (the item's `r` is the value's JSON). */
+  putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean> {
+    const condition = expected === null ? { condition: "attribute_not_exists(pk)" } : { condition: "r = :was", values: { ":was": S(JSON.stringify(expected)) } };
+    return this.unlessCancelled([this.w.put(P.records(kind), id, value, condition)]);
   }
 
   async createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {

@@ -12,6 +12,7 @@
 //   x/<upload id>                 an upload completed or aborted whose parts are still to free
 //   i/<storage id>                every storage id a record points at (orphan reconciliation)
 //   e/p/<seq>, e/h/<seq>          the outbox: pending events, and delivered history
+//   r/<kind>/<id>                 small records (getRecord: the key manager's keys)
 //   n/<node id>                   cluster nodes (leased)
 //   l/<job>                       which node runs a background job (leased)
 import type { Compare, EtcdClient, KV, Op } from "./etcd-client.ts";
@@ -49,6 +50,8 @@ export function keys(prefix: string) {
     pendingEvent: (seq: number) => `${p}/e/p/${pad(seq, 16)}`,
     history: `${p}/e/h/`,
     historyEvent: (seq: number) => `${p}/e/h/${pad(seq, 16)}`,
+    records: (kind: string) => `${p}/r/${kind}/`,
+    record: (kind: string, id: string) => `${p}/r/${kind}/${id}`,
     nodes: `${p}/n/`,
     node: (id: string) => `${p}/n/${id}`,
     lead: (job: string) => `${p}/l/${job}`,

@@ -15,7 +15,7 @@ import type { EngineEvent } from "./events.ts";
 import { listPage, type Seek } from "./listing.ts";
 import { ModularStore } from "./modular-store.ts";
 import type {
-  BucketChange, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, VersionPage,
+  BucketChange, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, RecordKind, VersionPage,
   VersionQuery, WriteCondition,
 } from "./store.ts";
 import { NULL_VERSION } from "./store.ts";
@@ -71,6 +71,25 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
   async deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean> {
     const key = this.k.credential(accessKey);
     return this.etcd.txn([{ key, target: "CREATE", revision: 0, greater: true }], [{ del: { key } }, ...this.outbox.ops(events)]);
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<string | null> {
+    return (await this.etcd.get(this.k.record(kind, id)))?.value ?? null;
+  }
+
+  async listRecords(kind: RecordKind): Promise<Array<{ id: string; value: string }>> {
+    const prefix = this.k.records(kind);
+    const out: Array<{ id: string; value: string }> = [];
+    for await (const kv of this.etcd.all(prefix)) out.push({ id: kv.key.slice(prefix.length), value: kv.value });
+    return out;
+  }
+
+  /** Compare and swap: the record as read, then a transaction on its mod revision. */
+  async putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean> {
+    const key = this.k.record(kind, id);
+    const kv = await this.etcd.get(key);
+    if ((kv?.value ?? null) !== expected) return false;
+    return this.etcd.txn([unchanged(key, kv)], [{ put: { key, value } }]);
   }
 
   async createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {

@@ -5,6 +5,7 @@
 //   C_buckets/{bucket}/C_versions/{b64(key)}~{sortKey}   noncurrent versions, newest first per key
 //   C_uploads/{uploadId}, C_uploads/{uploadId}/C_parts/{00001}, C_cleanup/{uploadId}
 //   C_pending/{seq}, C_events/{seq}         the outbox, and its delivered history
+//   C_records/{kind}~{b64(id)}               small records (the key manager's keys)
 // Keys are fields, never document ids (a key may hold "/" or be ".."); ids are base64url of the key.
 // Firestore orders strings by their UTF-8 bytes, which is S3's order. Every document keeps its record
 // as JSON in `r`. This module alone loads the SDK (lazily, only for this engine) and maps its errors.
@@ -91,6 +92,9 @@ export class FsDb {
   group = (kind: "objects" | "versions" | "parts") => this.db.collectionGroup(`${this.root}_${kind}`);
   part = (id: string, n: number) => this.parts(id).doc(partId(n));
   cleanup = (id: string) => this.col("cleanup").doc(id);
+  /** Small records (getRecord): C_records/{kind}~{b64(id)}, the id a field. */
+  record = (kind: string, id: string) => this.col("records").doc(`${kind}~${b64(id)}`);
+  recordsOf = (kind: string) => this.col("records").orderBy(this.FieldPath.documentId()).startAt(`${kind}~`).endBefore(`${kind}\x7f`);
 
   /** The noncurrent versions of a key, newest first, after a sort key (exclusive) when given. */
   versionsOf(bucket: string, key: string, after?: string) {

@@ -14,9 +14,9 @@ import { ModularStore } from "./modular-store.ts";
 import { FsDb, rec, type FirestoreOptions, type Ref } from "./firestore-db.ts";
 import { FirestoreOutbox } from "./firestore-outbox.ts";
 import { FirestoreUploads } from "./firestore-uploads.ts";
-import { listPage, type Seek } from "./listing.ts";
+import { compareKeys, listPage, type Seek } from "./listing.ts";
 import type {
-  BucketChange, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, VersionPage,
+  BucketChange, BucketRecord, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, RecordKind, VersionPage,
   VersionQuery, WriteCondition,
 } from "./store.ts";
 import { NULL_VERSION } from "./store.ts";
@@ -88,6 +88,24 @@ export class FirestoreMetadataStore extends ModularStore implements MetadataStor
       if (!(await tx.get(ref)).exists) return false;
       tx.delete(ref);
       this.outbox.write(tx, events);
+      return true;
+    });
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<string | null> {
+    return ((await this.fs.call(() => this.fs.record(kind, id).get())).data()?.r as string | undefined) ?? null;
+  }
+
+  async listRecords(kind: RecordKind): Promise<Array<{ id: string; value: string }>> {
+    const snap = await this.fs.call(() => this.fs.recordsOf(kind).get());
+    return snap.docs.map((d) => ({ id: d.data().id as string, value: d.data().r as string })).sort((a, b) => compareKeys(a.id, b.id));
+  }
+
+  putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean> {
+    return this.fs.run(async (tx) => {
+      const ref = this.fs.record(kind, id);
+      if (((await tx.get(ref)).data()?.r ?? null) !== expected) return false;
+      tx.set(ref, { r: value, id });
       return true;
     });
   }

@@ -141,10 +141,10 @@ export function openLog(root: string, gen: number): number {
 
 /** Writes a captured state as snapshot `gen`, a chunk at a time; then removes older generations. */
 export async function writeSnapshot(root: string, gen: number, state: MemoryState): Promise<number> {
-  const records = state.credentials.length + state.buckets.length + state.objects.length + state.uploads.length + state.parts.length + state.events.length;
+  const records = state.credentials.length + state.records.length + state.buckets.length + state.objects.length + state.uploads.length + state.parts.length + state.events.length;
   await replaceFileAsync(snapshotPath(root, gen), async (out) => {
     const kinds = [
-      ["credential", state.credentials], ["bucket", state.buckets], ["object", state.objects],
+      ["credential", state.credentials], ["record", state.records], ["bucket", state.buckets], ["object", state.objects],
       ["upload", state.uploads], ["part", state.parts], ["event", state.events],
     ] as const;
     let chunk: string[] = [JSON.stringify({ format: FORMAT, version: 1, gen })];

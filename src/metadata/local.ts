@@ -12,7 +12,7 @@ import { AppendLog } from "./local-log.ts";
 import { MemoryMetadataStore } from "./memory.ts";
 import type {
   BucketChange, BucketRecord, CompletedUpload, Credential, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite,
-  PartPage, PartRecord, UploadRecord, VersionPage, VersionQuery, WriteCondition,
+  PartPage, PartRecord, RecordKind, UploadRecord, VersionPage, VersionQuery, WriteCondition,
 } from "./store.ts";
 
 export interface LocalOptions {
@@ -115,6 +115,18 @@ export class LocalMetadataStore implements MetadataStore {
 
   deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean> {
     return this.change("deleteCredential", [accessKey, events], () => this.memory.deleteCredential(accessKey, events), (done) => done);
+  }
+
+  getRecord(kind: RecordKind, id: string): Promise<string | null> {
+    return this.memory.getRecord(kind, id);
+  }
+
+  listRecords(kind: RecordKind): Promise<Array<{ id: string; value: string }>> {
+    return this.memory.listRecords(kind);
+  }
+
+  putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean> {
+    return this.change("putRecord", [kind, id, value, expected], () => this.memory.putRecord(kind, id, value, expected), (done) => done);
   }
 
   createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {

@@ -2,7 +2,7 @@
 // noncurrent versions, the binary searches over them, and the shape of a captured state.
 import { compareKeys } from "./listing.ts";
 import type { StoredEvent } from "./events.ts";
-import type { BucketRecord, Credential, ObjectRecord, PartRecord, UploadRecord } from "./store.ts";
+import type { BucketRecord, Credential, ObjectRecord, PartRecord, RecordKind, UploadRecord } from "./store.ts";
 import { versionSortKey } from "./versions.ts";
 
 export interface BucketState {
@@ -51,6 +51,8 @@ export function lowerBound(keys: string[], key: string, inclusive: boolean): num
  */
 export interface MemoryState {
   credentials: Credential[];
+  /** Small records (getRecord); snapshots written before they existed have none. */
+  records: Array<{ kind: RecordKind; id: string; value: string }>;
   buckets: BucketRecord[];
   objects: ObjectRecord[];
   uploads: UploadRecord[];

@@ -8,7 +8,7 @@ import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts"
 import { compareKeys, listPage, type Seek } from "./listing.ts";
 import type {
   BucketChange, BucketRecord, CompletedUpload, Credential, ListEntry, ListPage, ListQuery, MetadataStore, ObjectChange, ObjectRecord, ObjectWrite, PartPage,
-  PartRecord, UploadRecord, VersionPage, VersionQuery, WriteCondition,
+  PartRecord, RecordKind, UploadRecord, VersionPage, VersionQuery, WriteCondition,
 } from "./store.ts";
 import { listVersionPage, versionEntry, versionSortKey } from "./versions.ts";
 import { applyChange } from "./change.ts";
@@ -24,6 +24,8 @@ const copy = <T>(value: T): T => structuredClone(value);
 export class MemoryMetadataStore implements MetadataStore {
   readonly engine = "memory";
   private readonly credentials = new Map<string, Credential>();
+  /** Small records by kind, then id (getRecord). */
+  private readonly records = new Map<RecordKind, Map<string, string>>();
   private readonly buckets = new Map<string, BucketState>();
   private readonly uploads = new MemoryUploads();
   private readonly outbox = new MemoryOutbox(() => this.checks);
@@ -79,6 +81,23 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean> {
     return this.changed(this.credentials.delete(accessKey), events);
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<string | null> {
+    return this.records.get(kind)?.get(id) ?? null;
+  }
+
+  async listRecords(kind: RecordKind): Promise<Array<{ id: string; value: string }>> {
+    return [...(this.records.get(kind) ?? new Map<string, string>())].sort(([a], [b]) => compareKeys(a, b)).map(([id, value]) => ({ id, value }));
+  }
+
+  async putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean> {
+    const records = this.records.get(kind) ?? new Map<string, string>();
+    // `expected` undefined too (a replayed log line's null): none.
+    if ((records.get(id) ?? null) !== (expected ?? null)) return false;
+    records.set(id, value);
+    this.records.set(kind, records);
+    return true;
   }
 
   /** Appends the events of a change that happened; passes `done` through. */
@@ -323,11 +342,13 @@ export class MemoryMetadataStore implements MetadataStore {
         for (const v of state.older.get(key) ?? []) objects.push(v);
       }
     }
-    return { credentials: [...this.credentials.values()], buckets: buckets.map((b) => b.record), objects, ...this.uploads.capture(), ...this.outbox.capture() };
+    const records = [...this.records].flatMap(([kind, byId]) => [...byId].map(([id, value]) => ({ kind, id, value })));
+    return { credentials: [...this.credentials.values()], records, buckets: buckets.map((b) => b.record), objects, ...this.uploads.capture(), ...this.outbox.capture() };
   }
 
   /** Loads one record of a captured state, in the capture's order (records are taken, not copied). */
   load(kind: "credential", record: Credential): void;
+  load(kind: "record", record: { kind: RecordKind; id: string; value: string }): void;
   load(kind: "bucket", record: BucketRecord): void;
   load(kind: "object", record: ObjectRecord): void;
   load(kind: "upload", record: UploadRecord): void;
@@ -338,6 +359,11 @@ export class MemoryMetadataStore implements MetadataStore {
       case "credential": {
         const c = record as Credential;
         this.credentials.set(c.accessKey, c);
+        return;
+      }
+      case "record": {
+        const r = record as { kind: RecordKind; id: string; value: string };
+        void this.putRecord(r.kind, r.id, r.value, this.records.get(r.kind)?.get(r.id) ?? null);
         return;
       }
       case "bucket": {

@@ -3,6 +3,7 @@
 // keep their tables and rows in files of their own.
 import { VERSION_TABLES } from "./sqlite-objects.ts";
 import { OUTBOX_TABLE } from "./sqlite-outbox.ts";
+import { RECORDS_TABLE } from "./sqlite-records.ts";
 import { UPLOAD_SESSIONS, UPLOAD_TABLES } from "./sqlite-uploads.ts";
 import type {
   Acl, BucketEncryption, BucketLogging, BucketRecord, ObjectLockConfig, CorsRule, NotificationRule, Credential, LifecycleRule, ObjectOwnership, PublicAccessBlock, Tags, VersioningStatus,
@@ -57,6 +58,7 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE buckets ADD COLUMN ownership TEXT;`,
   "ALTER TABLE buckets ADD COLUMN lifecycle TEXT;",
   "ALTER TABLE buckets ADD COLUMN logging TEXT;",
+  RECORDS_TABLE,
 ];
 
 export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number; policy: string | null }

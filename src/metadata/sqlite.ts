@@ -13,7 +13,7 @@ import {
 } from "./sqlite-objects.ts";
 import {
   NULL_VERSION, type BucketChange, type BucketRecord, type CompletedUpload, type Credential, type ListPage, type ListQuery,
-  type MetadataStore, type ObjectChange, type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type UploadRecord,
+  type MetadataStore, type ObjectChange, type ObjectRecord, type ObjectWrite, type PartPage, type PartRecord, type RecordKind, type UploadRecord,
   type VersionPage, type VersionQuery, type WriteCondition,
 } from "./store.ts";
 import { listVersionPage, versionSortKey } from "./versions.ts";
@@ -21,6 +21,7 @@ import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts"
 import { applyChange } from "./change.ts";
 import type { EngineEvent, StoredEvent } from "./events.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
+import { SqliteRecords } from "./sqlite-records.ts";
 import { bucketParams, MIGRATIONS, toBucket, toCredential, type BucketRow, type CredentialRow } from "./sqlite-schema.ts";
 import { SqliteUploads } from "./sqlite-uploads.ts";
 import { frozen } from "./frozen.ts";
@@ -42,6 +43,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private commits!: GroupCommit;
   private u!: SqliteUploads;
   private outbox!: SqliteOutbox;
+  private records!: SqliteRecords;
   private o!: ReturnType<typeof prepareObjects>;
   /**
    * Recently read object records, so a GET or HEAD of a hot key skips the row fetch and its JSON
@@ -80,6 +82,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.commits = new GroupCommit(this.db, this.path);
     this.u = new SqliteUploads(this.db);
     this.outbox = new SqliteOutbox(this.db, (run) => this.grouped(run));
+    this.records = new SqliteRecords(this.db, (run) => this.grouped(run));
     this.commits.beforeCommit = () => this.outbox.persist();
     this.o = prepareObjects(this.db);
   }
@@ -171,6 +174,18 @@ export class SqliteMetadataStore implements MetadataStore {
 
   deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean> {
     return this.grouped(() => this.q.deleteCredential.run(accessKey).changes > 0, events, Boolean);
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<string | null> {
+    return this.records.get(kind, id);
+  }
+
+  async listRecords(kind: RecordKind): Promise<Array<{ id: string; value: string }>> {
+    return this.records.list(kind);
+  }
+
+  putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean> {
+    return this.records.put(kind, id, value, expected ?? null);
   }
 
   createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {

@@ -337,6 +337,9 @@ export interface VersionPage {
   nextVersionIdMarker?: string;
 }
 
+/** The kinds of small records an engine keeps beside the S3 ones: the key manager's keys (SSE-KMS). */
+export type RecordKind = "kms-key";
+
 /** Atomic preconditions for a write or a delete, checked against the current record inside the store. */
 export interface WriteCondition {
   /** If-None-Match: * — fail when the key exists. */
@@ -368,6 +371,16 @@ export interface MetadataStore {
   getCredential(accessKey: string): Promise<Credential | null>;
   listCredentials(): Promise<Credential[]>;
   deleteCredential(accessKey: string, events?: EngineEvent[]): Promise<boolean>;
+
+  /** A small record beside the S3 ones (JSON text), by kind and id; null when there is none. */
+  getRecord(kind: RecordKind, id: string): Promise<string | null>;
+  /** Every record of a kind, by id. */
+  listRecords(kind: RecordKind): Promise<Array<{ id: string; value: string }>>;
+  /**
+   * Writes a record if it still is `expected` (null: if there is none) — compare and swap; false when
+   * it was not (nothing changed: read it again and decide again).
+   */
+  putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean>;
 
   /** Inserts the bucket unless the name is taken; returns false if it was (not idempotent in its answer). */
   createBucket(bucket: BucketRecord, events?: EngineEvent[]): Promise<boolean>;

@@ -431,6 +431,22 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect(history.filter((e) => e.id.startsWith("m")).map((e) => [e.id, e.delivered])).toEqual(Array.from({ length: 70 }, (_, n) => [`m${n}`, true]));
     });
 
+    test("records: created once, swapped only from what they are, listed by id", async () => {
+      expect(await store.getRecord("kms-key", "a/1")).toBeNull();
+      expect(await store.putRecord("kms-key", "a/1", '{"n":1}', null)).toBe(true);
+      expect(await store.putRecord("kms-key", "a/1", '{"n":9}', null)).toBe(false);
+      expect(await store.getRecord("kms-key", "a/1")).toBe('{"n":1}');
+      expect(await store.putRecord("kms-key", "a/1", '{"n":9}', '{"n":0}')).toBe(false);
+      expect(await store.putRecord("kms-key", "a/1", '{"n":2}', '{"n":1}')).toBe(true);
+      expect(await store.putRecord("kms-key", "zé ü", "{}", null)).toBe(true);
+      expect(await store.putRecord("kms-key", "0", "[]", null)).toBe(true);
+      expect(await store.listRecords("kms-key")).toEqual([{ id: "0", value: "[]" }, { id: "a/1", value: '{"n":2}' }, { id: "zé ü", value: "{}" }]);
+      // Eight writers swapping from the same value: one of them wins.
+      const won = await Promise.all(Array.from({ length: 8 }, (_, i) => store.putRecord("kms-key", "a/1", `{"n":${10 + i}}`, '{"n":2}')));
+      expect(won.filter(Boolean).length).toBe(1);
+      expect(await store.getRecord("kms-key", "a/1")).toBe(`{"n":${10 + won.indexOf(true)}}`);
+    });
+
     if (twin) {
       test("outbox: two nodes whose clocks hand out the same positions lose no event and number each once", async () => {
         const other = await twin();

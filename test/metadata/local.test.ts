@@ -45,6 +45,9 @@ test("local: every kind of change survives reopening, from the log and from a sn
     await a.putPart(partRecord("u1", 1));
     await a.putObject(objectRecord("b", "gone"));
     await a.deleteObject("b", "gone", { versionId: "null" });
+    await a.putRecord("kms-key", "k1", '{"v":1}', null);
+    await a.putRecord("kms-key", "k1", '{"v":2}', '{"v":1}');
+    await a.putRecord("kms-key", "k2", '{"v":1}', null);
     const before = {
       versions: await a.listObjectVersions("b", { prefix: "", delimiter: "", keyMarker: "", versionIdMarker: "", maxKeys: 100 }),
       current: await a.getObject("b", "k"),
@@ -54,6 +57,7 @@ test("local: every kind of change survives reopening, from the log and from a sn
       stats: await a.bucketStats(),
       creds: await a.listCredentials(),
       events: await a.listEvents(0, 100),
+      records: await a.listRecords("kms-key"),
     };
     await a.close();
     const state = async (s: LocalMetadataStore) => ({
@@ -65,6 +69,7 @@ test("local: every kind of change survives reopening, from the log and from a sn
       stats: await s.bucketStats(),
       creds: await s.listCredentials(),
       events: await s.listEvents(0, 100),
+      records: await s.listRecords("kms-key"),
     });
     const b = await reopen(root);
     expect(await state(b)).toEqual(before);
