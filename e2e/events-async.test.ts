@@ -55,6 +55,12 @@ for (const kind of ["redis", "nats", "rabbitmq"] as BrokerKind[]) {
       expect(await s3ErrorCode(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "c", Body: "x", IfNoneMatch: "*" })))).toBe("NotImplemented");
       expect(await s3ErrorCode(s3.send(new PutObjectCommand({ Bucket: `${bucket}-missing`, Key: "c", Body: "x" })))).toBe("NoSuchBucket");
       expect((await fetch(`${server.endpoint}/${bucket}/anon`, { method: "PUT", body: "x" })).status).toBe(403);
+      // SSE-KMS: an unknown key is refused at the request; a known one is applied under that key.
+      expect(await s3ErrorCode(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "x", ServerSideEncryption: "aws:kms", SSEKMSKeyId: "alias/none" })))).toBe("KMS.NotFoundException");
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "kms", Body: "sealed later", ServerSideEncryption: "aws:kms", SSEKMSKeyId: "alias/aws/s3" }));
+      await until(async () => (await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "kms" })))) === 200, "the queued SSE-KMS PUT applied");
+      const sealed = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "kms" }));
+      expect([sealed.ServerSideEncryption, await sealed.Body!.transformToString()]).toEqual(["aws:kms", "sealed later"]);
     });
 
     test("kill -9 with writes queued and not yet applied: after the restart every acknowledged write is there", async () => {

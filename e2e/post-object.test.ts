@@ -167,6 +167,22 @@ describe("POST Object", () => {
     expect(await got.Body!.transformToString()).toBe("secret by form");
   });
 
+  test("SSE-KMS fields (aws:kms, a key id, a context): stored under the key manager's key, read back; an unknown key refused, nothing stored", async () => {
+    const context = Buffer.from(JSON.stringify({ form: "yes" })).toString("base64");
+    const sse = { "x-amz-server-side-encryption": "aws:kms", "x-amz-server-side-encryption-aws-kms-key-id": "alias/aws/s3", "x-amz-server-side-encryption-context": context };
+    const { fields } = await presigned("sse/kms-form", { Fields: sse });
+    const res = await post(fields, { body: "kms by form" });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("x-amz-server-side-encryption")).toBe("aws:kms");
+    const got = await fx.s3.send(new GetObjectCommand({ Bucket: fx.bucket, Key: "sse/kms-form" }));
+    expect(got.SSEKMSKeyId).toBe(res.headers.get("x-amz-server-side-encryption-aws-kms-key-id")!);
+    expect(await got.Body!.transformToString()).toBe("kms by form");
+    const unknown = await presigned("sse/kms-unknown", { Fields: { ...sse, "x-amz-server-side-encryption-aws-kms-key-id": "alias/none" } });
+    const refused = await post(unknown.fields, { body: "x" });
+    expect([refused.status, await code(refused)]).toEqual([400, "KMS.NotFoundException"]);
+    expect(await exists("sse/kms-unknown")).toBe(false);
+  });
+
   test("missing fields: key, the file, the signature; a form that is not multipart — each refused with S3's error, nothing stored", async () => {
     const { fields } = await presigned("missing");
     const { key: _key, ...noKey } = fields;

@@ -65,9 +65,11 @@ async function send(operation: string, rule: ProtectionRule, value: string, n: n
   const locking = rule.state === "implemented" && rule.name.startsWith("x-amz-object-lock-");
   // Mode and date go together, like SSE-C's three headers.
   const retention = { "x-amz-object-lock-mode": "GOVERNANCE", "x-amz-object-lock-retain-until-date": new Date(Date.now() + 3_600_000).toISOString() };
+  // The SSE-KMS headers go with x-amz-server-side-encryption: aws:kms (alone they are InvalidArgument, as in S3).
+  const kms: Record<string, string> = rule.state === "implemented" && rule.name.startsWith("x-amz-server-side-encryption-") && !prefix ? { "x-amz-server-side-encryption": "aws:kms" } : {};
   const headers: Record<string, string> = rule.in !== "header"
     ? {}
-    : prefix ? sseCSet(prefix) : locking && rule.name !== "x-amz-object-lock-legal-hold" ? retention : { [rule.name]: value };
+    : prefix ? sseCSet(prefix) : locking && rule.name !== "x-amz-object-lock-legal-hold" ? retention : { ...kms, [rule.name]: value };
   const target = locking ? lockBucket : bucket;
   const query = rule.in === "query" ? `?${rule.name}=${encodeURIComponent(value)}` : "";
   const url = (k: string) => `${server.endpoint}/${target}/${k}${query}`;
@@ -135,10 +137,14 @@ describe("protection table walk", () => {
     const bogus = await signedFetch(`${server.endpoint}/${bucket}/sse-bogus`, { method: "PUT", body: "x", headers: { "x-amz-server-side-encryption": "rot13" } });
     expect(bogus.status).toBe(400);
     expect(await bogus.text()).toContain("<Code>InvalidArgument</Code>");
-    const kms = await signedFetch(`${server.endpoint}/${bucket}/sse-kms`, { method: "PUT", body: "x", headers: { "x-amz-server-side-encryption": "aws:kms" } });
-    expect(kms.status).toBe(501);
+    const dsse = await signedFetch(`${server.endpoint}/${bucket}/sse-dsse`, { method: "PUT", body: "x", headers: { "x-amz-server-side-encryption": "aws:kms:dsse" } });
+    expect(dsse.status).toBe(501);
+    const lone = await signedFetch(`${server.endpoint}/${bucket}/sse-kms-lone`, { method: "PUT", body: "x", headers: { "x-amz-server-side-encryption-aws-kms-key-id": "alias/aws/s3" } });
+    expect(lone.status).toBe(400);
+    expect(await lone.text()).toContain("<Code>InvalidArgument</Code>");
     expect(await objectExists("sse-bogus")).toBe(false);
-    expect(await objectExists("sse-kms")).toBe(false);
+    expect(await objectExists("sse-dsse")).toBe(false);
+    expect(await objectExists("sse-kms-lone")).toBe(false);
     await putPlain("null-version");
     expect((await signedFetch(`${server.endpoint}/${bucket}/null-version?versionId=null`)).status).toBe(200);
   });
@@ -192,13 +198,16 @@ describe.skipIf(!hasAwsCli)("the security issue's reproductions, with the AWS CL
     expect(JSON.parse(config.stdout).ObjectLockConfiguration.ObjectLockEnabled).toBe("Enabled");
   });
 
-  test("--server-side-encryption AES256 is given and confirmed; aws:kms is refused and stores nothing", async () => {
+  test("--server-side-encryption AES256 and aws:kms are given and confirmed; aws:kms:dsse is refused and stores nothing", async () => {
     const aes = await aws("s3api", "put-object", "--bucket", bucket, "--key", "sse-AES256", "--body", file(), "--server-side-encryption", "AES256");
     expect(aes.code).toBe(0);
     expect(JSON.parse(aes.stdout).ServerSideEncryption).toBe("AES256");
     const kms = await aws("s3api", "put-object", "--bucket", bucket, "--key", "sse-kms", "--body", file(), "--server-side-encryption", "aws:kms");
-    expect(kms.code).not.toBe(0);
-    expect(kms.stderr).toContain("NotImplemented");
-    expect(await objectExists("sse-kms")).toBe(false);
+    expect(kms.code).toBe(0);
+    expect(JSON.parse(kms.stdout)).toMatchObject({ ServerSideEncryption: "aws:kms", SSEKMSKeyId: expect.stringMatching(/^arn:aws:kms:/) });
+    const dsse = await aws("s3api", "put-object", "--bucket", bucket, "--key", "sse-dsse", "--body", file(), "--server-side-encryption", "aws:kms:dsse");
+    expect(dsse.code).not.toBe(0);
+    expect(dsse.stderr).toContain("NotImplemented");
+    expect(await objectExists("sse-dsse")).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
@@ -19,6 +19,7 @@ import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.
 import { serverWithBucket } from "./helpers/fixture.ts";
 import { command, EXTERNAL_ENDPOINT, serverEnv, type TestServer } from "./helpers/server.ts";
 import { signedFetch } from "./helpers/sign.ts";
+import { copySsec, marked, markerUnder, ssec } from "./helpers/sse.ts";
 
 requires("the AWS CLI v2 (/usr/bin/aws)", unless(hasAwsCli, "apt-get install awscli"));
 
@@ -34,33 +35,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
-const ssec = (key: Buffer) => ({ SSECustomerAlgorithm: "AES256", SSECustomerKey: key.toString("base64"), SSECustomerKeyMD5: createHash("md5").update(key).digest("base64") });
-const copySsec = (key: Buffer) => ({
-  CopySourceSSECustomerAlgorithm: "AES256", CopySourceSSECustomerKey: key.toString("base64"), CopySourceSSECustomerKeyMD5: createHash("md5").update(key).digest("base64"),
-});
-/** A body whose every MiB carries the marker, so any plaintext that reaches disk is found. */
-function marked(size: number, marker: string): Buffer {
-  const out = randomBytes(size);
-  for (let at = 0; at + marker.length <= size; at += 64 * 1024) out.write(marker, at);
-  return out;
-}
-/** Whether any file under the object directory holds `marker`. */
-function onDisk(marker: string): boolean {
-  if (EXTERNAL_ENDPOINT) return false;
-  const root = join(server.dataDir, "objects");
-  // Files come and go while it walks (a completed upload's part links are dropped once its bytes
-  // are one file): one that is gone holds nothing.
-  const walk = (dir: string): boolean => readdirSync(dir).some((name) => {
-    const path = join(dir, name);
-    try {
-      return statSync(path).isDirectory() ? walk(path) : readFileSync(path).includes(marker);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-      throw err;
-    }
-  });
-  return walk(root);
-}
+/** Whether any file under the object directory holds `marker` (a completed upload's part links come and go while it looks). */
+const onDisk = (marker: string) => !EXTERNAL_ENDPOINT && markerUnder(join(server.dataDir, "objects"), marker);
 const bytes = async (p: Promise<{ Body?: { transformToByteArray(): Promise<Uint8Array> } }>) => Buffer.from(await (await p).Body!.transformToByteArray());
 
 describe("SSE-C", () => {
@@ -218,14 +194,18 @@ describe("SSE-S3", () => {
     expect(onDisk("SSES3-MARKER-put")).toBe(false);
   });
 
-  test("bucket default encryption: Put/Get/DeleteBucketEncryption; a plain PUT and a multipart upload are stored encrypted; KMS is refused", async () => {
+  test("bucket default encryption: Put/Get/DeleteBucketEncryption; a plain PUT and a multipart upload are stored encrypted; DSSE-KMS is refused", async () => {
     const name = bucketName("sse-default");
     await s3.send(new CreateBucketCommand({ Bucket: name }));
     expect(await s3ErrorCode(s3.send(new GetBucketEncryptionCommand({ Bucket: name })))).toBe("ServerSideEncryptionConfigurationNotFoundError");
-    const kms = s3.send(new PutBucketEncryptionCommand({
-      Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms" } }] },
+    const dsse = s3.send(new PutBucketEncryptionCommand({
+      Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms:dsse" } }] },
     }));
-    expect(await s3Status(kms)).toBe(501);
+    expect(await s3Status(dsse)).toBe(501);
+    const keyWithAes = s3.send(new PutBucketEncryptionCommand({
+      Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256", KMSMasterKeyID: "alias/aws/s3" } }] },
+    }));
+    expect(await s3ErrorCode(keyWithAes)).toBe("InvalidArgument");
     await s3.send(new PutBucketEncryptionCommand({
       Bucket: name, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
     }));

@@ -23,6 +23,7 @@ Usage: bleepstore [options]                 run the server
        bleepstore events tail [--json]      events as they commit, from a running server (bleepstore events --help)
        bleepstore cluster status [--json]   the cluster's nodes, background jobs and etcd members (cluster.enabled)
        bleepstore lifecycle run [--bucket B] [--dry-run]   one lifecycle pass now, and what it did (or would do)
+       bleepstore kms create|list|describe|enable|disable|rotate|schedule-deletion KEY   SSE-KMS keys (bleepstore kms --help)
 
 Options:
   --config <file>      YAML config file (see bleepstore.example.yaml); no file means built-in defaults

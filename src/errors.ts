@@ -32,6 +32,12 @@ const TABLE = {
   InvalidTag: [400, "The tag provided was not a valid tag."],
   InvalidURI: [400, "Couldn't parse the specified URI."],
   KeyTooLongError: [400, "Your key is too long."],
+  // SSE-KMS: what S3 answers when the key manager refuses (the KMS exception's name after "KMS.").
+  "KMS.AlreadyExistsException": [400, "An alias with this name already exists."],
+  "KMS.DisabledException": [400, "The KMS key is disabled."],
+  "KMS.KMSInvalidStateException": [400, "The KMS key is pending deletion."],
+  "KMS.NotFoundException": [400, "The KMS key does not exist."],
+  "KMS.UnsupportedOperationException": [400, "This operation is not supported on an AWS managed key."],
   MalformedACLError: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   MalformedXML: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
   AccessControlListNotSupported: [400, "The bucket does not allow ACLs"],

@@ -266,6 +266,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === "cluster") return (await import("./commands/cluster.ts")).clusterCommand(argv.slice(1));
   if (command === "events") return (await import("./commands/events.ts")).eventsCommand(argv.slice(1));
   if (command === "lifecycle") return (await import("./commands/lifecycle.ts")).lifecycleCommand(argv.slice(1));
+  if (command === "kms") return (await import("./commands/kms.ts")).kmsCommand(argv.slice(1));
   if (command === "key" || command === "status") return (await import("./commands/keys.ts")).adminCommand(command, argv.slice(1));
   const cli = parseCli(argv);
   if (cli.help) return void process.stdout.write(HELP);

@@ -115,13 +115,13 @@ export class Copier {
           "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       });
     }
-    const sourceKey = this.ctx.encryption.open(src.sse, input.sourceCustomerKey);
+    const sourceKey = await this.ctx.encryption.open(src.sse, input.sourceCustomerKey);
     const placed = objectOwner(bucket, owner, input.acl);
     const acl = await resolveAcl(placed.spec, placed.owner, bucket.owner, this.ctx.knownUser);
     const algorithm = input.checksumAlgorithm ?? src.checksum?.algorithm;
     const digest: Partial<BodyDigest> = {};
     const sse = sseFor(bucket, input.sse);
-    const sealed = sse ? this.ctx.encryption.seal(sse) : undefined;
+    const sealed = sse ? await this.ctx.encryption.seal(sse, input) : undefined;
     // Same bytes, same digests: a backend that copies by itself (an upstream server-side copy) does.
     const sameBytes = !src.sse && !sealed && !src.partSizes && algorithm === src.checksum?.algorithm;
     const copied = sameBytes && this.ctx.storage.copy ? await this.ctx.storage.copy(src.storageId, src.size) : null;

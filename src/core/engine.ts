@@ -17,6 +17,7 @@ import { Notifications } from "./notifications.ts";
 import { AccessSettings, Policies } from "./policies.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Encryption } from "./sse.ts";
+import { KeyManager } from "./kms.ts";
 import { ObjectLock } from "./object-lock.ts";
 import { Tagging } from "./tagging.ts";
 import { ScanProgress } from "./lifecycle-progress.ts";
@@ -52,6 +53,8 @@ export { ownerIdFor };
 
 export class Engine {
   readonly buckets: Buckets;
+  /** The key manager (SSE-KMS): keys in the metadata engine, their state read on every use in a cluster. */
+  readonly kms: KeyManager;
   readonly objects: Objects;
   readonly listing: Listing;
   readonly copier: Copier;
@@ -75,12 +78,14 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.events = new EventDispatcher(options.metadata, options.log);
+    // Only this node changes keys unless it is in a cluster: its own changes refresh what it keeps.
+    this.kms = new KeyManager(options.metadata, options.masterKey ?? null, options.region, options.cluster ? 0 : 60_000);
     this.ctx = {
       metadata: options.metadata,
       storage: options.storage,
       region: options.region,
       log: options.log,
-      encryption: new Encryption(options.masterKey ?? null),
+      encryption: new Encryption(options.masterKey ?? null, this.kms),
       knownUser: async (id) => (await options.metadata.listCredentials()).find((c) => c.owner.id === id)?.owner ?? null,
       publish: () => this.events.kick(),
       lifecycleDayMs: options.lifecycleDayMs ?? 86_400_000,

@@ -150,7 +150,7 @@ export class Multipart {
       ...(input.tags && Object.keys(input.tags).length > 0 ? { tags: input.tags } : {}),
     };
     const sse = sseFor(bucket, input.sse);
-    if (sse) upload.sse = this.ctx.encryption.seal(sse).info;
+    if (sse) upload.sse = (await this.ctx.encryption.seal(sse, input)).info;
     // Checked now (a bucket without Object Lock refuses it); only what was asked for is kept.
     const lock = lockFor(bucket, input.lock);
     if (input.lock?.mode !== undefined && lock.retention) upload.retention = lock.retention;
@@ -194,7 +194,7 @@ export class Multipart {
     }
     // Parts of an upload with a checksum algorithm always get that checksum, sent or not.
     const checksum = input.checksum ?? (upload.checksumAlgorithm ? { algorithm: upload.checksumAlgorithm } : undefined);
-    const dataKey = this.ctx.encryption.open(upload.sse, input.customerKey);
+    const dataKey = await this.ctx.encryption.open(upload.sse, input.customerKey);
     const part = await this.storePart(upload, input.partNumber, input.body, {
       contentMd5: input.contentMd5, sha256Hex: input.sha256Hex, size: input.size, maxSize: MAX_PART_SIZE,
       ...(checksum ? { checksum } : {}),
@@ -206,7 +206,7 @@ export class Multipart {
     assertPartNumber(input.partNumber);
     await this.writable(requester, input.bucket);
     const upload = await this.inProgress(input.bucket, input.key, input.uploadId);
-    const dataKey = this.ctx.encryption.open(upload.sse, input.customerKey);
+    const dataKey = await this.ctx.encryption.open(upload.sse, input.customerKey);
     const src = await this.copier.source(requester, input.source, input.conditions);
     const range = input.range;
     if (range && (range.start > range.end || range.end >= src.size)) {
@@ -214,7 +214,7 @@ export class Multipart {
     }
     const size = range ? range.end - range.start + 1 : src.size;
     if (size > MAX_PART_SIZE) throw new S3Error("EntityTooLarge");
-    const data = await this.copier.sourceData(src, this.ctx.encryption.open(src.sse, input.sourceCustomerKey), range);
+    const data = await this.copier.sourceData(src, await this.ctx.encryption.open(src.sse, input.sourceCustomerKey), range);
     const checksum = upload.checksumAlgorithm ? { checksum: { algorithm: upload.checksumAlgorithm } } : {};
     const part = await this.storePart(upload, input.partNumber, dataStream(data), { size, ...checksum }, dataKey);
     return { ...part, ...(upload.sse ? { sse: upload.sse } : {}) };
@@ -289,7 +289,7 @@ export class Multipart {
     if (done) return done;
     const upload = await this.inProgress(input.bucket, input.key, input.uploadId);
     // An SSE-C key is optional here (as in S3), but when sent it must be the upload's.
-    if (input.customerKey || upload.sse?.type !== "SSE-C") this.ctx.encryption.open(upload.sse, input.customerKey);
+    if (input.customerKey || upload.sse?.type !== "SSE-C") await this.ctx.encryption.open(upload.sse, input.customerKey);
     const parts = await this.chosenParts(input.uploadId, input.parts);
     const size = parts.reduce((n, p) => n + p.size, 0);
     if (size > MAX_OBJECT_SIZE) throw new S3Error("EntityTooLarge");

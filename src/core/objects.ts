@@ -85,9 +85,17 @@ export function storeObject(ctx: EngineContext, plain: AsyncIterable<Uint8Array>
   return ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain, size);
 }
 
-/** What a write of new bytes is encrypted with: the request's choice, else the bucket's default. */
+/**
+ * What a write of new bytes is encrypted with: the request's choice, else the bucket's default. An
+ * SSE-KMS request that does not say whether to use a bucket key follows a KMS default's setting.
+ */
 export function sseFor(bucket: BucketRecord, requested: SseRequest | undefined): SseRequest | undefined {
-  return requested ?? (bucket.encryption ? { type: "SSE-S3" } : undefined);
+  const byDefault = bucket.encryption;
+  const bucketKey = byDefault?.algorithm === "aws:kms" && byDefault.bucketKeyEnabled === true;
+  if (requested) return requested.type === "SSE-KMS" && requested.bucketKey === undefined ? { ...requested, bucketKey } : requested;
+  if (!byDefault) return undefined;
+  if (byDefault.algorithm === "AES256") return { type: "SSE-S3" };
+  return { type: "SSE-KMS", ...(byDefault.kmsKeyId ? { keyId: byDefault.kmsKeyId } : {}), bucketKey };
 }
 
 export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -129,7 +137,7 @@ export class Objects {
     };
     const digest: Partial<BodyDigest> = {};
     const sse = sseFor(bucket, input.sse);
-    const sealed = sse ? this.ctx.encryption.seal(sse) : undefined;
+    const sealed = sse ? await this.ctx.encryption.seal(sse, input) : undefined;
     const stored = await storeObject(this.ctx, digesting(input.body, expect, digest), sealed, input.size);
     const record: ObjectRecord = {
       bucket: input.bucket,
@@ -188,7 +196,7 @@ export class Objects {
     if (!found || found.deleteMarker) requirePermission(bucket.acl, requester, "READ");
     const record = readableVersion(found, input.key, input.versionId);
     requirePermission(record.acl, requester, "READ");
-    const dataKey = this.ctx.encryption.open(record.sse, input.customerKey);
+    const dataKey = record.sse || input.customerKey ? await this.ctx.encryption.open(record.sse, input.customerKey) : null;
     if (input.conditions) {
       try {
         checkReadConditions(input.conditions, record.etag, record.lastModified);

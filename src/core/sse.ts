@@ -1,32 +1,51 @@
-// Server-side encryption at rest: SSE-C (the customer's key, sent with every request and never kept)
-// and SSE-S3 (a random data key per object, kept wrapped by the server's master key).
+// Server-side encryption at rest: SSE-C (the customer's key, sent with every request and never kept),
+// SSE-S3 (a random data key per object, kept wrapped by the server's master key) and SSE-KMS (a random
+// data key per object, kept wrapped by a key of the key manager, core/kms.ts, with the encryption
+// context as AAD — or by that key's bucket key for the bucket, with BucketKeyEnabled).
 //
 // Bytes are AES-256 in counter mode (see Keystream), so a ciphertext is as long as its plaintext and
 // any byte range can be read without the rest. Each part of an object has its own counter space,
 // named by its part number (0 for a single PUT), so parts can be written separately and
 // concatenated, and a range that crosses parts is decrypted piece by piece. The data key is unique per object or upload (derived from a random salt under SSE-C, random
-// under SSE-S3), so no (key, IV) pair ever encrypts two different things.
+// under SSE-S3 and SSE-KMS), so no (key, IV) pair ever encrypts two different things.
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { S3Error } from "../errors.ts";
 import type { ObjectRecord, SseInfo } from "../metadata/store.ts";
 import type { ByteRange, StoredData } from "../storage/backend.ts";
+import type { KeyManager } from "./kms.ts";
+import { canonicalContext } from "./kms-keys.ts";
 
-/** What a request asks for: SSE-C with the customer's (already validated) key, or SSE-S3. */
-export type SseRequest = { type: "SSE-C"; key: Uint8Array } | { type: "SSE-S3" };
+/** What a request asks for: SSE-C with the customer's (already validated) key, SSE-S3, or SSE-KMS. */
+export type SseRequest =
+  | { type: "SSE-C"; key: Uint8Array }
+  | { type: "SSE-S3" }
+  | { type: "SSE-KMS"; keyId?: string; context?: Record<string, string>; bucketKey?: boolean };
 
 const derive = (key: Uint8Array, label: string, salt: Buffer) => createHmac("sha256", key).update(label).update(salt).digest();
 
-/** The master key's holder: seals new objects and opens stored ones. */
+/** The master key's holder (and the key manager's user): seals new objects and opens stored ones. */
 export class Encryption {
-  constructor(private readonly masterKey: Buffer | null) {}
+  constructor(private readonly masterKey: Buffer | null, private readonly kms?: KeyManager) {}
 
-  /** Keys for a new object or upload. */
-  seal(request: SseRequest): { info: SseInfo; dataKey: Buffer } {
+  /** Keys for a new object or upload of `where` (SSE-KMS binds its context to the object's ARN, or the bucket's with a bucket key). */
+  async seal(request: SseRequest, where: { bucket: string; key: string }): Promise<{ info: SseInfo; dataKey: Buffer }> {
     const salt = randomBytes(16);
     if (request.type === "SSE-C") {
       return {
         info: { type: "SSE-C", salt: salt.toString("base64"), check: derive(request.key, "bleepstore sse-c check", salt).toString("base64") },
         dataKey: derive(request.key, "bleepstore sse-c data", salt),
+      };
+    }
+    if (request.type === "SSE-KMS") {
+      const arn = request.bucketKey ? `arn:aws:s3:::${where.bucket}` : `arn:aws:s3:::${where.bucket}/${where.key}`;
+      const context = canonicalContext({ ...request.context, "aws:s3:arn": arn });
+      const key = await this.keys().newDataKey(request.keyId, context, request.bucketKey ? where.bucket : undefined);
+      return {
+        info: {
+          type: "SSE-KMS", salt: "", kmsKeyId: this.keys().arn(key.keyId), keyVersion: key.version, wrapped: key.wrapped, context,
+          ...(request.bucketKey ? { bucketKey: where.bucket } : {}),
+        },
+        dataKey: key.dataKey,
       };
     }
     const master = this.master();
@@ -39,11 +58,13 @@ export class Encryption {
 
   /**
    * The data key of a stored object or upload. SSE-C needs the customer's key: none → 400, another
-   * one → 403, as S3 answers. `customerKey` on an object that is not SSE-C is refused too.
+   * one → 403, as S3 answers. `customerKey` on an object that is not SSE-C is refused too. SSE-KMS
+   * asks the key manager, which refuses while the key is disabled or pending deletion.
    */
-  open(info: SseInfo | undefined, customerKey: Uint8Array | undefined): Buffer | null {
+  async open(info: SseInfo | undefined, customerKey: Uint8Array | undefined): Promise<Buffer | null> {
     if (!info || info.type !== "SSE-C") {
       if (customerKey) throw new S3Error("InvalidRequest", { message: "The encryption parameters are not applicable to this object." });
+      if (info?.type === "SSE-KMS") return this.keys().openDataKey(info.kmsKeyId!, info.keyVersion!, info.wrapped!, info.context!, info.bucketKey);
       return info ? this.unwrap(info) : null;
     }
     if (!customerKey) {
@@ -74,6 +95,11 @@ export class Encryption {
   private master(): Buffer {
     if (!this.masterKey) throw new S3Error("InternalError", { message: "No master key is configured for SSE-S3." });
     return this.masterKey;
+  }
+
+  private keys(): KeyManager {
+    if (!this.kms) throw new S3Error("InternalError", { message: "No key manager is configured for SSE-KMS." });
+    return this.kms;
   }
 }
 

@@ -124,9 +124,11 @@ export interface ObjectLockConfig {
   defaultRetention?: { mode: RetentionMode; days?: number; years?: number };
 }
 
-/** A bucket's default encryption: SSE-S3 (AES256) is the one BleepStore gives. */
+/** A bucket's default encryption: SSE-S3 (AES256) or SSE-KMS (aws:kms). */
 export interface BucketEncryption {
-  algorithm: "AES256";
+  algorithm: "AES256" | "aws:kms";
+  /** aws:kms: the key (id, ARN or alias, as given); absent, the default key aws/s3. */
+  kmsKeyId?: string;
   bucketKeyEnabled?: boolean;
 }
 
@@ -136,13 +138,22 @@ export interface BucketEncryption {
  * master key. Bytes are AES-256 in counter mode, part by part (core/sse.ts).
  */
 export interface SseInfo {
-  type: "SSE-C" | "SSE-S3";
-  /** Base64, 16 random bytes: what the data key and the key check are derived with (SSE-C). */
+  type: "SSE-C" | "SSE-S3" | "SSE-KMS";
+  /** Base64, 16 random bytes: what the data key and the key check are derived with (SSE-C; "" for SSE-KMS). */
   salt: string;
   /** SSE-C: base64 HMAC-SHA256 of the salt under the customer's key. */
   check?: string;
-  /** SSE-S3: the data key, AES-256-GCM-wrapped by the master key (base64 iv ‖ ciphertext ‖ tag). */
+  /**
+   * SSE-S3: the data key, AES-256-GCM-wrapped by the master key (base64 iv ‖ ciphertext ‖ tag);
+   * SSE-KMS: wrapped by the KMS key's version (or its bucket key), the context as AAD.
+   */
   wrapped?: string;
+  /** SSE-KMS: the key's ARN, the version that wrapped the data key, the encryption context (canonical JSON, with aws:s3:arn). */
+  kmsKeyId?: string;
+  keyVersion?: number;
+  context?: string;
+  /** SSE-KMS with BucketKeyEnabled: the bucket whose bucket key wrapped the data key. */
+  bucketKey?: string;
   /** A multipart object: the part numbers its parts were encrypted under, in order. */
   parts?: number[];
 }
@@ -338,7 +349,7 @@ export interface VersionPage {
 }
 
 /** The kinds of small records an engine keeps beside the S3 ones: the key manager's keys (SSE-KMS). */
-export type RecordKind = "kms-key";
+export type RecordKind = "kms-key" | "kms-alias";
 
 /** Atomic preconditions for a write or a delete, checked against the current record inside the store. */
 export interface WriteCondition {

@@ -1,6 +1,6 @@
 // The admin API under /_bleepstore/admin (an underscore makes it no valid bucket name), guarded by
 // the bearer token in admin.token; with no token configured it answers 404. Key pairs, metadata
-// export/import, storage reconciliation, a lifecycle pass on demand.
+// export/import, storage reconciliation, a lifecycle pass on demand, the key manager (admin-kms.ts).
 import { Elysia, t } from "elysia";
 import { timingSafeEqual } from "node:crypto";
 import { exportMetadata, importMetadata } from "../core/export.ts";
@@ -10,6 +10,7 @@ import { S3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { QueueRuntime } from "../queue/delivery.ts";
 import { eventsPage, notificationTargets } from "./admin-events.ts";
+import { kmsRoutes } from "./admin-kms.ts";
 
 export const ADMIN_PREFIX = "/_bleepstore/admin";
 /** Data written in the last minute may belong to a request still committing it. */
@@ -121,5 +122,6 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
     })
     .get("/notifications/targets", () => notificationTargets(engine, queue, engine.region), {
       detail: { summary: "The notification targets (notifications.targets) with the ARN a bucket configuration names each by" },
-    });
+    })
+    .use(kmsRoutes(engine, log));
 }

@@ -29,8 +29,12 @@ export interface ApiRoute {
 
 type Entry = Omit<ApiRoute, "name">;
 const COND: string[] = ["h:If-Match", "h:If-None-Match", "h:If-Modified-Since", "h:If-Unmodified-Since"];
-const SSE_REFUSED: S3ErrorCode[] = ["NotImplemented"];
-const PUT_HEADERS = ["h:Content-Type", "h:Content-MD5", "h:x-amz-checksum-*", "h:x-amz-meta-*", "h:x-amz-acl", "h:x-amz-tagging", "h:If-None-Match", "h:If-Match"];
+/** A write's encryption: DSSE-KMS refused, a KMS key unknown, disabled or pending deletion, a malformed header. */
+const SSE_REFUSED: S3ErrorCode[] = ["NotImplemented", "InvalidArgument", "KMS.NotFoundException", "KMS.DisabledException", "KMS.KMSInvalidStateException"];
+/** A read of an SSE-KMS object whose key is disabled or pending deletion. */
+const KMS_READ: S3ErrorCode[] = ["KMS.DisabledException", "KMS.KMSInvalidStateException"];
+const SSE_HEADERS = ["h:x-amz-server-side-encryption", "h:x-amz-server-side-encryption-aws-kms-key-id", "h:x-amz-server-side-encryption-context", "h:x-amz-server-side-encryption-bucket-key-enabled"];
+const PUT_HEADERS = ["h:Content-Type", "h:Content-MD5", "h:x-amz-checksum-*", "h:x-amz-meta-*", "h:x-amz-acl", "h:x-amz-tagging", "h:If-None-Match", "h:If-Match", ...SSE_HEADERS];
 
 const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting">]: Entry } = {
   ListBuckets: { method: "GET", path: "/", tag: "Bucket", summary: "List the buckets you own", params: ["?prefix", "?max-buckets", "?continuation-token"] },
@@ -180,17 +184,17 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
   },
   CopyObject: {
     method: "PUT", path: "/{bucket}/{key}", query: { "x-id": "CopyObject" }, header: "x-amz-copy-source", tag: "Object", summary: "Copy an object (metadata COPY or REPLACE)",
-    params: ["h:x-amz-metadata-directive", "h:x-amz-tagging-directive", "h:x-amz-copy-source-if-match", "h:x-amz-copy-source-if-none-match"],
-    errors: ["NoSuchBucket", "NoSuchKey", "PreconditionFailed", "InvalidRequest"],
+    params: ["h:x-amz-metadata-directive", "h:x-amz-tagging-directive", "h:x-amz-copy-source-if-match", "h:x-amz-copy-source-if-none-match", ...SSE_HEADERS],
+    errors: ["NoSuchBucket", "NoSuchKey", "PreconditionFailed", "InvalidRequest", ...SSE_REFUSED],
   },
   CreateMultipartUpload: {
     method: "POST", path: "/{bucket}/{key}", query: { uploads: "" }, tag: "MultipartUpload", summary: "Start a multipart upload",
-    params: ["h:Content-Type", "h:x-amz-meta-*", "h:x-amz-acl", "h:x-amz-tagging", "h:x-amz-checksum-algorithm"], errors: ["NoSuchBucket", ...SSE_REFUSED],
+    params: ["h:Content-Type", "h:x-amz-meta-*", "h:x-amz-acl", "h:x-amz-tagging", "h:x-amz-checksum-algorithm", ...SSE_HEADERS], errors: ["NoSuchBucket", ...SSE_REFUSED],
   },
   GetObject: {
     method: "GET", path: "/{bucket}/{key}", tag: "Object", summary: "Read an object (whole, a range or a part)",
     params: ["?versionId", "?partNumber", "h:Range", ...COND, "h:x-amz-checksum-mode", "?response-content-type"],
-    errors: ["NoSuchBucket", "NoSuchKey", "NoSuchVersion", "InvalidRange", "PreconditionFailed", "NotModified"],
+    errors: ["NoSuchBucket", "NoSuchKey", "NoSuchVersion", "InvalidRange", "PreconditionFailed", "NotModified", ...KMS_READ],
   },
   HeadObject: {
     method: "HEAD", path: "/{bucket}/{key}", tag: "Object", summary: "An object's headers, without its body",
@@ -218,7 +222,7 @@ const SERVED: { [O in Exclude<Served, "GetBucketSetting" | "DeleteBucketSetting"
   },
   UploadPart: {
     method: "PUT", path: "/{bucket}/{key}", query: { partNumber: "{partNumber}", uploadId: "{uploadId}" }, tag: "MultipartUpload", summary: "Upload a part (1-10000)",
-    params: ["h:Content-MD5", "h:x-amz-checksum-*"], errors: ["NoSuchUpload", "InvalidArgument", "BadDigest", "EntityTooLarge"],
+    params: ["h:Content-MD5", "h:x-amz-checksum-*"], errors: ["NoSuchUpload", "InvalidArgument", "BadDigest", "EntityTooLarge", ...KMS_READ],
   },
   UploadPartCopy: {
     method: "PUT", path: "/{bucket}/{key}", query: { partNumber: "{partNumber}", uploadId: "{uploadId}", "x-id": "UploadPartCopy" }, header: "x-amz-copy-source",

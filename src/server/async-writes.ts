@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { requirePermission } from "../core/acl.ts";
 import { digesting, type BodyDigest } from "../core/digest.ts";
 import { assertKey } from "../core/names.ts";
+import { requestedSse } from "./sse-headers.ts";
 import { currentRequest, withRequest } from "../core/request-context.ts";
 import type { Permission } from "../metadata/store.ts";
 import { replaceFile, tempOf } from "../durable-file.ts";
@@ -26,7 +27,7 @@ import { OPERATIONS } from "./operations/index.ts";
 import type { S3Request, S3Response } from "./types.ts";
 
 /** Headers a queued PutObject keeps: what the stored object is made of (not transport or signing). */
-const KEPT = /^(content-type|content-encoding|content-language|content-disposition|cache-control|expires|x-amz-meta-.*|x-amz-acl|x-amz-grant-.*|x-amz-storage-class|x-amz-tagging|x-amz-server-side-encryption|x-amz-object-lock-.*|x-amz-website-redirect-location|x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)|x-amz-sdk-checksum-algorithm|x-amz-bypass-governance-retention)$/;
+const KEPT = /^(content-type|content-encoding|content-language|content-disposition|cache-control|expires|x-amz-meta-.*|x-amz-acl|x-amz-grant-.*|x-amz-storage-class|x-amz-tagging|x-amz-server-side-encryption(?:-aws-kms-key-id|-context|-bucket-key-enabled)?|x-amz-object-lock-.*|x-amz-website-redirect-location|x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)|x-amz-sdk-checksum-algorithm|x-amz-bypass-governance-retention)$/;
 
 type State = { state: "pending" | "done" | "failed"; error?: { code: string; message: string } };
 
@@ -81,6 +82,9 @@ export class AsyncWrites {
     }
     assertKey(key);
     requirePermission((await req.engine.buckets.get(bucket)).acl, req.requester, "WRITE");
+    // An SSE-KMS write is refused now, as a direct one would be, when its key cannot encrypt.
+    const sse = requestedSse(req.headers, undefined);
+    if (sse?.type === "SSE-KMS") await req.engine.kms.checkUsable(sse.keyId);
     const id = crypto.randomUUID();
     const { granted, publicAccess } = currentRequest();
     const task: Task = {

@@ -47,9 +47,9 @@ const SSE_METHODS: Record<string, string> = {
   "aws:kms:dsse": "Dual-layer server-side encryption with KMS keys (DSSE-KMS)",
 };
 
-/** SSE-S3 (AES256) is given; the KMS methods are refused, and an unknown method is invalid. */
+/** SSE-S3 (AES256) and SSE-KMS (aws:kms) are given; DSSE-KMS is refused, and an unknown method is invalid. */
 function refuseSse(value: string): S3Error | null {
-  if (value.trim() === "AES256") return null;
+  if (value.trim() === "AES256" || value.trim() === "aws:kms") return null;
   const feature = SSE_METHODS[value.trim()];
   if (feature === undefined) {
     return invalidArgument("The encryption method specified is not supported", "x-amz-server-side-encryption", value);
@@ -71,13 +71,14 @@ const CONDITIONAL_DELETE_DIRECTORY = "A directory-bucket delete precondition (S3
 const TIME_PRECONDITION = "A time precondition on a write or delete (S3 defines If-Match and If-None-Match: * there)";
 
 export const PROTECTION_RULES: readonly ProtectionRule[] = [
-  // Encryption at rest: SSE-S3 and SSE-C are given (core/sse.ts); KMS is not (there is no KMS here).
+  // Encryption at rest: SSE-S3, SSE-KMS (the key manager in the binary, core/kms.ts) and SSE-C are
+  // given (core/sse.ts); DSSE-KMS is not. The KMS headers go with x-amz-server-side-encryption: aws:kms.
   implemented("x-amz-server-side-encryption", "Server-side encryption with S3-managed keys (SSE-S3)", "AES256", WRITES),
-  refused("x-amz-server-side-encryption", "Server-side encryption with KMS keys", "aws:kms", undefined, refuseSse),
-  refused("x-amz-server-side-encryption-aws-kms-key-id", "SSE-KMS key", "arn:aws:kms:us-east-1:111122223333:key/example"),
-  refused("x-amz-server-side-encryption-context", "SSE-KMS encryption context", "eyJhIjoiYiJ9"),
-  refused("x-amz-server-side-encryption-bucket-key-enabled", "S3 Bucket Keys for SSE-KMS", "true", undefined,
-    unlessValue("false", "x-amz-server-side-encryption-bucket-key-enabled", "S3 Bucket Keys for SSE-KMS")),
+  implemented("x-amz-server-side-encryption", "Server-side encryption with KMS keys (SSE-KMS)", "aws:kms", WRITES),
+  refused("x-amz-server-side-encryption", "Dual-layer server-side encryption with KMS keys", "aws:kms:dsse", undefined, refuseSse),
+  implemented("x-amz-server-side-encryption-aws-kms-key-id", "SSE-KMS key", "alias/aws/s3", WRITES),
+  implemented("x-amz-server-side-encryption-context", "SSE-KMS encryption context", "eyJhIjoiYiJ9", WRITES),
+  implemented("x-amz-server-side-encryption-bucket-key-enabled", "S3 Bucket Keys for SSE-KMS", "true", WRITES),
   // SSE-C's three headers go together (server/sse-headers.ts checks the set); the walk sends all three.
   implemented("x-amz-server-side-encryption-customer-algorithm", SSE_C, "AES256", SSE_C_TARGETS),
   implemented("x-amz-server-side-encryption-customer-key", SSE_C, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", SSE_C_TARGETS),

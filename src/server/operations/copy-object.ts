@@ -54,7 +54,7 @@ export const copyObject: OperationHandler<"CopyObject"> = async (req) => {
     ...(sourceKey ? { sourceCustomerKey: sourceKey.key } : {}),
     ...(lock ? { lock } : {}),
   });
-  const headers = expirationHeader(sseHeaders(versionHeader({}, record.versionId), record.sse, ssec), await req.engine.lifecycle.expiryFor(req.params.bucket, record));
+  const headers = expirationHeader(sseHeaders(versionHeader({}, record.versionId), record.sse, ssec, true), await req.engine.lifecycle.expiryFor(req.params.bucket, record));
   if (from.versionId !== NULL_VERSION || source.versionId !== undefined) headers["x-amz-copy-source-version-id"] = from.versionId;
   return {
     headers,

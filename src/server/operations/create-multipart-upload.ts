@@ -41,7 +41,7 @@ export const createMultipartUpload: OperationHandler<"CreateMultipartUpload"> = 
     ...(sse ? { sse } : {}),
     ...(lock ? { lock } : {}),
   });
-  const headers = abortHeaders(sseHeaders({}, upload.sse, ssec), await req.engine.lifecycle.abortFor(upload.bucket, upload.key, upload.initiated));
+  const headers = abortHeaders(sseHeaders({}, upload.sse, ssec, true), await req.engine.lifecycle.abortFor(upload.bucket, upload.key, upload.initiated));
   if (upload.checksumAlgorithm) {
     headers["x-amz-checksum-algorithm"] = upload.checksumAlgorithm;
     headers["x-amz-checksum-type"] = upload.checksumType!;

@@ -18,7 +18,7 @@ import type { OperationHandler, S3Request } from "../types.ts";
 import { parseXml } from "../xml.ts";
 
 /** Form fields that stand for request headers of a PutObject. */
-const HEADER_FIELD = /^(content-type|content-md5|cache-control|content-disposition|content-encoding|expires|x-amz-meta-.+|x-amz-storage-class|x-amz-server-side-encryption|x-amz-object-lock-.+|x-amz-website-redirect-location|x-amz-checksum-.+|acl)$/;
+const HEADER_FIELD = /^(content-type|content-md5|cache-control|content-disposition|content-encoding|expires|x-amz-meta-.+|x-amz-storage-class|x-amz-server-side-encryption(?:-aws-kms-key-id|-context|-bucket-key-enabled)?|x-amz-object-lock-.+|x-amz-website-redirect-location|x-amz-checksum-.+|acl)$/;
 
 /** The file's bytes, held to content-length-range as they arrive (over: EntityTooLarge at once; under: EntityTooSmall at the end). */
 async function* limited(source: AsyncIterable<Uint8Array>, range: { min: number; max: number } | undefined): AsyncGenerator<Uint8Array> {

@@ -33,7 +33,7 @@ export const putObject: OperationHandler<"PutObject"> = async (req) => {
     ...(sse ? { sse } : {}),
     ...(lock ? { lock } : {}),
   });
-  const headers = sseHeaders(versionHeader({ etag: quoteEtag(record.etag) }, record.versionId), record.sse, ssec);
+  const headers = sseHeaders(versionHeader({ etag: quoteEtag(record.etag) }, record.versionId), record.sse, ssec, true);
   expirationHeader(headers, await req.engine.lifecycle.expiryFor(req.params.bucket, record));
   if (record.checksum) {
     headers[`x-amz-checksum-${record.checksum.algorithm.toLowerCase()}`] = record.checksum.value;
