@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsClient, bucketName } from "./helpers/clients.ts";
 import { etcdUnavailable, startEtcd, type Etcd } from "./helpers/etcd.ts";
+import { sharedMasterKey } from "./helpers/master-key.ts";
 import { describeRun, faultRun, onceClients } from "./helpers/fault-run.ts";
 import { requires } from "./helpers/requires.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
@@ -30,13 +31,14 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
   beforeAll(async () => {
     etcd = await startEtcd(3);
     shared = mkdtempSync(join(tmpdir(), "bleepstore-fault-"));
+    const master = sharedMasterKey(shared);
     for (const id of ["n0", "n1", "n2"]) {
       nodes.push(await startServer({
         env: {
           BLEEPSTORE_METADATA_ENGINE: "etcd", BLEEPSTORE_METADATA_ETCD_ENDPOINTS: etcd.endpoints.join(","), BLEEPSTORE_METADATA_ETCD_PREFIX: "fault",
           BLEEPSTORE_METADATA_ETCD_TIMEOUT_MS: "2000", BLEEPSTORE_STORAGE_LOCAL_ROOT_DIR: shared, BLEEPSTORE_CLUSTER_ENABLED: "true",
           BLEEPSTORE_CLUSTER_NODE_ID: id, BLEEPSTORE_CLUSTER_LEASE_TTL_SECONDS: "3", BLEEPSTORE_CLUSTER_RECONCILE_GRACE_SECONDS: "2",
-          BLEEPSTORE_ADMIN_TOKEN: TOKEN, BLEEPSTORE_LOG_LEVEL: "warn",
+          BLEEPSTORE_ADMIN_TOKEN: TOKEN, BLEEPSTORE_LOG_LEVEL: "warn", ...master,
         },
       }));
     }

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { awsClient, bucketName, s3ErrorCode } from "./helpers/clients.ts";
 import { etcdUnavailable, startEtcd, type Etcd } from "./helpers/etcd.ts";
 import { haproxyUnavailable, startHaproxy } from "./helpers/haproxy.ts";
+import { sharedMasterKey } from "./helpers/master-key.ts";
 import { requires } from "./helpers/requires.ts";
 import { EXTERNAL_ENDPOINT, runCli, startServer, type TestServer } from "./helpers/server.ts";
 import { until } from "./helpers/until.ts";
@@ -24,6 +25,7 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
   const balanced = requires("haproxy", haproxyUnavailable());
   let etcd: Etcd;
   let shared: string;
+  let master: Record<string, string>;
   let a: TestServer;
   let b: TestServer;
   let s3a: S3Client;
@@ -33,7 +35,7 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
   const env = (node: string): Record<string, string> => ({
     BLEEPSTORE_METADATA_ENGINE: "etcd", BLEEPSTORE_METADATA_ETCD_ENDPOINTS: etcd.endpoints.join(","), BLEEPSTORE_METADATA_ETCD_PREFIX: "cluster",
     BLEEPSTORE_STORAGE_LOCAL_ROOT_DIR: shared, BLEEPSTORE_CLUSTER_ENABLED: "true", BLEEPSTORE_CLUSTER_NODE_ID: node,
-    BLEEPSTORE_CLUSTER_LEASE_TTL_SECONDS: "3", BLEEPSTORE_ADMIN_TOKEN: TOKEN,
+    BLEEPSTORE_CLUSTER_LEASE_TTL_SECONDS: "3", BLEEPSTORE_ADMIN_TOKEN: TOKEN, ...master,
     BLEEPSTORE_QUEUE_ENABLED: "true", BLEEPSTORE_QUEUE_BACKEND: "webhook", BLEEPSTORE_QUEUE_WEBHOOK_URL: `http://127.0.0.1:${receiver.port}/`,
   });
   beforeAll(async () => {
@@ -47,6 +49,7 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
     });
     etcd = await startEtcd();
     shared = mkdtempSync(join(tmpdir(), "bleepstore-shared-"));
+    master = sharedMasterKey(shared);
     a = await startServer({ env: env("node-a") });
     b = await startServer({ env: env("node-b") });
     s3a = awsClient(a.endpoint);
@@ -170,6 +173,39 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
         await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k${i}`, Body: `v${i}` }));
         // The next request goes to the other node: it reads what this one wrote.
         expect(await text(s3, bucket, `k${i}`)).toBe(`v${i}`);
+      }
+    });
+
+    test("encryption across nodes: SSE-S3 and SSE-KMS objects read on the other node; a key disabled on one node is refused by the other at once; a node with another master key does not start", async () => {
+      const bucket = bucketName("sse");
+      await s3a.send(new CreateBucketCommand({ Bucket: bucket }));
+      await s3a.send(new PutObjectCommand({ Bucket: bucket, Key: "s3", Body: "sse-s3 on a", ServerSideEncryption: "AES256" }));
+      expect(await text(s3b, bucket, "s3")).toBe("sse-s3 on a");
+      const created = await admin(a, "/kms/keys", { method: "POST", body: JSON.stringify({ alias: "alias/cluster" }) });
+      expect(created.status).toBe(201);
+      const key = await created.json() as { keyId: string; arn: string };
+      const put = await s3b.send(new PutObjectCommand({ Bucket: bucket, Key: "kms", Body: "sse-kms on b", ServerSideEncryption: "aws:kms", SSEKMSKeyId: "alias/cluster" }));
+      expect(put.SSEKMSKeyId).toBe(key.arn);
+      // The default key is one key whichever node made it first.
+      const byDefault = await Promise.all([s3a, s3b].map((s3, i) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: `default-${i}`, Body: "d", ServerSideEncryption: "aws:kms" }))));
+      expect(byDefault[0]!.SSEKMSKeyId).toBe(byDefault[1]!.SSEKMSKeyId!);
+      expect(await text(s3a, bucket, "kms")).toBe("sse-kms on b");
+      expect((await admin(a, `/kms/keys/${encodeURIComponent("alias/cluster")}/disable`, { method: "POST" })).status).toBe(200);
+      expect(await s3ErrorCode(s3b.send(new GetObjectCommand({ Bucket: bucket, Key: "kms" })))).toBe("KMS.DisabledException");
+      expect((await admin(b, `/kms/keys/${key.keyId}/enable`, { method: "POST" })).status).toBe(200);
+      expect(await text(s3a, bucket, "kms")).toBe("sse-kms on b");
+      expect(await text(s3b, bucket, "kms")).toBe("sse-kms on b");
+
+      // A third node that would generate a master key of its own refuses to start, and leaves no key behind.
+      const dataDir = mkdtempSync(join(tmpdir(), "bleepstore-other-key-"));
+      try {
+        const { BLEEPSTORE_ENCRYPTION_MASTER_KEY_FILE: _, ...withoutKey } = env("node-c");
+        const r = await runCli(["--port", "0", "--data-dir", dataDir], { env: withoutKey, timeoutMs: 60_000 });
+        expect(r.code).toBe(1);
+        expect(r.err).toContain("is not the one this metadata was written with (it was just generated, and is removed again)");
+        expect(readdirSync(dataDir)).not.toContain("master.key");
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
       }
     });
 

@@ -1,7 +1,11 @@
 // metadata.engine: etcd on a real etcd (Debian's etcd-server 3.4) on loopback: the core e2e files and
 // the crash tests behind a server on it, migration in and out with meta export/import, --check.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { etcdUnavailable, startEtcd, type Etcd } from "./helpers/etcd.ts";
+import { sharedMasterKey } from "./helpers/master-key.ts";
 import { migrationRoundTrip } from "./helpers/migration.ts";
 import { CORE_E2E, runNestedSuite } from "./helpers/nested.ts";
 import { requires } from "./helpers/requires.ts";
@@ -13,13 +17,19 @@ const nested = !!EXTERNAL_ENDPOINT || !!process.env.BLEEPSTORE_BINARY || !!proce
 
 if (!nested && requires("etcd", etcdUnavailable())) {
   let etcd: Etcd;
+  // The servers of a prefix share its metadata, so one master key (a server with another would not start).
+  const keys = mkdtempSync(join(tmpdir(), "bleepstore-etcd-key-"));
+  const master = sharedMasterKey(keys);
   beforeAll(async () => {
     etcd = await startEtcd();
   });
   afterAll(async () => {
     await etcd?.[Symbol.asyncDispose]();
+    rmSync(keys, { recursive: true, force: true });
   });
-  const on = (prefix: string) => ({ BLEEPSTORE_METADATA_ENGINE: "etcd", BLEEPSTORE_METADATA_ETCD_ENDPOINTS: etcd.endpoints.join(","), BLEEPSTORE_METADATA_ETCD_PREFIX: prefix });
+  const on = (prefix: string) => ({
+    BLEEPSTORE_METADATA_ENGINE: "etcd", BLEEPSTORE_METADATA_ETCD_ENDPOINTS: etcd.endpoints.join(","), BLEEPSTORE_METADATA_ETCD_PREFIX: prefix, ...master,
+  });
 
   describe("metadata.engine: etcd", () => {
     test("the core e2e files and the crash tests", async () => {

@@ -12,7 +12,7 @@ import { ConfigError, loadConfig, METADATA_ENGINES, QUEUE_BACKENDS, STORAGE_BACK
 import { safeUrl } from "./queue/target.ts";
 import { Engine } from "./core/engine.ts";
 import { createLogger } from "./log.ts";
-import { loadMasterKey, warnGenerated } from "./master-key.ts";
+import { checkMasterKey, loadMasterKey, masterKeyPath, warnGenerated } from "./master-key.ts";
 import { createMetadataStore } from "./metadata/index.ts";
 import type { MetadataStore } from "./metadata/store.ts";
 import { createApp } from "./server/app.ts";
@@ -195,6 +195,7 @@ async function serve(config: Config): Promise<void> {
   const configured = config.queue.enabled || config.notifications.targets.length > 0;
   const queue = configured ? await (await import("./queue/setup.ts")).startQueue(config, engine, (m, f) => log.warn(m, f)) : null;
   await engine.start();
+  await checkMasterKey(stores.metadata, master, masterKeyPath(config));
   // async: writes answered once queued, applied by this node's consumer (those a crash left, first).
   const asyncWrites = queue && config.queue.consistency === "async" ? await (await import("./server/async-start.ts")).startAsyncWrites(config, engine, log) : undefined;
 

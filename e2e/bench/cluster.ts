@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startEtcd } from "../helpers/etcd.ts";
 import { startHaproxy } from "../helpers/haproxy.ts";
+import { sharedMasterKey } from "../helpers/master-key.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
 import { benchClient } from "./clients.ts";
@@ -24,13 +25,14 @@ const KiB4 = new Uint8Array(4096).fill(97);
 await using etcd = await startEtcd(Math.min(N, 3));
 const shared = mkdtempSync(join(tmpdir(), "bleepstore-bench-shared-"));
 process.on("exit", () => rmSync(shared, { recursive: true, force: true }));
+const master = sharedMasterKey(shared);
 const nodes: TestServer[] = [];
 for (let i = 0; i < N; i++) {
   nodes.push(await startServer({
     args: ["--log-level", "error"],
     env: {
       BLEEPSTORE_METADATA_ENGINE: "etcd", BLEEPSTORE_METADATA_ETCD_ENDPOINTS: etcd.endpoints.join(","), BLEEPSTORE_METADATA_ETCD_PREFIX: "bench",
-      BLEEPSTORE_STORAGE_LOCAL_ROOT_DIR: shared, BLEEPSTORE_CLUSTER_ENABLED: "true", BLEEPSTORE_CLUSTER_NODE_ID: `n${i}`,
+      BLEEPSTORE_STORAGE_LOCAL_ROOT_DIR: shared, BLEEPSTORE_CLUSTER_ENABLED: "true", BLEEPSTORE_CLUSTER_NODE_ID: `n${i}`, ...master,
     },
   }));
 }

@@ -13,6 +13,7 @@
 //        bun e2e/bench/run.ts --policy  (GET with a 10-statement bucket policy beside none, policy.ts)
 //        bun e2e/bench/run.ts --lifecycle [--objects N]  (GET while a lifecycle pass scans 100,000 objects, lifecycle.ts)
 //        bun e2e/bench/run.ts --access-log  (GET with server access logging on and off, access-log.ts)
+//        bun e2e/bench/run.ts --sse  (PUT/GET 4 KiB and 64 MiB plain, SSE-S3, SSE-KMS; GET access-logged, sse.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
 import "../../src/runtime-env.ts";
@@ -32,7 +33,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" },
     metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" }, cluster: { type: "string" }, policy: { type: "boolean" },
-    lifecycle: { type: "boolean" }, objects: { type: "string" }, "access-log": { type: "boolean" },
+    lifecycle: { type: "boolean" }, objects: { type: "string" }, "access-log": { type: "boolean" }, sse: { type: "boolean" },
   },
 });
 // The other benchmarks, each a script of its own, chosen by its flag (their usage is at the top).
@@ -40,6 +41,7 @@ const OTHERS = [
   ["policy", "./policy.ts"], // the access decision's cost
   ["lifecycle", "./lifecycle.ts"], // GET while a lifecycle pass scans 100,000 objects
   ["access-log", "./access-log.ts"], // GET with server access logging on and off
+  ["sse", "./sse.ts"], // plain, SSE-S3 and SSE-KMS PUT/GET, and an access-logged GET, in one run
   ["cluster", "./cluster.ts"], // N nodes on etcd behind HAProxy, beside one embedded node
   ["queue", "./queue.ts"], // PUTs with events on and off, and the delivery lag
   ["metadata", "./metadata.ts"], // the metadata engines beside sqlite

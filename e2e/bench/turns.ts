@@ -7,19 +7,22 @@ import { sampleLoad, summarize, type LoadSample } from "./load.ts";
 export interface TurnRow {
   scenario: string;
   opsPerSec: number;
+  MBps: number;
   p99ms: number;
   errors: number;
   serverCpuUsPerRequest: number;
 }
 
-/** `sides`: each side's scenario name and its request; `seconds` in all, split over `turns`. */
-export async function inTurns(pid: () => number, sides: Array<{ scenario: string; request: () => Promise<number | { error: string }> }>, seconds: number, turns = 6): Promise<TurnRow[]> {
+/** `sides`: each side's scenario name and its request; `seconds` in all, split over `turns`; `concurrency` clients. */
+export async function inTurns(
+  pid: () => number, sides: Array<{ scenario: string; request: (i: number) => Promise<number | { error: string }> }>, seconds: number, turns = 6, concurrency = 32,
+): Promise<TurnRow[]> {
   const samples = sides.map(() => [] as LoadSample[]);
   const cpu = sides.map(() => 0);
   for (let t = 0; t < turns; t++) {
     for (const [i, side] of sides.entries()) {
       const before = cpuSeconds(pid());
-      samples[i]!.push(await sampleLoad({ concurrency: 32, seconds: seconds / turns, request: side.request }));
+      samples[i]!.push(await sampleLoad({ concurrency, seconds: seconds / turns, request: side.request }));
       cpu[i]! += cpuSeconds(pid()) - before;
     }
   }
@@ -32,6 +35,6 @@ export async function inTurns(pid: () => number, sides: Array<{ scenario: string
 /** The rows as JSON lines (with `bench`) and a table. */
 export function printRows(bench: string, rows: TurnRow[]): void {
   for (const r of rows) console.log(JSON.stringify({ bench, ...r }));
-  console.log("\n| scenario | ops/s | p99 ms | errors | server CPU µs/request |\n|---|---:|---:|---:|---:|");
-  for (const r of rows) console.log(`| ${r.scenario} | ${r.opsPerSec} | ${r.p99ms} | ${r.errors} | ${r.serverCpuUsPerRequest} |`);
+  console.log("\n| scenario | ops/s | MB/s | p99 ms | errors | server CPU µs/request |\n|---|---:|---:|---:|---:|---:|");
+  for (const r of rows) console.log(`| ${r.scenario} | ${r.opsPerSec} | ${r.MBps} | ${r.p99ms} | ${r.errors} | ${r.serverCpuUsPerRequest} |`);
 }

@@ -6,7 +6,10 @@
 // container per query: files sharing one paid for every other file's objects), and --check. With
 // "migration": all three, and the chain sqlite → dynamodb → cosmos → firestore → local → sqlite.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { basename } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { sharedMasterKey } from "../helpers/master-key.ts";
 import { CORE_E2E, runNestedSuite } from "../helpers/nested.ts";
 import { startDynamoDbLocal, type DynamoDbLocal } from "../helpers/dynamodb-local.ts";
 import { startCosmosEmulator, type CosmosEmulator } from "../helpers/cosmos-emulator.ts";
@@ -27,6 +30,9 @@ let dynamo: DynamoDbLocal | undefined;
 let firestore: FirestoreEmulator | undefined;
 let cosmos: CosmosEmulator | undefined;
 const engines: Partial<Record<Engine, (name: string) => Record<string, string>>> = {};
+// The servers of one table, collection or container share its metadata, so one master key.
+const keys = mkdtempSync(join(tmpdir(), "bleepstore-cloud-key-"));
+const master = sharedMasterKey(keys);
 beforeAll(async () => {
   [dynamo, firestore, cosmos] = await Promise.all([
     wanted("dynamodb") ? startDynamoDbLocal() : undefined,
@@ -36,25 +42,26 @@ beforeAll(async () => {
   if (cosmos) {
     const c = cosmos;
     engines.cosmos = (name) => ({
-      BLEEPSTORE_METADATA_ENGINE: "cosmos", BLEEPSTORE_METADATA_COSMOS_CONNECTION_STRING: c.connectionString, BLEEPSTORE_METADATA_COSMOS_CONTAINER: name,
+      BLEEPSTORE_METADATA_ENGINE: "cosmos", BLEEPSTORE_METADATA_COSMOS_CONNECTION_STRING: c.connectionString, BLEEPSTORE_METADATA_COSMOS_CONTAINER: name, ...master,
     });
   }
   if (dynamo) {
     const d = dynamo;
     engines.dynamodb = (name) => ({
-      ...d.env, BLEEPSTORE_METADATA_ENGINE: "dynamodb", BLEEPSTORE_METADATA_DYNAMODB_ENDPOINT_URL: d.endpoint, BLEEPSTORE_METADATA_DYNAMODB_TABLE: name,
+      ...d.env, BLEEPSTORE_METADATA_ENGINE: "dynamodb", BLEEPSTORE_METADATA_DYNAMODB_ENDPOINT_URL: d.endpoint, BLEEPSTORE_METADATA_DYNAMODB_TABLE: name, ...master,
     });
   }
   if (firestore) {
     const f = firestore;
     engines.firestore = (name) => ({
       ...f.env, BLEEPSTORE_METADATA_ENGINE: "firestore", BLEEPSTORE_METADATA_FIRESTORE_ENDPOINT: f.host,
-      BLEEPSTORE_METADATA_FIRESTORE_PROJECT: "demo-bleepstore", BLEEPSTORE_METADATA_FIRESTORE_COLLECTION: name,
+      BLEEPSTORE_METADATA_FIRESTORE_PROJECT: "demo-bleepstore", BLEEPSTORE_METADATA_FIRESTORE_COLLECTION: name, ...master,
     });
   }
 });
 afterAll(async () => {
   await Promise.all([dynamo?.[Symbol.asyncDispose](), firestore?.[Symbol.asyncDispose](), cosmos?.[Symbol.asyncDispose]()]);
+  rmSync(keys, { recursive: true, force: true });
 });
 
 if (which !== "migration") {

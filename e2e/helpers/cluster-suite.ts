@@ -4,9 +4,13 @@
 // and loses nothing. Used for DynamoDB Local and the Firestore emulator (each inside a network namespace).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CreateBucketCommand, GetObjectCommand, PutBucketAclCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startAzurite, type Azurite } from "./azurite.ts";
 import { awsClient, bucketName } from "./clients.ts";
 import { describeRun, faultRun, onceClients } from "./fault-run.ts";
+import { sharedMasterKey } from "./master-key.ts";
 import { startServer, type TestServer } from "./server.ts";
 import { until } from "./until.ts";
 
@@ -25,18 +29,21 @@ export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEn
   let metadata: ClusterEngine | undefined;
   let azurite: Azurite | undefined;
   const nodes: TestServer[] = [];
+  let keys = "";
   const name = label.toLowerCase().replace(/[^a-z0-9]+/g, "").slice(0, 8);
 
   describe(`cluster mode on ${label} and Azurite, two nodes`, () => {
     beforeAll(async () => {
       [metadata, azurite] = await Promise.all([engine(), startAzurite()]);
+      keys = mkdtempSync(join(tmpdir(), "bleepstore-cluster-key-"));
+      const master = sharedMasterKey(keys);
       for (const id of [`${name}0`, `${name}1`]) {
         nodes.push(await startServer({
           env: {
             ...metadata.env,
             BLEEPSTORE_STORAGE_BACKEND: "azure", BLEEPSTORE_STORAGE_AZURE_CONTAINER: "cluster", BLEEPSTORE_STORAGE_AZURE_CONNECTION_STRING: azurite.connectionString(),
             BLEEPSTORE_CLUSTER_ENABLED: "true", BLEEPSTORE_CLUSTER_NODE_ID: id, BLEEPSTORE_CLUSTER_LEASE_TTL_SECONDS: "3",
-            BLEEPSTORE_ADMIN_TOKEN: TOKEN, BLEEPSTORE_LOG_LEVEL: "warn",
+            BLEEPSTORE_ADMIN_TOKEN: TOKEN, BLEEPSTORE_LOG_LEVEL: "warn", ...master,
           },
           // A restart under the fault run's load on an emulator (a Java or Node process sharing the cores) may take longer.
           listenMs: 60_000,
@@ -46,6 +53,7 @@ export function cloudClusterSuite(label: string, engine: () => Promise<ClusterEn
     afterAll(async () => {
       for (const n of nodes) await n[Symbol.asyncDispose]();
       await Promise.all([metadata?.[Symbol.asyncDispose](), azurite?.[Symbol.asyncDispose]()]);
+      if (keys) rmSync(keys, { recursive: true, force: true });
     });
 
     const text = async (endpoint: string, bucket: string, key: string) =>

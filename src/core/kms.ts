@@ -34,8 +34,11 @@ export class KeyManager {
     private readonly cacheMs: number,
   ) {}
 
+  private account: string | undefined;
+
   arn(keyId: string): string {
-    return `arn:aws:kms:${this.region}:${accountOf(this.masterKey())}:key/${keyId}`;
+    this.account ??= accountOf(this.masterKey());
+    return `arn:aws:kms:${this.region}:${this.account}:key/${keyId}`;
   }
 
   async create(options: { description?: string; alias?: string } = {}): Promise<KeyInfo> {
