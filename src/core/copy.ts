@@ -11,7 +11,7 @@ import { digesting, type BodyDigest } from "./digest.ts";
 import { assertKey } from "./names.ts";
 import type { Objects } from "./objects.ts";
 import { DEFAULT_CONTENT_TYPE, sseFor, storeObject } from "./objects.ts";
-import { decrypted, sealedEtag, type SseRequest } from "./sse.ts";
+import { decrypted, sealedEtag, storedRange, type SseRequest } from "./sse.ts";
 import { lockFor, type LockRequest } from "./object-lock.ts";
 import { assertVersionId } from "../metadata/versions.ts";
 import { readableVersion, versionIdFor } from "./versioning.ts";
@@ -63,7 +63,7 @@ export class Copier {
 
   /** The source's plaintext (a range of it, or all), decrypted with `dataKey` when it is encrypted. */
   async sourceData(src: ObjectRecord, dataKey: Buffer | null, range?: ByteRange): Promise<StoredData> {
-    const data = await this.ctx.storage.read(src.storageId, range);
+    const data = await this.ctx.storage.read(src.storageId, storedRange(src, range));
     if (!data) {
       // Freed since its record was read (a concurrent overwrite or delete; in a cluster, on another node).
       const now = await this.ctx.metadata.getObject(src.bucket, src.key, src.versionId);

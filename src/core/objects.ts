@@ -2,7 +2,7 @@
 // head (conditions, ranges), delete. Bytes are never buffered whole; a failed write keeps nothing.
 import { S3Error, toS3Error } from "../errors.ts";
 import { checkCondition } from "../metadata/condition.ts";
-import type { BucketRecord, ChecksumAlgorithm, ObjectRecord, ObjectWrite, Tags, WriteCondition } from "../metadata/store.ts";
+import type { BucketRecord, ChecksumAlgorithm, ObjectRecord, ObjectWrite, SseInfo, Tags, WriteCondition } from "../metadata/store.ts";
 import { assertVersionId } from "../metadata/versions.ts";
 import type { ByteRange, StoredData } from "../storage/backend.ts";
 import { allows, ANONYMOUS, objectOwner, requirePermission, resolveAcl, type AclSpec, type Requester } from "./acl.ts";
@@ -13,7 +13,7 @@ import { assertContentMd5, digesting, type BodyDigest, type BodyExpectations } f
 import { assertKey } from "./names.ts";
 import { resolveRange } from "./range.ts";
 import { objectCreated, objectDeleted } from "./events.ts";
-import { decrypted, encrypting, sealedEtag, type SseRequest } from "./sse.ts";
+import { decrypted, sealedEtag, sealing, storedRange, storedSize, type SseRequest } from "./sse.ts";
 import { lockFor, type LockRequest } from "./object-lock.ts";
 import { expiryOf, type Due } from "./lifecycle-due.ts";
 import { deleteMarker, freeReplaced, readableVersion, versionIdFor, type DeleteOutcome } from "./versioning.ts";
@@ -80,9 +80,21 @@ export interface ObjectRead {
   expiration?: Due;
 }
 
-/** Stores a whole object's plaintext, encrypted (as part 0) when it is sealed. */
-export function storeObject(ctx: EngineContext, plain: AsyncIterable<Uint8Array>, sealed: { dataKey: Buffer } | undefined, size?: number) {
-  return ctx.storage.write(sealed ? encrypting(plain, sealed.dataKey, 0) : plain, size);
+/**
+ * Stores a whole object's plaintext, encrypted (as part 0) when it is sealed; `size` is the
+ * plaintext's, and so is the size answered (SSE-KMS stores more: its chunks' tags).
+ */
+export async function storeObject(ctx: EngineContext, plain: AsyncIterable<Uint8Array>, sealed: { info: SseInfo; dataKey: Buffer } | undefined, size?: number) {
+  if (!sealed) return ctx.storage.write(plain, size);
+  let plainSize = 0;
+  const counted = async function* () {
+    for await (const chunk of plain) {
+      plainSize += chunk.length;
+      yield chunk;
+    }
+  };
+  const stored = await ctx.storage.write(sealing(sealed.info, counted(), sealed.dataKey, 0), size === undefined ? undefined : storedSize(sealed.info, size));
+  return { id: stored.id, size: plainSize };
 }
 
 /**
@@ -218,7 +230,7 @@ export class Objects {
     for (let attempt = 0; ; attempt++) {
       const read = await this.head(requester, input);
       if (read.notModified) return read;
-      const data = await this.ctx.storage.read(read.record.storageId, read.range);
+      const data = await this.ctx.storage.read(read.record.storageId, storedRange(read.record, read.range));
       if (data && read.dataKey) return { ...read, data: await decrypted(data, read.record, read.dataKey, read.range) };
       if (data) return { ...read, data };
       const now = await this.ctx.metadata.getObject(input.bucket, input.key, input.versionId);

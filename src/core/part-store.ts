@@ -8,7 +8,7 @@ import { freeStorage, type EngineContext } from "./context.ts";
 import { dataStream } from "./copy.ts";
 import { combineChecksums } from "./crc-combine.ts";
 import { digesting, type BodyDigest, type BodyExpectations } from "./digest.ts";
-import { encrypting, sealedEtag } from "./sse.ts";
+import { sealedEtag, sealing, storedSize } from "./sse.ts";
 
 export class PartStore {
   constructor(private readonly ctx: EngineContext) {}
@@ -26,20 +26,20 @@ export class PartStore {
     upload: UploadRecord, partNumber: number, body: AsyncIterable<Uint8Array>, expect: BodyExpectations, dataKey: Buffer | null,
   ): Promise<PartRecord> {
     const digest: Partial<BodyDigest> = {};
-    // Digests describe the plaintext; what is stored is encrypted under the part's own counter space.
-    const source = () => (dataKey ? encrypting(digesting(body, expect, digest), dataKey, partNumber) : digesting(body, expect, digest));
+    // Digests (and the part's size) describe the plaintext; what is stored is encrypted as the part of its number.
+    const source = () => (dataKey && upload.sse ? sealing(upload.sse, digesting(body, expect, digest), dataKey, partNumber) : digesting(body, expect, digest));
     const part = { uploadId: upload.uploadId, partNumber, lastModified: Date.now() };
     let stored: { storageId: string; size: number; token?: string };
     if (upload.session) {
       // The session's upstream needs each part's length before its bytes (as S3 does).
       if (expect.size === undefined) throw new S3Error("MissingContentLength");
       const { token } = await this.ctx.storage.sessions!.writePart(
-        upload.session.id, upload.session.storageId, partNumber, source(), expect.size,
+        upload.session.id, upload.session.storageId, partNumber, source(), storedSize(upload.sse, expect.size),
       );
       stored = { storageId: "", size: expect.size, token };
     } else {
-      const { id, size } = await this.ctx.storage.write(source());
-      stored = { storageId: id, size };
+      const { id } = await this.ctx.storage.write(source());
+      stored = { storageId: id, size: digest.size! };
     }
     const etag = upload.sse ? sealedEtag(digest.etag!, upload.sse) : digest.etag!;
     return { ...part, ...stored, etag, ...(digest.checksum ? { checksum: digest.checksum.value } : {}) };
@@ -55,9 +55,13 @@ export class PartStore {
     if (upload.session) await this.ctx.storage.sessions!.abort(upload.session.id, upload.session.storageId);
   }
 
-  /** One stored object made of the parts, and its FULL_OBJECT checksum when the upload has one. */
+  /**
+   * One stored object made of the parts, and its FULL_OBJECT checksum when the upload has one; the
+   * size answered is the plaintext's (SSE-KMS stores more: each part's chunk tags).
+   */
   async join(upload: UploadRecord, parts: PartRecord[], fullObject?: ChecksumAlgorithm): Promise<{ stored: { id: string; size: number }; checksum?: ObjectChecksum }> {
     const size = parts.reduce((n, p) => n + p.size, 0);
+    const sealed = parts.reduce((n, p) => n + storedSize(upload.sse, p.size), 0);
     const checksum = fullObject
       ? { algorithm: fullObject, value: combineChecksums(fullObject, parts.map((p) => ({ checksum: p.checksum!, size: p.size }))), type: "FULL_OBJECT" as const }
       : undefined;
@@ -68,14 +72,15 @@ export class PartStore {
     }
     if (this.ctx.storage.compose) {
       const stored = await this.ctx.storage.compose(parts.map((p) => p.storageId));
-      if (stored.size !== size) {
+      if (stored.size !== sealed) {
         await freeStorage(this.ctx, [stored.id]);
-        this.ctx.log.error("part data does not match its metadata", { uploadId: upload.uploadId, expected: size, found: stored.size });
+        this.ctx.log.error("part data does not match its metadata", { uploadId: upload.uploadId, expected: sealed, found: stored.size });
         throw new S3Error("InternalError");
       }
-      return done(stored);
+      return done({ id: stored.id, size });
     }
-    return done(await this.ctx.storage.write(digesting(this.assemble(parts), { size, skipEtag: true }, {})));
+    const stored = await this.ctx.storage.write(digesting(this.assemble(parts), { size: sealed, skipEtag: true }, {}));
+    return done({ id: stored.id, size });
   }
 
   private async *assemble(parts: PartRecord[]): AsyncGenerator<Uint8Array> {

@@ -3,17 +3,20 @@
 // data key per object, kept wrapped by a key of the key manager, core/kms.ts, with the encryption
 // context as AAD — or by that key's bucket key for the bucket, with BucketKeyEnabled).
 //
-// Bytes are AES-256 in counter mode (see Keystream), so a ciphertext is as long as its plaintext and
-// any byte range can be read without the rest. Each part of an object has its own counter space,
-// named by its part number (0 for a single PUT), so parts can be written separately and
-// concatenated, and a range that crosses parts is decrypted piece by piece. The data key is unique per object or upload (derived from a random salt under SSE-C, random
-// under SSE-S3 and SSE-KMS), so no (key, IV) pair ever encrypts two different things.
+// SSE-KMS bytes are sealed 64 KiB chunks (sse-chunks.ts: authenticated; a range opens the chunks it
+// covers). SSE-C and SSE-S3 bytes are AES-256 in counter mode (see Keystream), so a ciphertext is as
+// long as its plaintext and any byte range can be read without the rest. Each part of an object has
+// its own counter space (or chunk IVs), named by its part number (0 for a single PUT), so parts can be
+// written separately and concatenated, and a range that crosses parts is decrypted piece by piece.
+// The data key is unique per object or upload (derived from a random salt under SSE-C, random under
+// SSE-S3 and SSE-KMS), so no (key, IV) pair ever encrypts two different things.
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { S3Error } from "../errors.ts";
 import type { ObjectRecord, SseInfo } from "../metadata/store.ts";
 import type { ByteRange, StoredData } from "../storage/backend.ts";
 import type { KeyManager } from "./kms.ts";
 import { canonicalContext } from "./kms-keys.ts";
+import { openedChunks, sealedRange, sealedSize, sealingChunks } from "./sse-chunks.ts";
 
 /** What a request asks for: SSE-C with the customer's (already validated) key, SSE-S3, or SSE-KMS. */
 export type SseRequest =
@@ -143,10 +146,23 @@ class Keystream {
 const SEGMENT = 1024 * 1024;
 const ZEROS = Buffer.alloc(SEGMENT);
 
-/** Encrypts `source` as part `part` (0: a whole object) under `dataKey`. */
+/** Encrypts `source` as part `part` (0: a whole object) under `dataKey`, in counter mode (SSE-C, SSE-S3). */
 export async function* encrypting(source: AsyncIterable<Uint8Array>, dataKey: Buffer, part: number): AsyncGenerator<Uint8Array> {
   const keystream = new Keystream(dataKey, part, 0);
   for await (const chunk of source) yield keystream.xor(chunk);
+}
+
+/** Encrypts `source` as part `part` the way `info` says: SSE-KMS in sealed chunks (sse-chunks.ts), the others in counter mode. */
+export function sealing(info: SseInfo, source: AsyncIterable<Uint8Array>, dataKey: Buffer, part: number): AsyncIterable<Uint8Array> {
+  return info.type === "SSE-KMS" ? sealingChunks(source, dataKey, part) : encrypting(source, dataKey, part);
+}
+
+/** How many bytes `n` bytes of plaintext take in storage, encrypted as `info` says (counter mode: as many). */
+export const storedSize = (info: SseInfo | undefined, n: number) => (info?.type === "SSE-KMS" ? sealedSize(n) : n);
+
+/** The stored bytes to read for a plaintext range (or the whole object, undefined). */
+export function storedRange(record: Pick<ObjectRecord, "size" | "partSizes" | "sse">, range: ByteRange | undefined): ByteRange | undefined {
+  return record.sse?.type === "SSE-KMS" ? sealedRange(record, range) : range;
 }
 
 /** Where each part of an object lies: [start, size, part number], in order. */
@@ -188,6 +204,8 @@ function decrypter(record: Pick<ObjectRecord, "size" | "partSizes" | "sse">, dat
 export async function decrypted(
   data: StoredData, record: Pick<ObjectRecord, "size" | "partSizes" | "sse">, dataKey: Buffer, range?: ByteRange,
 ): Promise<StoredData> {
+  // SSE-KMS: `data` is what storedRange named, whole chunks, each opened and checked.
+  if (record.sse?.type === "SSE-KMS") return openedChunks(data, record, dataKey, range);
   const decrypt = decrypter(record, dataKey, range?.start ?? 0);
   if (data instanceof Blob && data.size <= READ_CHUNK) return new Blob([decrypt(new Uint8Array(await data.arrayBuffer()))]);
   // Larger ones stream through in chunks (a file-backed Blob is read a slice at a time, never whole).
