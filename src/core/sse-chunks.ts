@@ -12,6 +12,8 @@ import type { ByteRange, StoredData } from "../storage/backend.ts";
 
 export const CHUNK = 64 * 1024;
 const TAG = 16;
+/** Reads up to this size are opened in memory at once (as counter mode's are). */
+const IN_MEMORY = 1024 * 1024;
 
 type Layout = Pick<ObjectRecord, "size" | "partSizes" | "sse">;
 
@@ -126,6 +128,18 @@ export const sealedRange = (record: Layout, range: ByteRange | undefined): ByteR
 export async function openedChunks(data: StoredData, record: Layout, key: Buffer, range?: ByteRange): Promise<StoredData> {
   const { chunks } = plan(record, range);
   const size = range ? range.end - range.start + 1 : record.size;
+  // A small read in memory is opened at once, into memory.
+  if (data instanceof Blob && data.size <= IN_MEMORY) {
+    const bytes = Buffer.from(await data.arrayBuffer());
+    const out: Buffer[] = [];
+    let at = 0;
+    for (const c of chunks) {
+      if (at + c.storedLength > bytes.length) throw new S3Error("InternalError", { message: "Stored data is shorter than its record." });
+      out.push(open(key, c.part, c.index, c.last, bytes.subarray(at, at + c.storedLength)).subarray(c.from, c.to));
+      at += c.storedLength;
+    }
+    return new Blob(out);
+  }
   const input = data instanceof Blob ? data.stream() : data.stream;
   const reader = input.getReader();
   // The bytes read and not yet opened: buf from off on (copied only to join a chunk's two pieces).
@@ -135,14 +149,15 @@ export async function openedChunks(data: StoredData, record: Layout, key: Buffer
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       for (;;) {
-        const c = chunks[next];
-        if (!c) return controller.close();
-        if (buf.length - off >= c.storedLength) {
-          const sealed = buf.subarray(off, off + c.storedLength);
+        if (next === chunks.length) return controller.close();
+        // Every whole chunk read so far, opened in one go.
+        const opened: Buffer[] = [];
+        for (let c = chunks[next]; c && buf.length - off >= c.storedLength; c = chunks[next]) {
+          opened.push(open(key, c.part, c.index, c.last, buf.subarray(off, off + c.storedLength)).subarray(c.from, c.to));
           off += c.storedLength;
           next++;
-          return controller.enqueue(open(key, c.part, c.index, c.last, sealed).subarray(c.from, c.to));
         }
+        if (opened.length > 0) return controller.enqueue(opened.length === 1 ? opened[0]! : Buffer.concat(opened));
         const { value, done } = await reader.read();
         if (done) throw new S3Error("InternalError", { message: "Stored data is shorter than its record." });
         const bytes = Buffer.from(value.buffer, value.byteOffset, value.length);

@@ -15,13 +15,22 @@ async function* pieces(data: Uint8Array, size: number) {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 const kms: SseInfo = { type: "SSE-KMS", salt: "" };
-/** Reads `range` of a stored object the way the engine does: the sealed range, then opened. */
+/**
+ * Reads `range` of a stored object the way the engine does: the sealed range, then opened — from a
+ * Blob (opened in memory) and from a stream (opened as it arrives); both must agree.
+ */
 async function read(stored: Buffer, record: { size: number; partSizes?: number[]; sse: SseInfo }, key: Buffer, range?: { start: number; end: number }) {
   const r = sealedRange(record, range);
-  const data = await openedChunks(new Blob([stored.subarray(r.start, r.end + 1)]), record, key, range);
-  const out = await collect((data as { stream: ReadableStream<Uint8Array> }).stream);
-  expect(out.length).toBe(data.size);
-  return out;
+  const slice = stored.subarray(r.start, r.end + 1);
+  const outputs: Buffer[] = [];
+  for (const data of [new Blob([slice]), { stream: new Blob([slice]).stream(), size: slice.length }]) {
+    const opened = await openedChunks(data, record, key, range);
+    const out = opened instanceof Blob ? Buffer.from(await opened.arrayBuffer()) : await collect(opened.stream);
+    expect(out.length).toBe(opened.size);
+    outputs.push(out);
+  }
+  expect(outputs[0]!.equals(outputs[1]!)).toBe(true);
+  return outputs[0]!;
 }
 
 describe("sse chunks", () => {
