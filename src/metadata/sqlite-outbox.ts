@@ -49,8 +49,18 @@ export class SqliteOutbox {
     }));
   }
 
+  /**
+   * Undelivered events read before, oldest first: a drain reads only what was committed since (seq is
+   * the rowid, so a new row's is above every row read), not the whole backlog again.
+   */
+  private ahead: StoredEvent[] = [];
+
   pending(limit: number): StoredEvent[] {
-    return this.rows(this.watermark, limit);
+    let done = 0;
+    while (done < this.ahead.length && this.ahead[done]!.seq <= this.watermark) done++;
+    if (done > 0) this.ahead = this.ahead.slice(done);
+    if (this.ahead.length < limit) this.ahead.push(...this.rows(this.ahead.at(-1)?.seq ?? this.watermark, limit - this.ahead.length));
+    return this.ahead.slice(0, limit);
   }
 
   list(afterSeq: number, limit: number): StoredEvent[] {

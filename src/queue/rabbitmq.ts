@@ -43,6 +43,11 @@ export class RabbitTarget implements QueueTarget {
   async publish(messages: OutMessage[]): Promise<void> {
     if (!this.channel) await this.connect();
     const channel = this.channel!;
+    // amqplib writes each frame (three a message) to the socket on its own, on a later turn of the
+    // event loop: corked until the turn after that, a batch leaves in one write.
+    const socket = (this.connection as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } } | null)?.connection?.stream;
+    socket?.cork?.();
+    setImmediate(() => setImmediate(() => socket?.uncork?.()));
     for (const m of messages) {
       channel.publish(this.options.name, m.type, Buffer.from(m.body), {
         persistent: true, messageId: m.id, contentType: "application/json", type: m.type, headers: { bucket: m.bucket },
