@@ -15,7 +15,7 @@ import { etcdUnavailable, startEtcd, type Etcd } from "./helpers/etcd.ts";
 import { haproxyUnavailable, startHaproxy } from "./helpers/haproxy.ts";
 import { sharedMasterKey } from "./helpers/master-key.ts";
 import { requires } from "./helpers/requires.ts";
-import { EXTERNAL_ENDPOINT, runCli, startServer, type TestServer } from "./helpers/server.ts";
+import { ACCESS_KEY, EXTERNAL_ENDPOINT, runCli, SECRET_KEY, startServer, type TestServer } from "./helpers/server.ts";
 import { until } from "./helpers/until.ts";
 
 setDefaultTimeout(120_000);
@@ -207,6 +207,18 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }
+    });
+
+    test("a console session begun on one node works on the other, and signing out on that one ends it on both", async () => {
+      const consoleAt = (node: TestServer, path: string, init: RequestInit = {}) => fetch(`${node.endpoint}/_bleepstore/console${path}`, init);
+      const signIn = await consoleAt(a, "/api/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }) });
+      expect(signIn.status).toBe(200);
+      const cookie = signIn.headers.get("set-cookie")!.split(";")[0]!;
+      const { csrf } = await signIn.json() as { csrf: string };
+      expect((await consoleAt(b, "/s3/", { headers: { cookie } })).status).toBe(200);
+      expect((await consoleAt(b, "/api/session", { method: "DELETE", headers: { cookie, "x-bleepstore-csrf": csrf } })).status).toBe(204);
+      expect((await consoleAt(a, "/api/session", { headers: { cookie } })).status).toBe(401);
+      expect((await consoleAt(b, "/s3/", { headers: { cookie } })).status).toBe(401);
     });
 
     test("the embedded engines refuse cluster mode with one line", async () => {

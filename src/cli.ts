@@ -25,6 +25,8 @@ Usage: bleepstore [options]                 run the server
        bleepstore lifecycle run [--bucket B] [--dry-run]   one lifecycle pass now, and what it did (or would do)
        bleepstore kms create|list|describe|enable|disable|rotate|schedule-deletion KEY   SSE-KMS keys (bleepstore kms --help)
 
+The web console is at /_bleepstore/console/ on the same port (console.enabled).
+
 Options:
   --config <file>      YAML config file (see bleepstore.example.yaml); no file means built-in defaults
   --host <address>     address to listen on (server.host, default 0.0.0.0)

@@ -77,6 +77,7 @@ function defaults(dataDir: string) {
     encryption: { master_key_file: "", allow_sse_c_over_http: false },
     observability: { metrics: true, health_check: true, api_docs: true },
     admin: { token: "" },
+    console: { enabled: true },
     logging: { level: "info" as LogLevel },
   };
 }

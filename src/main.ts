@@ -13,6 +13,7 @@ import { safeUrl } from "./queue/target.ts";
 import { Engine } from "./core/engine.ts";
 import { createLogger } from "./log.ts";
 import { checkMasterKey, loadMasterKey, masterKeyPath, warnGenerated } from "./master-key.ts";
+import { ConsoleSessions, SignInLimiter } from "./server/console/session.ts";
 import { createMetadataStore } from "./metadata/index.ts";
 import type { MetadataStore } from "./metadata/store.ts";
 import { createApp } from "./server/app.ts";
@@ -220,6 +221,7 @@ async function serve(config: Config): Promise<void> {
     ...(cluster ? { cluster } : {}),
     ...(asyncWrites ? { asyncWrites } : {}),
     ...(config.server.http_engine === "bun" ? { spool: new BodySpool(join(dirname(config.metadata.sqlite.path), "spool")) } : {}),
+    ...(config.console.enabled ? { console: { sessions: new ConsoleSessions(master.key, stores.metadata), limiter: new SignInLimiter() } } : {}),
   });
   const port = await listen(config, app.fetch);
   startMemoryGovernor();

@@ -348,8 +348,8 @@ export interface VersionPage {
   nextVersionIdMarker?: string;
 }
 
-/** The kinds of small records an engine keeps beside the S3 ones: the key manager's keys and aliases (SSE-KMS), the master key's check. */
-export type RecordKind = "kms-key" | "kms-alias" | "master-key";
+/** The kinds of small records an engine keeps beside the S3 ones: the key manager's keys and aliases (SSE-KMS), the master key's check, console sessions signed out. */
+export type RecordKind = "kms-key" | "kms-alias" | "master-key" | "console-revoked";
 
 /** Atomic preconditions for a write or a delete, checked against the current record inside the store. */
 export interface WriteCondition {

@@ -7,6 +7,8 @@ import { notImplemented, S3Error, toS3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { authenticate, type AuthResult } from "./auth/authenticate.ts";
 import { adminRoutes } from "./admin.ts";
+import { consoleRoutes } from "./console/routes.ts";
+import type { ConsoleSessions, SignInLimiter } from "./console/session.ts";
 import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
 import { opsRoutes } from "./ops.ts";
@@ -60,6 +62,8 @@ export interface AppOptions {
   cluster?: { id: string; status(): Promise<unknown>; heldJobs(): string[] };
   /** queue.consistency: async — PutObject and DeleteObject queued, answered at once. */
   asyncWrites?: AsyncWrites;
+  /** The web console (console.enabled): its sessions and the limit on failed sign-ins. */
+  console?: { sessions: ConsoleSessions; limiter: SignInLimiter };
 }
 
 // Request ids: a random per-process prefix and a counter — unique, and no random bytes per request.
@@ -143,7 +147,8 @@ async function confirmed(options: AppOptions, queue: QueueRuntime, requestId: st
   }
 }
 
-export async function handleS3(request: Request, options: AppOptions): Promise<Response> {
+/** One S3 request; `preAuth`: already authenticated (the console's signed-in key), not signed. */
+export async function handleS3(request: Request, options: AppOptions, preAuth?: AuthResult): Promise<Response> {
   const started = performance.now();
   const startedAt = Date.now();
   options.metrics?.begin();
@@ -166,12 +171,12 @@ export async function handleS3(request: Request, options: AppOptions): Promise<R
     resolved = resolve(method, rawPath, query, request.headers, options.domain);
     // A CORS preflight is never signed (a browser sends it before the real request, whose presigned
     // query it may carry): it is answered from the bucket's rules alone.
-    const auth: AuthResult = resolved.operation === "PreflightCors"
+    const auth: AuthResult = preAuth ?? (resolved.operation === "PreflightCors"
       ? { requester: null, payload: { kind: "unsigned" } }
       : await authenticate(
         { method, rawPath, rawQuery, headers: request.headers, hostBucket: () => hostBucket(request.headers.get("host"), options.domain) },
         (ak) => options.engine.credential(ak), undefined, { signatureV2: options.signatureV2 !== false },
-      );
+      ));
     requester = auth.requester?.id ?? "";
     refuseUnprotected(resolved.operation, request.headers, query);
     const target = resolved.params as { bucket?: string };
@@ -293,6 +298,9 @@ export async function createApp(options: AppOptions) {
       apiDocs: options.apiDocs ?? true, routes: () => routes() as never, ...(options.queue ? { queue: options.queue } : {}),
     }))
     .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, options.queue, options.cluster));
+  if (options.console) {
+    app.use(consoleRoutes({ engine: options.engine, log: options.log, ...options.console, s3: (request, auth) => handleS3(request, s3, auth) }));
+  }
   routes = () => app.routes;
   const writes = options.asyncWrites;
   if (writes) {

@@ -1,0 +1,97 @@
+// The web console's session API and its S3 door (/_bleepstore/console), against a real server: sign in
+// with a good and a bad pair, the cookie's flags, failed sign-ins limited, the CSRF token and the
+// origin required on every state-changing call, signing out ends the cookie, and the S3 calls act as
+// the signed-in key (a key with the readonly policy reads as it would signed, and is refused writes).
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { awsClient, bucketName } from "./helpers/clients.ts";
+import { serverWithBucket } from "./helpers/fixture.ts";
+import { ACCESS_KEY, SECRET_KEY } from "./helpers/server.ts";
+
+setDefaultTimeout(60_000);
+const TOKEN = "console-admin-token";
+const fx = serverWithBucket("console", { env: { BLEEPSTORE_ADMIN_TOKEN: TOKEN } });
+const url = (path: string) => `${fx.server.endpoint}/_bleepstore/console${path}`;
+
+async function signIn(accessKey = ACCESS_KEY, secretKey = SECRET_KEY) {
+  const res = await fetch(url("/api/session"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ accessKey, secretKey }) });
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+  return { res, cookie, body: res.ok ? await res.json() as { accessKey: string; csrf: string; expires: string } : await res.json() as { error: string } };
+}
+
+describe("console session API", () => {
+  test("the page is served, and refuses to be framed", async () => {
+    const page = await fetch(url("/"));
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(await page.text()).toContain("<title>BleepStore console</title>");
+  });
+
+  test("sign in: a good pair sets an HttpOnly, SameSite=Strict cookie; a wrong secret is 401; who am I; sign out ends the cookie", async () => {
+    const bad = await signIn(ACCESS_KEY, "wrong");
+    expect(bad.res.status).toBe(401);
+    expect(bad.res.headers.get("set-cookie")).toBeNull();
+    const good = await signIn();
+    expect(good.res.status).toBe(200);
+    const flags = good.res.headers.get("set-cookie")!;
+    expect(flags).toContain("HttpOnly");
+    expect(flags).toContain("SameSite=Strict");
+    expect(flags).toContain("Path=/_bleepstore/console");
+    expect(flags).not.toContain("Secure"); // plain HTTP here; under TLS the cookie is Secure
+    const me = await fetch(url("/api/session"), { headers: { cookie: good.cookie } });
+    expect(await me.json()).toMatchObject({ accessKey: ACCESS_KEY, csrf: (good.body as { csrf: string }).csrf });
+    // Sign-out needs the CSRF token too.
+    expect((await fetch(url("/api/session"), { method: "DELETE", headers: { cookie: good.cookie } })).status).toBe(403);
+    const out = await fetch(url("/api/session"), { method: "DELETE", headers: { cookie: good.cookie, "x-bleepstore-csrf": (good.body as { csrf: string }).csrf } });
+    expect(out.status).toBe(204);
+    expect((await fetch(url("/api/session"), { headers: { cookie: good.cookie } })).status).toBe(401);
+    expect((await fetch(url("/s3/"), { headers: { cookie: good.cookie } })).status).toBe(401);
+    // A forged or altered cookie is nobody's.
+    expect((await fetch(url("/api/session"), { headers: { cookie: `${good.cookie}x` } })).status).toBe(401);
+  });
+
+  test("the S3 door acts as the key: lists and reads; a write needs the CSRF token and this origin", async () => {
+    await fx.s3.send(new PutObjectCommand({ Bucket: fx.bucket, Key: "<img src=x onerror=alert(1)>", Body: "as text" }));
+    const { cookie, body } = await signIn();
+    const csrf = (body as { csrf: string }).csrf;
+    const list = await fetch(url("/s3/"), { headers: { cookie } });
+    expect(list.status).toBe(200);
+    expect(await list.text()).toContain(`<Name>${fx.bucket}</Name>`);
+    const objects = await (await fetch(url(`/s3/${fx.bucket}?list-type=2`), { headers: { cookie } })).text();
+    expect(objects).toContain("<Key>&lt;img src=x onerror=alert(1)&gt;</Key>");
+    const put = (headers: Record<string, string>) => fetch(url(`/s3/${fx.bucket}/from-console.txt`), { method: "PUT", body: "hello", headers: { cookie, ...headers } });
+    expect((await put({})).status).toBe(403);
+    expect((await put({ "x-bleepstore-csrf": "nope" })).status).toBe(403);
+    expect((await put({ "x-bleepstore-csrf": csrf, origin: "http://evil.example" })).status).toBe(403);
+    expect((await put({ "x-bleepstore-csrf": csrf, origin: fx.server.endpoint })).status).toBe(200);
+    const got = await fx.s3.send(new GetObjectCommand({ Bucket: fx.bucket, Key: "from-console.txt" }));
+    expect(await got.Body!.transformToString()).toBe("hello");
+  });
+
+  test("a key with the built-in readonly policy reads through the console (as with a signed client) and is refused every write", async () => {
+    const created = await fetch(`${fx.server.endpoint}/_bleepstore/admin/credentials`, {
+      method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ displayName: "reader", policy: "readonly" }),
+    });
+    const reader = await created.json() as { accessKey: string; secretKey: string };
+    await fx.s3.send(new PutObjectCommand({ Bucket: fx.bucket, Key: "for-readers.txt", Body: "read me" }));
+    const { cookie, body } = await signIn(reader.accessKey, reader.secretKey);
+    const csrf = (body as { csrf: string }).csrf;
+    const viaConsole = await fetch(url(`/s3/${fx.bucket}/for-readers.txt`), { headers: { cookie } });
+    const signed = await awsClient(fx.server.endpoint, { accessKeyId: reader.accessKey, secretAccessKey: reader.secretKey })
+      .send(new GetObjectCommand({ Bucket: fx.bucket, Key: "for-readers.txt" }));
+    expect([viaConsole.status, await viaConsole.text()]).toEqual([200, await signed.Body!.transformToString()]);
+    for (const [method, path] of [["PUT", `/s3/${fx.bucket}/by-reader.txt`], ["PUT", `/s3/${bucketName("by-reader")}`], ["DELETE", `/s3/${fx.bucket}/for-readers.txt`]] as const) {
+      const res = await fetch(url(path), { method, headers: { cookie, "x-bleepstore-csrf": csrf }, ...(method === "PUT" ? { body: "x" } : {}) });
+      expect([method, path, res.status, (await res.text()).includes("<Code>AccessDenied</Code>")]).toEqual([method, path, 403, true]);
+    }
+    expect((await fx.s3.send(new GetObjectCommand({ Bucket: fx.bucket, Key: "for-readers.txt" }))).ETag).toBeDefined();
+  });
+
+  test("failed sign-ins are limited: the sixth within a minute is 429, even with the right secret", async () => {
+    for (let i = 0; i < 5; i++) expect((await signIn(ACCESS_KEY, `wrong-${i}`)).res.status).toBe(401);
+    const limited = await signIn();
+    expect(limited.res.status).toBe(429);
+    expect(limited.res.headers.get("set-cookie")).toBeNull();
+  });
+});

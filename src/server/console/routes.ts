@@ -1,0 +1,124 @@
+// The web console's HTTP side under /_bleepstore/console: the page, the session API (sign in with an
+// access key and its secret, who is signed in, sign out) and /s3/… — the S3 API itself, as the
+// signed-in key: a request there goes through the same routing, access decision (ACLs, policies, the
+// key's own policy, Object Lock) and handlers as a signed one. State-changing calls need the session's
+// CSRF token (header x-bleepstore-csrf) and, when a browser names it, this server's own origin.
+import { Elysia } from "elysia";
+import { timingSafeEqual } from "node:crypto";
+import type { Engine } from "../../core/engine.ts";
+import type { Logger } from "../../log.ts";
+import type { AuthResult } from "../auth/authenticate.ts";
+import { peerAddress, recordPeer } from "../peer.ts";
+import { CONSOLE_PAGE } from "./page.ts";
+import { COOKIE, type ConsoleSessions, type Session, type SignInLimiter } from "./session.ts";
+
+export const CONSOLE_PREFIX = "/_bleepstore/console";
+const SAFE = new Set(["GET", "HEAD"]);
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => Response.json(body, { status, headers });
+const refused = (status: number, error: string) => json({ error }, status);
+
+function cookieOf(request: Request): string | undefined {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === COOKIE) return value.join("=");
+  }
+  return undefined;
+}
+
+/** A browser's Origin, when it sends one, must be this server's (the Host it was asked by). */
+function sameOrigin(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  if (origin === null) return true;
+  try {
+    return new URL(origin).host === request.headers.get("host");
+  } catch {
+    return false;
+  }
+}
+
+export interface ConsoleOptions {
+  engine: Engine;
+  log: Logger;
+  sessions: ConsoleSessions;
+  limiter: SignInLimiter;
+  /** Runs an S3 request as an already authenticated key (app.ts handleS3). */
+  s3: (request: Request, auth: AuthResult) => Promise<Response>;
+}
+
+export function consoleRoutes(o: ConsoleOptions) {
+  const secure = (request: Request) => request.url.startsWith("https:");
+  const cookie = (request: Request, value: string, maxAgeSeconds: number) =>
+    `${COOKIE}=${value}; Path=${CONSOLE_PREFIX}; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure(request) ? "; Secure" : ""}`;
+  /** The signed-in session, checked for CSRF and origin when the call changes something; or the refusal. */
+  const signedIn = async (request: Request): Promise<Session | Response> => {
+    const session = await o.sessions.verify(cookieOf(request));
+    if (!session) return refused(401, "Not signed in, or the session ended.");
+    if (!SAFE.has(request.method)) {
+      if (!sameOrigin(request)) return refused(403, "A request from another origin is refused.");
+      if (!o.sessions.csrfMatches(session, request.headers.get("x-bleepstore-csrf"))) return refused(403, "The CSRF token is missing or wrong.");
+    }
+    // The key may have been revoked since the session began.
+    if (!(await o.engine.credential(session.accessKey))) return refused(401, "The access key of this session no longer exists.");
+    return session;
+  };
+  const view = (s: Session) => ({ accessKey: s.accessKey, csrf: s.csrf, expires: new Date(s.expires).toISOString() });
+
+  return new Elysia({ name: "console", prefix: CONSOLE_PREFIX, detail: { tags: ["console"] } })
+    .get("/", () => new Response(CONSOLE_PAGE, {
+      headers: {
+        "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-frame-options": "DENY",
+        "content-security-policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'",
+      },
+    }), { detail: { summary: "The web console" } })
+    .post("/api/session", async ({ request }) => {
+      if (!sameOrigin(request)) return refused(403, "A request from another origin is refused.");
+      const address = peerAddress(request) ?? "";
+      if (o.limiter.blocked(address)) return refused(429, "Too many failed sign-ins from this address; wait a minute.");
+      let body: { accessKey?: unknown; secretKey?: unknown };
+      try {
+        body = (await request.json()) as typeof body;
+      } catch {
+        return refused(400, "The body must be JSON: {\"accessKey\", \"secretKey\"}.");
+      }
+      const { accessKey, secretKey } = body ?? {};
+      if (typeof accessKey !== "string" || typeof secretKey !== "string") return refused(400, "accessKey and secretKey are required.");
+      const credential = await o.engine.credential(accessKey);
+      const given = Buffer.from(secretKey);
+      const known = Buffer.from(credential?.secretKey ?? "");
+      if (!credential || given.length !== known.length || !timingSafeEqual(given, known)) {
+        o.limiter.failed(address);
+        o.log.warn("console sign-in refused", { accessKey, address });
+        return refused(401, "The access key or secret is wrong.");
+      }
+      o.limiter.succeeded(address);
+      const { session, token } = o.sessions.issue(accessKey);
+      o.log.info("console sign-in", { accessKey, address });
+      return json(view(session), 200, { "set-cookie": cookie(request, token, Math.floor(o.sessions.ttlMs / 1000)), "cache-control": "no-store" });
+    }, { parse: "none", detail: { summary: "Sign in with an access key and its secret (JSON); sets the session cookie" } })
+    .get("/api/session", async ({ request }) => {
+      const session = await signedIn(request);
+      return session instanceof Response ? session : json(view(session), 200, { "cache-control": "no-store" });
+    }, { detail: { summary: "Who is signed in, and the CSRF token of the session" } })
+    .delete("/api/session", async ({ request }) => {
+      const session = await signedIn(request);
+      if (session instanceof Response) return session;
+      await o.sessions.revoke(session);
+      o.log.info("console sign-out", { accessKey: session.accessKey });
+      return new Response(null, { status: 204, headers: { "set-cookie": cookie(request, "", 0) } });
+    }, { detail: { summary: "Sign out: the session's cookie is refused from now on, on every node" } })
+    .all("/s3/*", async ({ request }) => {
+      const session = await signedIn(request);
+      if (session instanceof Response) return session;
+      const credential = (await o.engine.credential(session.accessKey))!;
+      const url = new URL(request.url);
+      const inner = url.pathname.slice(`${CONSOLE_PREFIX}/s3`.length) || "/";
+      const headers = new Headers(request.headers);
+      for (const name of ["cookie", "authorization", "x-bleepstore-csrf"]) headers.delete(name);
+      const forwarded = new Request(`${url.origin}${inner}${url.search}`, {
+        method: request.method, headers, ...(SAFE.has(request.method) ? {} : { body: request.body, duplex: "half" } as RequestInit),
+      });
+      recordPeer(forwarded, peerAddress(request));
+      return o.s3(forwarded, { requester: credential.owner, accessKey: credential.accessKey, payload: { kind: "unsigned" } });
+    }, { parse: "none", detail: { summary: "The S3 API as the signed-in key (what the console's pages call)" } });
+}
