@@ -3,7 +3,7 @@
 // shows the form again and the old cookie is refused. Screenshots at 1280 and 360 px are kept in the
 // directory the test prints (BLEEPSTORE_ARTIFACTS, or a temp one).
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { mkdirSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,5 +58,73 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     }
     for (const name of ["sign-in-error-1280", "buckets-1280", "sign-in-error-360", "buckets-360"]) expect(statSync(join(artifacts, `${name}.png`)).size).toBeGreaterThan(1000);
     console.log(`console screenshots: ${artifacts}`);
+  });
+
+  test("objects: folders and breadcrumb, search by prefix, three files uploaded (20 MiB multipart, its bar seen moving), download, delete; a key shaped like HTML stays text", async () => {
+    const bucket = bucketName("consoleobjects");
+    await fx.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await fx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "docs/readme.txt", Body: "inside a folder" }));
+    await fx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "<img src=x onerror=alert(1)>", Body: "x" }));
+    browser ??= await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const tab = await context.newPage();
+    const dialogs: string[] = [];
+    tab.on("dialog", (d) => {
+      dialogs.push(`${d.type()}: ${d.message()}`);
+      void d.accept();
+    });
+    await tab.goto(`${fx.server.endpoint}/_bleepstore/console/`);
+    await tab.getByLabel("Access key").fill(ACCESS_KEY);
+    await tab.getByLabel("Secret key").fill(SECRET_KEY);
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    await tab.getByRole("button", { name: bucket, exact: true }).click();
+    await tab.getByRole("cell", { name: "<img src=x onerror=alert(1)>", exact: true }).waitFor();
+    await tab.getByRole("button", { name: "docs/", exact: true }).click();
+    await tab.getByRole("cell", { name: "readme.txt", exact: true }).waitFor();
+    expect(await tab.getByRole("navigation", { name: "Breadcrumb" }).textContent()).toContain("docs");
+    // Three files into docs/, one of them 20 MiB (multipart: three 8 MiB parts at most, in parallel).
+    const big = Buffer.alloc(20 * 1024 * 1024, 7);
+    let moving = false;
+    const watcher = (async () => {
+      for (let i = 0; i < 400 && !moving; i++) {
+        const bar = await tab.getByLabel("Upload of docs/big.bin").evaluate((p) => {
+          const e = p as unknown as { value: number; max: number };
+          return { value: e.value, max: e.max };
+        }).catch(() => ({ value: 0, max: 1 }));
+        if (bar.value > 0 && bar.value < bar.max) moving = true;
+        await Bun.sleep(5);
+      }
+    })();
+    await tab.getByLabel("Upload files").setInputFiles([
+      { name: "big.bin", mimeType: "application/octet-stream", buffer: big },
+      { name: "a.txt", mimeType: "text/plain", buffer: Buffer.from("file a") },
+      { name: "b.json", mimeType: "application/json", buffer: Buffer.from("{\"b\":1}") },
+    ]);
+    await tab.getByRole("cell", { name: "big.bin", exact: true }).waitFor({ timeout: 60_000 });
+    await watcher;
+    expect(moving).toBe(true);
+    for (const name of ["a.txt", "b.json"]) await tab.getByRole("cell", { name, exact: true }).waitFor();
+    const got = await fx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "docs/big.bin" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(big)).toBe(true);
+    expect(got.ETag).toMatch(/-3"$/);
+    expect(await (await fx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "docs/b.json" }))).Body!.transformToString()).toBe("{\"b\":1}");
+    // The download link is the object, for this session's cookie.
+    const href = await tab.getByRole("link", { name: "Download docs/a.txt" }).getAttribute("href");
+    const cookie = (await context.cookies()).find((c) => c.name === "bleepstore_console")!;
+    expect(await (await fetch(new URL(href!, fx.server.endpoint), { headers: { cookie: `${cookie.name}=${cookie.value}` } })).text()).toBe("file a");
+    await tab.screenshot({ path: join(artifacts, "objects-1280.png"), fullPage: true });
+    // Delete asks first (accepted here), then the object is gone.
+    await tab.getByRole("button", { name: "Delete docs/a.txt" }).click();
+    await tab.getByRole("cell", { name: "a.txt", exact: true }).waitFor({ state: "detached" });
+    expect(dialogs).toEqual(["confirm: Delete docs/a.txt?"]);
+    expect((await fx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "docs/" }))).Contents?.map((c) => c.Key).sort()).toEqual(["docs/b.json", "docs/big.bin", "docs/readme.txt"]);
+    // Search by prefix, from the bucket's top.
+    await tab.getByRole("button", { name: bucket, exact: true }).click();
+    await tab.getByLabel("Search by prefix").fill("docs/b");
+    await tab.getByRole("button", { name: "Search" }).click();
+    await tab.getByRole("cell", { name: "big.bin", exact: true }).waitFor();
+    await tab.getByRole("cell", { name: "b.json", exact: true }).waitFor();
+    expect(await tab.getByRole("cell", { name: "readme.txt" }).count()).toBe(0);
+    await context.close();
   });
 });

@@ -1,6 +1,10 @@
-// The console's page (a first slice): sign in, the buckets the key can list, sign out.
+// The console's page: sign in, the buckets the key can list, a bucket's objects by folder (breadcrumb,
+// search by prefix, paging), download, delete, upload with a progress bar per file (multipart for large
+// files, parts in parallel), sign out.
 // Everything a server or a user named (bucket names, keys) is put on the page as text, never as HTML.
 // No network beyond this server, no fonts or scripts from elsewhere; light or dark from the system.
+import { CONSOLE_SCRIPT } from "./page-script.ts";
+
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -19,6 +23,12 @@ export const CONSOLE_PAGE = `<!doctype html>
   table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
   th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #8884; word-break: break-all; }
   header { display: flex; justify-content: space-between; align-items: center; flex-wrap: wrap; gap: .5rem; }
+  .crumbs { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem; }
+  .crumbs li + li::before { content: "/ "; }
+  .link { background: none; border: none; padding: 0; margin: 0; color: LinkText; text-decoration: underline; cursor: pointer; }
+  progress { width: 12rem; max-width: 50%; }
+  #search { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; }
+  #search input { flex: 1; min-width: 8rem; }
 </style>
 </head>
 <body>
@@ -36,63 +46,18 @@ export const CONSOLE_PAGE = `<!doctype html>
   <p id="buckets-error" role="alert"></p>
   <table><thead><tr><th scope="col">Name</th><th scope="col">Created</th></tr></thead><tbody id="bucket-rows"></tbody></table>
 </section>
+<section id="objects" hidden aria-labelledby="objects-title">
+  <nav aria-label="Breadcrumb"><ol id="crumbs" class="crumbs"></ol></nav>
+  <h2 id="objects-title">Objects</h2>
+  <form id="search" role="search"><label for="prefix">Search by prefix</label><input id="prefix" name="prefix"><button type="submit">Search</button></form>
+  <label for="files">Upload files</label><input id="files" type="file" multiple>
+  <ul id="uploads" aria-label="Uploads"></ul>
+  <p id="objects-error" role="alert"></p>
+  <table><thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="object-rows"></tbody></table>
+  <button id="more" type="button" hidden>Next page</button>
+</section>
 </main>
-<script>
-const base = location.pathname.replace(/\\/+$/, "");
-let csrf = "";
-const $ = (id) => document.getElementById(id);
-function show(signedIn, accessKey) {
-  $("signin").hidden = signedIn;
-  $("buckets").hidden = !signedIn;
-  $("who").hidden = !signedIn;
-  $("key").textContent = signedIn ? accessKey : "";
-}
-async function buckets() {
-  const res = await fetch(base + "/s3/", { headers: { accept: "application/xml" } });
-  const rows = $("bucket-rows");
-  rows.replaceChildren();
-  if (!res.ok) { $("buckets-error").textContent = "Listing the buckets failed: " + res.status; return; }
-  $("buckets-error").textContent = "";
-  const doc = new DOMParser().parseFromString(await res.text(), "application/xml");
-  for (const b of doc.getElementsByTagName("Bucket")) {
-    const tr = document.createElement("tr");
-    for (const tag of ["Name", "CreationDate"]) {
-      const td = document.createElement("td");
-      td.textContent = b.getElementsByTagName(tag)[0]?.textContent ?? "";
-      tr.append(td);
-    }
-    rows.append(tr);
-  }
-}
-async function start() {
-  const res = await fetch(base + "/api/session");
-  if (res.ok) {
-    const s = await res.json();
-    csrf = s.csrf;
-    show(true, s.accessKey);
-    await buckets();
-  } else {
-    show(false);
-  }
-}
-$("signin").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  $("signin-error").textContent = "";
-  const res = await fetch(base + "/api/session", {
-    method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ accessKey: $("ak").value, secretKey: $("sk").value }),
-  });
-  if (!res.ok) { $("signin-error").textContent = (await res.json().catch(() => ({}))).error ?? "Sign-in failed."; return; }
-  $("sk").value = "";
-  await start();
-});
-$("signout").addEventListener("click", async () => {
-  await fetch(base + "/api/session", { method: "DELETE", headers: { "x-bleepstore-csrf": csrf } });
-  csrf = "";
-  show(false);
-});
-start().catch((err) => { document.body.append(document.createTextNode("The console could not start: " + err)); });
-</script>
+<script>${CONSOLE_SCRIPT}</script>
 </body>
 </html>
 `;
