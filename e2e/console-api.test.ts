@@ -88,6 +88,23 @@ describe("console session API", () => {
     expect((await fx.s3.send(new GetObjectCommand({ Bucket: fx.bucket, Key: "for-readers.txt" }))).ETag).toBeDefined();
   });
 
+  test("share links: a presigned GET signed with the session's key; the expiry bounded to 7 days; CSRF required", async () => {
+    await fx.s3.send(new PutObjectCommand({ Bucket: fx.bucket, Key: "shared/a b+c.txt", Body: "shared body" }));
+    const { cookie, body } = await signIn();
+    const csrf = (body as { csrf: string }).csrf;
+    const share = (payload: unknown, headers: Record<string, string> = { "x-bleepstore-csrf": csrf }) =>
+      fetch(url("/api/share"), { method: "POST", headers: { cookie, "content-type": "application/json", ...headers }, body: JSON.stringify(payload) });
+    expect((await share({ bucket: fx.bucket, key: "shared/a b+c.txt", expiresSeconds: 60 }, {})).status).toBe(403);
+    expect((await share({ bucket: fx.bucket, key: "shared/a b+c.txt", expiresSeconds: 8 * 86_400 })).status).toBe(400);
+    const made = await share({ bucket: fx.bucket, key: "shared/a b+c.txt", expiresSeconds: 60 });
+    const { url: link } = await made.json() as { url: string };
+    expect(link).toContain(`X-Amz-Credential=${ACCESS_KEY}%2F`);
+    const got = await fetch(link);
+    expect([got.status, await got.text()]).toEqual([200, "shared body"]);
+    // Altered, it is refused.
+    expect((await fetch(link.replace("X-Amz-Expires=60", "X-Amz-Expires=600"))).status).toBe(403);
+  });
+
   test("failed sign-ins are limited: the sixth within a minute is 429, even with the right secret", async () => {
     for (let i = 0; i < 5; i++) expect((await signIn(ACCESS_KEY, `wrong-${i}`)).res.status).toBe(401);
     const limited = await signIn();

@@ -60,7 +60,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     console.log(`console screenshots: ${artifacts}`);
   });
 
-  test("objects: folders and breadcrumb, search by prefix, three files uploaded (20 MiB multipart, its bar seen moving), download, delete; a key shaped like HTML stays text", async () => {
+  test("objects: folders and breadcrumb, search by prefix, three files uploaded (20 MiB multipart, its bar seen moving), download, a share link fetched by curl, delete; a key shaped like HTML stays text", async () => {
     const bucket = bucketName("consoleobjects");
     await fx.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await fx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "docs/readme.txt", Body: "inside a folder" }));
@@ -112,6 +112,15 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     const href = await tab.getByRole("link", { name: "Download docs/a.txt" }).getAttribute("href");
     const cookie = (await context.cookies()).find((c) => c.name === "bleepstore_console")!;
     expect(await (await fetch(new URL(href!, fx.server.endpoint), { headers: { cookie: `${cookie.name}=${cookie.value}` } })).text()).toBe("file a");
+    // A share link with a chosen expiry, fetched by curl with no cookie and no key.
+    await tab.getByRole("button", { name: "Share docs/readme.txt" }).click();
+    await tab.getByLabel("Link expires in").selectOption("3600");
+    await tab.getByRole("button", { name: "Make link" }).click();
+    await tab.getByRole("status").filter({ hasText: "Valid until" }).waitFor();
+    const link = await tab.getByLabel("Share link").inputValue();
+    expect(link).toContain("X-Amz-Expires=3600");
+    const curl = Bun.spawnSync(["curl", "-sS", "--fail", link]);
+    expect([curl.exitCode, curl.stdout.toString()]).toEqual([0, "inside a folder"]);
     await tab.screenshot({ path: join(artifacts, "objects-1280.png"), fullPage: true });
     // Delete asks first (accepted here), then the object is gone.
     await tab.getByRole("button", { name: "Delete docs/a.txt" }).click();

@@ -60,6 +60,7 @@ function crumbs() {
   parts.forEach((p, i) => item(p, () => objects(place.bucket, parts.slice(0, i + 1).join("/") + "/", ""), i === parts.length - 1));
 }
 async function objects(bucket, prefix, token) {
+  if (place.bucket !== bucket || place.prefix !== prefix) $("share").hidden = true;
   place = { bucket, prefix, token };
   show("objects");
   crumbs();
@@ -101,8 +102,19 @@ async function objects(bucket, prefix, token) {
       if (!res.ok) { $("objects-error").textContent = "Delete failed: " + await s3Error(res); return; }
       await objects(bucket, prefix, "");
     });
+    const share = el("button", "Share");
+    share.type = "button";
+    share.setAttribute("aria-label", "Share " + key);
+    share.addEventListener("click", () => {
+      sharing = key;
+      $("share").hidden = false;
+      $("share-key").textContent = key;
+      $("share-url").value = "";
+      $("share-status").textContent = "";
+      $("share-make").focus();
+    });
     const actions = el("td");
-    actions.append(download, document.createTextNode(" "), remove);
+    actions.append(download, document.createTextNode(" "), share, document.createTextNode(" "), remove);
     tr.append(el("td", key.slice(folder.length)), el("td", size(Number(tagText(c, "Size")))), el("td", tagText(c, "LastModified")), actions);
     rows.append(tr);
   }
@@ -201,6 +213,21 @@ $("signout").addEventListener("click", async () => {
   await write("DELETE", base + "/api/session");
   csrf = "";
   show("signin");
+});
+let sharing = "";
+$("share-make").addEventListener("click", async () => {
+  const res = await fetch(base + "/api/share", {
+    method: "POST", headers: { "content-type": "application/json", "x-bleepstore-csrf": csrf },
+    body: JSON.stringify({ bucket: place.bucket, key: sharing, expiresSeconds: Number($("share-expiry").value) }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) { $("share-status").textContent = body.error ?? "Making the link failed."; return; }
+  $("share-url").value = body.url;
+  $("share-status").textContent = "Valid until " + body.expires;
+});
+$("share-copy").addEventListener("click", async () => {
+  try { await navigator.clipboard.writeText($("share-url").value); $("share-status").textContent = "Copied."; }
+  catch { $("share-url").select(); $("share-status").textContent = "Select the link and copy it (the clipboard is not available here)."; }
 });
 $("search").addEventListener("submit", (e) => { e.preventDefault(); objects(place.bucket, $("prefix").value, ""); });
 $("files").addEventListener("change", async () => {

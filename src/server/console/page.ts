@@ -52,6 +52,14 @@ export const CONSOLE_PAGE = `<!doctype html>
   <form id="search" role="search"><label for="prefix">Search by prefix</label><input id="prefix" name="prefix"><button type="submit">Search</button></form>
   <label for="files">Upload files</label><input id="files" type="file" multiple>
   <ul id="uploads" aria-label="Uploads"></ul>
+  <section id="share" hidden aria-labelledby="share-title">
+    <h3 id="share-title">Share <span id="share-key"></span></h3>
+    <label for="share-expiry">Link expires in</label>
+    <select id="share-expiry"><option value="3600">1 hour</option><option value="86400">1 day</option><option value="604800">7 days</option></select>
+    <button id="share-make" type="button">Make link</button>
+    <label for="share-url">Share link</label><input id="share-url" readonly>
+    <button id="share-copy" type="button">Copy</button> <span id="share-status" role="status"></span>
+  </section>
   <p id="objects-error" role="alert"></p>
   <table><thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="object-rows"></tbody></table>
   <button id="more" type="button" hidden>Next page</button>

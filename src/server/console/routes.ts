@@ -10,6 +10,7 @@ import type { Logger } from "../../log.ts";
 import type { AuthResult } from "../auth/authenticate.ts";
 import { peerAddress, recordPeer } from "../peer.ts";
 import { CONSOLE_PAGE } from "./page.ts";
+import { MAX_EXPIRY_SECONDS, presignedGet } from "./share.ts";
 import { COOKIE, type ConsoleSessions, type Session, type SignInLimiter } from "./session.ts";
 
 export const CONSOLE_PREFIX = "/_bleepstore/console";
@@ -107,6 +108,28 @@ export function consoleRoutes(o: ConsoleOptions) {
       o.log.info("console sign-out", { accessKey: session.accessKey });
       return new Response(null, { status: 204, headers: { "set-cookie": cookie(request, "", 0) } });
     }, { detail: { summary: "Sign out: the session's cookie is refused from now on, on every node" } })
+    .post("/api/share", async ({ request }) => {
+      const session = await signedIn(request);
+      if (session instanceof Response) return session;
+      let body: { bucket?: unknown; key?: unknown; expiresSeconds?: unknown };
+      try {
+        body = (await request.json()) as typeof body;
+      } catch {
+        return refused(400, "The body must be JSON: {\"bucket\", \"key\", \"expiresSeconds\"}.");
+      }
+      const { bucket, key, expiresSeconds } = body ?? {};
+      if (typeof bucket !== "string" || typeof key !== "string" || key === "") return refused(400, "bucket and key are required.");
+      if (typeof expiresSeconds !== "number" || !Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_EXPIRY_SECONDS) {
+        return refused(400, `expiresSeconds is a whole number from 1 to ${MAX_EXPIRY_SECONDS} (7 days).`);
+      }
+      const credential = (await o.engine.credential(session.accessKey))!;
+      const host = request.headers.get("host") ?? new URL(request.url).host;
+      const url = presignedGet({
+        origin: `${secure(request) ? "https" : "http"}://${host}`, bucket, key, accessKey: credential.accessKey, secretKey: credential.secretKey,
+        region: o.engine.region, expiresSeconds,
+      });
+      return json({ url, expires: new Date(Date.now() + expiresSeconds * 1000).toISOString() });
+    }, { parse: "none", detail: { summary: "A share link: a presigned GET of one object, signed with the signed-in key" } })
     .all("/s3/*", async ({ request }) => {
       const session = await signedIn(request);
       if (session instanceof Response) return session;
