@@ -130,6 +130,19 @@ describe("versioning with the JS SDK", () => {
     expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "mp" }))).VersionId).toBe(done.VersionId);
   });
 
+  test("an older version copied over its own key restores it (a new current version); the current one copied onto itself is still InvalidRequest", async () => {
+    const bucket = await versionedBucket("vrestore");
+    const v1 = await put(bucket, "doc", "first");
+    const v2 = await put(bucket, "doc", "second");
+    const restored = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "doc", CopySource: `${bucket}/doc?versionId=${v1}` }));
+    expect(restored.CopySourceVersionId).toBe(v1);
+    expect([v1, v2]).not.toContain(restored.VersionId);
+    expect(await read(bucket, "doc")).toBe("first");
+    expect(await read(bucket, "doc", v2)).toBe("second");
+    expect(await s3ErrorCode(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "doc", CopySource: `${bucket}/doc?versionId=${restored.VersionId}` })))).toBe("InvalidRequest");
+    expect(await s3ErrorCode(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "doc", CopySource: `${bucket}/doc` })))).toBe("InvalidRequest");
+  });
+
   test("DeleteObjects with and without VersionId; a bucket with versions refuses DeleteBucket until they are gone", async () => {
     const bucket = await versionedBucket("vdel");
     const a1 = await put(bucket, "a", "a1");

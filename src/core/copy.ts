@@ -108,7 +108,9 @@ export class Copier {
     const bucket = await this.buckets.get(input.bucket);
     requirePermission(bucket.acl, requester, "WRITE");
     const lock = lockFor(bucket, input.lock);
-    const onto = input.source.bucket === input.bucket && input.source.key === input.key;
+    // Onto itself: the same key's current version (an older version copied over the key restores it, as in S3).
+    const sameKey = input.source.bucket === input.bucket && input.source.key === input.key;
+    const onto = sameKey && (input.source.versionId === undefined || (await this.ctx.metadata.getObject(input.bucket, input.key))?.versionId === src.versionId);
     if (onto && input.metadataDirective === "COPY" && (input.storageClass ?? src.storageClass) === src.storageClass && !input.sse) {
       throw new S3Error("InvalidRequest", {
         message:
