@@ -3,7 +3,9 @@
 // shows the form again and the old cookie is refused. Screenshots at 1280 and 360 px are kept in the
 // directory the test prints (BLEEPSTORE_ARTIFACTS, or a temp one).
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand, GetBucketVersioningCommand, GetObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { mkdirSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +60,38 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     }
     for (const name of ["sign-in-error-1280", "buckets-1280", "sign-in-error-360", "buckets-360"]) expect(statSync(join(artifacts, `${name}.png`)).size).toBeGreaterThan(1000);
     console.log(`console screenshots: ${artifacts}`);
+  });
+
+  test("versions: versioning turned on from the console, an older version restored, a version deleted after a confirmation", async () => {
+    const bucket = bucketName("consoleversions");
+    await fx.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    browser ??= await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const tab = await context.newPage();
+    tab.on("dialog", (d) => void d.accept());
+    await tab.goto(`${fx.server.endpoint}/_bleepstore/console/`);
+    await tab.getByLabel("Access key").fill(ACCESS_KEY);
+    await tab.getByLabel("Secret key").fill(SECRET_KEY);
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    await tab.getByRole("button", { name: bucket, exact: true }).click();
+    await tab.getByRole("button", { name: "Turn versioning on" }).click();
+    await tab.getByRole("button", { name: "Suspend versioning" }).waitFor();
+    expect((await fx.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe("Enabled");
+    const v1 = (await fx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "notes.txt", Body: "first" }))).VersionId!;
+    const v2 = (await fx.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "notes.txt", Body: "second" }))).VersionId!;
+    await tab.getByRole("button", { name: "Search" }).click();
+    await tab.getByRole("button", { name: "Versions of notes.txt" }).click();
+    await tab.getByRole("cell", { name: `${v2} (current)` }).waitFor();
+    await tab.getByRole("button", { name: `Restore version ${v1}` }).click();
+    await tab.getByRole("button", { name: `Restore version ${v2}` }).waitFor();
+    expect(await (await fx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "notes.txt" }))).Body!.transformToString()).toBe("first");
+    await tab.screenshot({ path: join(artifacts, "versions-1280.png"), fullPage: true });
+    await tab.getByRole("button", { name: `Delete version ${v2}` }).click();
+    await tab.getByRole("button", { name: `Delete version ${v2}` }).waitFor({ state: "detached" });
+    const left = (await fx.s3.send(new ListObjectVersionsCommand({ Bucket: bucket }))).Versions?.map((v) => v.VersionId);
+    expect(left).toHaveLength(2);
+    expect(left).not.toContain(v2);
+    await context.close();
   });
 
   test("objects: folders and breadcrumb, search by prefix, three files uploaded (20 MiB multipart, its bar seen moving), download, a share link fetched by curl, delete; a key shaped like HTML stays text", async () => {

@@ -60,7 +60,9 @@ function crumbs() {
   parts.forEach((p, i) => item(p, () => objects(place.bucket, parts.slice(0, i + 1).join("/") + "/", ""), i === parts.length - 1));
 }
 async function objects(bucket, prefix, token) {
-  if (place.bucket !== bucket || place.prefix !== prefix) $("share").hidden = true;
+  const moved = place.bucket !== bucket || place.prefix !== prefix;
+  if (moved) { $("share").hidden = true; $("versions").hidden = true; }
+  if (place.bucket !== bucket) void versioning(bucket);
   place = { bucket, prefix, token };
   show("objects");
   crumbs();
@@ -113,14 +115,82 @@ async function objects(bucket, prefix, token) {
       $("share-status").textContent = "";
       $("share-make").focus();
     });
+    const versions = el("button", "Versions");
+    versions.type = "button";
+    versions.setAttribute("aria-label", "Versions of " + key);
+    versions.addEventListener("click", () => showVersions(key));
     const actions = el("td");
-    actions.append(download, document.createTextNode(" "), share, document.createTextNode(" "), remove);
+    actions.append(download, document.createTextNode(" "), share, document.createTextNode(" "), versions, document.createTextNode(" "), remove);
     tr.append(el("td", key.slice(folder.length)), el("td", size(Number(tagText(c, "Size")))), el("td", tagText(c, "LastModified")), actions);
     rows.append(tr);
   }
   const next = tagText(doc, "NextContinuationToken");
   $("more").hidden = !next;
   $("more").onclick = () => objects(bucket, prefix, next);
+}
+async function versioning(bucket) {
+  const res = await fetch(s3url(bucket, undefined, "versioning"));
+  const state = res.ok ? tagText(await xml(res), "Status") || "Off" : "unknown";
+  $("versioning").textContent = state;
+  $("versioning-toggle").textContent = state === "Enabled" ? "Suspend versioning" : "Turn versioning on";
+  $("versioning-toggle").onclick = async () => {
+    const status = state === "Enabled" ? "Suspended" : "Enabled";
+    const body = "<VersioningConfiguration><Status>" + status + "</Status></VersioningConfiguration>";
+    const res = await write("PUT", s3url(bucket, undefined, "versioning"), body, { "content-type": "application/xml" });
+    if (!res.ok) { $("objects-error").textContent = "Changing versioning failed: " + await s3Error(res); return; }
+    await versioning(bucket);
+  };
+}
+async function showVersions(key) {
+  const bucket = place.bucket;
+  $("versions").hidden = false;
+  $("versions-key").textContent = key;
+  const rows = $("version-rows");
+  rows.replaceChildren();
+  const res = await fetch(s3url(bucket, undefined, "versions&prefix=" + encodeURIComponent(key)));
+  if (!res.ok) { $("objects-error").textContent = "Listing versions failed: " + await s3Error(res); return; }
+  const doc = await xml(res);
+  const entries = [...doc.getElementsByTagName("Version"), ...doc.getElementsByTagName("DeleteMarker")]
+    .filter((v) => tagText(v, "Key") === key)
+    .sort((a, b) => tagText(b, "LastModified").localeCompare(tagText(a, "LastModified")));
+  for (const v of entries) {
+    const id = tagText(v, "VersionId");
+    const marker = v.tagName === "DeleteMarker";
+    const latest = tagText(v, "IsLatest") === "true";
+    const tr = el("tr");
+    const actions = el("td");
+    if (!marker) {
+      const download = el("a", "Download");
+      download.href = s3url(bucket, key, "versionId=" + encodeURIComponent(id));
+      download.setAttribute("aria-label", "Download version " + id);
+      actions.append(download, document.createTextNode(" "));
+      if (!latest) {
+        const restore = el("button", "Restore");
+        restore.type = "button";
+        restore.setAttribute("aria-label", "Restore version " + id);
+        restore.addEventListener("click", async () => {
+          const res = await write("PUT", s3url(bucket, key), undefined, { "x-amz-copy-source": "/" + bucket + "/" + path(key) + "?versionId=" + encodeURIComponent(id) });
+          if (!res.ok) { $("objects-error").textContent = "Restoring failed: " + await s3Error(res); return; }
+          await objects(bucket, place.prefix, "");
+          await showVersions(key);
+        });
+        actions.append(restore, document.createTextNode(" "));
+      }
+    }
+    const remove = el("button", "Delete");
+    remove.type = "button";
+    remove.setAttribute("aria-label", "Delete version " + id);
+    remove.addEventListener("click", async () => {
+      if (!confirm("Delete version " + id + " of " + key + " for good?")) return;
+      const res = await write("DELETE", s3url(bucket, key, "versionId=" + encodeURIComponent(id)));
+      if (!res.ok) { $("objects-error").textContent = "Deleting the version failed: " + await s3Error(res); return; }
+      await objects(bucket, place.prefix, "");
+      await showVersions(key);
+    });
+    actions.append(remove);
+    tr.append(el("td", id + (latest ? " (current)" : "") + (marker ? " — delete marker" : "")), el("td", marker ? "" : size(Number(tagText(v, "Size")))), el("td", tagText(v, "LastModified")), actions);
+    rows.append(tr);
+  }
 }
 function send(method, url, body, progress, xhrs) {
   return new Promise((resolve, reject) => {

@@ -49,6 +49,7 @@ export const CONSOLE_PAGE = `<!doctype html>
 <section id="objects" hidden aria-labelledby="objects-title">
   <nav aria-label="Breadcrumb"><ol id="crumbs" class="crumbs"></ol></nav>
   <h2 id="objects-title">Objects</h2>
+  <p>Versioning: <span id="versioning"></span> <button id="versioning-toggle" type="button"></button></p>
   <form id="search" role="search"><label for="prefix">Search by prefix</label><input id="prefix" name="prefix"><button type="submit">Search</button></form>
   <label for="files">Upload files</label><input id="files" type="file" multiple>
   <ul id="uploads" aria-label="Uploads"></ul>
@@ -59,6 +60,10 @@ export const CONSOLE_PAGE = `<!doctype html>
     <button id="share-make" type="button">Make link</button>
     <label for="share-url">Share link</label><input id="share-url" readonly>
     <button id="share-copy" type="button">Copy</button> <span id="share-status" role="status"></span>
+  </section>
+  <section id="versions" hidden aria-labelledby="versions-title">
+    <h3 id="versions-title">Versions of <span id="versions-key"></span></h3>
+    <table><thead><tr><th scope="col">Version</th><th scope="col">Size</th><th scope="col">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="version-rows"></tbody></table>
   </section>
   <p id="objects-error" role="alert"></p>
   <table><thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="object-rows"></tbody></table>
