@@ -118,7 +118,9 @@ export function consoleRoutes(o: ConsoleOptions) {
         return refused(400, "The body must be JSON: {\"bucket\", \"key\", \"expiresSeconds\"}.");
       }
       const { bucket, key, expiresSeconds } = body ?? {};
-      if (typeof bucket !== "string" || typeof key !== "string" || key === "") return refused(400, "bucket and key are required.");
+      if (typeof bucket !== "string" || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || typeof key !== "string" || key === "") {
+        return refused(400, "A bucket name and a key are required.");
+      }
       if (typeof expiresSeconds !== "number" || !Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_EXPIRY_SECONDS) {
         return refused(400, `expiresSeconds is a whole number from 1 to ${MAX_EXPIRY_SECONDS} (7 days).`);
       }
