@@ -112,8 +112,7 @@ export class KeyManager {
    * `context` as AAD — under a bucket key derived for `bucketKey`'s bucket when given.
    */
   async newDataKey(ref: string | undefined, context: string, bucketKey?: string): Promise<DataKey> {
-    const record = ref === undefined ? await this.defaultKey() : await this.resolve(ref, false);
-    usable(record, this.arn(record.keyId));
+    const record = await this.usableKey(ref);
     const version = record.versions.at(-1)!;
     const dataKey = randomBytes(32);
     return { keyId: record.keyId, version: version.v, dataKey, wrapped: wrapDataKey(this.wrapKey(record.keyId, version, bucketKey), dataKey, context) };
@@ -121,8 +120,14 @@ export class KeyManager {
 
   /** Refuses, as newDataKey would, a key that cannot encrypt now (undefined: the default key). */
   async checkUsable(ref: string | undefined): Promise<void> {
+    await this.usableKey(ref);
+  }
+
+  /** The key `ref` names (undefined: the default key), if it may be used now. */
+  private async usableKey(ref: string | undefined): Promise<KeyRecord> {
     const record = ref === undefined ? await this.defaultKey() : await this.resolve(ref, false);
     usable(record, this.arn(record.keyId));
+    return record;
   }
 
   /** The data key of a stored object or upload; refused while its key is disabled or pending deletion. */

@@ -10,7 +10,7 @@ import type {
 } from "@aws-sdk/client-dynamodb";
 import { S3Error } from "../errors.ts";
 import { Limiter } from "./limiter.ts";
-import { retryRaces } from "./races.ts";
+import { Remakes, retryRaces } from "./races.ts";
 
 export type Item = Record<string, AttributeValue>;
 
@@ -29,15 +29,10 @@ export function record<T>(item: Item | undefined): T | null {
 }
 export const num = (item: Item | undefined, name: string): number => Number(item?.[name]?.N ?? 0);
 
-/** How to make again an item whose key must be new (renumberable). */
-const remake = new WeakMap<TransactWriteItem, () => TransactWriteItem>();
+const remakes = new Remakes<TransactWriteItem>();
 
 /** A put that only goes where its key is free; `make` is called again for a new key when it is not. */
-export function renumberable(make: () => TransactWriteItem): TransactWriteItem {
-  const item = make();
-  remake.set(item, () => renumberable(make));
-  return item;
-}
+export const renumberable = (make: () => TransactWriteItem): TransactWriteItem => remakes.make(make);
 
 /** A transaction the table refused because a condition failed: which items' conditions, by index. */
 export class Cancelled extends Error {
@@ -187,10 +182,10 @@ export class Table {
         if (e.name === "TransactionCanceledException") {
           const reasons = e.CancellationReasons ?? [];
           const failed = reasons.flatMap((r, i) => (r.Code === "ConditionalCheckFailed" ? [i] : []));
-          const taken = failed.filter((i) => remake.has(items[i]!));
+          const taken = failed.filter((i) => remakes.has(items[i]!));
           const conflict = reasons.some((r) => r.Code === "TransactionConflict");
           if (taken.length > 0 && taken.length === failed.length && attempt < 100) {
-            items = items.map((item, i) => (taken.includes(i) ? remake.get(item)!() : item));
+            items = items.map((item, i) => (taken.includes(i) ? remakes.again(item) : item));
             continue;
           }
           if (failed.length > taken.length || conflict) throw new Cancelled(failed.filter((i) => !taken.includes(i)), conflict);

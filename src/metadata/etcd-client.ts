@@ -6,6 +6,7 @@
 // `serializable` is set (then any member answers from its own state, possibly behind the leader).
 import { S3Error } from "../errors.ts";
 import { Limiter } from "./limiter.ts";
+import { Remakes } from "./races.ts";
 
 /** Requests to etcd at once; more wait their turn in the process (a burst of 10,000 parts). */
 const MAX_IN_FLIGHT = 64;
@@ -43,15 +44,10 @@ export type Op =
   | { put: { key: string; value: string; lease?: string } }
   | { del: { key: string; /** Every key starting with `key`. */ prefix?: boolean } };
 
-/** How to make again a put whose key must be new (renumberable). */
-const remake = new WeakMap<Op, () => Op>();
+const remakes = new Remakes<Op>();
 
 /** A put that only goes where its key is free; `make` is called again for a new key when it is not. */
-export function renumberable(make: () => Op): Op {
-  const op = make();
-  remake.set(op, () => renumberable(make));
-  return op;
-}
+export const renumberable = (make: () => Op): Op => remakes.make(make);
 
 /** Raw byte keys (prefixEnd may not be valid UTF-8): ranges are given as bytes. */
 function endBytes(prefix: string): string {
@@ -181,7 +177,7 @@ export class EtcdClient {
    */
   async txn(compares: Compare[], ops: Op[]): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
-      const fresh = ops.filter((op) => remake.has(op)).map((op) => (op as { put: { key: string } }).put.key);
+      const fresh = ops.filter((op) => remakes.has(op)).map((op) => (op as { put: { key: string } }).put.key);
       const r = await this.call<{ succeeded?: boolean; responses?: Array<{ response_range?: { count?: string } }> }>("/v3/kv/txn", {
         compare: [...compares, ...fresh.map((key): Compare => ({ key, target: "CREATE", revision: 0 }))].map((c) => ({
           key: b64(c.key), target: c.target, result: c.greater ? "GREATER" : "EQUAL",
@@ -196,7 +192,7 @@ export class EtcdClient {
       if (r.succeeded === true) return true;
       const taken = new Set(fresh.filter((_, i) => Number(r.responses?.[i]?.response_range?.count ?? 0) > 0));
       if (taken.size === 0 || attempt >= 100) return false;
-      ops = ops.map((op) => ("put" in op && taken.has(op.put.key) && remake.has(op) ? remake.get(op)!() : op));
+      ops = ops.map((op) => ("put" in op && taken.has(op.put.key) && remakes.has(op) ? remakes.again(op) : op));
     }
   }
 

@@ -79,7 +79,6 @@ export function requestedSse(headers: Headers, ssec: CustomerKey | undefined): S
     if (keyId !== null || context !== null) {
       throw invalid("Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms", keyId !== null ? KMS_KEY : KMS_CONTEXT);
     }
-    // Other methods were refused by the protection table before the handler ran.
     return method === "AES256" ? { type: "SSE-S3" } : undefined;
   }
   return {
