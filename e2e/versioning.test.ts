@@ -156,7 +156,9 @@ describe("versioning with the JS SDK", () => {
     const all = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
     const every = [...(all.Versions ?? []), ...(all.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId! }));
     expect(every.length).toBe(2);
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: every } }));
+    const gone = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: every } }));
+    expect(gone.Errors ?? []).toEqual([]);
+    expect((await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }))).Versions ?? []).toEqual([]);
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
   });
 

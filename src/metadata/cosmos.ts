@@ -185,10 +185,29 @@ export class CosmosMetadataStore extends ModularStore implements MetadataStore {
     }
   }
 
-  /** The document of a version: the current one (no versionId, or the current's), or a noncurrent one. */
+  /**
+   * A key's current document and the document of one of its versions (the current one for no
+   * versionId, or the current's), as they were at one moment: a noncurrent version not found while
+   * the current document changed may have just become current (a delete promoting it), so both are
+   * read again. `current` null: the key is known to have no current document.
+   */
+  private async versionDocs(bucket: string, key: string, versionId: string | undefined, current?: Doc | null): Promise<{ cur?: Doc; doc?: Doc }> {
+    let cur = current === undefined ? await this.db.read(bucket, curId(key)) : current ?? undefined;
+    for (;;) {
+      if (versionId === undefined || rec<ObjectRecord>(cur)?.versionId === versionId) return { cur, doc: cur };
+      const doc = await this.noncurrentDoc(bucket, key, versionId);
+      if (doc || !cur) return { cur, doc };
+      const again = await this.db.read(bucket, curId(key));
+      if (again?._etag === cur._etag) return { cur, doc };
+      cur = again;
+    }
+  }
+
   private async versionDocOf(bucket: string, key: string, versionId: string | undefined, current?: Doc | null): Promise<Doc | undefined> {
-    const cur = current === undefined ? await this.db.read(bucket, curId(key)) : current ?? undefined;
-    if (versionId === undefined || rec<ObjectRecord>(cur)?.versionId === versionId) return cur;
+    return (await this.versionDocs(bucket, key, versionId, current)).doc;
+  }
+
+  private async noncurrentDoc(bucket: string, key: string, versionId: string): Promise<Doc | undefined> {
     if (versionId !== NULL_VERSION) return this.db.read(bucket, verId(key, versionId));
     // The null version's sort key is its time: found by its version id among the key's versions.
     return (await this.db.query("SELECT * FROM c WHERE c.t = 'v' AND c.kh = @h AND c.vid = 'null'", { "@h": hash(key) }, bucket))[0];
@@ -240,10 +259,9 @@ export class CosmosMetadataStore extends ModularStore implements MetadataStore {
     bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; bypassGovernance?: boolean; events?: EngineEvent[] } = {},
   ): Promise<ObjectRecord | null> {
     return retrying(async () => {
-      const cur = await this.db.read(bucket, curId(key));
+      const { cur, doc: targetDoc } = await this.versionDocs(bucket, key, options.versionId);
       const current = rec<ObjectRecord>(cur);
       checkCondition(key, current, options.condition, true);
-      const targetDoc = await this.versionDocOf(bucket, key, options.versionId, cur ?? null);
       const target = rec<ObjectRecord>(targetDoc);
       if (!cur || !current || !targetDoc || !target) return null;
       checkLock(target, options.bypassGovernance);
@@ -264,9 +282,8 @@ export class CosmosMetadataStore extends ModularStore implements MetadataStore {
 
   async updateObject(bucket: string, key: string, versionId: string | undefined, change: ObjectChange, events?: EngineEvent[]): Promise<boolean> {
     return retrying(async () => {
-      const cur = await this.db.read(bucket, curId(key));
+      const { cur, doc: targetDoc } = await this.versionDocs(bucket, key, versionId);
       const current = rec<ObjectRecord>(cur);
-      const targetDoc = await this.versionDocOf(bucket, key, versionId, cur ?? null);
       const target = rec<ObjectRecord>(targetDoc);
       if (!cur || !current || !targetDoc || !target || target.deleteMarker) return false;
       if (change.retention !== undefined) checkRetentionChange(target.retention, change.retention, change.bypassGovernance);

@@ -150,10 +150,28 @@ export class DynamoMetadataStore extends ModularStore implements MetadataStore {
     });
   }
 
-  /** The item of a version: the current one (versionId absent or the current's), or a noncurrent one. */
+  /**
+   * A key's current item and the item of one of its versions (the current one when versionId is absent
+   * or the current's), as they were at one moment: a noncurrent version not found while the current
+   * item changed may have just become current (a delete promoting it), so both are read again.
+   */
+  private async versionItems(bucket: string, key: string, versionId: string | undefined, current?: Item): Promise<{ cur?: Item; item?: Item }> {
+    let cur = current ?? (await this.table.get(P.current(bucket), key));
+    for (;;) {
+      if (versionId === undefined || record<ObjectRecord>(cur)?.versionId === versionId) return { cur, item: cur };
+      const item = await this.noncurrentItem(bucket, key, versionId);
+      if (item || !cur) return { cur, item };
+      const again = await this.table.get(P.current(bucket), key);
+      if (again?.rev?.S === cur.rev?.S) return { cur, item };
+      cur = again;
+    }
+  }
+
   private async versionItem(bucket: string, key: string, versionId: string | undefined, current?: Item): Promise<Item | undefined> {
-    const cur = current ?? (await this.table.get(P.current(bucket), key));
-    if (versionId === undefined || record<ObjectRecord>(cur)?.versionId === versionId) return cur;
+    return (await this.versionItems(bucket, key, versionId, current)).item;
+  }
+
+  private async noncurrentItem(bucket: string, key: string, versionId: string): Promise<Item | undefined> {
     if (versionId !== NULL_VERSION) return this.table.get(P.versions(bucket, key), versionId);
     // The null version's sort key is its time: found among the key's versions.
     for await (const item of this.table.all(P.versions(bucket, key))) if (record<ObjectRecord>(item)!.versionId === NULL_VERSION) return item;
@@ -184,7 +202,8 @@ export class DynamoMetadataStore extends ModularStore implements MetadataStore {
     if (previous && previous.versionId === r.versionId) freed.push(previous);
     else if (previous) items.push(this.w.put(P.versions(r.bucket, r.key), versionSortKey(previous), previous, { extra: sid(previous.storageId) }));
     if (r.versionId === NULL_VERSION && previous && previous.versionId !== NULL_VERSION) {
-      const nullItem = await this.versionItem(r.bucket, r.key, NULL_VERSION, curItem);
+      const { cur, item: nullItem } = await this.versionItems(r.bucket, r.key, NULL_VERSION, curItem);
+      if (cur !== curItem) throw new Cancelled([], true);
       if (nullItem) {
         freed.push(record<ObjectRecord>(nullItem)!);
         items.push(this.w.delete(P.versions(r.bucket, r.key), nullItem.sk!.S!, "rev = :rev", { ":rev": nullItem.rev! }));
@@ -217,10 +236,9 @@ export class DynamoMetadataStore extends ModularStore implements MetadataStore {
     bucket: string, key: string, options: { versionId?: string; condition?: WriteCondition; bypassGovernance?: boolean; events?: EngineEvent[] } = {},
   ): Promise<ObjectRecord | null> {
     return optimistic(async () => {
-      const curItem = await this.table.get(P.current(bucket), key);
+      const { cur: curItem, item: targetItem } = await this.versionItems(bucket, key, options.versionId);
       const current = record<ObjectRecord>(curItem);
       checkCondition(key, current, options.condition, true);
-      const targetItem = await this.versionItem(bucket, key, options.versionId, curItem);
       const target = record<ObjectRecord>(targetItem);
       if (!curItem || !targetItem || !target) return null;
       checkLock(target, options.bypassGovernance);

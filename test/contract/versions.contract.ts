@@ -61,6 +61,32 @@ export function versionCases(current: () => MetadataStore) {
     expect(await store.deleteBucket("b")).toBe(true);
   });
 
+  test("versions: deleting the current version and, at once, the one it promotes removes both; a read by id meanwhile finds it", async () => {
+    const store = current();
+    await store.createBucket(bucketRecord("b"));
+    // The second delete starts a little later each round, so that one round falls in the other's window.
+    for (let round = 0; round < 12; round++) {
+      const key = `k${round}`;
+      const v1 = version(key);
+      const dm = marker(key);
+      await store.putObject(v1);
+      await store.putObject(dm);
+      const [gone, promoted, read] = await Promise.all([
+        store.deleteObject("b", key, { versionId: dm.versionId }),
+        Bun.sleep(round * 0.6).then(() => store.deleteObject("b", key, { versionId: v1.versionId })),
+        Bun.sleep(round * 0.3).then(() => store.getObject("b", key, v1.versionId)),
+      ]);
+      expect(gone?.versionId).toBe(dm.versionId);
+      expect(promoted?.versionId).toBe(v1.versionId);
+      // Read before, during or after the deletes: v1 itself or nothing, never a wrong answer.
+      if (read) expect(read.versionId).toBe(v1.versionId);
+      expect(await store.getObject("b", key)).toBeNull();
+    }
+    expect(await ids(store)).toEqual([]);
+    expect(await store.bucketStats()).toEqual([{ bucket: "b", objects: 0, bytes: 0 }]);
+    expect(await store.deleteBucket("b")).toBe(true);
+  });
+
   test("versions: the null version is replaced in place, among newer and older versions", async () => {
     const store = current();
     await store.createBucket(bucketRecord("b"));
