@@ -121,7 +121,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     let moving = false;
     const watcher = (async () => {
       for (let i = 0; i < 400 && !moving; i++) {
-        const bar = await tab.getByLabel("Upload of docs/big.bin").evaluate((p) => {
+        const bar = await tab.getByLabel("Upload of docs/big.bin", { exact: true }).evaluate((p) => {
           const e = p as unknown as { value: number; max: number };
           return { value: e.value, max: e.max };
         }).catch(() => ({ value: 0, max: 1 }));

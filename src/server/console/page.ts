@@ -1,9 +1,8 @@
-// The console's page: sign in, the buckets the key can list, a bucket's objects by folder (breadcrumb,
-// search by prefix, paging), download, delete, upload with a progress bar per file (multipart for large
-// files, parts in parallel), sign out.
+// The console's page: its markup and style; its script (app.js) is bundled from ui/. Sign in, the
+// buckets the key can list, a bucket's objects by folder (breadcrumb, search by prefix, paging),
+// download, delete, upload with a progress bar per file (multipart for large files), sign out.
 // Everything a server or a user named (bucket names, keys) is put on the page as text, never as HTML.
 // No network beyond this server, no fonts or scripts from elsewhere; light or dark from the system.
-import { CONSOLE_SCRIPT } from "./page-script.ts";
 
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en">
@@ -70,7 +69,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   <button id="more" type="button" hidden>Next page</button>
 </section>
 </main>
-<script>${CONSOLE_SCRIPT}</script>
+<script type="module" src="/_bleepstore/console/app.js"></script>
 </body>
 </html>
 `;

@@ -9,11 +9,12 @@ import type { Engine } from "../../core/engine.ts";
 import type { Logger } from "../../log.ts";
 import type { AuthResult } from "../auth/authenticate.ts";
 import { peerAddress, recordPeer } from "../peer.ts";
-import { CONSOLE_PAGE } from "./page.ts";
 import { MAX_EXPIRY_SECONDS, presignedGet } from "./share.ts";
 import { COOKIE, type ConsoleSessions, type Session, type SignInLimiter } from "./session.ts";
 
 export const CONSOLE_PREFIX = "/_bleepstore/console";
+/** The page and its script, loaded at the first request for either. */
+const assets = () => import("./assets.ts");
 const SAFE = new Set(["GET", "HEAD"]);
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => Response.json(body, { status, headers });
@@ -66,12 +67,15 @@ export function consoleRoutes(o: ConsoleOptions) {
   const view = (s: Session) => ({ accessKey: s.accessKey, csrf: s.csrf, expires: new Date(s.expires).toISOString() });
 
   return new Elysia({ name: "console", prefix: CONSOLE_PREFIX, detail: { tags: ["console"] } })
-    .get("/", () => new Response(CONSOLE_PAGE, {
+    .get("/", async () => new Response((await assets()).CONSOLE_PAGE, {
       headers: {
         "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "x-frame-options": "DENY",
-        "content-security-policy": "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'",
+        "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; frame-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'",
       },
     }), { detail: { summary: "The web console" } })
+    .get("/app.js", async () => new Response((await assets()).CONSOLE_SCRIPT, {
+      headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache", "x-content-type-options": "nosniff" },
+    }), { detail: { summary: "The web console's script" } })
     .post("/api/session", async ({ request }) => {
       if (!sameOrigin(request)) return refused(403, "A request from another origin is refused.");
       const address = peerAddress(request) ?? "";

@@ -1,0 +1,21 @@
+// Where the console is (which view, which bucket and folder) and how to go elsewhere. The views fill
+// in `go` at start (main.ts), so that no view imports another to move to it.
+import { byId } from "./dom.ts";
+
+export type View = "signin" | "buckets" | "objects";
+
+export const place = { bucket: "", prefix: "", token: "" };
+
+export const go = {
+  signIn: (): unknown => undefined,
+  buckets: (): unknown => undefined,
+  folder: (_bucket: string, _prefix: string, _token: string): unknown => undefined,
+};
+
+export function show(view: View, accessKey?: string): void {
+  byId("signin").hidden = view !== "signin";
+  byId("buckets").hidden = view !== "buckets";
+  byId("objects").hidden = view !== "objects";
+  byId("who").hidden = view === "signin";
+  if (accessKey !== undefined) byId("key").textContent = accessKey;
+}
