@@ -105,6 +105,31 @@ describe("console session API", () => {
     expect((await fetch(link.replace("X-Amz-Expires=60", "X-Amz-Expires=600"))).status).toBe(403);
   });
 
+  test("an object read through the door is a sandboxed document (an uploaded HTML page runs no script on the console's origin), never sniffed; the script has no inline part", async () => {
+    await fx.s3.send(new PutObjectCommand({ Bucket: fx.bucket, Key: "page.html", Body: "<script>parent.x=1</script>", ContentType: "text/html" }));
+    const { cookie } = await signIn();
+    const res = await fetch(url(`/s3/${fx.bucket}/page.html`), { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toBe("sandbox");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    const page = await fetch(url("/"));
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self';");
+    expect(await page.text()).not.toMatch(/<script>/);
+    const script = await fetch(url("/app.js"));
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect((await script.text()).length).toBeGreaterThan(1000);
+  });
+
+  test("bucket statistics: objects and bytes of the key's own buckets, for a signed-in key only", async () => {
+    await fx.s3.send(new PutObjectCommand({ Bucket: fx.bucket, Key: "stats/one", Body: "12345" }));
+    expect((await fetch(url("/api/bucket-stats"))).status).toBe(401);
+    const { cookie } = await signIn();
+    const stats = await (await fetch(url("/api/bucket-stats"), { headers: { cookie } })).json() as { buckets: Array<{ bucket: string; objects: number; bytes: number }> };
+    const mine = stats.buckets.find((b) => b.bucket === fx.bucket)!;
+    expect(mine.objects).toBeGreaterThanOrEqual(1);
+    expect(mine.bytes).toBeGreaterThanOrEqual(5);
+  });
+
   test("failed sign-ins are limited: the sixth within a minute is 429, even with the right secret", async () => {
     for (let i = 0; i < 5; i++) expect((await signIn(ACCESS_KEY, `wrong-${i}`)).res.status).toBe(401);
     const limited = await signIn();

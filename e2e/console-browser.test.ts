@@ -6,12 +6,11 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   CreateBucketCommand, GetBucketVersioningCommand, GetObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import { mkdirSync, mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { bucketName } from "./helpers/clients.ts";
-import { CHROMIUM, chromiumUnavailable, launchChromium } from "./helpers/browser.ts";
+import { CHROMIUM, chromiumUnavailable, consoleArtifacts, launchChromium } from "./helpers/browser.ts";
 import { serverWithBucket } from "./helpers/fixture.ts";
 import { requires } from "./helpers/requires.ts";
 import { ACCESS_KEY, SECRET_KEY } from "./helpers/server.ts";
@@ -19,7 +18,6 @@ import { ACCESS_KEY, SECRET_KEY } from "./helpers/server.ts";
 setDefaultTimeout(90_000);
 const hasChromium = requires(`Chromium (${CHROMIUM})`, chromiumUnavailable());
 const fx = serverWithBucket("consolebrowser");
-const artifacts = process.env.BLEEPSTORE_ARTIFACTS ? join(process.env.BLEEPSTORE_ARTIFACTS, "console") : mkdtempSync(join(tmpdir(), "bleepstore-console-shots-"));
 let browser: Browser | undefined;
 afterAll(async () => {
   await browser?.close();
@@ -30,7 +28,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     const second = bucketName("consolesecond");
     await fx.s3.send(new CreateBucketCommand({ Bucket: second }));
     browser ??= await launchChromium();
-    mkdirSync(artifacts, { recursive: true });
+    const artifacts = consoleArtifacts();
     for (const width of [1280, 360]) {
       const context = await browser.newContext({ viewport: { width, height: 800 } });
       const tab = await context.newPage();
@@ -59,7 +57,6 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
       await context.close();
     }
     for (const name of ["sign-in-error-1280", "buckets-1280", "sign-in-error-360", "buckets-360"]) expect(statSync(join(artifacts, `${name}.png`)).size).toBeGreaterThan(1000);
-    console.log(`console screenshots: ${artifacts}`);
   });
 
   test("versions: versioning turned on from the console, an older version restored, a version deleted after a confirmation", async () => {
@@ -85,7 +82,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     await tab.getByRole("button", { name: `Restore version ${v1}` }).click();
     await tab.getByRole("button", { name: `Restore version ${v2}` }).waitFor();
     expect(await (await fx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "notes.txt" }))).Body!.transformToString()).toBe("first");
-    await tab.screenshot({ path: join(artifacts, "versions-1280.png"), fullPage: true });
+    await tab.screenshot({ path: join(consoleArtifacts(), "versions-1280.png"), fullPage: true });
     await tab.getByRole("button", { name: `Delete version ${v2}` }).click();
     await tab.getByRole("button", { name: `Delete version ${v2}` }).waitFor({ state: "detached" });
     const left = (await fx.s3.send(new ListObjectVersionsCommand({ Bucket: bucket }))).Versions?.map((v) => v.VersionId);
@@ -118,25 +115,20 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     expect(await tab.getByRole("navigation", { name: "Breadcrumb" }).textContent()).toContain("docs");
     // Three files into docs/, one of them 20 MiB (multipart: three 8 MiB parts at most, in parallel).
     const big = Buffer.alloc(20 * 1024 * 1024, 7);
-    let moving = false;
-    const watcher = (async () => {
-      for (let i = 0; i < 400 && !moving; i++) {
-        const bar = await tab.getByLabel("Upload of docs/big.bin", { exact: true }).evaluate((p) => {
-          const e = p as unknown as { value: number; max: number };
-          return { value: e.value, max: e.max };
-        }).catch(() => ({ value: 0, max: 1 }));
-        if (bar.value > 0 && bar.value < bar.max) moving = true;
-        await Bun.sleep(5);
-      }
-    })();
+    // Watched from inside the page (a round trip per look from here could miss a fast upload).
+    await tab.evaluate(`(() => {
+      const seen = setInterval(() => {
+        const bar = document.querySelector('progress[aria-label="Upload of docs/big.bin"]');
+        if (bar && bar.value > 0 && bar.value < bar.max) { window.moving = true; clearInterval(seen); }
+      }, 1);
+    })()`);
     await tab.getByLabel("Upload files").setInputFiles([
       { name: "big.bin", mimeType: "application/octet-stream", buffer: big },
       { name: "a.txt", mimeType: "text/plain", buffer: Buffer.from("file a") },
       { name: "b.json", mimeType: "application/json", buffer: Buffer.from("{\"b\":1}") },
     ]);
     await tab.getByRole("cell", { name: "big.bin", exact: true }).waitFor({ timeout: 60_000 });
-    await watcher;
-    expect(moving).toBe(true);
+    expect(await tab.evaluate("window.moving === true")).toBe(true);
     for (const name of ["a.txt", "b.json"]) await tab.getByRole("cell", { name, exact: true }).waitFor();
     const got = await fx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "docs/big.bin" }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(big)).toBe(true);
@@ -155,7 +147,7 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     expect(link).toContain("X-Amz-Expires=3600");
     const curl = Bun.spawnSync(["curl", "-sS", "--fail", link]);
     expect([curl.exitCode, curl.stdout.toString()]).toEqual([0, "inside a folder"]);
-    await tab.screenshot({ path: join(artifacts, "objects-1280.png"), fullPage: true });
+    await tab.screenshot({ path: join(consoleArtifacts(), "objects-1280.png"), fullPage: true });
     // Delete asks first (accepted here), then the object is gone.
     await tab.getByRole("button", { name: "Delete docs/a.txt" }).click();
     await tab.getByRole("cell", { name: "a.txt", exact: true }).waitFor({ state: "detached" });

@@ -28,6 +28,19 @@ export const CONSOLE_PAGE = `<!doctype html>
   progress { width: 12rem; max-width: 50%; }
   #search { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; }
   #search input { flex: 1; min-width: 8rem; }
+  .row { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; }
+  .row input { flex: 1; min-width: 8rem; }
+  .row label { width: 100%; }
+  .drop { border: 2px dashed #8888; padding: .5rem; margin: .5rem 0; }
+  .drop.over { border-color: #4a90e2; background: #4a90e222; }
+  .drop input { width: auto; }
+  .hidden-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+  dt { font-weight: bold; }
+  dd { margin: 0; word-break: break-all; }
+  #preview img, #preview video, #preview iframe { max-width: 100%; max-height: 60vh; }
+  #preview iframe { width: 100%; height: 60vh; border: 1px solid #8884; }
+  #preview pre { max-height: 60vh; overflow: auto; white-space: pre-wrap; border: 1px solid #8884; padding: .5rem; }
 </style>
 </head>
 <body>
@@ -42,15 +55,16 @@ export const CONSOLE_PAGE = `<!doctype html>
 </form>
 <section id="buckets" hidden aria-labelledby="buckets-title">
   <h2 id="buckets-title">Buckets</h2>
+  <form id="create-bucket" class="row"><label for="new-bucket">New bucket name</label><input id="new-bucket" name="bucket" required><button type="submit">Create bucket</button></form>
   <p id="buckets-error" role="alert"></p>
-  <table><thead><tr><th scope="col">Name</th><th scope="col">Created</th></tr></thead><tbody id="bucket-rows"></tbody></table>
+  <table><thead><tr><th scope="col">Name</th><th scope="col">Objects</th><th scope="col">Size</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead><tbody id="bucket-rows"></tbody></table>
 </section>
 <section id="objects" hidden aria-labelledby="objects-title">
   <nav aria-label="Breadcrumb"><ol id="crumbs" class="crumbs"></ol></nav>
   <h2 id="objects-title">Objects</h2>
   <p>Versioning: <span id="versioning"></span> <button id="versioning-toggle" type="button"></button></p>
   <form id="search" role="search"><label for="prefix">Search by prefix</label><input id="prefix" name="prefix"><button type="submit">Search</button></form>
-  <label for="files">Upload files</label><input id="files" type="file" multiple>
+  <div id="drop" class="drop"><label for="files">Upload files</label><input id="files" type="file" multiple> <label for="folder">Upload a folder</label><input id="folder" type="file" webkitdirectory multiple><p>or drop files and folders here</p></div>
   <ul id="uploads" aria-label="Uploads"></ul>
   <section id="share" hidden aria-labelledby="share-title">
     <h3 id="share-title">Share <span id="share-key"></span></h3>
@@ -64,8 +78,16 @@ export const CONSOLE_PAGE = `<!doctype html>
     <h3 id="versions-title">Versions of <span id="versions-key"></span></h3>
     <table><thead><tr><th scope="col">Version</th><th scope="col">Size</th><th scope="col">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="version-rows"></tbody></table>
   </section>
+  <section id="details" hidden aria-labelledby="details-title">
+    <h3 id="details-title">Details of <span id="details-key"></span></h3>
+    <dl id="details-list"></dl>
+    <div id="preview"></div>
+    <button id="details-close" type="button">Close details</button>
+  </section>
   <p id="objects-error" role="alert"></p>
-  <table><thead><tr><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="object-rows"></tbody></table>
+  <p id="objects-status" role="status"></p>
+  <button id="delete-selected" type="button" disabled>Delete selected</button>
+  <table><thead><tr><th scope="col"><span class="hidden-label">Select</span></th><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="object-rows"></tbody></table>
   <button id="more" type="button" hidden>Next page</button>
 </section>
 </main>

@@ -64,6 +64,23 @@ export function consoleRoutes(o: ConsoleOptions) {
     if (!(await o.engine.credential(session.accessKey))) return refused(401, "The access key of this session no longer exists.");
     return session;
   };
+  /** An S3 request (path and query of the S3 API) run as the session's key, with the request's headers and body. */
+  const asKey = async (session: Session, request: Request, method: string, path: string, search: string): Promise<Response> => {
+    const credential = (await o.engine.credential(session.accessKey))!;
+    const headers = new Headers(request.headers);
+    for (const name of ["cookie", "authorization", "x-bleepstore-csrf"]) headers.delete(name);
+    const forwarded = new Request(`${new URL(request.url).origin}${path}${search}`, {
+      method, headers, ...(SAFE.has(method) ? {} : { body: request.body, duplex: "half" } as RequestInit),
+    });
+    recordPeer(forwarded, peerAddress(request));
+    const res = await o.s3(forwarded, { requester: credential.owner, accessKey: credential.accessKey, payload: { kind: "unsigned" } });
+    // An object opened from the console's origin (an HTML or SVG someone uploaded) must not run script
+    // there: rendered as a document it is sandboxed, and its type is never sniffed.
+    const wrapped = new Response(res.body, res);
+    wrapped.headers.set("content-security-policy", "sandbox");
+    wrapped.headers.set("x-content-type-options", "nosniff");
+    return wrapped;
+  };
   const view = (s: Session) => ({ accessKey: s.accessKey, csrf: s.csrf, expires: new Date(s.expires).toISOString() });
 
   return new Elysia({ name: "console", prefix: CONSOLE_PREFIX, detail: { tags: ["console"] } })
@@ -136,18 +153,21 @@ export function consoleRoutes(o: ConsoleOptions) {
       });
       return json({ url, expires: new Date(Date.now() + expiresSeconds * 1000).toISOString() });
     }, { parse: "none", detail: { summary: "A share link: a presigned GET of one object, signed with the signed-in key" } })
+    .get("/api/bucket-stats", async ({ request }) => {
+      const session = await signedIn(request);
+      if (session instanceof Response) return session;
+      // Only for a key that may list its buckets (the same decision as ListBuckets through the door).
+      const listed = await asKey(session, request, "GET", "/", "");
+      if (listed.status !== 200) return listed;
+      const owner = (await o.engine.credential(session.accessKey))!.owner;
+      const mine = new Set((await o.engine.buckets.list(owner)).buckets.map((b) => b.name));
+      const stats = (await o.engine.metadata.bucketStats()).filter((s) => mine.has(s.bucket));
+      return json({ buckets: stats, approximate: o.engine.metadata.statsApproximate === true }, 200, { "cache-control": "no-store" });
+    }, { detail: { summary: "Objects and bytes of each bucket the signed-in key lists" } })
     .all("/s3/*", async ({ request }) => {
       const session = await signedIn(request);
       if (session instanceof Response) return session;
-      const credential = (await o.engine.credential(session.accessKey))!;
       const url = new URL(request.url);
-      const inner = url.pathname.slice(`${CONSOLE_PREFIX}/s3`.length) || "/";
-      const headers = new Headers(request.headers);
-      for (const name of ["cookie", "authorization", "x-bleepstore-csrf"]) headers.delete(name);
-      const forwarded = new Request(`${url.origin}${inner}${url.search}`, {
-        method: request.method, headers, ...(SAFE.has(request.method) ? {} : { body: request.body, duplex: "half" } as RequestInit),
-      });
-      recordPeer(forwarded, peerAddress(request));
-      return o.s3(forwarded, { requester: credential.owner, accessKey: credential.accessKey, payload: { kind: "unsigned" } });
+      return asKey(session, request, request.method, url.pathname.slice(`${CONSOLE_PREFIX}/s3`.length) || "/", url.search);
     }, { parse: "none", detail: { summary: "The S3 API as the signed-in key (what the console's pages call)" } });
 }

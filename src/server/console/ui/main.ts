@@ -1,5 +1,8 @@
 // The console's script: wires the views together and starts at the sign-in form or the buckets.
-import { listBuckets } from "./buckets.ts";
+import { listBuckets, wireBuckets } from "./buckets.ts";
+import { wireDelete } from "./delete.ts";
+import { wireDetails } from "./details.ts";
+import { wireDrop } from "./drop.ts";
 import { byId } from "./dom.ts";
 import { go, place, show } from "./nav.ts";
 import { openFolder } from "./objects.ts";
@@ -11,8 +14,19 @@ go.signIn = () => show("signin");
 go.buckets = listBuckets;
 go.folder = openFolder;
 
+/** Uploads into the folder shown, then shows it again. */
+async function uploadAll(files: Array<{ key: string; file: File }>): Promise<void> {
+  const { bucket } = place;
+  await Promise.all(files.map((f) => upload(bucket, f.key, f.file)));
+  if (place.bucket === bucket) await openFolder(place.bucket, place.prefix, "");
+}
+
 wireSession();
+wireBuckets();
 wireShare();
+wireDelete();
+wireDetails();
+wireDrop(uploadAll);
 byId("search").addEventListener("submit", (e) => {
   e.preventDefault();
   void openFolder(place.bucket, byId<HTMLInputElement>("prefix").value, "");
@@ -21,9 +35,7 @@ byId("files").addEventListener("change", async () => {
   const input = byId<HTMLInputElement>("files");
   const files = [...(input.files ?? [])];
   input.value = "";
-  const { bucket, prefix } = place;
-  await Promise.all(files.map((f) => upload(bucket, prefix + (f.webkitRelativePath || f.name), f)));
-  await openFolder(place.bucket, place.prefix, "");
+  await uploadAll(files.map((file) => ({ key: place.prefix + file.name, file })));
 });
 resume().catch((err: unknown) => {
   document.body.append(document.createTextNode(`The console could not start: ${String(err)}`));

@@ -3,6 +3,8 @@
 import { all, read, s3Error, s3url, tagText, write, xml } from "./api.ts";
 import { button, byId, cell, el, say, size } from "./dom.ts";
 import { go, place, show } from "./nav.ts";
+import { deleteFolder } from "./delete.ts";
+import { showDetails } from "./details.ts";
 import { openShare } from "./share.ts";
 import { showVersions } from "./versions.ts";
 import { showVersioning } from "./versioning.ts";
@@ -39,18 +41,21 @@ function objectRow(bucket: string, prefix: string, folder: string, c: Element): 
     if (!res.ok) return say("objects-error", `Delete failed: ${await s3Error(res)}`);
     await openFolder(bucket, prefix, "");
   }, `Delete ${key}`);
+  const pick = el("input");
+  pick.type = "checkbox";
+  pick.value = key;
+  pick.setAttribute("aria-label", `Select ${key}`);
   const tr = el("tr");
   tr.append(
-    el("td", key.slice(folder.length)), el("td", size(Number(tagText(c, "Size")))), el("td", tagText(c, "LastModified")),
-    cell(download, button("Share", () => openShare(key), `Share ${key}`), button("Versions", () => showVersions(key), `Versions of ${key}`), remove),
+    cell(pick), el("td", key.slice(folder.length)), el("td", size(Number(tagText(c, "Size")))), el("td", tagText(c, "LastModified")),
+    cell(download, button("Details", () => showDetails(bucket, key), `Details of ${key}`), button("Share", () => openShare(key), `Share ${key}`), button("Versions", () => showVersions(key), `Versions of ${key}`), remove),
   );
   return tr;
 }
 
 export async function openFolder(bucket: string, prefix: string, token: string): Promise<void> {
   if (place.bucket !== bucket || place.prefix !== prefix) {
-    byId("share").hidden = true;
-    byId("versions").hidden = true;
+    for (const panel of ["share", "versions", "details"]) byId(panel).hidden = true;
   }
   if (place.bucket !== bucket) void showVersioning(bucket);
   Object.assign(place, { bucket, prefix, token });
@@ -61,6 +66,7 @@ export async function openFolder(bucket: string, prefix: string, token: string):
   const res = await read(s3url(bucket, undefined, query));
   const rows = byId("object-rows");
   if (!token) rows.replaceChildren();
+  byId<HTMLButtonElement>("delete-selected").disabled = true;
   if (!res.ok) return say("objects-error", `Listing failed: ${await s3Error(res)}`);
   say("objects-error", "");
   const doc = await xml(res);
@@ -69,7 +75,10 @@ export async function openFolder(bucket: string, prefix: string, token: string):
   for (const p of all(doc, "CommonPrefixes")) {
     const sub = tagText(p, "Prefix");
     const tr = el("tr");
-    tr.append(cell(button(sub.slice(folder.length), () => openFolder(bucket, sub, ""), undefined, "link")), el("td", "folder"), el("td", ""), el("td", ""));
+    tr.append(
+      el("td"), cell(button(sub.slice(folder.length), () => openFolder(bucket, sub, ""), undefined, "link")), el("td", "folder"), el("td", ""),
+      cell(button("Delete folder", () => deleteFolder(bucket, sub), `Delete everything under ${sub}`)),
+    );
     rows.append(tr);
   }
   for (const c of all(doc, "Contents")) rows.append(objectRow(bucket, prefix, folder, c));
