@@ -8,7 +8,7 @@ import { bucketNotEmpty, noSuchBucket } from "../errors.ts";
 import { applyChange } from "./change.ts";
 import { checkCondition, checkLock, checkRetentionChange } from "./condition.ts";
 import { EtcdClient, type Compare, type EtcdOptions, type KV, type Op } from "./etcd-client.ts";
-import { anyShard, commit, keys, noStats, optimistic, parse, SHARDS, unchanged, type Keys, type Stats, type WriteExtra } from "./etcd-keys.ts";
+import { anyShard, commit, keys, Lost, noStats, optimistic, parse, SHARDS, unchanged, type Keys, type Stats, type WriteExtra } from "./etcd-keys.ts";
 import { EtcdOutbox } from "./etcd-outbox.ts";
 import { EtcdUploads } from "./etcd-uploads.ts";
 import type { EngineEvent } from "./events.ts";
@@ -154,11 +154,25 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
     return undefined;
   }
 
-  /** A version's key-value: the current one (versionId absent or the current's), or a noncurrent one. */
+  /**
+   * A key's current key-value and a version's (the current one for no versionId, or the current's), as
+   * they were at one moment: a noncurrent version not found while the current one changed may have just
+   * become current (a delete promoting it), so both are read again.
+   */
+  private async versionKvs(bucket: string, key: string, versionId: string | undefined, current?: KV | null): Promise<{ cur?: KV; kv?: KV }> {
+    let cur = current === undefined ? await this.etcd.get(this.k.object(bucket, key)) : current ?? undefined;
+    for (;;) {
+      if (versionId === undefined || parse<ObjectRecord>(cur)?.versionId === versionId) return { cur, kv: cur };
+      const kv = await this.noncurrent(bucket, key, versionId);
+      if (kv || !cur) return { cur, kv };
+      const again = await this.etcd.get(this.k.object(bucket, key));
+      if (again?.modRevision === cur.modRevision) return { cur, kv };
+      cur = again;
+    }
+  }
+
   private async versionKv(bucket: string, key: string, versionId: string | undefined, current?: KV | null): Promise<KV | undefined> {
-    const cur = current === undefined ? await this.etcd.get(this.k.object(bucket, key)) : current ?? undefined;
-    if (versionId === undefined || parse<ObjectRecord>(cur)?.versionId === versionId) return cur;
-    return this.noncurrent(bucket, key, versionId);
+    return (await this.versionKvs(bucket, key, versionId, current)).kv;
   }
 
   async getObject(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | null> {
@@ -230,7 +244,9 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
       const [cur, stat] = await this.etcd.getMany([curKey, statKey]);
       const current = parse<ObjectRecord>(cur);
       checkCondition(key, current, options.condition, true);
-      const targetKv = await this.versionKv(bucket, key, options.versionId, cur ?? null);
+      const { cur: seen, kv: targetKv } = await this.versionKvs(bucket, key, options.versionId, cur ?? null);
+      // The key changed since it was read with the statistics shard: read both again.
+      if (seen?.modRevision !== cur?.modRevision) throw new Lost("the key changed while its version was read");
       const target = parse<ObjectRecord>(targetKv);
       if (!cur || !targetKv || !target) return null;
       checkLock(target, options.bypassGovernance);
