@@ -35,12 +35,12 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
       const problems: string[] = [];
       tab.on("pageerror", (err) => problems.push(String(err)));
       await tab.goto(`${fx.server.endpoint}/_bleepstore/console/`);
-      await tab.getByLabel("Access key").fill(ACCESS_KEY);
-      await tab.getByLabel("Secret key").fill("not the secret");
+      await tab.getByLabel("Access key", { exact: true }).fill(ACCESS_KEY);
+      await tab.getByLabel("Secret key", { exact: true }).fill("not the secret");
       await tab.getByRole("button", { name: "Sign in" }).click();
       await tab.getByText("The access key or secret is wrong.").waitFor();
       await tab.screenshot({ path: join(artifacts, `sign-in-error-${width}.png`) });
-      await tab.getByLabel("Secret key").fill(SECRET_KEY);
+      await tab.getByLabel("Secret key", { exact: true }).fill(SECRET_KEY);
       await tab.getByRole("button", { name: "Sign in" }).click();
       await tab.getByRole("heading", { name: "Buckets" }).waitFor();
       await tab.getByRole("cell", { name: fx.bucket, exact: true }).waitFor();
@@ -67,8 +67,8 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
     const tab = await context.newPage();
     tab.on("dialog", (d) => void d.accept());
     await tab.goto(`${fx.server.endpoint}/_bleepstore/console/`);
-    await tab.getByLabel("Access key").fill(ACCESS_KEY);
-    await tab.getByLabel("Secret key").fill(SECRET_KEY);
+    await tab.getByLabel("Access key", { exact: true }).fill(ACCESS_KEY);
+    await tab.getByLabel("Secret key", { exact: true }).fill(SECRET_KEY);
     await tab.getByRole("button", { name: "Sign in" }).click();
     await tab.getByRole("button", { name: bucket, exact: true }).click();
     await tab.getByRole("button", { name: "Turn versioning on" }).click();
@@ -105,8 +105,8 @@ describe.skipIf(!hasChromium)("web console in Chromium", () => {
       void d.accept();
     });
     await tab.goto(`${fx.server.endpoint}/_bleepstore/console/`);
-    await tab.getByLabel("Access key").fill(ACCESS_KEY);
-    await tab.getByLabel("Secret key").fill(SECRET_KEY);
+    await tab.getByLabel("Access key", { exact: true }).fill(ACCESS_KEY);
+    await tab.getByLabel("Secret key", { exact: true }).fill(SECRET_KEY);
     await tab.getByRole("button", { name: "Sign in" }).click();
     await tab.getByRole("button", { name: bucket, exact: true }).click();
     await tab.getByRole("cell", { name: "<img src=x onerror=alert(1)>", exact: true }).waitFor();

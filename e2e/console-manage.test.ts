@@ -47,7 +47,7 @@ describe.skipIf(!hasChromium)("console: buckets and objects", () => {
     await tab.getByText(`Deleting ${made} failed: BucketNotEmpty`).waitFor();
     await tab.getByRole("button", { name: made, exact: true }).click();
     await tab.getByRole("button", { name: "Delete one" }).click();
-    await tab.getByRole("button", { name: "Buckets" }).click();
+    await tab.getByRole("navigation", { name: "Breadcrumb" }).getByRole("button", { name: "Buckets" }).click();
     await tab.getByRole("button", { name: `Delete bucket ${made}` }).click();
     await tab.getByRole("button", { name: made, exact: true }).waitFor({ state: "detached" });
     expect(await s3Status(fx.s3.send(new HeadBucketCommand({ Bucket: made })))).toBe(404);

@@ -58,12 +58,19 @@ describe.skipIf(!!EXTERNAL_ENDPOINT || !hasAwsCli || !hasOpenssl)("TLS and key p
     expect((await aws("s3", "ls")).stdout).toContain("robot-bucket");
 
     const list = await runCli(["key", "list", ...endpoint], { env });
-    expect(list.out.split("\n")[0]).toMatch(/^ACCESS KEY\s+NAME\s+OWNER ID\s+CREATED\s+POLICY$/);
+    expect(list.out.split("\n")[0]).toMatch(/^ACCESS KEY\s+NAME\s+OWNER ID\s+CREATED\s+POLICY\s+STATE$/);
     expect(list.out).toMatch(new RegExp(`^${k.accessKey}\\s+ci-robot\\s`, "m"));
     expect(list.out).not.toContain(k.secretKey);
     const status = JSON.parse((await runCli(["status", "--json", ...endpoint], { env })).out) as { buckets: number; credentials: number; metadata: string };
     expect(status).toMatchObject({ buckets: 1, credentials: 2, metadata: "sqlite" });
     expect((await runCli(["status", ...endpoint], { env })).out).toMatch(/^buckets\s+1$/m);
+
+    // Disabled: kept and listed, refused as an unknown key until enabled again.
+    expect(await runCli(["key", "disable", k.accessKey, ...endpoint], { env })).toEqual({ code: 0, out: `disabled ${k.accessKey}\n`, err: "" });
+    expect((await runCli(["key", "list", ...endpoint], { env })).out).toMatch(new RegExp(`^${k.accessKey}\\s.*\\sdisabled$`, "m"));
+    expect((await aws("s3", "ls")).stderr).toContain("InvalidAccessKeyId");
+    expect(await runCli(["key", "enable", k.accessKey, ...endpoint], { env })).toEqual({ code: 0, out: `enabled ${k.accessKey}\n`, err: "" });
+    expect((await aws("s3", "ls")).stdout).toContain("robot-bucket");
 
     const revoked = await runCli(["key", "revoke", k.accessKey, ...endpoint], { env });
     expect(revoked).toEqual({ code: 0, out: `revoked ${k.accessKey}\n`, err: "" });

@@ -35,8 +35,8 @@ export async function signedInTab(browser: Browser, endpoint: string, credential
   });
   tab.on("pageerror", (err) => problems.push(String(err)));
   await tab.goto(`${endpoint}/_bleepstore/console/`);
-  await tab.getByLabel("Access key").fill(credentials.accessKey);
-  await tab.getByLabel("Secret key").fill(credentials.secretKey);
+  await tab.getByLabel("Access key", { exact: true }).fill(credentials.accessKey);
+  await tab.getByLabel("Secret key", { exact: true }).fill(credentials.secretKey);
   await tab.getByRole("button", { name: "Sign in" }).click();
   await tab.getByRole("heading", { name: "Buckets" }).waitFor();
   return { context, tab, dialogs, problems };

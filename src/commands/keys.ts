@@ -1,4 +1,4 @@
-// `bleepstore key create|list|revoke` and `bleepstore status`: a running server's admin API from the
+// `bleepstore key create|list|revoke|disable|enable` and `bleepstore status`: a running server's admin API from the
 // command line, as readable tables or, with --json, the API's own JSON.
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
@@ -8,6 +8,8 @@ export const KEYS_HELP = `Usage:
   bleepstore key create [--name DISPLAY_NAME] [--access-key KEY --secret-key SECRET] [--policy FILE|NAME] [--json]
   bleepstore key list [--json]
   bleepstore key revoke ACCESS_KEY
+  bleepstore key disable ACCESS_KEY      (kept, but authenticates nothing until enabled)
+  bleepstore key enable ACCESS_KEY
   bleepstore key policy set ACCESS_KEY FILE|NAME
   bleepstore key policy get ACCESS_KEY
   bleepstore key policy clear ACCESS_KEY
@@ -28,7 +30,7 @@ export function table(header: string[], rows: string[][]): string {
   return `${[line(header), ...rows.map(line)].join("\n")}\n`;
 }
 
-interface KeyView { accessKey: string; ownerId: string; displayName: string; createdAt: string; secretKey?: string; policy?: string }
+interface KeyView { accessKey: string; ownerId: string; displayName: string; createdAt: string; secretKey?: string; policy?: string; disabled?: boolean }
 
 const BUILTIN = new Set(["readonly", "writeonly", "readwrite", "consoleAdmin"]);
 
@@ -71,7 +73,10 @@ export async function adminCommand(command: "key" | "status", argv: string[]): P
     if (!res.ok) await failure(res);
     const keys = await res.json() as KeyView[];
     const limit = (k: KeyView) => (k.policy === undefined ? "-" : BUILTIN.has(k.policy) ? k.policy : "custom");
-    return print(keys, table(["ACCESS KEY", "NAME", "OWNER ID", "CREATED", "POLICY"], keys.map((k) => [k.accessKey, k.displayName, k.ownerId, k.createdAt, limit(k)])));
+    return print(keys, table(
+      ["ACCESS KEY", "NAME", "OWNER ID", "CREATED", "POLICY", "STATE"],
+      keys.map((k) => [k.accessKey, k.displayName, k.ownerId, k.createdAt, limit(k), k.disabled ? "disabled" : "enabled"]),
+    ));
   }
   if (action === "create" && rest.length === 0) {
     if (!values["access-key"] !== !values["secret-key"]) throw new ConfigError("key create: give both --access-key and --secret-key, or neither");
@@ -89,6 +94,12 @@ export async function adminCommand(command: "key" | "status", argv: string[]): P
     if (res.status === 404) throw new ConfigError(`key revoke: no access key ${rest[0]!}`);
     if (!res.ok) await failure(res);
     return print({ revoked: rest[0] }, `revoked ${rest[0]!}\n`);
+  }
+  if ((action === "disable" || action === "enable") && rest.length === 1) {
+    const res = await api.call("POST", `/credentials/${encodeURIComponent(rest[0]!)}/${action}`);
+    if (res.status === 404) throw new ConfigError(`key ${action}: no access key ${rest[0]!}`);
+    if (!res.ok) await failure(res);
+    return print({ accessKey: rest[0], disabled: action === "disable" }, `${action}d ${rest[0]!}\n`);
   }
   if (action === "policy" && rest.length >= 2) {
     const [verb, key, source] = rest as [string, string, string | undefined];
@@ -113,5 +124,5 @@ export async function adminCommand(command: "key" | "status", argv: string[]): P
       return print({ accessKey: key, policy: null }, `${key} no longer limited\n`);
     }
   }
-  throw new ConfigError(`key: unknown command "${positionals.join(" ")}" (create, list, revoke ACCESS_KEY, policy set|get|clear ACCESS_KEY)`);
+  throw new ConfigError(`key: unknown command "${positionals.join(" ")}" (create, list, revoke|disable|enable ACCESS_KEY, policy set|get|clear ACCESS_KEY)`);
 }

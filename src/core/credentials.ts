@@ -91,6 +91,17 @@ export class Credentials {
     return true;
   }
 
+  /** Disables a key (it authenticates nothing, and is kept) or enables it again; false if there is no such key. */
+  async setDisabled(accessKey: string, disabled: boolean): Promise<boolean> {
+    const current = await this.ctx.metadata.getCredential(accessKey);
+    if (!current) return false;
+    const { disabled: _was, ...rest } = current;
+    await this.ctx.metadata.putCredential(disabled ? { ...rest, disabled: true } : rest, [newEvent("credential.updated", { accessKey, disabled })]);
+    this.ctx.publish();
+    this.forget();
+    return true;
+  }
+
   list(): Promise<Credential[]> {
     return this.ctx.metadata.listCredentials();
   }

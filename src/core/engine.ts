@@ -182,9 +182,10 @@ export class Engine {
     await this.metadata.close();
   }
 
-  /** The key pair for an access key (used by request authentication). */
-  credential(accessKey: string): Promise<Credential | null> {
-    return this.credentials.get(accessKey);
+  /** The key pair for an access key (used by request authentication); a disabled key has none. */
+  async credential(accessKey: string): Promise<Credential | null> {
+    const found = await this.credentials.get(accessKey);
+    return found && !found.disabled ? found : null;
   }
 
   /** After metadata changed behind the engine's back (an import): drop what it caches. */

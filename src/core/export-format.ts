@@ -198,7 +198,7 @@ export function partIn(r: FamilyRecord): PartRecord {
 export function credentialOut(c: Credential, withSecret: boolean): FamilyRecord {
   return {
     access_key_id: c.accessKey, secret_key: withSecret ? c.secretKey : REDACTED, owner_id: c.owner.id,
-    display_name: c.owner.displayName, active: true, created_at: iso(c.createdAt),
+    display_name: c.owner.displayName, active: !c.disabled, created_at: iso(c.createdAt),
     ...(c.policy !== undefined ? { extra: { policy: c.policy } } : {}),
   };
 }
@@ -207,5 +207,6 @@ export function credentialIn(r: FamilyRecord): Credential {
     accessKey: str(r.access_key_id), secretKey: str(r.secret_key),
     owner: { id: str(r.owner_id), displayName: str(r.display_name) }, createdAt: ms(r.created_at),
     ...(typeof obj(r.extra).policy === "string" ? { policy: obj(r.extra).policy as string } : {}),
+    ...(r.active === false ? { disabled: true } : {}),
   };
 }

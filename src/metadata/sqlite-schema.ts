@@ -59,9 +59,10 @@ export const MIGRATIONS: string[] = [
   "ALTER TABLE buckets ADD COLUMN lifecycle TEXT;",
   "ALTER TABLE buckets ADD COLUMN logging TEXT;",
   RECORDS_TABLE,
+  "ALTER TABLE credentials ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
 ];
 
-export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number; policy: string | null }
+export interface CredentialRow { access_key: string; secret_key: string; owner_id: string; owner_name: string; created_at: number; policy: string | null; disabled: number }
 export interface BucketRow {
   name: string; region: string; owner_id: string; owner_name: string; acl: string; created_at: number; versioning: string | null; tags: string | null;
   cors: string | null; encryption: string | null; object_lock: string | null; notification: string | null; policy: string | null;
@@ -71,6 +72,7 @@ export interface BucketRow {
 export const toCredential = (r: CredentialRow): Credential => ({
   accessKey: r.access_key, secretKey: r.secret_key, owner: { id: r.owner_id, displayName: r.owner_name }, createdAt: r.created_at,
   ...(r.policy !== null && r.policy !== undefined ? { policy: r.policy } : {}),
+  ...(r.disabled ? { disabled: true } : {}),
 });
 export const toBucket = (r: BucketRow): BucketRecord => ({
   name: r.name, region: r.region, owner: { id: r.owner_id, displayName: r.owner_name }, acl: JSON.parse(r.acl) as Acl, createdAt: r.created_at,

@@ -106,10 +106,10 @@ export class SqliteMetadataStore implements MetadataStore {
       ping: db.query("SELECT 1"),
       probe: db.query("INSERT INTO probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at"),
       putCredential: db.query(
-        `INSERT INTO credentials (access_key, secret_key, owner_id, owner_name, created_at, policy)
-         VALUES ($access_key, $secret_key, $owner_id, $owner_name, $created_at, $policy)
-         ON CONFLICT (access_key) DO UPDATE SET secret_key = excluded.secret_key,
-           owner_id = excluded.owner_id, owner_name = excluded.owner_name, created_at = excluded.created_at, policy = excluded.policy`),
+        `INSERT INTO credentials (access_key, secret_key, owner_id, owner_name, created_at, policy, disabled)
+         VALUES ($access_key, $secret_key, $owner_id, $owner_name, $created_at, $policy, $disabled)
+         ON CONFLICT (access_key) DO UPDATE SET secret_key = excluded.secret_key, owner_id = excluded.owner_id,
+           owner_name = excluded.owner_name, created_at = excluded.created_at, policy = excluded.policy, disabled = excluded.disabled`),
       getCredential: db.query("SELECT * FROM credentials WHERE access_key = ?") as Statement<CredentialRow>,
       listCredentials: db.query("SELECT * FROM credentials ORDER BY access_key") as Statement<CredentialRow>,
       deleteCredential: db.query("DELETE FROM credentials WHERE access_key = ?"),
@@ -159,7 +159,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async putCredential(c: Credential, events?: EngineEvent[]): Promise<void> {
     await this.grouped(() => this.q.putCredential.run({
       access_key: c.accessKey, secret_key: c.secretKey, owner_id: c.owner.id, owner_name: c.owner.displayName, created_at: c.createdAt,
-      policy: c.policy ?? null,
+      policy: c.policy ?? null, disabled: c.disabled ? 1 : 0,
     }), events);
   }
 

@@ -31,6 +31,8 @@ export interface Credential {
   createdAt: number;
   /** The key's own policy (identity policy): a built-in name (readonly, readwrite, ...) or policy JSON. Without one, no limit. */
   policy?: string;
+  /** A disabled key is kept (listed, and enabled again) but authenticates nothing. */
+  disabled?: boolean;
 }
 
 /** Tags of an object or a bucket: key → value, each key once. */

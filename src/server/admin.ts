@@ -11,6 +11,7 @@ import type { Logger } from "../log.ts";
 import type { QueueRuntime } from "../queue/delivery.ts";
 import { eventsPage, notificationTargets } from "./admin-events.ts";
 import { kmsRoutes } from "./admin-kms.ts";
+import { publicView } from "./key-view.ts";
 
 export const ADMIN_PREFIX = "/_bleepstore/admin";
 /** Data written in the last minute may belong to a request still committing it. */
@@ -22,10 +23,6 @@ function bearerMatches(header: string | null, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-const publicView = (c: { accessKey: string; owner: { id: string; displayName: string }; createdAt: number; policy?: string }) => ({
-  accessKey: c.accessKey, ownerId: c.owner.id, displayName: c.owner.displayName, createdAt: new Date(c.createdAt).toISOString(),
-  ...(c.policy !== undefined ? { policy: c.policy } : {}),
-});
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
@@ -56,6 +53,16 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
       log.info("credential revoked", { accessKey: params.accessKey });
       return new Response(null, { status: 204 });
     }, { detail: { summary: "Revoke an access key; its buckets stay, owned by the revoked key" } })
+    .post("/credentials/:accessKey/disable", async ({ params }) => {
+      if (!(await engine.credentials.setDisabled(params.accessKey, true))) return json({ error: "No such access key." }, 404);
+      log.info("credential disabled", { accessKey: params.accessKey });
+      return new Response(null, { status: 204 });
+    }, { detail: { summary: "Disable an access key: kept and listed, it authenticates nothing until enabled" } })
+    .post("/credentials/:accessKey/enable", async ({ params }) => {
+      if (!(await engine.credentials.setDisabled(params.accessKey, false))) return json({ error: "No such access key." }, 404);
+      log.info("credential enabled", { accessKey: params.accessKey });
+      return new Response(null, { status: 204 });
+    }, { detail: { summary: "Enable a disabled access key again" } })
     .get("/credentials/:accessKey/policy", async ({ params }) => {
       const c = (await engine.credentials.list()).find((x) => x.accessKey === params.accessKey);
       if (!c) return json({ error: "No such access key." }, 404);

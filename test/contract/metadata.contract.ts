@@ -80,6 +80,14 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       expect((await store.getCredential("k2"))?.policy).toBeUndefined();
     });
 
+    test("credentials: a disabled key is kept disabled, and enabled again by a put without the flag", async () => {
+      await store.putCredential({ accessKey: "k3", secretKey: "s3", owner, createdAt: 1, disabled: true });
+      expect(await store.getCredential("k3")).toEqual({ accessKey: "k3", secretKey: "s3", owner, createdAt: 1, disabled: true });
+      expect((await store.listCredentials()).find((c) => c.accessKey === "k3")?.disabled).toBe(true);
+      await store.putCredential({ accessKey: "k3", secretKey: "s3", owner, createdAt: 1 });
+      expect(await store.getCredential("k3")).toEqual({ accessKey: "k3", secretKey: "s3", owner, createdAt: 1 });
+    });
+
     test("buckets: create once, get, list sorted, delete", async () => {
       expect(await store.createBucket(bucketRecord("beta"))).toBe(true);
       expect(await store.createBucket(bucketRecord("alpha"))).toBe(true);

@@ -31,6 +31,9 @@ export const CONSOLE_PAGE = `<!doctype html>
   .row { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; }
   .row input { flex: 1; min-width: 8rem; }
   .row label { width: 100%; }
+  textarea { width: 100%; box-sizing: border-box; font-family: ui-monospace, monospace; }
+  select { font: inherit; padding: .4rem; }
+  #menu { width: 100%; }
   .drop { border: 2px dashed #8888; padding: .5rem; margin: .5rem 0; }
   .drop.over { border-color: #4a90e2; background: #4a90e222; }
   .drop input { width: auto; }
@@ -44,7 +47,8 @@ export const CONSOLE_PAGE = `<!doctype html>
 </style>
 </head>
 <body>
-<header><h1>BleepStore</h1><div id="who" hidden><span id="key"></span> <button id="signout" type="button">Sign out</button></div></header>
+<header><h1>BleepStore</h1><div id="who" hidden><span id="key"></span> <button id="signout" type="button">Sign out</button></div>
+<nav id="menu" aria-label="Console" hidden><button id="to-buckets" type="button">Buckets</button> <button id="to-keys" type="button">Access keys</button></nav></header>
 <main>
 <form id="signin" hidden aria-labelledby="signin-title">
   <h2 id="signin-title">Sign in</h2>
@@ -58,6 +62,23 @@ export const CONSOLE_PAGE = `<!doctype html>
   <form id="create-bucket" class="row"><label for="new-bucket">New bucket name</label><input id="new-bucket" name="bucket" required><button type="submit">Create bucket</button></form>
   <p id="buckets-error" role="alert"></p>
   <table><thead><tr><th scope="col">Name</th><th scope="col">Objects</th><th scope="col">Size</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead><tbody id="bucket-rows"></tbody></table>
+</section>
+<section id="keys" hidden aria-labelledby="keys-title">
+  <h2 id="keys-title">Access keys</h2>
+  <p id="keys-error" role="alert"></p>
+  <form id="create-key">
+    <label for="key-name">Key name</label><input id="key-name" name="displayName">
+    <label for="key-policy">Policy</label>
+    <select id="key-policy"><option value="">none (not limited)</option><option value="readonly">readonly</option><option value="writeonly">writeonly</option><option value="readwrite">readwrite</option><option value="consoleAdmin">consoleAdmin</option><option value="custom">custom (policy JSON)</option></select>
+    <label for="key-policy-json" id="key-policy-json-label" hidden>Policy JSON</label><textarea id="key-policy-json" rows="8" hidden></textarea>
+    <button type="submit">Create key</button>
+  </form>
+  <section id="new-key" hidden aria-labelledby="new-key-title">
+    <h3 id="new-key-title">New key</h3>
+    <p>The secret key is shown only now: copy it.</p>
+    <dl><dt>Access key</dt><dd id="new-access-key"></dd><dt>Secret key</dt><dd id="new-secret-key"></dd></dl>
+  </section>
+  <table><thead><tr><th scope="col">Access key</th><th scope="col">Name</th><th scope="col">Policy</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead><tbody id="key-rows"></tbody></table>
 </section>
 <section id="objects" hidden aria-labelledby="objects-title">
   <nav aria-label="Breadcrumb"><ol id="crumbs" class="crumbs"></ol></nav>

@@ -9,6 +9,7 @@ import type { Engine } from "../../core/engine.ts";
 import type { Logger } from "../../log.ts";
 import type { AuthResult } from "../auth/authenticate.ts";
 import { peerAddress, recordPeer } from "../peer.ts";
+import { keysApi } from "./keys.ts";
 import { MAX_EXPIRY_SECONDS, presignedGet } from "./share.ts";
 import { COOKIE, type ConsoleSessions, type Session, type SignInLimiter } from "./session.ts";
 
@@ -80,6 +81,11 @@ export function consoleRoutes(o: ConsoleOptions) {
     wrapped.headers.set("content-security-policy", "sandbox");
     wrapped.headers.set("x-content-type-options", "nosniff");
     return wrapped;
+  };
+  const keys = async ({ request }: { request: Request }) => {
+    const session = await signedIn(request);
+    if (session instanceof Response) return session;
+    return keysApi(o.engine, o.log, session, request, new URL(request.url).pathname.slice(`${CONSOLE_PREFIX}/api/keys`.length));
   };
   const view = (s: Session) => ({ accessKey: s.accessKey, csrf: s.csrf, expires: new Date(s.expires).toISOString() });
 
@@ -164,6 +170,8 @@ export function consoleRoutes(o: ConsoleOptions) {
       const stats = (await o.engine.metadata.bucketStats()).filter((s) => mine.has(s.bucket));
       return json({ buckets: stats, approximate: o.engine.metadata.statsApproximate === true }, 200, { "cache-control": "no-store" });
     }, { detail: { summary: "Objects and bytes of each bucket the signed-in key lists" } })
+    .all("/api/keys", keys, { parse: "none", detail: { summary: "Access keys: list, or create one (the secret is shown in that answer only) — for an unlimited or consoleAdmin key" } })
+    .all("/api/keys/*", keys, { parse: "none", detail: { summary: "An access key: DELETE it, or POST …/disable or …/enable" } })
     .all("/s3/*", async ({ request }) => {
       const session = await signedIn(request);
       if (session instanceof Response) return session;

@@ -3,6 +3,7 @@ import { listBuckets, wireBuckets } from "./buckets.ts";
 import { wireDelete } from "./delete.ts";
 import { wireDetails } from "./details.ts";
 import { wireDrop } from "./drop.ts";
+import { forgetNewKey, listKeys, wireKeys } from "./keys.ts";
 import { byId } from "./dom.ts";
 import { go, place, show } from "./nav.ts";
 import { openFolder } from "./objects.ts";
@@ -27,6 +28,16 @@ wireShare();
 wireDelete();
 wireDetails();
 wireDrop(uploadAll);
+wireKeys();
+byId("to-buckets").addEventListener("click", () => {
+  forgetNewKey();
+  void listBuckets();
+});
+byId("to-keys").addEventListener("click", () => {
+  forgetNewKey();
+  void listKeys();
+});
+byId("signout").addEventListener("click", forgetNewKey);
 byId("search").addEventListener("submit", (e) => {
   e.preventDefault();
   void openFolder(place.bucket, byId<HTMLInputElement>("prefix").value, "");

@@ -2,7 +2,7 @@
 // in `go` at start (main.ts), so that no view imports another to move to it.
 import { byId } from "./dom.ts";
 
-export type View = "signin" | "buckets" | "objects";
+export type View = "signin" | "buckets" | "objects" | "keys";
 
 export const place = { bucket: "", prefix: "", token: "" };
 
@@ -16,6 +16,8 @@ export function show(view: View, accessKey?: string): void {
   byId("signin").hidden = view !== "signin";
   byId("buckets").hidden = view !== "buckets";
   byId("objects").hidden = view !== "objects";
+  byId("keys").hidden = view !== "keys";
   byId("who").hidden = view === "signin";
+  byId("menu").hidden = view === "signin";
   if (accessKey !== undefined) byId("key").textContent = accessKey;
 }
