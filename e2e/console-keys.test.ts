@@ -32,13 +32,13 @@ describe.skipIf(!ready)("console: access keys", () => {
     await tab.getByRole("button", { name: "Access keys" }).click();
     await tab.getByRole("button", { name: `Disable ${ACCESS_KEY}`, exact: true }).waitFor();
     // A custom policy the server refuses: its message, and no key made.
-    await tab.getByLabel("Policy", { exact: true }).selectOption("custom");
-    await tab.getByLabel("Policy JSON").fill("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Maybe\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}");
+    await tab.getByLabel("Key policy", { exact: true }).selectOption("custom");
+    await tab.getByLabel("Key policy JSON").fill("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Maybe\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}");
     await tab.getByRole("button", { name: "Create key" }).click();
     await tab.getByText(/Creating the key failed: .*Effect/).waitFor();
     // A readonly key.
     await tab.getByLabel("Key name").fill("reader");
-    await tab.getByLabel("Policy", { exact: true }).selectOption("readonly");
+    await tab.getByLabel("Key policy", { exact: true }).selectOption("readonly");
     await tab.getByRole("button", { name: "Create key" }).click();
     const region = tab.getByRole("region", { name: "New key" });
     await region.waitFor();

@@ -38,6 +38,8 @@ export const CONSOLE_PAGE = `<!doctype html>
   .drop.over { border-color: #4a90e2; background: #4a90e222; }
   .drop input { width: auto; }
   .hidden-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  fieldset { margin: .8rem 0; border: 1px solid #8886; }
+  legend { font-weight: bold; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
   dt { font-weight: bold; }
   dd { margin: 0; word-break: break-all; }
@@ -68,9 +70,9 @@ export const CONSOLE_PAGE = `<!doctype html>
   <p id="keys-error" role="alert"></p>
   <form id="create-key">
     <label for="key-name">Key name</label><input id="key-name" name="displayName">
-    <label for="key-policy">Policy</label>
+    <label for="key-policy">Key policy</label>
     <select id="key-policy"><option value="">none (not limited)</option><option value="readonly">readonly</option><option value="writeonly">writeonly</option><option value="readwrite">readwrite</option><option value="consoleAdmin">consoleAdmin</option><option value="custom">custom (policy JSON)</option></select>
-    <label for="key-policy-json" id="key-policy-json-label" hidden>Policy JSON</label><textarea id="key-policy-json" rows="8" hidden></textarea>
+    <label for="key-policy-json" id="key-policy-json-label" hidden>Key policy JSON</label><textarea id="key-policy-json" rows="8" hidden></textarea>
     <button type="submit">Create key</button>
   </form>
   <section id="new-key" hidden aria-labelledby="new-key-title">
@@ -83,7 +85,12 @@ export const CONSOLE_PAGE = `<!doctype html>
 <section id="objects" hidden aria-labelledby="objects-title">
   <nav aria-label="Breadcrumb"><ol id="crumbs" class="crumbs"></ol></nav>
   <h2 id="objects-title">Objects</h2>
-  <p>Versioning: <span id="versioning"></span> <button id="versioning-toggle" type="button"></button></p>
+  <p>Versioning: <span id="versioning"></span> <button id="versioning-toggle" type="button"></button> <button id="settings-open" type="button">Bucket settings</button></p>
+  <section id="settings" hidden aria-labelledby="settings-title">
+    <h3 id="settings-title">Settings of <span id="settings-bucket"></span></h3>
+    <div id="settings-body"></div>
+    <button id="settings-close" type="button">Close settings</button>
+  </section>
   <form id="search" role="search"><label for="prefix">Search by prefix</label><input id="prefix" name="prefix"><button type="submit">Search</button></form>
   <div id="drop" class="drop"><label for="files">Upload files</label><input id="files" type="file" multiple> <label for="folder">Upload a folder</label><input id="folder" type="file" webkitdirectory multiple><p>or drop files and folders here</p></div>
   <ul id="uploads" aria-label="Uploads"></ul>

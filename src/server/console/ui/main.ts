@@ -8,6 +8,7 @@ import { byId } from "./dom.ts";
 import { go, place, show } from "./nav.ts";
 import { openFolder } from "./objects.ts";
 import { resume, wireSession } from "./session.ts";
+import { showSettings } from "./settings.ts";
 import { wireShare } from "./share.ts";
 import { upload } from "./uploads.ts";
 
@@ -29,6 +30,11 @@ wireDelete();
 wireDetails();
 wireDrop(uploadAll);
 wireKeys();
+byId("settings-open").addEventListener("click", () => void showSettings(place.bucket));
+byId("settings-close").addEventListener("click", () => {
+  byId("settings").hidden = true;
+  byId("settings-body").replaceChildren();
+});
 byId("to-buckets").addEventListener("click", () => {
   forgetNewKey();
   void listBuckets();

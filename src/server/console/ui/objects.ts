@@ -55,7 +55,7 @@ function objectRow(bucket: string, prefix: string, folder: string, c: Element): 
 
 export async function openFolder(bucket: string, prefix: string, token: string): Promise<void> {
   if (place.bucket !== bucket || place.prefix !== prefix) {
-    for (const panel of ["share", "versions", "details"]) byId(panel).hidden = true;
+    for (const panel of ["share", "versions", "details", "settings"]) byId(panel).hidden = true;
   }
   if (place.bucket !== bucket) void showVersioning(bucket);
   Object.assign(place, { bucket, prefix, token });
