@@ -211,11 +211,21 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
 
     test("a console session begun on one node works on the other, and signing out on that one ends it on both", async () => {
       const consoleAt = (node: TestServer, path: string, init: RequestInit = {}) => fetch(`${node.endpoint}/_bleepstore/console${path}`, init);
+      const bucket = bucketName("tail");
+      await awsClient(a.endpoint).send(new CreateBucketCommand({ Bucket: bucket }));
       const signIn = await consoleAt(a, "/api/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }) });
       expect(signIn.status).toBe(200);
       const cookie = signIn.headers.get("set-cookie")!.split(";")[0]!;
       const { csrf } = await signIn.json() as { csrf: string };
       expect((await consoleAt(b, "/s3/", { headers: { cookie } })).status).toBe(200);
+      // Node B's server page lists both nodes; its event tail shows a write made through node A.
+      const server = await (await consoleAt(b, "/api/server", { headers: { cookie } })).json() as { cluster: { nodes: Array<{ id: string }> } };
+      expect(server.cluster.nodes.length).toBe(2);
+      const tail = consoleAt(b, "/api/events?after=-1&wait_ms=20000&prefix=tailed/", { headers: { cookie } });
+      await Bun.sleep(300);
+      await awsClient(a.endpoint).send(new PutObjectCommand({ Bucket: bucket, Key: "tailed/one", Body: "x" }));
+      const seen = await (await tail).json() as { events: Array<{ type: string; data: { key: string } }> };
+      expect(seen.events.map((e) => `${e.type} ${e.data.key}`)).toEqual(["object.created tailed/one"]);
       expect((await consoleAt(b, "/api/session", { method: "DELETE", headers: { cookie, "x-bleepstore-csrf": csrf } })).status).toBe(204);
       expect((await consoleAt(a, "/api/session", { headers: { cookie } })).status).toBe(401);
       expect((await consoleAt(b, "/s3/", { headers: { cookie } })).status).toBe(401);

@@ -29,7 +29,7 @@ describe.skipIf(!ready)("console: access keys", () => {
     await fx.s3.send(new PutObjectCommand({ Bucket: fx.bucket, Key: "shared.txt", Body: "for readers" }));
     browser ??= await launchChromium();
     const { context, tab, dialogs, problems } = await signedInTab(browser, fx.server.endpoint, { accessKey: ACCESS_KEY, secretKey: SECRET_KEY });
-    await tab.getByRole("button", { name: "Access keys" }).click();
+    await tab.getByRole("button", { name: "Access keys", exact: true }).click();
     await tab.getByRole("button", { name: `Disable ${ACCESS_KEY}`, exact: true }).waitFor();
     // A custom policy the server refuses: its message, and no key made.
     await tab.getByLabel("Key policy", { exact: true }).selectOption("custom");
@@ -50,7 +50,7 @@ describe.skipIf(!ready)("console: access keys", () => {
     await tab.screenshot({ path: join(consoleArtifacts(), "keys-1280.png"), fullPage: true });
     // Once: the list, and the page after leaving it, never show the secret again.
     await tab.getByRole("button", { name: "Buckets" }).first().click();
-    await tab.getByRole("button", { name: "Access keys" }).click();
+    await tab.getByRole("button", { name: "Access keys", exact: true }).click();
     await row.waitFor();
     expect(await tab.getByText(secretKey).count()).toBe(0);
     const aws = awsCli(() => fx.server.endpoint, () => home, () => ({ accessKeyId: accessKey, secretAccessKey: secretKey }));
@@ -84,7 +84,7 @@ describe.skipIf(!ready)("console: access keys", () => {
       body: JSON.stringify({ displayName: "writer", policy: "readwrite" }),
     })).json() as { accessKey: string; secretKey: string };
     const limited = await signedInTab(browser, fx.server.endpoint, writer);
-    await limited.tab.getByRole("button", { name: "Access keys" }).click();
+    await limited.tab.getByRole("button", { name: "Access keys", exact: true }).click();
     await limited.tab.getByText("Managing access keys needs a key without a policy of its own, or with consoleAdmin.").waitFor();
     await limited.context.close();
   });

@@ -8,8 +8,8 @@ import { announce, listenUrls } from "./banner.ts";
 import { cosmosUsesIdentity, storageUsesIdentity } from "./azure-identity.ts";
 import { S3Error } from "./errors.ts";
 import { HELP, parseCli, VERSION, VERSION_LINE } from "./cli.ts";
-import { ConfigError, loadConfig, METADATA_ENGINES, QUEUE_BACKENDS, STORAGE_BACKENDS, type Config } from "./config.ts";
-import { safeUrl } from "./queue/target.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { shown } from "./config-view.ts";
 import { Engine } from "./core/engine.ts";
 import { createLogger } from "./log.ts";
 import { checkMasterKey, loadMasterKey, masterKeyPath, warnGenerated } from "./master-key.ts";
@@ -28,26 +28,6 @@ import { AccessLogSpool } from "./core/access-log-spool.ts";
 
 const CLOUD_TIMEOUT_MS = 15_000;
 const CLUSTER_RECONCILE_EVERY_MS = 5 * 60_000;
-
-/** The configuration as --check prints it: no secrets, and only the engine and backend selected. */
-function shown(config: Config): unknown {
-  const copy = structuredClone(config) as Config & Record<string, Record<string, unknown>>;
-  copy.auth.secret_key = "***";
-  if (copy.admin.token) copy.admin.token = "***";
-  if (copy.metadata.cosmos.connection_string) copy.metadata.cosmos.connection_string = "***";
-  if (copy.storage.azure.connection_string) copy.storage.azure.connection_string = "***";
-  if (copy.metadata.etcd.password) copy.metadata.etcd.password = "***";
-  const q = copy.queue;
-  if (q.webhook.secret) q.webhook.secret = "***";
-  q.redis.url = safeUrl(q.redis.url);
-  q.rabbitmq.url = safeUrl(q.rabbitmq.url);
-  q.nats.url = safeUrl(q.nats.url);
-  for (const b of QUEUE_BACKENDS) if (b !== q.backend) delete (q as unknown as Record<string, unknown>)[b];
-  copy.notifications.targets = copy.notifications.targets.map((t) => ({ ...t, url: safeUrl(t.url), ...(t.secret ? { secret: "***" } : {}) }));
-  for (const e of METADATA_ENGINES) if (e !== config.metadata.engine) delete (copy.metadata as Record<string, unknown>)[e];
-  for (const b of STORAGE_BACKENDS) if (b !== config.storage.backend) delete (copy.storage as Record<string, unknown>)[b];
-  return copy;
-}
 
 /** A cloud engine that does not answer stops start-up with its endpoint named. */
 async function reachable(what: string, endpoint: string, ping: () => Promise<void>): Promise<void> {
@@ -221,7 +201,9 @@ async function serve(config: Config): Promise<void> {
     ...(cluster ? { cluster } : {}),
     ...(asyncWrites ? { asyncWrites } : {}),
     ...(config.server.http_engine === "bun" ? { spool: new BodySpool(join(dirname(config.metadata.sqlite.path), "spool")) } : {}),
-    ...(config.console.enabled ? { console: { sessions: new ConsoleSessions(master.key, stores.metadata), limiter: new SignInLimiter() } } : {}),
+    ...(config.console.enabled ? {
+      console: { sessions: new ConsoleSessions(master.key, stores.metadata), limiter: new SignInLimiter(), config: shown(config), dataDir: dirname(config.metadata.sqlite.path) },
+    } : {}),
   });
   const port = await listen(config, app.fetch);
   startMemoryGovernor();

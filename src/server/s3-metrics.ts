@@ -4,6 +4,7 @@
 import type { Engine } from "../core/engine.ts";
 import { readdirSync } from "node:fs";
 import { CollectedGauge, Counter, Histogram, Registry } from "./metrics.ts";
+import { MetricsHistory } from "./metrics-history.ts";
 import type { QueueRuntime } from "../queue/delivery.ts";
 import { addQueueMetrics } from "./queue-metrics.ts";
 
@@ -59,7 +60,14 @@ export class S3Metrics {
   private readonly startedAt = Date.now() / 1000;
   private readonly startCpu = process.cpuUsage();
 
+  /** The last hour of this node's traffic and the stored totals, for the console's charts. */
+  readonly history: MetricsHistory;
+
   constructor(private readonly engine: Engine, queue?: QueueRuntime, cluster?: { id: string; heldJobs(): string[] }) {
+    this.history = new MetricsHistory(async () => {
+      const stats = await engine.metadata.bucketStats();
+      return { objects: stats.reduce((n, s) => n + s.objects, 0), bytes: stats.reduce((n, s) => n + s.bytes, 0) };
+    });
     if (queue) addQueueMetrics(this.registry, queue);
     if (cluster) {
       // Per node: which node this is, and the background jobs it runs now (README "Running a cluster").
@@ -119,6 +127,7 @@ export class S3Metrics {
     this.s3Operations.inc({ operation: r.operation, status: r.errorCode ? "error" : "success" });
     this.requests.inc({ operation: r.operation, status_class: `${Math.floor(r.status / 100)}xx` });
     this.latency.observe({ operation: r.operation }, r.seconds);
+    this.history.record(r);
     if (r.errorCode) this.errors.inc({ code: r.errorCode });
     if (r.bytesIn > 0) this.bytesIn.inc({}, r.bytesIn);
     if (r.bytesOut > 0) this.bytesOut.inc({}, r.bytesOut);

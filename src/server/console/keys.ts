@@ -10,13 +10,15 @@ import type { Session } from "./session.ts";
 const json = (body: unknown, status = 200) => Response.json(body, { status, headers: { "cache-control": "no-store" } });
 const refused = (status: number, error: string) => json({ error }, status);
 
-/** Whether the key may manage keys: unlimited, or limited by consoleAdmin. */
-const manages = (policy: string | undefined) => policy === undefined || policy === "consoleAdmin";
+/** Whether the session's key is an operator's: enabled, and unlimited or limited by consoleAdmin. */
+export async function isOperator(engine: Engine, session: Session): Promise<boolean> {
+  const me = await engine.credential(session.accessKey);
+  return me !== null && (me.policy === undefined || me.policy === "consoleAdmin");
+}
 
 /** Answers /api/keys and /api/keys/KEY[/disable|/enable] for a signed-in session (`rest`: the path after /api/keys). */
 export async function keysApi(engine: Engine, log: Logger, session: Session, request: Request, rest: string): Promise<Response> {
-  const me = await engine.credential(session.accessKey);
-  if (!me || !manages(me.policy)) return refused(403, "Managing access keys needs a key without a policy of its own, or with consoleAdmin.");
+  if (!(await isOperator(engine, session))) return refused(403, "Managing access keys needs a key without a policy of its own, or with consoleAdmin.");
   const [target, action, ...extra] = rest.split("/").filter(Boolean).map(decodeURIComponent);
   try {
     if (!target && request.method === "GET") return json((await engine.credentials.list()).map(publicView));

@@ -38,6 +38,11 @@ export const CONSOLE_PAGE = `<!doctype html>
   .drop.over { border-color: #4a90e2; background: #4a90e222; }
   .drop input { width: auto; }
   .hidden-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .8rem; }
+  .chart { margin: 0; }
+  .chart svg { width: 100%; height: 4rem; border: 1px solid #8884; }
+  #config { max-height: 50vh; overflow: auto; border: 1px solid #8884; padding: .5rem; }
+  #tail { font-family: ui-monospace, monospace; font-size: .9rem; }
   fieldset { margin: .8rem 0; border: 1px solid #8886; }
   legend { font-weight: bold; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
@@ -50,7 +55,7 @@ export const CONSOLE_PAGE = `<!doctype html>
 </head>
 <body>
 <header><h1>BleepStore</h1><div id="who" hidden><span id="key"></span> <button id="signout" type="button">Sign out</button></div>
-<nav id="menu" aria-label="Console" hidden><button id="to-buckets" type="button">Buckets</button> <button id="to-keys" type="button">Access keys</button></nav></header>
+<nav id="menu" aria-label="Console" hidden><button id="to-buckets" type="button">Buckets</button> <button id="to-keys" type="button">Access keys</button> <button id="to-server" type="button">Server</button> <button id="to-events" type="button">Events</button></nav></header>
 <main>
 <form id="signin" hidden aria-labelledby="signin-title">
   <h2 id="signin-title">Sign in</h2>
@@ -81,6 +86,29 @@ export const CONSOLE_PAGE = `<!doctype html>
     <dl><dt>Access key</dt><dd id="new-access-key"></dd><dt>Secret key</dt><dd id="new-secret-key"></dd></dl>
   </section>
   <table><thead><tr><th scope="col">Access key</th><th scope="col">Name</th><th scope="col">Policy</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead><tbody id="key-rows"></tbody></table>
+</section>
+<section id="server" hidden aria-labelledby="server-title">
+  <h2 id="server-title">Server</h2>
+  <p id="server-error" role="alert"></p>
+  <p id="server-summary"></p>
+  <h3>The last hour on this node</h3>
+  <div id="charts" class="charts"></div>
+  <h3>Health</h3>
+  <table><thead><tr><th scope="col">Part</th><th scope="col">State</th><th scope="col">Detail</th></tr></thead><tbody id="health-rows"></tbody></table>
+  <h3>Cluster</h3>
+  <p id="cluster-note"></p>
+  <table><thead><tr><th scope="col">Node</th><th scope="col">Version</th><th scope="col">Last heartbeat</th><th scope="col">Addresses</th></tr></thead><tbody id="node-rows"></tbody></table>
+  <h3>Configuration (without secrets)</h3>
+  <pre id="config" tabindex="0" aria-label="Configuration"></pre>
+  <button id="server-refresh" type="button">Refresh</button>
+</section>
+<section id="events" hidden aria-labelledby="events-title">
+  <h2 id="events-title">Events</h2>
+  <p>The committed changes as they happen, on every node.</p>
+  <div class="row"><label for="tail-bucket">Only bucket</label><input id="tail-bucket"><label for="tail-prefix">Only keys starting with</label><input id="tail-prefix"></div>
+  <button id="tail-toggle" type="button">Follow</button>
+  <p id="events-error" role="alert"></p>
+  <ol id="tail" role="log" aria-live="polite" aria-label="Events, newest first"></ol>
 </section>
 <section id="objects" hidden aria-labelledby="objects-title">
   <nav aria-label="Breadcrumb"><ol id="crumbs" class="crumbs"></ol></nav>

@@ -10,6 +10,7 @@ import type { Logger } from "../../log.ts";
 import type { AuthResult } from "../auth/authenticate.ts";
 import { peerAddress, recordPeer } from "../peer.ts";
 import { keysApi } from "./keys.ts";
+import { eventTail, serverPage, type ServerView } from "./server-api.ts";
 import { MAX_EXPIRY_SECONDS, presignedGet } from "./share.ts";
 import { COOKIE, type ConsoleSessions, type Session, type SignInLimiter } from "./session.ts";
 
@@ -45,6 +46,8 @@ export interface ConsoleOptions {
   log: Logger;
   sessions: ConsoleSessions;
   limiter: SignInLimiter;
+  /** What the server page and the event tail show. */
+  server: ServerView;
   /** Runs an S3 request as an already authenticated key (app.ts handleS3). */
   s3: (request: Request, auth: AuthResult) => Promise<Response>;
 }
@@ -170,6 +173,14 @@ export function consoleRoutes(o: ConsoleOptions) {
       const stats = (await o.engine.metadata.bucketStats()).filter((s) => mine.has(s.bucket));
       return json({ buckets: stats, approximate: o.engine.metadata.statsApproximate === true }, 200, { "cache-control": "no-store" });
     }, { detail: { summary: "Objects and bytes of each bucket the signed-in key lists" } })
+    .get("/api/server", async ({ request }) => {
+      const session = await signedIn(request);
+      return session instanceof Response ? session : serverPage(o.server, session);
+    }, { detail: { summary: "This node's traffic over the last hour, health, cluster nodes, disk and configuration (no secrets) — for an operator's key" } })
+    .get("/api/events", async ({ request }) => {
+      const session = await signedIn(request);
+      return session instanceof Response ? session : eventTail(o.server, session, new URL(request.url));
+    }, { detail: { summary: "The committed changes after a position, long-polled (wait_ms), by bucket and key prefix — for an operator's key" } })
     .all("/api/keys", keys, { parse: "none", detail: { summary: "Access keys: list, or create one (the secret is shown in that answer only) — for an unlimited or consoleAdmin key" } })
     .all("/api/keys/*", keys, { parse: "none", detail: { summary: "An access key: DELETE it, or POST …/disable or …/enable" } })
     .all("/s3/*", async ({ request }) => {

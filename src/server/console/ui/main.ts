@@ -3,7 +3,9 @@ import { listBuckets, wireBuckets } from "./buckets.ts";
 import { wireDelete } from "./delete.ts";
 import { wireDetails } from "./details.ts";
 import { wireDrop } from "./drop.ts";
+import { showEvents, stopTail, wireEvents } from "./events.ts";
 import { forgetNewKey, listKeys, wireKeys } from "./keys.ts";
+import { showServer } from "./server.ts";
 import { byId } from "./dom.ts";
 import { go, place, show } from "./nav.ts";
 import { openFolder } from "./objects.ts";
@@ -35,15 +37,23 @@ byId("settings-close").addEventListener("click", () => {
   byId("settings").hidden = true;
   byId("settings-body").replaceChildren();
 });
-byId("to-buckets").addEventListener("click", () => {
+wireEvents();
+/** The menu: leaving a page forgets a new key's secret and stops the event tail. */
+const menu = (id: string, open: () => unknown) =>
+  byId(id).addEventListener("click", () => {
+    forgetNewKey();
+    if (id !== "to-events") stopTail();
+    void open();
+  });
+menu("to-buckets", listBuckets);
+menu("to-keys", listKeys);
+menu("to-server", showServer);
+menu("to-events", showEvents);
+byId("server-refresh").addEventListener("click", () => void showServer());
+byId("signout").addEventListener("click", () => {
   forgetNewKey();
-  void listBuckets();
+  stopTail();
 });
-byId("to-keys").addEventListener("click", () => {
-  forgetNewKey();
-  void listKeys();
-});
-byId("signout").addEventListener("click", forgetNewKey);
 byId("search").addEventListener("submit", (e) => {
   e.preventDefault();
   void openFolder(place.bucket, byId<HTMLInputElement>("prefix").value, "");

@@ -2,7 +2,7 @@
 // in `go` at start (main.ts), so that no view imports another to move to it.
 import { byId } from "./dom.ts";
 
-export type View = "signin" | "buckets" | "objects" | "keys";
+export type View = "signin" | "buckets" | "objects" | "keys" | "server" | "events";
 
 export const place = { bucket: "", prefix: "", token: "" };
 
@@ -17,6 +17,8 @@ export function show(view: View, accessKey?: string): void {
   byId("buckets").hidden = view !== "buckets";
   byId("objects").hidden = view !== "objects";
   byId("keys").hidden = view !== "keys";
+  byId("server").hidden = view !== "server";
+  byId("events").hidden = view !== "events";
   byId("who").hidden = view === "signin";
   byId("menu").hidden = view === "signin";
   if (accessKey !== undefined) byId("key").textContent = accessKey;
