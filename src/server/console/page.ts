@@ -18,13 +18,20 @@ export const CONSOLE_PAGE = `<!doctype html>
   input { width: 100%; box-sizing: border-box; }
   button { margin-top: .8rem; cursor: pointer; }
   :focus-visible { outline: 3px solid #4a90e2; outline-offset: 2px; }
-  [role=alert] { color: #c62828; margin: .5rem 0; }
+  [role=alert] { color: #b71c1c; margin: .5rem 0; }
+  a, .link { color: #0b57d0; }
+  html { background: #fff; color: #1a1a1a; }
+  @media (prefers-color-scheme: dark) {
+    html { background: #121212; color: #e8e8e8; }
+    [role=alert] { color: #ff8a80; }
+    a, .link { color: #8ab4f8; }
+  }
   table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
   th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #8884; word-break: break-all; }
   header { display: flex; justify-content: space-between; align-items: center; flex-wrap: wrap; gap: .5rem; }
   .crumbs { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem; }
   .crumbs li + li::before { content: "/ "; }
-  .link { background: none; border: none; padding: 0; margin: 0; color: LinkText; text-decoration: underline; cursor: pointer; }
+  .link { background: none; border: none; padding: 0; margin: 0; text-decoration: underline; cursor: pointer; }
   progress { width: 12rem; max-width: 50%; }
   #search { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; }
   #search input { flex: 1; min-width: 8rem; }
@@ -108,7 +115,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   <div class="row"><label for="tail-bucket">Only bucket</label><input id="tail-bucket"><label for="tail-prefix">Only keys starting with</label><input id="tail-prefix"></div>
   <button id="tail-toggle" type="button">Follow</button>
   <p id="events-error" role="alert"></p>
-  <ol id="tail" role="log" aria-live="polite" aria-label="Events, newest first"></ol>
+  <div role="log" aria-live="polite" aria-label="Events, newest first"><ol id="tail"></ol></div>
 </section>
 <section id="objects" hidden aria-labelledby="objects-title">
   <nav aria-label="Breadcrumb"><ol id="crumbs" class="crumbs"></ol></nav>
