@@ -3,7 +3,7 @@
 // (BLEEPSTORE_BINARY) with no Bun, node_modules or source beside it: every S3 operation and every
 // read's Content-Length, start-up and the CLI, the lazily loaded chunks (the cloud backends' SDKs, the
 // API docs and their embedded assets, the hash worker), encryption and its master key, crash
-// recovery, TLS, Signature V2, metadata export. The files that only drive other clients against the
+// recovery, TLS, Signature V2, metadata export, the console (its bundled script) offline. The files that only drive other clients against the
 // same HTTP surface (the AWS CLI, rclone, s3cmd, Chromium, the fuzzer) run once, against the source.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +18,7 @@ setDefaultTimeout(600_000);
 const BINARY_E2E = [
   ...STORAGE_E2E,
   ...["startup", "ops", "docs", "sse", "crash", "crash-complete", "crash-concurrent", "tls-keys", "sigv2", "auth", "presigned-streaming", "edge",
-    "hostile", "meta-export", "delete-objects", "conditional-delete", "aws-backend", "gcp-backend", "azure-backend"].map((f) => `e2e/${f}.test.ts`),
+    "hostile", "meta-export", "delete-objects", "conditional-delete", "aws-backend", "gcp-backend", "azure-backend", "console-offline"].map((f) => `e2e/${f}.test.ts`),
 ];
 
 const ROOT = join(import.meta.dir, "..");

@@ -1,8 +1,7 @@
 // Debian's Chromium driven by Playwright (playwright-core: no browser download), headless, with the
 // flags this machine's closed network needs (no background connections), for tests that use a page
 // as a person does: fill inputs, click, follow redirects.
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { unless } from "./requires.ts";
@@ -44,10 +43,10 @@ export async function signedInTab(browser: Browser, endpoint: string, credential
 
 let artifacts: string | undefined;
 
-/** Where the console's screenshots are kept: under BLEEPSTORE_ARTIFACTS, or a temp directory (printed once). */
+/** Where the console's screenshots are kept: e2e/artifacts/console (or under BLEEPSTORE_ARTIFACTS), printed once. */
 export function consoleArtifacts(): string {
   if (!artifacts) {
-    artifacts = process.env.BLEEPSTORE_ARTIFACTS ? join(process.env.BLEEPSTORE_ARTIFACTS, "console") : mkdtempSync(join(tmpdir(), "bleepstore-console-shots-"));
+    artifacts = join(process.env.BLEEPSTORE_ARTIFACTS ?? join(import.meta.dir, "..", "artifacts"), "console");
     mkdirSync(artifacts, { recursive: true });
     console.log(`console screenshots: ${artifacts}`);
   }
