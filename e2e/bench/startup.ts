@@ -1,7 +1,9 @@
 // Benchmark: time from exec to the first successful signed ListBuckets, idle RSS, and binary size.
 // Runs the compiled binary (BLEEPSTORE_BINARY, default dist/bleepstore) or, with --source, bun src/main.ts.
-// Usage: bun e2e/bench/startup.ts [--source] [--aws] [runs]   (loopback only; a fresh data dir per run)
+// Usage: bun e2e/bench/startup.ts [--source] [--aws] [--console-off] [runs]   (loopback only; a fresh data dir per run)
 // --aws selects the aws storage backend, with another BleepStore on loopback as the upstream S3.
+// --console-off runs with console.enabled: false (the console's page and script are loaded only at its
+// first visit, so the idle RSS with and without it should be within 1 MiB).
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +18,7 @@ const binary = process.env.BLEEPSTORE_BINARY ?? join(root, "dist", "bleepstore")
 if (!fromSource && !existsSync(binary)) throw new Error(`${binary} not found: run npm run build first, or pass --source`);
 const withAws = process.argv.includes("--aws");
 await using upstream = withAws ? await startServer({ args: ["--log-level", "error"] }) : undefined;
-const backendEnv: Record<string, string> = {};
+const backendEnv: Record<string, string> = process.argv.includes("--console-off") ? { BLEEPSTORE_CONSOLE_ENABLED: "false" } : {};
 if (upstream) {
   const url = `${upstream.endpoint}/startup-upstream`;
   await fetch(url, signRequest(url, { method: "PUT" }));
@@ -70,7 +72,7 @@ if (!fromSource) evict(binary);
 const results = await series();
 const report = {
   bench: "startup",
-  subject: `${fromSource ? "bun src/main.ts" : binary}${withAws ? " (storage.backend=aws)" : ""}`,
+  subject: `${fromSource ? "bun src/main.ts" : binary}${withAws ? " (storage.backend=aws)" : ""}${backendEnv.BLEEPSTORE_CONSOLE_ENABLED ? " (console off)" : ""}`,
   runs,
   startToFirstListBucketsMs: { median: +median(results.map((r) => r.ms)).toFixed(1), max: +Math.max(...results.map((r) => r.ms)).toFixed(1) },
   idleRssMiB: +median(results.map((r) => r.idleMiB)).toFixed(1),
