@@ -1,5 +1,5 @@
 // Accessibility of every console page, checked by axe-core (Deque's rules: labels, roles, names,
-// contrast; WCAG 2 A and AA) in light and dark, at 1280 and 360 px; and the keyboard alone: sign in with
+// contrast; WCAG 2 A and AA) in light and dark, at 1280 and 360 px (a screenshot of each kept); and the keyboard alone: sign in with
 // Tab and Enter, open a bucket, the focus always visible.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -20,8 +20,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** axe's violations on the page as it is (evaluated through the debugger, so the page's CSP allows it). */
-async function violations(tab: Page): Promise<string[]> {
+/** axe's violations on the page as it is (evaluated through the debugger, so the page's CSP allows it); a screenshot of it kept. */
+async function violations(tab: Page, shot: string): Promise<string[]> {
+  await tab.screenshot({ path: join(consoleArtifacts(), `${shot}.png`), fullPage: true });
   if (!(await tab.evaluate("typeof axe !== 'undefined'"))) await tab.evaluate(AXE);
   const found = await tab.evaluate("axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))");
   return found as string[];
@@ -37,31 +38,31 @@ describe.skipIf(!hasChromium)("console accessibility", () => {
         const tab = await context.newPage();
         await tab.goto(`${fx.server.endpoint}/_bleepstore/console/`);
         await tab.getByRole("heading", { name: "Sign in" }).waitFor();
-        const found: Record<string, string[]> = { "sign in": await violations(tab) };
+        const shot = (page: string) => `${page}-${scheme}-${width}`;
+        const found: Record<string, string[]> = { "sign in": await violations(tab, shot("sign-in")) };
         await tab.getByLabel("Access key", { exact: true }).fill(ACCESS_KEY);
         await tab.getByLabel("Secret key", { exact: true }).fill(SECRET_KEY);
         await tab.getByRole("button", { name: "Sign in" }).click();
         await tab.getByRole("button", { name: fx.bucket, exact: true }).waitFor();
-        found.buckets = await violations(tab);
+        found.buckets = await violations(tab, shot("buckets"));
         await tab.getByRole("button", { name: fx.bucket, exact: true }).click();
         await tab.getByRole("button", { name: "docs/", exact: true }).click();
         await tab.getByRole("button", { name: "Details of docs/note.txt" }).click();
         await tab.getByLabel("Preview of docs/note.txt").waitFor();
         await tab.getByRole("button", { name: "Versions of docs/note.txt" }).click();
         await tab.getByRole("button", { name: "Share docs/note.txt" }).click();
-        found.objects = await violations(tab);
+        found.objects = await violations(tab, shot("objects"));
         await tab.getByRole("button", { name: "Bucket settings" }).click();
         await tab.getByRole("button", { name: "Save tags" }).waitFor();
-        found.settings = await violations(tab);
+        found.settings = await violations(tab, shot("settings"));
         await tab.getByRole("button", { name: "Access keys", exact: true }).click();
         await tab.getByRole("button", { name: `Disable ${ACCESS_KEY}`, exact: true }).waitFor();
-        found.keys = await violations(tab);
+        found.keys = await violations(tab, shot("keys"));
         await tab.getByRole("button", { name: "Server", exact: true }).click();
         await tab.getByRole("row").filter({ hasText: "Metadata engine" }).waitFor();
-        found.server = await violations(tab);
+        found.server = await violations(tab, shot("server"));
         await tab.getByRole("button", { name: "Events", exact: true }).click();
-        found.events = await violations(tab);
-        await tab.screenshot({ path: join(consoleArtifacts(), `events-${scheme}-${width}.png`), fullPage: true });
+        found.events = await violations(tab, shot("events"));
         expect(found).toEqual({ "sign in": [], buckets: [], objects: [], settings: [], keys: [], server: [], events: [] });
         await context.close();
       });

@@ -3,7 +3,7 @@
 // tags, encryption) and previews of an image, JSON and text; several objects deleted at once, a folder
 // deleted after a confirmation that counts its objects; uploads by drag and drop and by folder picker.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { CHROMIUM, chromiumUnavailable, consoleArtifacts, launchChromium, signed
 import { serverWithBucket } from "./helpers/fixture.ts";
 import { requires } from "./helpers/requires.ts";
 import { ACCESS_KEY, SECRET_KEY } from "./helpers/server.ts";
+import { until } from "./helpers/until.ts";
 
 setDefaultTimeout(90_000);
 const hasChromium = requires(`Chromium (${CHROMIUM})`, chromiumUnavailable());
@@ -106,6 +107,30 @@ describe.skipIf(!hasChromium)("console: buckets and objects", () => {
     await tab.getByText("Deleted 3 of 3 objects.").waitFor();
     expect(await keys(bucket)).toEqual(["keep.txt"]);
     expect(dialogs).toEqual(["confirm: Delete 2 selected objects?", "confirm: Delete 3 objects under old/?"]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test("Cancel during a multipart upload stops it and aborts the upload: no object, no upload left", async () => {
+    const bucket = bucketName("consolecancel");
+    await fx.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    browser ??= await launchChromium();
+    const { context, tab, problems } = await signedInTab(browser, fx.server.endpoint, me);
+    // Part 3 is held back until Cancel, so the upload is surely in flight when it is pressed.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await tab.route(/partNumber=3&/, async (route) => {
+      await held;
+      await route.continue().catch(() => undefined);
+    });
+    await tab.getByRole("button", { name: bucket, exact: true }).click();
+    await tab.getByLabel("Upload files").setInputFiles({ name: "huge.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(17 * 1024 * 1024, 1) });
+    await until(async () => (await fx.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length === 1, "the upload to begin");
+    await tab.getByRole("button", { name: "Cancel the upload of huge.bin" }).click();
+    release();
+    await tab.getByRole("list", { name: "Uploads" }).getByRole("listitem").filter({ hasText: "huge.bin" }).filter({ hasText: "cancelled" }).waitFor();
+    await until(async () => (await fx.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads === undefined, "the upload to be aborted");
+    expect(await keys(bucket)).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
   });
