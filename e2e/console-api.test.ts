@@ -6,7 +6,8 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { awsClient, bucketName } from "./helpers/clients.ts";
 import { serverWithBucket } from "./helpers/fixture.ts";
-import { ACCESS_KEY, SECRET_KEY } from "./helpers/server.ts";
+import { ACCESS_KEY, SECRET_KEY, startServer } from "./helpers/server.ts";
+import { until } from "./helpers/until.ts";
 
 setDefaultTimeout(60_000);
 const TOKEN = "console-admin-token";
@@ -135,5 +136,26 @@ describe("console session API", () => {
     const limited = await signIn();
     expect(limited.res.status).toBe(429);
     expect(limited.res.headers.get("set-cookie")).toBeNull();
+  });
+
+  test("console.port: the console alone on its own port (its root leads to it), and not on the S3 port", async () => {
+    const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const port = probe.port!;
+    probe.stop(true);
+    await using server = await startServer({ args: ["--log-level", "info"], env: { BLEEPSTORE_CONSOLE_PORT: String(port) } });
+    const consoleUrl = `http://127.0.0.1:${port}/_bleepstore/console`;
+    await until(() => server.logs().includes(`"console":"${consoleUrl}/"`), "the start-up log line naming the console");
+    expect((await fetch(`${consoleUrl}/`)).status).toBe(200);
+    const root = await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
+    expect([root.status, root.headers.get("location")]).toEqual([302, "/_bleepstore/console/"]);
+    const signIn = await fetch(`${consoleUrl}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }) });
+    const cookie = signIn.headers.get("set-cookie")!.split(";")[0]!;
+    expect((await fetch(`${consoleUrl}/s3/`, { headers: { cookie } })).status).toBe(200);
+    // The S3 port has no console: the path is S3's (no such bucket name can exist).
+    const onS3 = await fetch(`${server.endpoint}/_bleepstore/console/`);
+    expect(onS3.status).toBeGreaterThanOrEqual(400);
+    expect(await onS3.text()).not.toContain("BleepStore console");
+    // Nor does the S3 API answer on the console's port.
+    expect((await fetch(`http://127.0.0.1:${port}/${fx.bucket}`)).status).toBe(404);
   });
 });

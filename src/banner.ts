@@ -33,6 +33,8 @@ export interface BannerFacts {
   version: string;
   urls: string[];
   docs: boolean;
+  /** The web console's address, when it is served. */
+  console?: string;
 }
 
 export function announce(config: Config, facts: BannerFacts, log: Logger, terminal: boolean): void {
@@ -51,6 +53,7 @@ export function announce(config: Config, facts: BannerFacts, log: Logger, termin
       `  data:      ${dataDir} (metadata ${config.metadata.engine}, storage ${config.storage.backend})`,
       `  region:    ${config.server.region}    access key: ${config.auth.access_key}`,
       ...(docs ? [`  API docs:  ${docs}`] : []),
+      ...(facts.console ? [`  console:   ${facts.console}`] : []),
       "",
       "  AWS CLI:",
       `    export AWS_ACCESS_KEY_ID=${config.auth.access_key} AWS_SECRET_ACCESS_KEY=${secret}`,
@@ -75,7 +78,7 @@ export function announce(config: Config, facts: BannerFacts, log: Logger, termin
   log.info("listening", {
     urls: facts.urls, dataDir, metadata: config.metadata.engine, storage: config.storage.backend,
     httpEngine: config.server.http_engine, region: config.server.region, accessKey: config.auth.access_key,
-    docs, version: facts.version,
+    docs, ...(facts.console ? { console: facts.console } : {}), version: facts.version,
     client: { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: config.auth.access_key, AWS_DEFAULT_REGION: config.server.region },
   });
   if (warning) log.warn(warning, { host: config.server.host });

@@ -25,7 +25,7 @@ Usage: bleepstore [options]                 run the server
        bleepstore lifecycle run [--bucket B] [--dry-run]   one lifecycle pass now, and what it did (or would do)
        bleepstore kms create|list|describe|enable|disable|rotate|schedule-deletion KEY   SSE-KMS keys (bleepstore kms --help)
 
-The web console is at /_bleepstore/console/ on the same port (console.enabled).
+The web console is at /_bleepstore/console/ on the same port (console.enabled), or alone on console.port.
 
 Options:
   --config <file>      YAML config file (see bleepstore.example.yaml); no file means built-in defaults

@@ -77,7 +77,7 @@ function defaults(dataDir: string) {
     encryption: { master_key_file: "", allow_sse_c_over_http: false },
     observability: { metrics: true, health_check: true, api_docs: true },
     admin: { token: "" },
-    console: { enabled: true },
+    console: { enabled: true, port: 0 },
     logging: { level: "info" as LogLevel },
   };
 }
@@ -106,6 +106,7 @@ const ENUMS: Record<string, readonly string[]> = {
 const INT_RANGES: Record<string, [number, number]> = {
   "server.port": [0, 65535],
   "server.idle_timeout_seconds": [1, 255],
+  "console.port": [0, 65535],
   "storage.memory.max_size_bytes": [0, Number.MAX_SAFE_INTEGER],
   "storage.memory.snapshot_interval_seconds": [1, 86_400],
   "metadata.local.compact_min_lines": [1, Number.MAX_SAFE_INTEGER],

@@ -13,6 +13,8 @@ import { shown } from "./config-view.ts";
 import { Engine } from "./core/engine.ts";
 import { createLogger } from "./log.ts";
 import { checkMasterKey, loadMasterKey, masterKeyPath, warnGenerated } from "./master-key.ts";
+import { Elysia } from "elysia";
+import type { consoleRoutes as makeConsoleRoutes } from "./server/console/routes.ts";
 import { ConsoleSessions, SignInLimiter } from "./server/console/session.ts";
 import { createMetadataStore } from "./metadata/index.ts";
 import type { MetadataStore } from "./metadata/store.ts";
@@ -27,6 +29,7 @@ import { nodeId } from "./node-id.ts";
 import { AccessLogSpool } from "./core/access-log-spool.ts";
 
 const CLOUD_TIMEOUT_MS = 15_000;
+type ConsoleRoutes = ReturnType<typeof makeConsoleRoutes>;
 const CLUSTER_RECONCILE_EVERY_MS = 5 * 60_000;
 
 /** A cloud engine that does not answer stops start-up with its endpoint named. */
@@ -94,17 +97,17 @@ async function checkReachable(config: Config, { metadata, storage }: { metadata:
   }
 }
 
-function listen(config: Config, fetch: (req: Request) => Response | Promise<Response>): number | Promise<number> {
+function listen(config: Config, fetch: (req: Request) => Response | Promise<Response>, port = config.server.port): number | Promise<number> {
   const tls = config.server.tls.cert_file ? { cert: Bun.file(config.server.tls.cert_file), key: Bun.file(config.server.tls.key_file) } : undefined;
   if (config.server.http_engine === "node") {
     if (tls) throw new StartupError("server.tls works with server.http_engine: bun only");
     return import("./server/node-listener.ts").then((m) => m.listenNode(fetch, {
-      host: config.server.host, port: config.server.port, idleTimeoutSeconds: config.server.idle_timeout_seconds,
+      host: config.server.host, port, idleTimeoutSeconds: config.server.idle_timeout_seconds,
     }));
   }
   const serve = () => Bun.serve({
     hostname: config.server.host,
-    port: config.server.port,
+    port,
     fetch,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     idleTimeout: config.server.idle_timeout_seconds,
@@ -112,7 +115,7 @@ function listen(config: Config, fetch: (req: Request) => Response | Promise<Resp
   });
   const started = (server: ReturnType<typeof serve>) => {
     setPeerResolver((request) => server.requestIP(request)?.address);
-    return server.port ?? config.server.port;
+    return server.port ?? port;
   };
   try {
     return started(serve());
@@ -185,6 +188,7 @@ async function serve(config: Config): Promise<void> {
   const shipLogs = () => void accessLog.flush().catch((err: unknown) => log.error("access log delivery failed; it is tried again", { err }));
   shipLogs();
   setInterval(shipLogs, config.access_logs.flush_seconds * 1000).unref();
+  let consoleRoutes: ConsoleRoutes | undefined;
   const app = await createApp({
     engine,
     log,
@@ -202,10 +206,19 @@ async function serve(config: Config): Promise<void> {
     ...(asyncWrites ? { asyncWrites } : {}),
     ...(config.server.http_engine === "bun" ? { spool: new BodySpool(join(dirname(config.metadata.sqlite.path), "spool")) } : {}),
     ...(config.console.enabled ? {
-      console: { sessions: new ConsoleSessions(master.key, stores.metadata), limiter: new SignInLimiter(), config: shown(config), dataDir: dirname(config.metadata.sqlite.path) },
+      console: {
+        sessions: new ConsoleSessions(master.key, stores.metadata), limiter: new SignInLimiter(), config: shown(config), dataDir: dirname(config.metadata.sqlite.path),
+        ...(config.console.port > 0 ? { separate: (routes: ConsoleRoutes) => void (consoleRoutes = routes) } : {}),
+      },
     } : {}),
   });
   const port = await listen(config, app.fetch);
+  let consoleUrl = config.console.enabled ? `${listenUrls(config, port)[0]!}/_bleepstore/console/` : undefined;
+  if (consoleRoutes) {
+    // console.port: the console alone on a port of its own (its root leads to it).
+    const only = new Elysia().get("/", () => Response.redirect("/_bleepstore/console/", 302)).use(consoleRoutes);
+    consoleUrl = `${listenUrls(config, await listen(config, only.fetch, config.console.port))[0]!}/_bleepstore/console/`;
+  }
   startMemoryGovernor();
   const urls = listenUrls(config, port);
   // Lifecycle: a pass every interval (in a cluster, on the node that holds the job).
@@ -235,7 +248,7 @@ async function serve(config: Config): Promise<void> {
       );
     }, CLUSTER_RECONCILE_EVERY_MS).unref();
   }
-  announce(config, { version: VERSION, urls, docs: config.observability.api_docs }, log, process.stdout.isTTY === true);
+  announce(config, { version: VERSION, urls, docs: config.observability.api_docs, ...(consoleUrl ? { console: consoleUrl } : {}) }, log, process.stdout.isTTY === true);
   if (master.generated) warnGenerated(log, master.generated);
   engine.reconcile(startedAt).then(
     (removed) => log.info("storage reconciled", { orphansRemoved: removed }),

@@ -63,7 +63,11 @@ export interface AppOptions {
   /** queue.consistency: async — PutObject and DeleteObject queued, answered at once. */
   asyncWrites?: AsyncWrites;
   /** The web console (console.enabled): its sessions and the limit on failed sign-ins. */
-  console?: { sessions: ConsoleSessions; limiter: SignInLimiter; config?: unknown; dataDir?: string };
+  console?: {
+    sessions: ConsoleSessions; limiter: SignInLimiter; config?: unknown; dataDir?: string;
+    /** Given: the console's routes are handed to it (served on console.port) instead of mounted here. */
+    separate?: (routes: ReturnType<typeof consoleRoutes>) => void;
+  };
 }
 
 // Request ids: a random per-process prefix and a counter — unique, and no random bytes per request.
@@ -299,12 +303,14 @@ export async function createApp(options: AppOptions) {
     }))
     .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, options.queue, options.cluster));
   if (options.console) {
-    const { sessions, limiter, config, dataDir } = options.console;
+    const { sessions, limiter, config, dataDir, separate } = options.console;
     const server = {
       engine: options.engine, metrics, config: config ?? null, dataDir: dataDir ?? ".", version: options.version ?? "dev",
       ...(options.queue ? { queue: options.queue } : {}), ...(options.cluster ? { cluster: options.cluster } : {}),
     };
-    app.use(consoleRoutes({ engine: options.engine, log: options.log, sessions, limiter, server, s3: (request, auth) => handleS3(request, s3, auth) }));
+    const routes = consoleRoutes({ engine: options.engine, log: options.log, sessions, limiter, server, s3: (request, auth) => handleS3(request, s3, auth) });
+    if (separate) separate(routes);
+    else app.use(routes);
   }
   routes = () => app.routes;
   const writes = options.asyncWrites;
