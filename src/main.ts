@@ -189,6 +189,13 @@ async function serve(config: Config): Promise<void> {
   shipLogs();
   setInterval(shipLogs, config.access_logs.flush_seconds * 1000).unref();
   let consoleRoutes: ConsoleRoutes | undefined;
+  const consoleSessions = new ConsoleSessions(master.key, stores.metadata);
+  // Sign-out records outlive their sessions only until the next pass.
+  const pruneSessions = () => void consoleSessions.prune().catch((err: unknown) => log.warn("console session clean-up failed; it is tried again", { err }));
+  if (config.console.enabled) {
+    pruneSessions();
+    setInterval(pruneSessions, 3600_000).unref();
+  }
   const app = await createApp({
     engine,
     log,
@@ -207,7 +214,7 @@ async function serve(config: Config): Promise<void> {
     ...(config.server.http_engine === "bun" ? { spool: new BodySpool(join(dirname(config.metadata.sqlite.path), "spool")) } : {}),
     ...(config.console.enabled ? {
       console: {
-        sessions: new ConsoleSessions(master.key, stores.metadata), limiter: new SignInLimiter(), config: shown(config), dataDir: dirname(config.metadata.sqlite.path),
+        sessions: consoleSessions, limiter: new SignInLimiter(), config: shown(config), dataDir: dirname(config.metadata.sqlite.path),
         ...(config.console.port > 0 ? { separate: (routes: ConsoleRoutes) => void (consoleRoutes = routes) } : {}),
       },
     } : {}),

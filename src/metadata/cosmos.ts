@@ -124,6 +124,13 @@ export class CosmosMetadataStore extends ModularStore implements MetadataStore {
     return this.unlessRefused(CREDENTIALS, [doc ? this.op.replace(next, doc._etag) : this.op.create(next)]);
   }
 
+  /** Compare and delete: the document as read, then a delete on its ETag. */
+  async deleteRecord(kind: RecordKind, id: string, expected: string): Promise<boolean> {
+    const doc = await this.db.read(CREDENTIALS, `rec:${kind}:${hex(id)}`);
+    if (!doc || doc.r !== expected) return false;
+    return this.unlessRefused(CREDENTIALS, [this.op.delete(doc.id, doc._etag)]);
+  }
+
   createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
     return this.unlessRefused(b.name, [
       this.op.create({ id: "bucket", pk: b.name, t: "bucket", r: JSON.stringify(b) }),

@@ -104,6 +104,11 @@ export class DynamoMetadataStore extends ModularStore implements MetadataStore {
     return this.unlessCancelled([this.w.put(P.records(kind), id, value, condition)]);
   }
 
+  /** Compare and delete in one conditional delete. */
+  deleteRecord(kind: RecordKind, id: string, expected: string): Promise<boolean> {
+    return this.unlessCancelled([this.w.delete(P.records(kind), id, "r = :was", { ":was": S(JSON.stringify(expected)) })]);
+  }
+
   async createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
     const counters = { objects: N(0), bytes: N(0), versions: N(0), uploads: N(0) };
     return this.unlessCancelled([this.w.put(P.bucket, b.name, b, { extra: counters, condition: "attribute_not_exists(pk)" }), ...this.outbox.items(events)]);

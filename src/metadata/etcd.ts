@@ -92,6 +92,14 @@ export class EtcdMetadataStore extends ModularStore implements MetadataStore {
     return this.etcd.txn([unchanged(key, kv)], [{ put: { key, value } }]);
   }
 
+  /** Compare and delete: the record as read, then a transaction on its mod revision. */
+  async deleteRecord(kind: RecordKind, id: string, expected: string): Promise<boolean> {
+    const key = this.k.record(kind, id);
+    const kv = await this.etcd.get(key);
+    if (kv?.value !== expected) return false;
+    return this.etcd.txn([unchanged(key, kv)], [{ del: { key } }]);
+  }
+
   async createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
     const key = this.k.bucket(b.name);
     return this.etcd.txn([{ key, target: "CREATE", revision: 0 }], [{ put: { key, value: JSON.stringify(b) } }, ...this.outbox.ops(events)]);

@@ -110,6 +110,15 @@ export class FirestoreMetadataStore extends ModularStore implements MetadataStor
     });
   }
 
+  deleteRecord(kind: RecordKind, id: string, expected: string): Promise<boolean> {
+    return this.fs.run(async (tx) => {
+      const ref = this.fs.record(kind, id);
+      if ((await tx.get(ref)).data()?.r !== expected) return false;
+      tx.delete(ref);
+      return true;
+    });
+  }
+
   async createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
     return this.fs.run(async (tx) => {
       const ref = this.fs.bucket(b.name);

@@ -129,6 +129,10 @@ export class LocalMetadataStore implements MetadataStore {
     return this.change("putRecord", [kind, id, value, expected], () => this.memory.putRecord(kind, id, value, expected), (done) => done);
   }
 
+  deleteRecord(kind: RecordKind, id: string, expected: string): Promise<boolean> {
+    return this.change("deleteRecord", [kind, id, expected], () => this.memory.deleteRecord(kind, id, expected), (done) => done);
+  }
+
   createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
     return this.change("createBucket", [b, events], () => this.memory.createBucket(b, events), (done) => done);
   }

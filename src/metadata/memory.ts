@@ -91,6 +91,13 @@ export class MemoryMetadataStore implements MetadataStore {
     return [...(this.records.get(kind) ?? new Map<string, string>())].sort(([a], [b]) => compareKeys(a, b)).map(([id, value]) => ({ id, value }));
   }
 
+  async deleteRecord(kind: RecordKind, id: string, expected: string): Promise<boolean> {
+    const records = this.records.get(kind);
+    if (records?.get(id) !== expected) return false;
+    records.delete(id);
+    return true;
+  }
+
   async putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean> {
     const records = this.records.get(kind) ?? new Map<string, string>();
     // `expected` undefined too (a replayed log line's null): none.

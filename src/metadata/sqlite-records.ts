@@ -14,6 +14,7 @@ export class SqliteRecords {
       list: db.query<{ id: string; value: string }, [string]>("SELECT id, value FROM records WHERE kind = ? ORDER BY id"),
       insert: db.query("INSERT OR IGNORE INTO records (kind, id, value) VALUES (?, ?, ?)"),
       swap: db.query("UPDATE records SET value = ? WHERE kind = ? AND id = ? AND value = ?"),
+      remove: db.query("DELETE FROM records WHERE kind = ? AND id = ? AND value = ?"),
     };
   }
 
@@ -27,5 +28,9 @@ export class SqliteRecords {
 
   put(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean> {
     return this.write(() => (expected === null ? this.q.insert.run(kind, id, value) : this.q.swap.run(value, kind, id, expected)).changes > 0);
+  }
+
+  delete(kind: RecordKind, id: string, expected: string): Promise<boolean> {
+    return this.write(() => this.q.remove.run(kind, id, expected).changes > 0);
   }
 }

@@ -188,6 +188,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.records.put(kind, id, value, expected ?? null);
   }
 
+  deleteRecord(kind: RecordKind, id: string, expected: string): Promise<boolean> {
+    return this.records.delete(kind, id, expected);
+  }
+
   createBucket(b: BucketRecord, events?: EngineEvent[]): Promise<boolean> {
     return this.grouped(() => this.q.insertBucket.run(bucketParams(b)).changes > 0, events, Boolean);
   }

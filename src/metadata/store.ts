@@ -394,6 +394,8 @@ export interface MetadataStore {
    * it was not (nothing changed: read it again and decide again).
    */
   putRecord(kind: RecordKind, id: string, value: string, expected: string | null): Promise<boolean>;
+  /** Removes a record if it still is `expected`; false when it was not (or was gone). */
+  deleteRecord(kind: RecordKind, id: string, expected: string): Promise<boolean>;
 
   /** Inserts the bucket unless the name is taken; returns false if it was (not idempotent in its answer). */
   createBucket(bucket: BucketRecord, events?: EngineEvent[]): Promise<boolean>;

@@ -453,6 +453,15 @@ export function metadataContract(name: string, open: () => Promise<MetadataStore
       const won = await Promise.all(Array.from({ length: 8 }, (_, i) => store.putRecord("kms-key", "a/1", `{"n":${10 + i}}`, '{"n":2}')));
       expect(won.filter(Boolean).length).toBe(1);
       expect(await store.getRecord("kms-key", "a/1")).toBe(`{"n":${10 + won.indexOf(true)}}`);
+      // Deleted only from what it is; then gone, and made again from none.
+      const now = (await store.getRecord("kms-key", "a/1"))!;
+      expect(await store.deleteRecord("kms-key", "a/1", '{"n":2}')).toBe(false);
+      expect(await store.deleteRecord("kms-key", "a/1", now)).toBe(true);
+      expect(await store.deleteRecord("kms-key", "a/1", now)).toBe(false);
+      expect(await store.getRecord("kms-key", "a/1")).toBeNull();
+      expect((await store.listRecords("kms-key")).map((r) => r.id)).toEqual(["0", "zé ü"]);
+      expect(await store.putRecord("kms-key", "a/1", '{"n":3}', null)).toBe(true);
+      expect(await store.deleteRecord("console-revoked", "a/1", '{"n":3}')).toBe(false);
     });
 
     if (twin) {

@@ -3,7 +3,8 @@
 // it): the access key, an expiry and a random id. Signing out revokes the id in the metadata engine
 // (read on every use, so on every node at once); a key revoked or changed ends its sessions too, since
 // every request looks the key up again. State-changing calls also carry a CSRF token derived from the
-// session id, which a page on another origin cannot read.
+// session id, which a page on another origin cannot read. A sign-out's record is removed once its
+// session has expired (prune, hourly).
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { MetadataStore } from "../../metadata/store.ts";
 
@@ -59,6 +60,19 @@ export class ConsoleSessions {
   /** Signs a session out, on every node. */
   async revoke(session: Session): Promise<void> {
     await this.metadata.putRecord("console-revoked", session.id, JSON.stringify({ until: session.expires }), null);
+  }
+
+  /**
+   * Removes the sign-out records of sessions that have expired anyway (their cookies are refused for
+   * their age); each removal is a compare-and-delete, so nodes doing it at once do no harm. How many.
+   */
+  async prune(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const { id, value } of await this.metadata.listRecords("console-revoked")) {
+      const until = (JSON.parse(value) as { until?: number }).until ?? 0;
+      if (until < now && (await this.metadata.deleteRecord("console-revoked", id, value))) removed++;
+    }
+    return removed;
   }
 
   csrfMatches(session: Session, given: string | null): boolean {
