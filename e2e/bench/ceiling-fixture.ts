@@ -3,13 +3,17 @@
 // instead the least a large PUT must do: write the body to a file, fdatasync it, and MD5 it (S3's
 // ETag) on worker threads, one per core, as chunks arrive — the floor a server can reach here
 // while the load generator shares the machine. A body PUT under /floor/keep/ is kept, and a GET of
-// it answered from its file by sendfile: the least a large GET takes here.
+// it answered from its file by sendfile: the least a large GET takes here. Under /mem/ it answers
+// GET/HEAD with 4 KiB from memory (the plain HTTP ceiling), under /s3floor/ the same after verifying the
+// request's SigV4 signature (the S3 floor, s3-floor.ts).
 // Usage: bun e2e/bench/ceiling-fixture.ts [dir]  → prints "ceiling listening on <port>"; its files go
 // in dir (a new temp directory without one), which it removes when it ends.
 import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { SECRET_KEY } from "../helpers/server.ts";
+import { fromMemory, s3Floor } from "./s3-floor.ts";
 
 const dir = process.argv[2] ?? mkdtempSync(join(tmpdir(), "bleepstore-ceiling-"));
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
@@ -61,7 +65,10 @@ const server = Bun.serve({
   port: 0,
   maxRequestBodySize: 1024 * 1024 * 1024,
   async fetch(req) {
-    const { pathname } = new URL(req.url);
+    const url = new URL(req.url);
+    const { pathname } = url;
+    if (pathname.startsWith("/mem/")) return fromMemory(req);
+    if (pathname.startsWith("/s3floor/")) return s3Floor(req, url, SECRET_KEY);
     if (req.method === "PUT" && req.body && pathname.startsWith("/floor/")) {
       return new Response(null, { status: 200, headers: { etag: `"${await floorPut(req.body, kept(pathname))}"` } });
     }

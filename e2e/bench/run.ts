@@ -56,7 +56,9 @@ const SECONDS = Number(values.seconds);
 const KiB4 = new Uint8Array(4096).fill(97);
 const MiB = 1024 * 1024;
 
-interface Row { scenario: string; result: LoadResult; ceilingRatio?: number; diskRatio?: number; serverCpuPct: number; serverPeakRssMiB: number }
+interface Row { scenario: string; result: LoadResult; ceilingRatio?: number; diskRatio?: number; serverCpuPct: number; cpuUsPerReq?: number; serverPeakRssMiB: number }
+/** CPU time (user + system) of a server per request, µs. */
+const perRequest = (cpuSeconds: number, r: LoadResult) => (r.ops > 0 ? +((cpuSeconds * 1e6) / r.ops).toFixed(1) : undefined);
 const rows: Row[] = [];
 
 function procStats(pid: number): { cpuSeconds: number; peakMiB: number } {
@@ -123,6 +125,7 @@ async function measure(scenario: string, run: () => Promise<LoadResult>, against
     scenario, result,
     ...(against.diskMBps ? { diskRatio: +(result.MBps / against.diskMBps).toFixed(2) } : {}),
     serverCpuPct: +((100 * (after.cpuSeconds - before.cpuSeconds)) / result.seconds).toFixed(0),
+    cpuUsPerReq: perRequest(after.cpuSeconds - before.cpuSeconds, result),
     serverPeakRssMiB: +after.peakMiB.toFixed(1),
   };
   rows.push(row);
@@ -173,6 +176,7 @@ async function inTurns(sides: Side[], turns = TURNS): Promise<Map<string, LoadRe
       ...(ceilingRatio !== undefined ? { ceilingRatio } : {}),
       ...(diskRatio !== undefined ? { diskRatio } : {}),
       serverCpuPct: +((100 * cpu[i]!) / result.seconds).toFixed(0),
+      ...(id ? { cpuUsPerReq: perRequest(cpu[i]!, result) } : {}),
       serverPeakRssMiB: id ? +procStats(id).peakMiB.toFixed(1) : 0,
     };
     rows.push(row);
@@ -209,15 +213,25 @@ for (const c of [1, 8, 32]) {
   // cost), and the same GET and HEAD sent the way real clients send them, each in turns with the
   // ceiling that generator reaches.
   const getCeiling = `ceiling GET 4KiB c=${c}`;
+  const head = (base: string, bucket: string) => async () => {
+    const url = `${base}/${bucket}/small`;
+    const { res } = await send(url, signRequest(url, { method: "HEAD" }));
+    return ok(res, 0);
+  };
+  // The yardsticks of one small request, charged with the fixture's CPU: the plain HTTP ceiling (Bun.serve
+  // answering 4 KiB from memory) and the S3 floor (the same after verifying the SigV4 signature).
+  await inTurns([
+    { scenario: `HTTP ceiling GET 4KiB c=${c} (Bun.serve from memory)`, pid: ceiling.pid, load: loadOf(c, getFrom(`${ceilingUrl}/mem`, "x")) },
+    { scenario: `S3 floor GET 4KiB c=${c} (SigV4 verified, from memory)`, pid: ceiling.pid, load: loadOf(c, getFrom(`${ceilingUrl}/s3floor`, "bench")) },
+    { scenario: `S3 floor HEAD 4KiB c=${c}`, pid: ceiling.pid, load: loadOf(c, head(`${ceilingUrl}/s3floor`, "bench")) },
+    { scenario: `GET 4KiB c=${c} (beside the floor)`, load: loadOf(c, getFrom(ep, "bench")) },
+    { scenario: `HEAD 4KiB c=${c} (beside the floor)`, load: loadOf(c, head(ep, "bench")) },
+  ]);
   await inTurns([
     { scenario: getCeiling, pid: 0, load: loadOf(c, getFrom(ceilingUrl, "x")) },
     { scenario: `GET 4KiB c=${c}`, load: loadOf(c, getFrom(ep, "bench")), ceiling: getCeiling },
     ...(c <= 8 ? [{ scenario: `SSE-S3 GET 4KiB c=${c}`, load: loadOf(c, getFrom(ep, "bench-sse")) }] : []),
-    { scenario: `HEAD 4KiB c=${c}`, ceiling: getCeiling, load: loadOf(c, async () => {
-      const url = `${ep}/bench/small`;
-      const { res } = await send(url, signRequest(url, { method: "HEAD" }));
-      return ok(res, 0);
-    }) },
+    { scenario: `HEAD 4KiB c=${c}`, ceiling: getCeiling, load: loadOf(c, head(ep, "bench")) },
     ...(c === 32 ? [{ scenario: "GET 4KiB c=32 (request logs off)", pid: quiet.pid(), ceiling: getCeiling, load: loadOf(c, () => benchClient.get(quiet.endpoint, "bench", "small")) }] : []),
   ]);
   if (c === 32) {
@@ -380,11 +394,11 @@ await measure("multipart 256MiB in 8MiB parts c=4", async () => {
 ceiling.kill("SIGTERM");
 console.log(`\nraw disk here: write ${diskWrite.toFixed(0)} MB/s (fdatasync), read ${diskRead.toFixed(0)} MB/s (cold, in turns with the 64 MiB GETs); one core's MD5 ${md5Rate.toFixed(0)} MB/s;` +
   ` large-PUT yardstick (the lower) ${putYardstick.toFixed(0)} MB/s ("vs disk" of PUT 64MiB is against it)\n`);
-console.log("| scenario | ops/s | MB/s | p50 ms | p99 ms | errors | vs ceiling | vs disk | server CPU % | server peak RSS MiB |");
-console.log("|---|---|---|---|---|---|---|---|---|---|");
+console.log("| scenario | ops/s | MB/s | p50 ms | p99 ms | errors | vs ceiling | vs disk | server CPU % | CPU µs/request | server peak RSS MiB |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const x = r.result;
-  console.log(`| ${r.scenario} | ${x.opsPerSec} | ${x.MBps} | ${x.p50ms} | ${x.p99ms} | ${x.errors}${x.firstError ? ` (${x.firstError})` : ""} | ${r.ceilingRatio ?? ""} | ${r.diskRatio ?? ""} | ${r.serverCpuPct} | ${r.serverPeakRssMiB} |`);
+  console.log(`| ${r.scenario} | ${x.opsPerSec} | ${x.MBps} | ${x.p50ms} | ${x.p99ms} | ${x.errors}${x.firstError ? ` (${x.firstError})` : ""} | ${r.ceilingRatio ?? ""} | ${r.diskRatio ?? ""} | ${r.serverCpuPct} | ${r.cpuUsPerReq ?? ""} | ${r.serverPeakRssMiB} |`);
 }
 
 // Encryption's cost: each SSE-S3 scenario against its plaintext twin of this run.
@@ -403,7 +417,15 @@ if (encrypted.length > 0) {
 
 // The targets, each as a ratio within this run.
 const find = (name: string) => rows.find((r) => r.scenario === name);
+// A goal below 0 is "at most" its absolute value (CPU per request against the floor's).
 const targets: Array<[string, number | undefined, number]> = [];
+for (const op of ["GET", "HEAD"]) {
+  const mine = find(`${op} 4KiB c=32 (beside the floor)`);
+  const floor = find(op === "GET" ? "S3 floor GET 4KiB c=32 (SigV4 verified, from memory)" : "S3 floor HEAD 4KiB c=32");
+  const cpu = mine?.cpuUsPerReq && floor?.cpuUsPerReq ? +(mine.cpuUsPerReq / floor.cpuUsPerReq).toFixed(2) : undefined;
+  targets.push([`${op} 4KiB c=32 CPU per request / the S3 floor's`, cpu, -1.15]);
+  targets.push([`${op} 4KiB c=32 ops/s / the S3 floor's`, mine && floor ? +(mine.result.opsPerSec / floor.result.opsPerSec).toFixed(2) : undefined, 0.85]);
+}
 for (const g of ["", " [bun]", " [aws-sdk]"]) {
   targets.push([`GET 4KiB c=32${g} / its ceiling`, find(`GET 4KiB c=32${g}`)?.ceilingRatio, 0.8]);
   targets.push([`HEAD 4KiB c=32${g} / its ceiling`, find(`HEAD 4KiB c=32${g}`)?.ceilingRatio, 0.8]);
@@ -433,7 +455,9 @@ const floors: Array<[string, number | undefined]> = [
 if (measured.length > 0) {
   console.log("\n| target | ratio | goal | met |");
   console.log("|---|---|---|---|");
-  for (const [name, ratio, goal] of measured) console.log(`| ${name} | ${ratio} | ${goal} | ${ratio! >= goal ? "yes" : "no"} |`);
+  for (const [name, ratio, goal] of measured) {
+    console.log(`| ${name} | ${ratio} | ${goal < 0 ? `≤ ${-goal}` : `≥ ${goal}`} | ${(goal < 0 ? ratio! <= -goal : ratio! >= goal) ? "yes" : "no"} |`);
+  }
 }
 const floorsMeasured = floors.filter(([, r]) => r !== undefined);
 if (floorsMeasured.length > 0) {
