@@ -207,15 +207,19 @@ export async function handleS3(request: Request, options: AppOptions, preAuth?: 
       requestId,
       keysAllowed: () => options.sseCOverHttp === true || request.url.startsWith("https:") || fromLoopback(request),
     };
-    // The request's id, requester and peer reach the engine's events (and nothing else of the request does).
-    const sourceIp = peerAddress(request) ?? "";
+    // The request's id, requester and peer reach the engine's events (and nothing else of the request
+    // does). The peer's address costs a lookup: made only when an event or a policy condition asks.
+    let peer: string | undefined;
+    const sourceIp = () => (peer ??= peerAddress(request) ?? "");
     // The one access decision (bucket policy): a Deny stops here; an Allow grants the ACL checks.
     const secure = request.url.startsWith("https:");
     // A POST upload is signed inside its form: its handler makes the decision once it has read the fields.
     const decided = resolved.operation === "PreflightCors" || resolved.operation === "PostObject" ? undefined : await authorize(req, sourceIp, secure);
     logged = decided?.bucket;
     const info = {
-      id: requestId, requester: auth.requester?.id ?? "", sourceIp, secure,
+      id: requestId, requester: auth.requester?.id ?? "", get sourceIp() {
+        return sourceIp();
+      }, secure,
       ...(decided?.granted.size ? { granted: decided.granted } : {}), ...(decided?.publicAccess ? { publicAccess: decided.publicAccess } : {}),
     };
     const sync = options.queue?.consistency === "sync" && WRITES.has(method) ? options.queue : undefined;

@@ -98,9 +98,10 @@ function refuseAcls(req: S3Request): void {
 /**
  * Decides `req`: AccessDenied on a Deny (the bucket policy's or the key's own), or when the key has a
  * policy of its own and neither it nor the bucket policy allows; else the ACL permissions an Allow
- * grants (empty: the ACLs decide). `sourceIp` and `secure` describe the connection.
+ * grants (empty: the ACLs decide). `sourceIp` (asked only by a condition on it) and `secure` describe
+ * the connection.
  */
-export async function authorize(req: S3Request, sourceIp: string, secure: boolean): Promise<Authorized> {
+export async function authorize(req: S3Request, sourceIp: () => string, secure: boolean): Promise<Authorized> {
   const granted = new Set<Permission>();
   const result: Authorized = { granted };
   const params = req.params as { bucket?: string; key?: string; name?: string };

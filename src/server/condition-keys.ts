@@ -17,7 +17,8 @@ export class RequestConditions implements ConditionValues {
   /** The keys asked so far (most requests ask one or two, and many none: made on the first). */
   private known: Map<string, string | string[] | undefined> | undefined;
 
-  constructor(private readonly req: S3Request, private readonly sourceIp: string, private readonly secure: boolean) {}
+  /** `sourceIp` is asked for only by a condition on it (the peer's address costs a lookup). */
+  constructor(private readonly req: S3Request, private readonly sourceIp: () => string, private readonly secure: boolean) {}
 
   get(key: string): string | string[] | undefined {
     if (this.known?.has(key)) return this.known.get(key);
@@ -43,7 +44,10 @@ export class RequestConditions implements ConditionValues {
       case "aws:currenttime": return new Date().toISOString();
       case "aws:epochtime": return String(Math.floor(Date.now() / 1000));
       case "aws:securetransport": return String(this.secure);
-      case "aws:sourceip": return this.sourceIp ? this.sourceIp.replace(/^::ffff:/, "") : undefined;
+      case "aws:sourceip": {
+        const ip = this.sourceIp();
+        return ip ? ip.replace(/^::ffff:/, "") : undefined;
+      }
       case "aws:principaltype": return req.requester ? "User" : "Anonymous";
       case "aws:userid": return req.requester?.id;
       case "aws:username": return req.requester ? req.auth.accessKey ?? req.requester.displayName : undefined;

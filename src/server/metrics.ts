@@ -29,16 +29,29 @@ function labelKey(labels: Labels): string {
   return key;
 }
 
+/** One labelled series of a counter: added to directly by a caller that keeps it. */
+export interface CounterSeries {
+  labels: Labels;
+  value: number;
+}
+
 export class Counter extends Family {
-  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  private readonly values = new Map<string, CounterSeries>();
   constructor(name: string, help: string, type: "counter" | "gauge" = "counter") {
     super(name, help, type);
   }
   inc(labels: Labels = {}, by = 1): void {
+    this.series(labels).value += by;
+  }
+  /** The series of a label set (made at 0 on first use). */
+  series(labels: Labels): CounterSeries {
     const key = labelKey(labels);
-    const entry = this.values.get(key);
-    if (entry) entry.value += by;
-    else this.values.set(key, { labels, value: by });
+    let entry = this.values.get(key);
+    if (!entry) {
+      entry = { labels, value: 0 };
+      this.values.set(key, entry);
+    }
+    return entry;
   }
   get(labels: Labels = {}): number {
     return this.values.get(labelKey(labels))?.value ?? 0;
@@ -64,8 +77,16 @@ export class CollectedGauge extends Family {
   }
 }
 
+/** One labelled series of a histogram: each observation counted in the one bucket it falls in (cumulated when rendered). */
+export interface HistogramSeries {
+  labels: Labels;
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
 export class Histogram extends Family {
-  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  private readonly all = new Map<string, HistogramSeries>();
   constructor(
     name: string,
     help: string,
@@ -74,19 +95,29 @@ export class Histogram extends Family {
     super(name, help, "histogram");
   }
   observe(labels: Labels, value: number): void {
+    this.record(this.series(labels), value);
+  }
+  /** The series of a label set (made empty on first use). */
+  series(labels: Labels): HistogramSeries {
     const key = labelKey(labels);
-    let s = this.series.get(key);
+    let s = this.all.get(key);
     if (!s) {
       s = { labels, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 };
-      this.series.set(key, s);
+      this.all.set(key, s);
     }
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++;
+    return s;
+  }
+  record(s: HistogramSeries, value: number): void {
+    const b = this.buckets;
+    let i = 0;
+    while (i < b.length && value > b[i]!) i++;
+    if (i < b.length) s.counts[i]!++;
     s.sum += value;
     s.count++;
   }
   samples(): string[] {
-    return [...this.series.values()].flatMap(({ labels, counts, sum, count }) => [
-      ...this.buckets.map((le, i) => `${this.name}_bucket${labelText({ ...labels, le: String(le) })} ${counts[i]}`),
+    return [...this.all.values()].flatMap(({ labels, counts, sum, count }) => [
+      ...this.buckets.map((le, i) => `${this.name}_bucket${labelText({ ...labels, le: String(le) })} ${counts.slice(0, i + 1).reduce((a, c) => a + c, 0)}`),
       `${this.name}_bucket${labelText({ ...labels, le: "+Inf" })} ${count}`,
       `${this.name}_sum${labelText(labels)} ${sum}`,
       `${this.name}_count${labelText(labels)} ${count}`,

@@ -3,7 +3,7 @@
 // multipart uploads, and process figures.
 import type { Engine } from "../core/engine.ts";
 import { readdirSync } from "node:fs";
-import { CollectedGauge, Counter, Histogram, Registry } from "./metrics.ts";
+import { CollectedGauge, Counter, Histogram, Registry, type CounterSeries, type HistogramSeries } from "./metrics.ts";
 import { MetricsHistory } from "./metrics-history.ts";
 import type { QueueRuntime } from "../queue/delivery.ts";
 import { addQueueMetrics } from "./queue-metrics.ts";
@@ -31,6 +31,20 @@ export interface RequestRecord {
   bytesIn: number;
   bytesOut: number;
 }
+
+/** The series one kind of request (method, route, status, operation, error) adds to, found once. */
+interface RequestSeries {
+  http: CounterSeries;
+  duration: HistogramSeries;
+  requestSize: HistogramSeries;
+  responseSize: HistogramSeries;
+  operation: CounterSeries;
+  requests: CounterSeries;
+  latency: HistogramSeries;
+  error?: CounterSeries;
+}
+/** Kinds of request remembered (each is a handful of label sets; more are recorded the slow way). */
+const MAX_KINDS = 4096;
 
 export class S3Metrics {
   private readonly registry = new Registry();
@@ -107,7 +121,7 @@ export class S3Metrics {
   }
 
   begin(): void {
-    this.inFlight.inc({}, 1);
+    this.inFlightNow.value++;
   }
 
   /** An HTTP request outside the S3 API (health, metrics): the family's HTTP series only. */
@@ -118,19 +132,43 @@ export class S3Metrics {
     this.httpResponseSize.observe({ method, path }, bytesOut);
   }
 
+  private readonly kinds = new Map<string, RequestSeries>();
+  private readonly inFlightNow = this.inFlight.series({});
+  private readonly bytesInAll = this.bytesIn.series({});
+  private readonly bytesOutAll = this.bytesOut.series({});
+
+  private seriesOf(r: RequestRecord): RequestSeries {
+    const kind = `${r.method}\u0000${r.path}\u0000${r.status}\u0000${r.operation}\u0000${r.errorCode ?? ""}`;
+    let s = this.kinds.get(kind);
+    if (!s) {
+      const route = { method: r.method, path: r.path };
+      s = {
+        http: this.httpRequests.series({ method: r.method, path: r.path, status: String(r.status) }),
+        duration: this.httpDuration.series(route), requestSize: this.httpRequestSize.series(route), responseSize: this.httpResponseSize.series(route),
+        operation: this.s3Operations.series({ operation: r.operation, status: r.errorCode ? "error" : "success" }),
+        requests: this.requests.series({ operation: r.operation, status_class: `${Math.floor(r.status / 100)}xx` }),
+        latency: this.latency.series({ operation: r.operation }),
+        ...(r.errorCode ? { error: this.errors.series({ code: r.errorCode }) } : {}),
+      };
+      if (this.kinds.size < MAX_KINDS) this.kinds.set(kind, s);
+    }
+    return s;
+  }
+
   end(r: RequestRecord): void {
-    this.inFlight.inc({}, -1);
-    this.httpRequests.inc({ method: r.method, path: r.path, status: String(r.status) });
-    this.httpDuration.observe({ method: r.method, path: r.path }, r.seconds);
-    this.httpRequestSize.observe({ method: r.method, path: r.path }, r.bytesIn);
-    this.httpResponseSize.observe({ method: r.method, path: r.path }, r.bytesOut);
-    this.s3Operations.inc({ operation: r.operation, status: r.errorCode ? "error" : "success" });
-    this.requests.inc({ operation: r.operation, status_class: `${Math.floor(r.status / 100)}xx` });
-    this.latency.observe({ operation: r.operation }, r.seconds);
+    this.inFlightNow.value--;
+    const s = this.seriesOf(r);
+    s.http.value++;
+    this.httpDuration.record(s.duration, r.seconds);
+    this.httpRequestSize.record(s.requestSize, r.bytesIn);
+    this.httpResponseSize.record(s.responseSize, r.bytesOut);
+    s.operation.value++;
+    s.requests.value++;
+    this.latency.record(s.latency, r.seconds);
     this.history.record(r);
-    if (r.errorCode) this.errors.inc({ code: r.errorCode });
-    if (r.bytesIn > 0) this.bytesIn.inc({}, r.bytesIn);
-    if (r.bytesOut > 0) this.bytesOut.inc({}, r.bytesOut);
+    if (s.error) s.error.value++;
+    this.bytesInAll.value += r.bytesIn;
+    this.bytesOutAll.value += r.bytesOut;
   }
 
   /** The exposition text; reads the engine's counters first. */

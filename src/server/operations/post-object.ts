@@ -69,7 +69,7 @@ export const postObject: OperationHandler<"PostObject"> = async (req) => {
     auth: { requester, ...(signer ? { accessKey: signer.accessKey } : {}), payload: { kind: "unsigned" } },
   };
   const here = currentRequest();
-  const decided = await authorize(asPut, here.sourceIp, here.secure === true);
+  const decided = await authorize(asPut, () => here.sourceIp, here.secure === true);
   const info = {
     ...here, requester: requester?.id ?? "",
     ...(decided.granted.size ? { granted: decided.granted } : {}), ...(decided.publicAccess ? { publicAccess: decided.publicAccess } : {}),
