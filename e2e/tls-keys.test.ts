@@ -1,14 +1,15 @@
 // HTTPS with Bun.serve's own TLS (a self-signed certificate made with Debian's openssl, trusted by the
 // AWS CLI through --ca-bundle), and key pairs from the command line: `bleepstore key create` → the
-// new key works with the AWS CLI → `key revoke` → InvalidAccessKeyId; `key list` and `status`.
+// new key works with the AWS CLI → `key disable`/`enable` → `key revoke` → InvalidAccessKeyId; `key list` and
+// `status`; the console's session cookie is Secure under TLS.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { awsCli, hasAwsCli } from "./helpers/awscli.ts";
 import { requires, unless } from "./helpers/requires.ts";
-import { EXTERNAL_ENDPOINT, runCli, startServer } from "./helpers/server.ts";
+import { ACCESS_KEY, EXTERNAL_ENDPOINT, runCli, SECRET_KEY, startServer } from "./helpers/server.ts";
 
 setDefaultTimeout(90_000);
 const work = mkdtempSync(join(tmpdir(), "bleepstore-tls-"));
@@ -37,6 +38,13 @@ describe.skipIf(!!EXTERNAL_ENDPOINT || !hasAwsCli || !hasOpenssl)("TLS and key p
     const untrusted = await aws("s3", "ls");
     expect(untrusted.code).not.toBe(0);
     expect(untrusted.stderr).toMatch(/SSL|certificate/i);
+    // The console's session cookie is Secure under TLS.
+    const signIn = await fetch(`${server.endpoint}/_bleepstore/console/api/session`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ accessKey: ACCESS_KEY, secretKey: SECRET_KEY }),
+      tls: { ca: readFileSync(cert, "utf8") },
+    } as RequestInit);
+    expect(signIn.status).toBe(200);
+    expect(signIn.headers.get("set-cookie")).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
     // Plain HTTP to the TLS port gets no S3 answer.
     expect(await fetch(server.endpoint.replace("https", "http")).then((r) => r.status, () => "refused")).not.toBe(200);
   });
