@@ -3,8 +3,9 @@
 // (BLEEPSTORE_BINARY) with no Bun, node_modules or source beside it: every S3 operation and every
 // read's Content-Length, start-up and the CLI, the lazily loaded chunks (the cloud backends' SDKs, the
 // API docs and their embedded assets, the hash worker), encryption and its master key, crash
-// recovery, TLS, Signature V2, metadata export, the console (its bundled script) offline. The files that only drive other clients against the
-// same HTTP surface (the AWS CLI, rclone, s3cmd, Chromium, the fuzzer) run once, against the source.
+// recovery, TLS, Signature V2, metadata export, the console (its bundled script) offline. The files
+// that only drive other clients against the same HTTP surface (the AWS CLI, rclone, s3cmd, Chromium,
+// the fuzzer) run once, against the source.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

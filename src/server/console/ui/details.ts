@@ -43,6 +43,7 @@ async function preview(bucket: string, key: string, type: string, length: number
     }
     case "json":
     case "text": {
+      if (length === 0) return el("p", "(empty)");
       const res = await fetch(url, { headers: { range: `bytes=0-${TEXT_PREVIEW - 1}` } });
       if (!res.ok) return el("p", `The preview failed: ${await s3Error(res)}`);
       let text = await res.text();
