@@ -30,6 +30,11 @@ describe("console session API", () => {
   });
 
   test("sign in: a good pair sets an HttpOnly, SameSite=Strict cookie; a wrong secret is 401; who am I; sign out ends the cookie", async () => {
+    for (const body of ["not json", "null", "[1]", "{\"accessKey\": 1, \"secretKey\": \"x\"}"]) {
+      const res = await fetch(url("/api/session"), { method: "POST", headers: { "content-type": "application/json" }, body });
+      expect(res.status).toBe(400);
+      expect((await res.json() as { error: string }).error).toMatch(/accessKey/);
+    }
     const bad = await signIn(ACCESS_KEY, "wrong");
     expect(bad.res.status).toBe(401);
     expect(bad.res.headers.get("set-cookie")).toBeNull();

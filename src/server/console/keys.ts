@@ -5,6 +5,7 @@ import type { Engine } from "../../core/engine.ts";
 import { S3Error } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { publicView } from "../key-view.ts";
+import { jsonFields } from "./json-body.ts";
 import type { Session } from "./session.ts";
 
 const json = (body: unknown, status = 200) => Response.json(body, { status, headers: { "cache-control": "no-store" } });
@@ -23,13 +24,9 @@ export async function keysApi(engine: Engine, log: Logger, session: Session, req
   try {
     if (!target && request.method === "GET") return json((await engine.credentials.list()).map(publicView));
     if (!target && request.method === "POST") {
-      let body: { displayName?: unknown; policy?: unknown };
-      try {
-        body = (await request.json()) as typeof body;
-      } catch {
-        return refused(400, "The body must be JSON: {\"displayName\", \"policy\"}.");
-      }
-      const { displayName, policy } = body ?? {};
+      const body = await jsonFields(request, ["displayName", "policy"] as const);
+      if (body instanceof Response) return body;
+      const { displayName, policy } = body;
       if ((displayName !== undefined && typeof displayName !== "string") || (policy !== undefined && typeof policy !== "string")) {
         return refused(400, "displayName and policy are text.");
       }

@@ -9,6 +9,7 @@ import type { Engine } from "../../core/engine.ts";
 import type { Logger } from "../../log.ts";
 import type { AuthResult } from "../auth/authenticate.ts";
 import { peerAddress, recordPeer } from "../peer.ts";
+import { jsonFields } from "./json-body.ts";
 import { keysApi } from "./keys.ts";
 import { eventTail, serverPage, type ServerView } from "./server-api.ts";
 import { MAX_EXPIRY_SECONDS, presignedGet } from "./share.ts";
@@ -106,13 +107,9 @@ export function consoleRoutes(o: ConsoleOptions) {
       if (!sameOrigin(request)) return refused(403, "A request from another origin is refused.");
       const address = peerAddress(request) ?? "";
       if (o.limiter.blocked(address)) return refused(429, "Too many failed sign-ins from this address; wait a minute.");
-      let body: { accessKey?: unknown; secretKey?: unknown };
-      try {
-        body = (await request.json()) as typeof body;
-      } catch {
-        return refused(400, "The body must be JSON: {\"accessKey\", \"secretKey\"}.");
-      }
-      const { accessKey, secretKey } = body ?? {};
+      const body = await jsonFields(request, ["accessKey", "secretKey"] as const);
+      if (body instanceof Response) return body;
+      const { accessKey, secretKey } = body;
       if (typeof accessKey !== "string" || typeof secretKey !== "string") return refused(400, "accessKey and secretKey are required.");
       const credential = await o.engine.credential(accessKey);
       const given = Buffer.from(secretKey);
@@ -141,13 +138,9 @@ export function consoleRoutes(o: ConsoleOptions) {
     .post("/api/share", async ({ request }) => {
       const session = await signedIn(request);
       if (session instanceof Response) return session;
-      let body: { bucket?: unknown; key?: unknown; expiresSeconds?: unknown };
-      try {
-        body = (await request.json()) as typeof body;
-      } catch {
-        return refused(400, "The body must be JSON: {\"bucket\", \"key\", \"expiresSeconds\"}.");
-      }
-      const { bucket, key, expiresSeconds } = body ?? {};
+      const body = await jsonFields(request, ["bucket", "key", "expiresSeconds"] as const);
+      if (body instanceof Response) return body;
+      const { bucket, key, expiresSeconds } = body;
       if (typeof bucket !== "string" || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || typeof key !== "string" || key === "") {
         return refused(400, "A bucket name and a key are required.");
       }
