@@ -27,7 +27,11 @@ export const CONSOLE_PAGE = `<!doctype html>
     a, .link { color: #8ab4f8; }
   }
   table { border-collapse: collapse; width: 100%; margin-top: 1rem; }
-  th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #8884; word-break: break-all; }
+  th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #8884; overflow-wrap: anywhere; }
+  /* Narrow screens: the dates go (they are in an object's details), the names keep the room. */
+  @media (max-width: 40rem) { .wide { display: none; } td button, td a { margin: .1rem 0; } }
+  #object-rows td:nth-child(2), #version-rows td:first-child, #bucket-rows td:first-child, #key-rows td:first-child { min-width: 7rem; }
+  th { overflow-wrap: normal; }
   header { display: flex; justify-content: space-between; align-items: center; flex-wrap: wrap; gap: .5rem; }
   .crumbs { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem; }
   .crumbs li + li::before { content: "/ "; }
@@ -75,7 +79,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   <h2 id="buckets-title">Buckets</h2>
   <form id="create-bucket" class="row"><label for="new-bucket">New bucket name</label><input id="new-bucket" name="bucket" required><button type="submit">Create bucket</button></form>
   <p id="buckets-error" role="alert"></p>
-  <table><thead><tr><th scope="col">Name</th><th scope="col">Objects</th><th scope="col">Size</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead><tbody id="bucket-rows"></tbody></table>
+  <table><thead><tr><th scope="col">Name</th><th scope="col">Objects</th><th scope="col">Size</th><th scope="col" class="wide">Created</th><th scope="col">Actions</th></tr></thead><tbody id="bucket-rows"></tbody></table>
 </section>
 <section id="keys" hidden aria-labelledby="keys-title">
   <h2 id="keys-title">Access keys</h2>
@@ -92,7 +96,7 @@ export const CONSOLE_PAGE = `<!doctype html>
     <p>The secret key is shown only now: copy it.</p>
     <dl><dt>Access key</dt><dd id="new-access-key"></dd><dt>Secret key</dt><dd id="new-secret-key"></dd></dl>
   </section>
-  <table><thead><tr><th scope="col">Access key</th><th scope="col">Name</th><th scope="col">Policy</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead><tbody id="key-rows"></tbody></table>
+  <table><thead><tr><th scope="col">Access key</th><th scope="col">Name</th><th scope="col">Policy</th><th scope="col">State</th><th scope="col" class="wide">Created</th><th scope="col">Actions</th></tr></thead><tbody id="key-rows"></tbody></table>
 </section>
 <section id="server" hidden aria-labelledby="server-title">
   <h2 id="server-title">Server</h2>
@@ -139,7 +143,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   </section>
   <section id="versions" hidden aria-labelledby="versions-title">
     <h3 id="versions-title">Versions of <span id="versions-key"></span></h3>
-    <table><thead><tr><th scope="col">Version</th><th scope="col">Size</th><th scope="col">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="version-rows"></tbody></table>
+    <table><thead><tr><th scope="col">Version</th><th scope="col">Size</th><th scope="col" class="wide">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="version-rows"></tbody></table>
   </section>
   <section id="details" hidden aria-labelledby="details-title">
     <h3 id="details-title">Details of <span id="details-key"></span></h3>
@@ -150,7 +154,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   <p id="objects-error" role="alert"></p>
   <p id="objects-status" role="status"></p>
   <button id="delete-selected" type="button" disabled>Delete selected</button>
-  <table><thead><tr><th scope="col"><span class="hidden-label">Select</span></th><th scope="col">Name</th><th scope="col">Size</th><th scope="col">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="object-rows"></tbody></table>
+  <table><thead><tr><th scope="col"><span class="hidden-label">Select</span></th><th scope="col">Name</th><th scope="col">Size</th><th scope="col" class="wide">Last modified</th><th scope="col">Actions</th></tr></thead><tbody id="object-rows"></tbody></table>
   <button id="more" type="button" hidden>Next page</button>
 </section>
 </main>

@@ -1,6 +1,6 @@
 // The buckets the signed-in key can list, with their object counts and sizes; creating and deleting one.
 import { all, api, read, s3Error, s3url, tagText, write, xml } from "./api.ts";
-import { button, byId, cell, el, say, size } from "./dom.ts";
+import { button, byId, cell, el, say, size, wide } from "./dom.ts";
 import { go, show } from "./nav.ts";
 
 interface Stats {
@@ -27,7 +27,7 @@ export async function listBuckets(): Promise<void> {
     const tr = el("tr");
     tr.append(
       cell(button(name, () => go.folder(name, "", ""), undefined, "link")), el("td", count ? count.objects.toLocaleString("en") : ""),
-      el("td", count ? size(count.bytes) : ""), el("td", tagText(b, "CreationDate")), cell(remove),
+      el("td", count ? size(count.bytes) : ""), wide(tagText(b, "CreationDate")), cell(remove),
     );
     rows.append(tr);
   }

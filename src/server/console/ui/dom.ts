@@ -35,6 +35,13 @@ export function cell(...nodes: Node[]): HTMLTableCellElement {
 export const size = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : n < 1073741824 ? `${(n / 1048576).toFixed(1)} MiB` : `${(n / 1073741824).toFixed(2)} GiB`;
 
+/** A cell of a column that narrow screens leave out (dates). */
+export function wide(text: string): HTMLTableCellElement {
+  const td = el("td", text);
+  td.className = "wide";
+  return td;
+}
+
 /** Shows `message` in the element with id `where` (an alert region); empty clears it. */
 export function say(where: string, message: string): void {
   byId(where).textContent = message;

@@ -2,7 +2,7 @@
 // JSON, checked by the server, whose message is shown); disable, enable, delete. The new secret is shown
 // once, in the answer that created it.
 import { api } from "./api.ts";
-import { button, byId, cell, el, say } from "./dom.ts";
+import { button, byId, cell, el, say, wide } from "./dom.ts";
 import { show } from "./nav.ts";
 
 interface KeyView {
@@ -40,7 +40,7 @@ export async function listKeys(): Promise<void> {
     const tr = el("tr");
     tr.append(
       el("td", k.accessKey), el("td", k.displayName), el("td", k.policy === undefined ? "none" : BUILTIN.has(k.policy) ? k.policy : "custom"),
-      el("td", k.disabled ? "disabled" : "enabled"), el("td", k.createdAt), cell(toggle, remove),
+      el("td", k.disabled ? "disabled" : "enabled"), wide(k.createdAt), cell(toggle, remove),
     );
     rows.append(tr);
   }

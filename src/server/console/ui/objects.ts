@@ -1,7 +1,7 @@
 // A bucket's objects, one folder (by "/") at a time: breadcrumb, search by prefix, paging; for each
 // object download, share, versions and delete. Names are shown from the folder they are in.
 import { all, read, s3Error, s3url, tagText, write, xml } from "./api.ts";
-import { button, byId, cell, el, say, size } from "./dom.ts";
+import { button, byId, cell, el, say, size, wide } from "./dom.ts";
 import { go, place, show } from "./nav.ts";
 import { deleteFolder } from "./delete.ts";
 import { showDetails } from "./details.ts";
@@ -47,7 +47,7 @@ function objectRow(bucket: string, prefix: string, folder: string, c: Element): 
   pick.setAttribute("aria-label", `Select ${key}`);
   const tr = el("tr");
   tr.append(
-    cell(pick), el("td", key.slice(folder.length)), el("td", size(Number(tagText(c, "Size")))), el("td", tagText(c, "LastModified")),
+    cell(pick), el("td", key.slice(folder.length)), el("td", size(Number(tagText(c, "Size")))), wide(tagText(c, "LastModified")),
     cell(download, button("Details", () => showDetails(bucket, key), `Details of ${key}`), button("Share", () => openShare(key), `Share ${key}`), button("Versions", () => showVersions(key), `Versions of ${key}`), remove),
   );
   return tr;
@@ -76,7 +76,7 @@ export async function openFolder(bucket: string, prefix: string, token: string):
     const sub = tagText(p, "Prefix");
     const tr = el("tr");
     tr.append(
-      el("td"), cell(button(sub.slice(folder.length), () => openFolder(bucket, sub, ""), undefined, "link")), el("td", "folder"), el("td", ""),
+      el("td"), cell(button(sub.slice(folder.length), () => openFolder(bucket, sub, ""), undefined, "link")), el("td", "folder"), wide(""),
       cell(button("Delete folder", () => deleteFolder(bucket, sub), `Delete everything under ${sub}`)),
     );
     rows.append(tr);

@@ -1,7 +1,7 @@
 // The versions of one object, newest first: download, restore (copy an older version over the key) and
 // delete for good, each by version id.
 import { all, copySource, read, s3Error, s3url, tagText, write, xml } from "./api.ts";
-import { button, byId, cell, el, say, size } from "./dom.ts";
+import { button, byId, cell, el, say, size, wide } from "./dom.ts";
 import { go, place } from "./nav.ts";
 
 async function changed(key: string): Promise<void> {
@@ -48,7 +48,7 @@ export async function showVersions(key: string): Promise<void> {
     const tr = el("tr");
     tr.append(
       el("td", `${id}${latest ? " (current)" : ""}${marker ? " — delete marker" : ""}`), el("td", marker ? "" : size(Number(tagText(v, "Size")))),
-      el("td", tagText(v, "LastModified")), cell(...actions),
+      wide(tagText(v, "LastModified")), cell(...actions),
     );
     rows.append(tr);
   }
