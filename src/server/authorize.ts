@@ -105,7 +105,7 @@ export async function authorize(req: S3Request, sourceIp: () => string, secure: 
   const granted = new Set<Permission>();
   const result: Authorized = { granted };
   const params = req.params as { bucket?: string; key?: string; name?: string };
-  const credential = req.requester && req.auth.accessKey ? await req.engine.credential(req.auth.accessKey) : null;
+  const credential = req.requester && req.auth.accessKey ? (req.auth.credential ?? await req.engine.credential(req.auth.accessKey)) : null;
   const limit = req.engine.policies.ofKey(credential?.policy);
   let principals: string[] | undefined;
   let cached: RequestConditions | undefined;

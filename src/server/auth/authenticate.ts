@@ -28,6 +28,8 @@ export type PayloadMode =
 export interface AuthResult {
   requester: Requester;
   accessKey?: string;
+  /** The key pair the request was signed with, as looked up to verify it (the access decision reads its policy). */
+  credential?: Credential;
   payload: PayloadMode;
   /**
    * Set for a header-signed request without x-amz-content-sha256 (generic SigV4 signers): the
@@ -173,7 +175,7 @@ async function headerAuth(req: AuthRequest, header: string, credentials: Credent
   if (sentHash === null) {
     const query = canonicalQuery(queryPairs(req.rawQuery));
     const verify = (payloadHash: string) => void verifySignature({ req, scope, credential, datetime, signedHeaders, signature, payloadHash, query });
-    const requester = { requester: credential.owner, accessKey: scope.accessKey, payload: { kind: "unsigned" } as const };
+    const requester = { requester: credential.owner, credential, accessKey: scope.accessKey, payload: { kind: "unsigned" } as const };
     if (!hasBody(req.headers)) {
       verify(EMPTY_SHA256);
       return requester;
@@ -188,7 +190,7 @@ async function headerAuth(req: AuthRequest, header: string, credentials: Credent
   const signing: ChunkSigning = {
     key, datetime, scope: `${scope.date}/${scope.region}/${scope.service}/aws4_request`, seedSignature: signature,
   };
-  return { requester: credential.owner, accessKey: scope.accessKey, payload: mode.kind === "streaming" ? payloadMode(payloadHash, signing) : mode };
+  return { requester: credential.owner, credential, accessKey: scope.accessKey, payload: mode.kind === "streaming" ? payloadMode(payloadHash, signing) : mode };
 }
 
 async function presignedAuth(req: AuthRequest, credentials: CredentialLookup, now: number): Promise<AuthResult> {
@@ -228,7 +230,7 @@ async function presignedAuth(req: AuthRequest, credentials: CredentialLookup, no
   verifySignature({
     req, scope, credential, datetime, signedHeaders, signature, payloadHash, query: canonicalQuery(pairs, "X-Amz-Signature"),
   });
-  return { requester: credential.owner, accessKey: scope.accessKey, payload: mode };
+  return { requester: credential.owner, credential, accessKey: scope.accessKey, payload: mode };
 }
 
 /** Whether a request carries body bytes (a declared length above zero, or a chunked body). */
@@ -266,7 +268,7 @@ async function v2HeaderAuth(req: AuthRequest, header: string, credentials: Crede
   const credential = await lookup(credentials, accessKey);
   // With x-amz-date sent, the Date line of the string to sign is empty (x-amz-date is among the x-amz-* lines).
   verifyV2(credential.secretKey, accessKey, stringsToSignV2({ ...req, hostBucket: req.hostBucket?.() }, amzDate !== null ? "" : date!), signature);
-  return { requester: credential.owner, accessKey, payload: unsignedPayload(req.headers) };
+  return { requester: credential.owner, credential, accessKey, payload: unsignedPayload(req.headers) };
 }
 
 async function v2PresignedAuth(req: AuthRequest, credentials: CredentialLookup, now: number): Promise<AuthResult> {
@@ -281,7 +283,7 @@ async function v2PresignedAuth(req: AuthRequest, credentials: CredentialLookup, 
   if (now > Number(expires) * 1000) throw new S3Error("AccessDenied", { message: "Request has expired" });
   const credential = await lookup(credentials, accessKey);
   verifyV2(credential.secretKey, accessKey, stringsToSignV2({ ...req, hostBucket: req.hostBucket?.() }, expires), signature);
-  return { requester: credential.owner, accessKey, payload: unsignedPayload(req.headers) };
+  return { requester: credential.owner, credential, accessKey, payload: unsignedPayload(req.headers) };
 }
 
 const unsupported = () => new S3Error("InvalidRequest", { message: `The authorization mechanism you have provided is not supported. Please use ${ALGORITHM}.` });
