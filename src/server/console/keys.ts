@@ -5,11 +5,9 @@ import type { Engine } from "../../core/engine.ts";
 import { S3Error } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { publicView } from "../key-view.ts";
-import { jsonFields } from "./json-body.ts";
+import { json, jsonFields, refused } from "./json-body.ts";
 import type { Session } from "./session.ts";
 
-const json = (body: unknown, status = 200) => Response.json(body, { status, headers: { "cache-control": "no-store" } });
-const refused = (status: number, error: string) => json({ error }, status);
 
 /** Whether the session's key is an operator's: enabled, and unlimited or limited by consoleAdmin. */
 export async function isOperator(engine: Engine, session: Session): Promise<boolean> {

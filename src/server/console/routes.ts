@@ -9,7 +9,7 @@ import type { Engine } from "../../core/engine.ts";
 import type { Logger } from "../../log.ts";
 import type { AuthResult } from "../auth/authenticate.ts";
 import { peerAddress, recordPeer } from "../peer.ts";
-import { jsonFields } from "./json-body.ts";
+import { json, jsonFields, refused } from "./json-body.ts";
 import { keysApi } from "./keys.ts";
 import { eventTail, serverPage, type ServerView } from "./server-api.ts";
 import { MAX_EXPIRY_SECONDS, presignedGet } from "./share.ts";
@@ -20,8 +20,6 @@ export const CONSOLE_PREFIX = "/_bleepstore/console";
 const assets = () => import("./assets.ts");
 const SAFE = new Set(["GET", "HEAD"]);
 
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => Response.json(body, { status, headers });
-const refused = (status: number, error: string) => json({ error }, status);
 
 function cookieOf(request: Request): string | undefined {
   for (const part of (request.headers.get("cookie") ?? "").split(";")) {
@@ -122,11 +120,11 @@ export function consoleRoutes(o: ConsoleOptions) {
       o.limiter.succeeded(address);
       const { session, token } = o.sessions.issue(accessKey);
       o.log.info("console sign-in", { accessKey, address });
-      return json(view(session), 200, { "set-cookie": cookie(request, token, Math.floor(o.sessions.ttlMs / 1000)), "cache-control": "no-store" });
+      return json(view(session), 200, { "set-cookie": cookie(request, token, Math.floor(o.sessions.ttlMs / 1000)) });
     }, { parse: "none", detail: { summary: "Sign in with an access key and its secret (JSON); sets the session cookie" } })
     .get("/api/session", async ({ request }) => {
       const session = await signedIn(request);
-      return session instanceof Response ? session : json(view(session), 200, { "cache-control": "no-store" });
+      return session instanceof Response ? session : json(view(session));
     }, { detail: { summary: "Who is signed in, and the CSRF token of the session" } })
     .delete("/api/session", async ({ request }) => {
       const session = await signedIn(request);
@@ -164,7 +162,7 @@ export function consoleRoutes(o: ConsoleOptions) {
       const owner = (await o.engine.credential(session.accessKey))!.owner;
       const mine = new Set((await o.engine.buckets.list(owner)).buckets.map((b) => b.name));
       const stats = (await o.engine.metadata.bucketStats()).filter((s) => mine.has(s.bucket));
-      return json({ buckets: stats, approximate: o.engine.metadata.statsApproximate === true }, 200, { "cache-control": "no-store" });
+      return json({ buckets: stats, approximate: o.engine.metadata.statsApproximate === true });
     }, { detail: { summary: "Objects and bytes of each bucket the signed-in key lists" } })
     .get("/api/server", async ({ request }) => {
       const session = await signedIn(request);

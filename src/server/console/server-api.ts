@@ -9,6 +9,7 @@ import { queueHealth, type QueueRuntime } from "../../queue/delivery.ts";
 import { eventsPage, notificationTargets } from "../admin-events.ts";
 import { componentHealth } from "../ops.ts";
 import type { S3Metrics } from "../s3-metrics.ts";
+import { json, refused } from "./json-body.ts";
 import { isOperator } from "./keys.ts";
 import type { Session } from "./session.ts";
 
@@ -24,8 +25,7 @@ export interface ServerView {
   version: string;
 }
 
-const json = (body: unknown, status = 200) => Response.json(body, { status, headers: { "cache-control": "no-store" } });
-const notOperator = () => json({ error: "The server's page needs a key without a policy of its own, or with consoleAdmin." }, 403);
+const notOperator = () => refused(403, "The server's page needs a key without a policy of its own, or with consoleAdmin.");
 
 function disk(dir: string): { total: number; free: number } | null {
   try {
