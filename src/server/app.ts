@@ -296,7 +296,7 @@ export async function handleS3(request: Request, options: AppOptions, preAuth?: 
 
 /** The whole HTTP surface: ops endpoints, the admin API, API docs (when enabled), and S3 behind them. */
 export async function createApp(options: AppOptions) {
-  const metrics = options.metrics ?? new S3Metrics(options.engine, options.queue, options.cluster);
+  const metrics = options.metrics ?? new S3Metrics(options.engine, options.queue, options.cluster, options.console !== undefined);
   const s3 = { ...options, metrics };
   let routes: () => unknown[] = () => [];
   const app = new Elysia()

@@ -74,14 +74,16 @@ export class S3Metrics {
   private readonly startedAt = Date.now() / 1000;
   private readonly startCpu = process.cpuUsage();
 
-  /** The last hour of this node's traffic and the stored totals, for the console's charts. */
-  readonly history: MetricsHistory;
+  /** The last hour of this node's traffic and the stored totals, for the console's charts (kept only for a console). */
+  readonly history?: MetricsHistory;
 
-  constructor(private readonly engine: Engine, queue?: QueueRuntime, cluster?: { id: string; heldJobs(): string[] }) {
-    this.history = new MetricsHistory(async () => {
-      const stats = await engine.metadata.bucketStats();
-      return { objects: stats.reduce((n, s) => n + s.objects, 0), bytes: stats.reduce((n, s) => n + s.bytes, 0) };
-    });
+  constructor(private readonly engine: Engine, queue?: QueueRuntime, cluster?: { id: string; heldJobs(): string[] }, keepHistory = false) {
+    if (keepHistory) {
+      this.history = new MetricsHistory(async () => {
+        const stats = await engine.metadata.bucketStats();
+        return { objects: stats.reduce((n, s) => n + s.objects, 0), bytes: stats.reduce((n, s) => n + s.bytes, 0) };
+      });
+    }
     if (queue) addQueueMetrics(this.registry, queue);
     if (cluster) {
       // Per node: which node this is, and the background jobs it runs now (README "Running a cluster").
@@ -165,7 +167,7 @@ export class S3Metrics {
     s.operation.value++;
     s.requests.value++;
     this.latency.record(s.latency, r.seconds);
-    this.history.record(r);
+    this.history?.record(r);
     if (s.error) s.error.value++;
     this.bytesInAll.value += r.bytesIn;
     this.bytesOutAll.value += r.bytesOut;

@@ -40,7 +40,7 @@ export async function serverPage(v: ServerView, session: Session): Promise<Respo
   if (!(await isOperator(v.engine, session))) return notOperator();
   const [health, cluster] = await Promise.all([componentHealth(v.engine), v.cluster?.status().catch((err: unknown) => ({ error: (err as Error).message }))]);
   return json({
-    version: v.version, uptimeSeconds: Math.round(process.uptime()), metrics: v.metrics.history.view(), disk: disk(v.dataDir), health,
+    version: v.version, uptimeSeconds: Math.round(process.uptime()), metrics: v.metrics.history?.view() ?? { intervalSeconds: 10, traffic: [], stored: [] }, disk: disk(v.dataDir), health,
     queue: v.queue ? queueHealth(v.queue) : null, targets: notificationTargets(v.engine, v.queue, v.engine.region), cluster: cluster ?? null, config: v.config,
   });
 }
