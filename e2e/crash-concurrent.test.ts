@@ -11,6 +11,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { awsClient, bucketName } from "./helpers/clients.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
+import { tempFiles } from "./helpers/temp-files.ts";
 
 setDefaultTimeout(180_000);
 
@@ -114,7 +115,7 @@ test.skipIf(!!EXTERNAL_ENDPOINT)("kill -9 at random moments under 20 concurrent 
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       expect(`${key}:${md5(await got.Body!.transformToByteArray())}`).toBe(`${key}:${attempts.get(key)!.md5}`);
     }
-    expect(readdirSync(join(server.dataDir, "objects", ".tmp"))).toEqual([]);
+    expect(tempFiles(join(server.dataDir, "objects"))).toEqual([]);
 
     // After reconciliation every stored file is an object's or a pending upload's part.
     const deadline = Date.now() + 30_000;

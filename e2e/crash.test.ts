@@ -6,6 +6,7 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { awsClient, bucketName, bunClient, s3Status } from "./helpers/clients.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
+import { tempFiles } from "./helpers/temp-files.ts";
 
 // Real servers and real clients: slower than unit tests, above all on a loaded 2-core machine.
 setDefaultTimeout(60_000);
@@ -25,8 +26,8 @@ afterAll(async () => {
   await server?.[Symbol.asyncDispose]();
 });
 
-const tmpDir = () => join(server.dataDir, "objects", ".tmp");
-const tmpBytes = () => readdirSync(tmpDir()).reduce((n, f) => n + statSync(join(tmpDir(), f)).size, 0);
+const tmpFiles = () => tempFiles(join(server.dataDir, "objects"));
+const tmpBytes = () => tmpFiles().reduce((n, f) => n + statSync(f).size, 0);
 const objectFiles = () =>
   readdirSync(join(server.dataDir, "objects")).filter((d) => d !== ".tmp").flatMap((d) => readdirSync(join(server.dataDir, "objects", d)));
 
@@ -70,7 +71,7 @@ async function killMidPut(target: string, headers: Record<string, string> = {}):
 
   await server.restart();
   expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: target, Key: "victim" })))).toBe(404);
-  expect(readdirSync(tmpDir())).toEqual([]);
+  expect(tmpFiles()).toEqual([]);
   expect(objectFiles().sort()).toEqual(filesBefore.sort());
   const back = await s3.send(new GetObjectCommand({ Bucket: target, Key: "acknowledged" }));
   expect(Buffer.compare(Buffer.from(await back.Body!.transformToByteArray()), Buffer.from(kept))).toBe(0);

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { awsClient, bucketName, s3ErrorCode, s3Status } from "./helpers/clients.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
+import { tempFiles } from "./helpers/temp-files.ts";
 import { requires, unless } from "./helpers/requires.ts";
 import { until } from "./helpers/until.ts";
 import { signRequest } from "./helpers/sign.ts";
@@ -190,7 +191,7 @@ describe("limits", () => {
     const { headers } = signRequest(url, { method: "PUT", unsignedPayload: true, headers: { "content-length": "100000" } });
     const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\r\n");
     await rawRequest(`PUT /${bucket}/broken-off HTTP/1.1\r\n${head}\r\n\r\n${"x".repeat(5000)}`, (_send, close) => setTimeout(close, 100));
-    await until(() => readdirSync(join(server.dataDir, "objects", ".tmp")).length === 0, "the broken-off upload's temp file removed");
+    await until(() => tempFiles(join(server.dataDir, "objects")).length === 0, "the broken-off upload's temp file removed");
     expect(await s3Status(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "broken-off" })))).toBe(404);
   });
 
@@ -200,17 +201,17 @@ describe("limits", () => {
     const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\r\n");
     const started = Date.now();
     let sawTemp = false;
-    const tmp = join(server.dataDir, "objects", ".tmp");
+    const tmp = () => tempFiles(join(server.dataDir, "objects"));
     await rawRequest(`PUT /${bucket}/stalled HTTP/1.1\r\n${head}\r\n\r\n${"x".repeat(5000)}`, () => {
       // Seen at any moment while the upload stalls (the server makes it once the body starts).
-      const look = setInterval(() => (sawTemp ||= readdirSync(tmp).length > 0), 20);
+      const look = setInterval(() => (sawTemp ||= tmp().length > 0), 20);
       setTimeout(() => clearInterval(look), 1500);
     });
     const waited = Date.now() - started;
     expect(sawTemp).toBe(true);
     expect(waited).toBeGreaterThanOrEqual(1500);
     expect(waited).toBeLessThan(15_000);
-    await until(() => readdirSync(tmp).length === 0, "the stalled upload's temp file removed");
+    await until(() => tmp().length === 0, "the stalled upload's temp file removed");
     // A client of its own: the shared one's pooled connection sat idle past the 2 s idle timeout.
     expect(await s3Status(awsClient(server.endpoint).send(new HeadObjectCommand({ Bucket: bucket, Key: "stalled" })))).toBe(404);
   });
@@ -303,7 +304,7 @@ describe("a full disk", () => {
         expect(again.status).toBe(507);
         await again.text();
       }
-      expect(readdirSync(join(mountPoint, "data", "objects", ".tmp"))).toEqual([]);
+      expect(tempFiles(join(mountPoint, "data", "objects"))).toEqual([]);
       expect(await s3Status(c.send(new HeadObjectCommand({ Bucket: "full", Key: "too-big" })))).toBe(404);
       const back = await c.send(new GetObjectCommand({ Bucket: "full", Key: "fits" }));
       expect(Buffer.compare(Buffer.from(await back.Body!.transformToByteArray()), Buffer.from(fits))).toBe(0);

@@ -35,6 +35,8 @@ export interface BannerFacts {
   docs: boolean;
   /** The web console's address, when it is served. */
   console?: string;
+  /** Worker processes serving the port (server.workers), when more than this one. */
+  workers?: number;
 }
 
 export function announce(config: Config, facts: BannerFacts, log: Logger, terminal: boolean): void {
@@ -52,6 +54,7 @@ export function announce(config: Config, facts: BannerFacts, log: Logger, termin
       ...facts.urls.slice(1).map((u) => `  also on ${u}`),
       `  data:      ${dataDir} (metadata ${config.metadata.engine}, storage ${config.storage.backend})`,
       `  region:    ${config.server.region}    access key: ${config.auth.access_key}`,
+      ...(facts.workers ? [`  workers:   ${facts.workers} processes on the port`] : []),
       ...(docs ? [`  API docs:  ${docs}`] : []),
       ...(facts.console ? [`  console:   ${facts.console}`] : []),
       "",
@@ -78,7 +81,7 @@ export function announce(config: Config, facts: BannerFacts, log: Logger, termin
   log.info("listening", {
     urls: facts.urls, dataDir, metadata: config.metadata.engine, storage: config.storage.backend,
     httpEngine: config.server.http_engine, region: config.server.region, accessKey: config.auth.access_key,
-    docs, ...(facts.console ? { console: facts.console } : {}), version: facts.version,
+    docs, ...(facts.workers ? { workers: facts.workers } : {}), ...(facts.console ? { console: facts.console } : {}), version: facts.version,
     client: { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: config.auth.access_key, AWS_DEFAULT_REGION: config.server.region },
   });
   if (warning) log.warn(warning, { host: config.server.host });

@@ -31,6 +31,8 @@ Options:
   --config <file>      YAML config file (see bleepstore.example.yaml); no file means built-in defaults
   --host <address>     address to listen on (server.host, default 0.0.0.0)
   --port <number>      port to listen on (server.port, default 9000; 0 picks a free port)
+  --workers <number>   worker processes serving the port (server.workers, default 0: one per core, at most
+                       16, where the engines allow it; 1 serves from this process alone)
   --data-dir <dir>     put local metadata (sqlite, local) and object files under <dir> (default ./data)
   --log-level <level>  ${LOG_LEVELS.join(" | ")} (logging.level, default info)
   --check              check what start-up checks (config, data directories, metadata file, port, cloud
@@ -66,6 +68,7 @@ export function parseCli(argv: string[]): CliOptions {
       config: { type: "string" },
       host: { type: "string" },
       port: { type: "string" },
+      workers: { type: "string" },
       "data-dir": { type: "string" },
       "log-level": { type: "string" },
       check: { type: "boolean", default: false },
@@ -82,6 +85,7 @@ export function parseCli(argv: string[]): CliOptions {
     ...(values.config !== undefined ? { configFile: values.config } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values.port !== undefined ? { port: values.port } : {}),
+    ...(values.workers !== undefined ? { workers: values.workers } : {}),
     ...(values["data-dir"] !== undefined ? { dataDir: values["data-dir"] } : {}),
     ...(values["log-level"] !== undefined ? { logLevel: values["log-level"] } : {}),
   };

@@ -32,11 +32,16 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type HttpEngine = (typeof HTTP_ENGINES)[number];
 
 export const DEFAULT_DATA_DIR = "./data";
+/** The most worker processes server.workers may ask for; the default stops at AUTO_WORKERS_MAX. */
+export const MAX_WORKERS = 256;
+const AUTO_WORKERS_MAX = 16;
 
 function defaults(dataDir: string) {
   return {
     server: {
       host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun" as HttpEngine,
+      // 0: one worker per core (at most 16) where the engines allow several processes, else 1 (workerCount).
+      workers: 0,
       tls: { cert_file: "", key_file: "" },
     },
     auth: { access_key: "bleepstore", secret_key: "bleepstore-secret", signature_v2: true },
@@ -106,6 +111,7 @@ const ENUMS: Record<string, readonly string[]> = {
 const INT_RANGES: Record<string, [number, number]> = {
   "server.port": [0, 65535],
   "server.idle_timeout_seconds": [1, 255],
+  "server.workers": [0, MAX_WORKERS],
   "console.port": [0, 65535],
   "storage.memory.max_size_bytes": [0, Number.MAX_SAFE_INTEGER],
   "storage.memory.snapshot_interval_seconds": [1, 86_400],
@@ -133,6 +139,7 @@ export interface Overrides {
   configFile?: string;
   host?: string;
   port?: string;
+  workers?: string;
   dataDir?: string;
   logLevel?: string;
 }
@@ -288,6 +295,7 @@ export async function loadConfig(
   const flags: Array<[string, string | undefined]> = [
     ["server.host", overrides.host],
     ["server.port", overrides.port],
+    ["server.workers", overrides.workers],
     ["logging.level", overrides.logLevel],
   ];
   for (const [path, raw] of flags) if (raw !== undefined) setPath(config, path, coerce(path, raw, getPath(reference, path)));
@@ -327,11 +335,34 @@ export async function loadConfig(
   if (cluster.enabled && queue.enabled && queue.consistency !== "write-through") {
     throw new ConfigError(`config: queue.consistency: ${queue.consistency} is not available with cluster.enabled (write-through is)`);
   }
+  const alone = whyOneProcess(config as unknown as Config);
+  if (alone && (config as unknown as Config).server.workers > 1) throw new ConfigError(`config: server.workers above 1 is not available ${alone}`);
   if (queue.consistency === "async" && !(queue.enabled && ["redis", "rabbitmq", "nats"].includes(queue.backend))) {
     throw new ConfigError("config: queue.consistency: async needs queue.enabled with backend redis, rabbitmq or nats (BleepStore consumes its own tasks from it)");
   }
   if (queue.enabled && queue.backend === "kafka" && queue.kafka.brokers.length === 0) throw new ConfigError("config: queue.kafka.brokers must name at least one broker");
   return config as unknown as Config;
+}
+
+/**
+ * Why this configuration runs in one process whatever server.workers says (null when several worker
+ * processes can share it): their engines must be ones several processes open at once, and the
+ * waits of queue sync/async mode belong to the process that delivers events.
+ */
+export function whyOneProcess(config: Config): string | null {
+  if (config.cluster.enabled) return "with cluster.enabled (run more nodes instead)";
+  if (config.metadata.engine !== "sqlite") return `with metadata.engine ${config.metadata.engine} (sqlite is shared by worker processes)`;
+  if (config.storage.backend === "memory" || config.storage.backend === "sqlite") return `with storage.backend ${config.storage.backend} (local, aws, gcp or azure are shared)`;
+  if (config.server.http_engine !== "bun") return "with server.http_engine node (worker processes share the port through Bun.serve)";
+  if (config.metadata.sqlite.path === ":memory:") return "with metadata.sqlite.path :memory:";
+  if (config.queue.enabled && config.queue.consistency !== "write-through") return `with queue.consistency: ${config.queue.consistency} (write-through is)`;
+  return null;
+}
+
+/** How many worker processes serve: server.workers, or (0) one per core up to 16; 1 means this process alone. */
+export function workerCount(config: Config, cores = navigator.hardwareConcurrency): number {
+  if (whyOneProcess(config)) return 1;
+  return config.server.workers > 0 ? config.server.workers : Math.max(1, Math.min(cores, AUTO_WORKERS_MAX));
 }
 
 /** The defaults as they apply with no file, flag or env var (for --help and the example file's test). */

@@ -27,7 +27,10 @@ function describe(value: unknown): unknown {
  * line. Warnings and errors go out at once; whatever is waiting goes out when the process exits
  * normally (a kill -9 loses at most the current turn's request lines).
  */
-export function batched(write: (chunk: string) => void = (c) => process.stderr.write(c)): (line: string, urgent?: boolean) => void {
+/** The most a write to a pipe carries whole when several processes share it (Linux PIPE_BUF). */
+export const PIPE_ATOMIC = 4096;
+
+export function batched(write: (chunk: string) => void = (c) => process.stderr.write(c), most = 65_536): (line: string, urgent?: boolean) => void {
   let pending = "";
   let scheduled = false;
   const flush = () => {
@@ -39,8 +42,10 @@ export function batched(write: (chunk: string) => void = (c) => process.stderr.w
   };
   process.once("exit", flush);
   return (line, urgent) => {
+    // A line that would carry the batch past `most` goes in the next one.
+    if (pending.length + line.length > most) flush();
     pending += line;
-    if (urgent || pending.length >= 65_536) flush();
+    if (urgent || pending.length >= most) flush();
     else if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, defaultConfig, envName, loadConfig } from "../src/config.ts";
+import { ConfigError, defaultConfig, envName, loadConfig, workerCount } from "../src/config.ts";
 
 function withFile(yaml: string, fn: (path: string) => Promise<void>) {
   const dir = mkdtempSync(join(tmpdir(), "bleepstore-config-"));
@@ -24,7 +24,7 @@ async function configError(p: Promise<unknown>): Promise<string> {
 describe("config", () => {
   test("no file, flag or env gives the documented defaults", async () => {
     const c = await loadConfig({}, {});
-    expect(c.server).toEqual({ host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun", tls: { cert_file: "", key_file: "" } });
+    expect(c.server).toEqual({ host: "0.0.0.0", port: 9000, region: "us-east-1", domain: "localhost", idle_timeout_seconds: 120, http_engine: "bun", workers: 0, tls: { cert_file: "", key_file: "" } });
     expect(c.auth).toEqual({ access_key: "bleepstore", secret_key: "bleepstore-secret", signature_v2: true });
     expect(c.metadata.engine).toBe("sqlite");
     expect(c.metadata.sqlite.path).toBe("data/metadata.db");
@@ -70,6 +70,22 @@ describe("config", () => {
       .toBe("config: unknown environment variable BLEEPSTORE_AUTH_SECRET (did you mean BLEEPSTORE_AUTH_SECRET_KEY?)");
     expect(await configError(loadConfig({}, { BLEEPSTORE_NOPE: "1" }))).toBe("config: unknown environment variable BLEEPSTORE_NOPE");
     expect(await configError(loadConfig({}, { BLEEPSTORE_DATA_DIR: "/tmp/x", BLEEPSTORE_FAILPOINT: "" }))).toBe("no error");
+  });
+
+  test("server.workers: one per core up to 16 by default, where the engines allow several processes", async () => {
+    const auto = await loadConfig({}, {});
+    expect(workerCount(auto, 2)).toBe(2);
+    expect(workerCount(auto, 64)).toBe(16);
+    expect(workerCount(await loadConfig({ workers: "3" }, {}), 64)).toBe(3);
+    expect(workerCount(await loadConfig({}, { BLEEPSTORE_SERVER_WORKERS: "1" }), 64)).toBe(1);
+    // Engines that belong to one process keep one, unless a number above 1 was asked for: then refused.
+    expect(workerCount(await loadConfig({}, { BLEEPSTORE_METADATA_ENGINE: "memory" }), 8)).toBe(1);
+    expect(workerCount(await loadConfig({}, { BLEEPSTORE_STORAGE_BACKEND: "memory" }), 8)).toBe(1);
+    expect(await configError(loadConfig({ workers: "2" }, { BLEEPSTORE_METADATA_ENGINE: "local" })))
+      .toBe("config: server.workers above 1 is not available with metadata.engine local (sqlite is shared by worker processes)");
+    expect(await configError(loadConfig({ workers: "2" }, { BLEEPSTORE_QUEUE_ENABLED: "true", BLEEPSTORE_QUEUE_CONSISTENCY: "sync" })))
+      .toBe("config: server.workers above 1 is not available with queue.consistency: sync (write-through is)");
+    expect(await configError(loadConfig({ workers: "257" }, {}))).toContain("server.workers");
   });
 
   test("server.tls needs both files", async () => {

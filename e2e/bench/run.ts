@@ -14,16 +14,18 @@
 //        bun e2e/bench/run.ts --lifecycle [--objects N]  (GET while a lifecycle pass scans 100,000 objects, lifecycle.ts)
 //        bun e2e/bench/run.ts --access-log  (GET with server access logging on and off, access-log.ts)
 //        bun e2e/bench/run.ts --sse  (PUT/GET 4 KiB and 64 MiB plain, SSE-S3, SSE-KMS; GET access-logged, sse.ts)
+//        bun e2e/bench/run.ts --workers 1,2 [--clients P]  (1…N worker processes on one port, workers.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
 import "../../src/runtime-env.ts";
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
 import { benchClient, bunClient, sdkClient } from "./clients.ts";
+import { cpuSeconds, peakMiB } from "./cpu.ts";
 import { durableWritesPerSec } from "./fsync-ceiling.ts";
 import { evict, evictLarge } from "./page-cache.ts";
 import { runLoad, sampleLoad, summarize, type LoadResult, type LoadSample } from "./load.ts";
@@ -33,7 +35,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" },
     metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" }, cluster: { type: "string" }, policy: { type: "boolean" },
-    lifecycle: { type: "boolean" }, objects: { type: "string" }, "access-log": { type: "boolean" }, sse: { type: "boolean" },
+    lifecycle: { type: "boolean" }, objects: { type: "string" }, "access-log": { type: "boolean" }, sse: { type: "boolean" }, workers: { type: "string" }, clients: { type: "string" },
   },
 });
 // The other benchmarks, each a script of its own, chosen by its flag (their usage is at the top).
@@ -43,6 +45,7 @@ const OTHERS = [
   ["access-log", "./access-log.ts"], // GET with server access logging on and off
   ["sse", "./sse.ts"], // plain, SSE-S3 and SSE-KMS PUT/GET, and an access-logged GET, in one run
   ["cluster", "./cluster.ts"], // N nodes on etcd behind HAProxy, beside one embedded node
+  ["workers", "./workers.ts"], // 1…N worker processes (server.workers) on one port
   ["queue", "./queue.ts"], // PUTs with events on and off, and the delivery lag
   ["metadata", "./metadata.ts"], // the metadata engines beside sqlite
   ["storage", "./gateway.ts"], // the gateway benchmark, through BleepStore and direct
@@ -61,10 +64,9 @@ interface Row { scenario: string; result: LoadResult; ceilingRatio?: number; dis
 const perRequest = (cpuSeconds: number, r: LoadResult) => (r.ops > 0 ? +((cpuSeconds * 1e6) / r.ops).toFixed(1) : undefined);
 const rows: Row[] = [];
 
+/** The server's CPU and peak memory so far: with worker processes, the supervisor's and all its workers' together. */
 function procStats(pid: number): { cpuSeconds: number; peakMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, peakMiB: Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024 };
+  return { cpuSeconds: cpuSeconds(pid), peakMiB: peakMiB(pid) };
 }
 
 // The server as users run it: default configuration, request logs on, its stderr a pipe read by

@@ -1,6 +1,9 @@
 // Benchmark: time from exec to the first successful signed ListBuckets, idle RSS, and binary size.
 // Runs the compiled binary (BLEEPSTORE_BINARY, default dist/bleepstore) or, with --source, bun src/main.ts.
-// Usage: bun e2e/bench/startup.ts [--source] [--aws] [--console-off] [runs]   (loopback only; a fresh data dir per run)
+// Usage: bun e2e/bench/startup.ts [--source] [--aws] [--console-off] [--workers N] [runs]   (loopback only; a fresh data dir per run)
+// --workers N sets server.workers (default: the configuration's, one worker per core): the idle figures
+// are then the supervisor's and every worker's together — RSS summed, and PSS (each shared page of the
+// executable counted once across them), once every worker answers /health.
 // --aws selects the aws storage backend, with another BleepStore on loopback as the upstream S3.
 // --console-off runs with console.enabled: false (the console's page and script are loaded only at its
 // first visit, so the idle RSS with and without it should be within 1 MiB).
@@ -10,6 +13,7 @@ import { join } from "node:path";
 import { ACCESS_KEY, SECRET_KEY, serverEnv, startServer } from "../helpers/server.ts";
 import { signRequest } from "../helpers/sign.ts";
 import { evict } from "./page-cache.ts";
+import { processTree, rssMiB } from "./cpu.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const fromSource = process.argv.includes("--source");
@@ -31,13 +35,22 @@ if (upstream) {
 const command = fromSource ? [process.execPath, join(root, "src", "main.ts")] : [binary];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+const workersFlag = process.argv.indexOf("--workers");
+const workers = workersFlag > 0 ? Number(process.argv[workersFlag + 1]) : undefined;
+/** Proportional set size of the process tree, MiB: pages shared by its processes (the executable's) counted once. */
+const pssMiB = (pid: number) => processTree(pid).reduce((sum, p) => {
+  try {
+    return sum + Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"))![1]) / 1024;
+  } catch {
+    return sum;
+  }
+}, 0);
 
-async function once(port: number): Promise<{ ms: number; idleMiB: number }> {
+async function once(port: number): Promise<{ ms: number; idleMiB: number; pssMiB: number; processes: number }> {
   const dir = mkdtempSync(join(tmpdir(), "bleepstore-startup-"));
   const url = `http://127.0.0.1:${port}/`;
   const started = performance.now();
-  const proc = Bun.spawn([...command, "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, "--log-level", "warn"], {
+  const proc = Bun.spawn([...command, "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, "--log-level", "warn", ...(workers ? ["--workers", String(workers)] : [])], {
     cwd: dir, stdout: "ignore", stderr: "ignore", env: { ...serverEnv(), ...backendEnv },
   });
   try {
@@ -48,8 +61,14 @@ async function once(port: number): Promise<{ ms: number; idleMiB: number }> {
       await Bun.sleep(1);
     }
     const ms = performance.now() - started;
+    // Every worker up (a single process answers /health without a list).
+    for (let i = 0; i < 200; i++) {
+      const h = await fetch(`${url}health`).then((r) => r.json() as Promise<{ status: string }>, () => null);
+      if (h?.status === "ok") break;
+      await Bun.sleep(25);
+    }
     await Bun.sleep(1000);
-    return { ms, idleMiB: rssMiB(proc.pid) };
+    return { ms, idleMiB: rssMiB(proc.pid), pssMiB: pssMiB(proc.pid), processes: processTree(proc.pid).length };
   } finally {
     proc.kill("SIGKILL");
     await proc.exited;
@@ -76,9 +95,11 @@ const report = {
   runs,
   startToFirstListBucketsMs: { median: +median(results.map((r) => r.ms)).toFixed(1), max: +Math.max(...results.map((r) => r.ms)).toFixed(1) },
   idleRssMiB: +median(results.map((r) => r.idleMiB)).toFixed(1),
+  idlePssMiB: +median(results.map((r) => r.pssMiB)).toFixed(1),
+  processes: median(results.map((r) => r.processes)),
   ...(asFound ? { asFound: { startMs: +median(asFound.map((r) => r.ms)).toFixed(1), idleRssMiB: +median(asFound.map((r) => r.idleMiB)).toFixed(1) } } : {}),
   ...(fromSource ? {} : { binaryMiB: +(statSync(binary).size / 1024 / 1024).toFixed(1) }),
 };
 console.log(JSON.stringify(report));
-console.log(`${report.subject}: first ListBuckets after ${report.startToFirstListBucketsMs.median} ms (median of ${runs}; budget 150), idle RSS ${report.idleRssMiB} MiB (budget 56)${"binaryMiB" in report ? `, binary ${report.binaryMiB} MiB` : ""}` +
+console.log(`${report.subject}: first ListBuckets after ${report.startToFirstListBucketsMs.median} ms (median of ${runs}; budget 150), idle RSS ${report.idleRssMiB} MiB (budget 56), PSS ${report.idlePssMiB} MiB, ${report.processes} process(es)${"binaryMiB" in report ? `, binary ${report.binaryMiB} MiB` : ""}` +
   (report.asFound ? `; as found in the page cache before its pages were dropped: ${report.asFound.startMs} ms, ${report.asFound.idleRssMiB} MiB` : ""));

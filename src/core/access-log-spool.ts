@@ -6,7 +6,7 @@
 // then the mark moves past them. At least once: a crash between an object and the mark ships those
 // lines again in a later object (the same request ids; a reader dedupes by request id). A target
 // bucket that is gone drops its lines (counted in the log). Each node of a cluster ships its own spool.
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, read, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, readdirSync, fstatSync, ftruncateSync, mkdirSync, openSync, read, readFileSync, writeSync } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { replaceFile } from "../durable-file.ts";
@@ -131,4 +131,20 @@ export class AccessLogSpool {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/**
+ * Spools nobody appends to now, under `dir`: a single process's (dir itself) once worker processes
+ * run (`workers` > 0), and those of workers beyond `workers` (all of them for a single process).
+ * The first worker, or the single process, ships them with its own.
+ */
+export function unownedSpools(dir: string, workers: number): string[] {
+  if (!existsSync(dir)) return [];
+  const found: string[] = [];
+  if (workers > 0 && existsSync(join(dir, "spool.log"))) found.push(dir);
+  for (const name of readdirSync(dir)) {
+    const m = /^w(\d+)$/.exec(name);
+    if (m && Number(m[1]) > workers) found.push(join(dir, name));
+  }
+  return found;
 }

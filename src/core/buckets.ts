@@ -53,7 +53,7 @@ export class Buckets {
   private generation = 0;
 
   constructor(private readonly ctx: EngineContext) {
-    this.cache = new TtlCache(CACHE_LIMIT, ctx.cacheTtlMs ?? CACHE_TTL_MS);
+    this.cache = new TtlCache(CACHE_LIMIT, ctx.cacheTtlMs ?? CACHE_TTL_MS, ctx.changes);
   }
 
   /** The bucket, or NoSuchBucket. */

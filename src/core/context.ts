@@ -1,4 +1,5 @@
 // What the engine's services share: the stores, the server's region and a logger.
+import type { ChangeEpoch } from "../change-epoch.ts";
 import type { Logger } from "../log.ts";
 import type { MetadataStore, Owner } from "../metadata/store.ts";
 import type { StorageBackend } from "../storage/backend.ts";
@@ -21,6 +22,8 @@ export interface EngineContext {
    * processes show within it), or 0 in cluster mode, where every lookup reads the shared engine.
    */
   cacheTtlMs?: number;
+  /** Worker processes sharing the database: every commit of any of them, so caches drop what it may have changed. */
+  changes?: ChangeEpoch;
   /** One lifecycle "day" (lifecycle.day_seconds), for the expiry the reads announce. */
   lifecycleDayMs: number;
 }

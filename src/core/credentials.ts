@@ -36,7 +36,7 @@ export class Credentials {
   private generation = 0;
 
   constructor(private readonly ctx: EngineContext) {
-    this.cache = new TtlCache(CACHE_LIMIT, ctx.cacheTtlMs ?? CACHE_TTL_MS);
+    this.cache = new TtlCache(CACHE_LIMIT, ctx.cacheTtlMs ?? CACHE_TTL_MS, ctx.changes);
   }
 
   /** The key pair for an access key, or null; cached, including misses. */

@@ -1,5 +1,6 @@
 // The engine: everything BleepStore does with buckets and objects, with no knowledge of HTTP.
 // Start-up recovery lives here too, since every start is a recovery.
+import type { ChangeEpoch } from "../change-epoch.ts";
 import type { Logger } from "../log.ts";
 import type { Credential, MetadataStore } from "../metadata/store.ts";
 import type { StorageBackend } from "../storage/backend.ts";
@@ -41,10 +42,13 @@ export interface EngineOptions {
   /** Where a full lifecycle pass keeps its position (a file beside the data), to resume after a crash. */
   lifecycleProgressPath?: string;
   /**
-   * Cluster mode: whether this node runs a background job now (one node at a time); the bucket and
-   * credential caches read through (another node may change any entry).
+   * Several processes over one metadata engine (cluster nodes, or worker processes): whether this one
+   * runs a background job now (one at a time). Without `changes`, the caches read through (another
+   * node may change any entry).
    */
   cluster?: { leads(job: string): Promise<boolean>; reconcileGraceMs: number };
+  /** Worker processes sharing one database: the epoch every commit bumps, which keeps caches correct instead. */
+  changes?: ChangeEpoch;
 }
 
 const DEFAULT_UPLOAD_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -79,7 +83,7 @@ export class Engine {
   constructor(private readonly options: EngineOptions) {
     this.events = new EventDispatcher(options.metadata, options.log);
     // Only this node changes keys unless it is in a cluster: its own changes refresh what it keeps.
-    this.kms = new KeyManager(options.metadata, options.masterKey ?? null, options.region, options.cluster ? 0 : 60_000);
+    this.kms = new KeyManager(options.metadata, options.masterKey ?? null, options.region, options.cluster && !options.changes ? 0 : 60_000, options.changes);
     this.ctx = {
       metadata: options.metadata,
       storage: options.storage,
@@ -89,7 +93,7 @@ export class Engine {
       knownUser: async (id) => (await options.metadata.listCredentials()).find((c) => c.owner.id === id)?.owner ?? null,
       publish: () => this.events.kick(),
       lifecycleDayMs: options.lifecycleDayMs ?? 86_400_000,
-      ...(options.cluster ? { cacheTtlMs: 0 } : {}),
+      ...(options.changes ? { changes: options.changes } : options.cluster ? { cacheTtlMs: 0 } : {}),
     };
     if (options.cluster) {
       const cluster = options.cluster;
@@ -160,13 +164,15 @@ export class Engine {
    * its metadata. Only data older than `startedAt` is considered, since anything newer may belong to a
    * request in flight; everything older was written by a process that is gone. Safe to run while serving.
    */
-  async reconcile(startedAt: number): Promise<number> {
+  async reconcile(startedAt: number, everyWriterStartedSince = false): Promise<number> {
     if (!this.storage.listStored) return 0;
     // In a cluster another node may be between writing data and committing it at any moment: only data
-    // older than cluster.reconcile_grace_seconds is considered, and only by the node that runs reconciliation.
+    // older than cluster.reconcile_grace_seconds is considered, and only by the node that runs
+    // reconciliation — unless every process that may be writing started after `startedAt` (the first
+    // worker process at its first start: the others start after it).
     if (this.options.cluster) {
       if (!(await this.options.cluster.leads("reconcile"))) return 0;
-      startedAt = Date.now() - this.options.cluster.reconcileGraceMs;
+      if (!everyWriterStartedSince) startedAt = Date.now() - this.options.cluster.reconcileGraceMs;
     }
     let removed = 0;
     for await (const { id, modified } of this.storage.listStored()) {

@@ -7,6 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { S3Error } from "../errors.ts";
 import type { MetadataStore } from "../metadata/store.ts";
+import type { ChangeEpoch } from "../change-epoch.ts";
+import { TtlCache } from "../ttl-cache.ts";
 import {
   accountOf, bucketKeyOf, DEFAULT_ALIAS, defaultKeyId, materialOf, newVersion, notFound, parseKeyRef, unwrapDataKey, validAlias, wrapDataKey,
   type KeyInfo, type KeyRecord, type KeyVersion,
@@ -23,7 +25,7 @@ export interface DataKey {
 }
 
 export class KeyManager {
-  private readonly records = new Map<string, { record: KeyRecord; at: number }>();
+  private readonly records: TtlCache<string, KeyRecord>;
   private readonly materials = new Map<string, Buffer>();
 
   constructor(
@@ -31,8 +33,12 @@ export class KeyManager {
     private readonly master: Buffer | null,
     private readonly region: string,
     /** How long a key's state read from the engine is used (0: read on every use, as in a cluster). */
-    private readonly cacheMs: number,
-  ) {}
+    cacheMs: number,
+    /** Worker processes: a commit by any of them drops what is kept (change-epoch.ts). */
+    changes?: ChangeEpoch,
+  ) {
+    this.records = new TtlCache(10_000, cacheMs, changes);
+  }
 
   private account: string | undefined;
 
@@ -157,7 +163,7 @@ export class KeyManager {
     };
     if (!(await this.metadata.putRecord("kms-key", keyId, JSON.stringify(record), null))) return (await this.read(keyId, true))!;
     await this.metadata.putRecord("kms-alias", DEFAULT_ALIAS, JSON.stringify({ keyId }), null);
-    this.records.set(keyId, { record, at: Date.now() });
+    this.records.set(keyId, record);
     return record;
   }
 
@@ -185,12 +191,12 @@ export class KeyManager {
   }
 
   private async read(keyId: string, fresh = false): Promise<KeyRecord | null> {
-    const cached = this.records.get(keyId);
-    if (!fresh && cached && Date.now() - cached.at < this.cacheMs) return cached.record;
+    const cached = fresh ? undefined : this.records.get(keyId);
+    if (cached) return cached;
     const value = await this.metadata.getRecord("kms-key", keyId);
     if (value === null) return null;
     const record = JSON.parse(value) as KeyRecord;
-    if (this.cacheMs > 0) this.records.set(keyId, { record, at: Date.now() });
+    this.records.set(keyId, record);
     return record;
   }
 
@@ -200,7 +206,7 @@ export class KeyManager {
       const record = await this.resolve(ref, true);
       const updated = next(record);
       if (await this.metadata.putRecord("kms-key", record.keyId, JSON.stringify(updated), JSON.stringify(record))) {
-        this.records.set(record.keyId, { record: updated, at: Date.now() });
+        this.records.set(record.keyId, updated);
         return this.info(updated, (await this.aliases()).get(record.keyId) ?? []);
       }
     }

@@ -15,6 +15,9 @@ interface Job {
   reject: (error: unknown) => void;
 }
 
+/** A write lock that took this long to get was held by another process (a lock wait, counted). */
+const LOCK_WAIT_MS = 0.5;
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class GroupCommit {
@@ -28,6 +31,10 @@ export class GroupCommit {
   private wal: number | undefined;
   /** Runs at the start of every group transaction: small bookkeeping that rides along with real writes. */
   beforeCommit: (() => void) | undefined;
+  /** Group transactions that waited for the write lock (another worker process held it), and how long in all. */
+  readonly lockWaits = { count: 0, seconds: 0 };
+  /** Runs once a group transaction committed, before any of its writes is answered. */
+  afterCommit: (() => void) | undefined;
 
   /** `path` is the database file (":memory:" has no WAL to sync). */
   constructor(private readonly db: Database, private readonly path: string) {}
@@ -68,7 +75,15 @@ export class GroupCommit {
     this.pending = [];
     const outcomes: Outcome[] = [];
     try {
-      this.db.transaction(() => {
+      // The write lock first, timed: with worker processes another one may hold it (busy_timeout waits).
+      const asked = performance.now();
+      this.db.exec("BEGIN IMMEDIATE");
+      const waited = performance.now() - asked;
+      if (waited >= LOCK_WAIT_MS) {
+        this.lockWaits.count++;
+        this.lockWaits.seconds += waited / 1000;
+      }
+      try {
         this.beforeCommit?.();
         for (const job of jobs) {
           try {
@@ -77,13 +92,18 @@ export class GroupCommit {
             outcomes.push({ ok: false, error });
           }
         }
-      }).immediate();
+        this.db.exec("COMMIT");
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw error;
+      }
     } catch (error) {
       // A commit that fails leaves nothing written; a full disk is the client-visible StorageFull.
       const full = String((error as { code?: unknown })?.code ?? "").startsWith("SQLITE_FULL");
       for (const job of jobs) job.reject(full ? new S3Error("StorageFull", { cause: error }) : error);
       return;
     }
+    this.afterCommit?.();
     const settle = (syncError?: unknown) => jobs.forEach((job, i) => {
       const outcome = outcomes[i]!;
       if (syncError) job.reject(syncError);

@@ -1,14 +1,16 @@
 // Builds the configured metadata engine. Engines are imported on demand so an embedded server never
 // loads a cloud SDK it does not use.
 import type { Config } from "../config.ts";
+import type { ChangeEpoch } from "../change-epoch.ts";
 import type { MetadataStore } from "./store.ts";
 
-export async function createMetadataStore(config: Config): Promise<MetadataStore> {
+/** `changes`: worker processes sharing the SQLite database, and the epoch its commits bump. */
+export async function createMetadataStore(config: Config, changes?: ChangeEpoch): Promise<MetadataStore> {
   const engine = config.metadata.engine;
   switch (engine) {
     case "sqlite": {
       const { SqliteMetadataStore } = await import("./sqlite.ts");
-      return new SqliteMetadataStore(config.metadata.sqlite.path);
+      return new SqliteMetadataStore(config.metadata.sqlite.path, changes);
     }
     case "memory": {
       const { MemoryMetadataStore } = await import("./memory.ts");

@@ -31,7 +31,8 @@ export class SqliteOutbox {
       insert: db.query("INSERT INTO outbox (id, type, timestamp, request_id, data) VALUES (?, ?, ?, ?, ?)"),
       after: db.query("SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?") as Statement<EventRow>,
       delivered: db.query("SELECT upto FROM outbox_delivered") as Statement<{ upto: number }>,
-      deliver: db.query("UPDATE outbox_delivered SET upto = ?"),
+      // Never back: another process that delivered before this one may have marked further.
+      deliver: db.query("UPDATE outbox_delivered SET upto = max(upto, ?)"),
       prune: db.query("DELETE FROM outbox WHERE seq <= ?"),
     };
     this.watermark = this.persisted = this.q.delivered.get()?.upto ?? 0;
@@ -56,6 +57,9 @@ export class SqliteOutbox {
   private ahead: StoredEvent[] = [];
 
   pending(limit: number): StoredEvent[] {
+    // Worker processes take turns delivering: what another one marked is not delivered again.
+    const marked = this.q.delivered.get()?.upto ?? 0;
+    if (marked > this.watermark) this.watermark = this.persisted = marked;
     let done = 0;
     while (done < this.ahead.length && this.ahead[done]!.seq <= this.watermark) done++;
     if (done > 0) this.ahead = this.ahead.slice(done);

@@ -25,6 +25,7 @@ import { SqliteRecords } from "./sqlite-records.ts";
 import { bucketParams, MIGRATIONS, toBucket, toCredential, type BucketRow, type CredentialRow } from "./sqlite-schema.ts";
 import { SqliteUploads } from "./sqlite-uploads.ts";
 import { frozen } from "./frozen.ts";
+import type { ChangeEpoch } from "../change-epoch.ts";
 
 
 /** Object records kept in memory for reads (a few KiB each at most). */
@@ -47,21 +48,40 @@ export class SqliteMetadataStore implements MetadataStore {
   private o!: ReturnType<typeof prepareObjects>;
   /**
    * Recently read object records, so a GET or HEAD of a hot key skips the row fetch and its JSON
-   * parsing. This process alone has the database open (locking_mode=EXCLUSIVE) and each statement
-   * that changes an object row drops the key here in the same transaction, so an entry is never stale.
+   * parsing. Each statement that changes an object row drops the key here in the same transaction;
+   * this process alone has the database open (locking_mode=EXCLUSIVE), or (worker processes) a commit
+   * by any of them empties the cache before the next read. So an entry is never stale.
    */
   private readonly objectCache = new BoundedMap<string, ObjectRecord>(OBJECT_CACHE_ENTRIES, CACHE_ADMIT_WHEN_FULL);
 
-  constructor(private readonly path: string) {}
+  /** The epoch the object cache was filled at (worker processes: see `shared`). */
+  private seen = 0;
+
+  /**
+   * `shared`: worker processes open the database together (server.workers); every commit bumps this
+   * epoch, and the object cache drops what it holds when another process's commit moved it.
+   */
+  constructor(private readonly path: string, private readonly shared?: ChangeEpoch) {}
+
+  /** How often, and how long in all, group commits waited for the write lock (held by another worker process). */
+  lockWaits(): { count: number; seconds: number } {
+    return this.commits.lockWaits;
+  }
 
   async init(): Promise<void> {
     if (this.path !== ":memory:") mkdirSync(dirname(this.path), { recursive: true });
     this.db = new Database(this.path, { create: true, strict: true });
     try {
-      // One process owns the database: exclusive locking keeps the WAL index in process memory (no
-      // shared-memory file, no lock calls per statement) and makes a second server on the same data
-      // directory fail here at once instead of writing beside us.
-      this.db.exec("PRAGMA locking_mode = EXCLUSIVE");
+      if (this.shared) {
+        // Writers take turns on the WAL's write lock; one that finds it taken waits (a transaction
+        // holds it for its statements only: the fdatasync runs after the commit, without it).
+        this.db.exec("PRAGMA busy_timeout = 10000");
+      } else {
+        // One process owns the database: exclusive locking keeps the WAL index in process memory (no
+        // shared-memory file, no lock calls per statement) and makes a second server on the same data
+        // directory fail here at once instead of writing beside us.
+        this.db.exec("PRAGMA locking_mode = EXCLUSIVE");
+      }
       this.db.exec("PRAGMA journal_mode = WAL");
       this.db.exec("BEGIN IMMEDIATE");
       this.db.exec("COMMIT");
@@ -80,6 +100,11 @@ export class SqliteMetadataStore implements MetadataStore {
     this.migrate();
     this.q = this.prepare();
     this.commits = new GroupCommit(this.db, this.path);
+    if (this.shared) {
+      const epoch = this.shared;
+      this.commits.afterCommit = () => epoch.bump();
+      this.seen = epoch.current();
+    }
     this.u = new SqliteUploads(this.db);
     this.outbox = new SqliteOutbox(this.db, (run) => this.grouped(run));
     this.records = new SqliteRecords(this.db, (run) => this.grouped(run));
@@ -227,6 +252,10 @@ export class SqliteMetadataStore implements MetadataStore {
   async getObject(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | null> {
     // Bucket names hold no "/", so bucket + "/" + key names one current version.
     const cacheKey = `${bucket}/${key}`;
+    if (this.shared && this.shared.current() !== this.seen) {
+      this.objectCache.clear();
+      this.seen = this.shared.current();
+    }
     let current = this.objectCache.get(cacheKey) ?? null;
     if (!current) {
       const row = this.o.getObject.get(bucket, key);

@@ -447,6 +447,8 @@ export interface MetadataStore {
    */
   bucketStats(): Promise<Array<{ bucket: string; objects: number; bytes: number }>>;
   readonly statsApproximate?: boolean;
+  /** SQLite: how often, and how long in all, its commits waited for the write lock (worker processes share it). */
+  lockWaits?(): { count: number; seconds: number };
   /** How many multipart uploads are in progress. */
   openUploadCount(): Promise<number>;
   /** Whether any version, part or upload session points at this storage id (orphan reconciliation). */

@@ -210,6 +210,12 @@ export interface QueueRuntime {
 }
 
 /** The family's /health block (SPEC §12) with each target beside it. */
+/** The queue's state for /health, the admin API and the console: its health and its targets' lanes. */
+export interface QueueState {
+  health: ReturnType<typeof queueHealth>;
+  lanes: LaneStats[];
+}
+
 export function queueHealth(q: QueueRuntime) {
   const targets = q.delivery.stats();
   const pending = targets.reduce((n, t) => Math.max(n, t.pending), 0);

@@ -2,7 +2,7 @@
 // long-polled), and the notification targets with the ARNs bucket configurations name them by.
 import type { Engine } from "../core/engine.ts";
 import type { StoredEvent } from "../metadata/events.ts";
-import type { QueueRuntime } from "../queue/delivery.ts";
+import type { LaneStats } from "../queue/delivery.ts";
 
 const PAGE = 1000;
 const MAX_WAIT_MS = 30_000;
@@ -33,8 +33,8 @@ export async function eventsPage(engine: Engine, query: { after?: string; limit?
 }
 
 /** GET /notifications/targets: each configured target, the ARN that names it, and its delivery state. */
-export function notificationTargets(engine: Engine, queue: QueueRuntime | undefined, region: string) {
-  const stats = new Map((queue?.delivery.stats() ?? []).map((s) => [s.id, s]));
+export function notificationTargets(engine: Engine, lanes: LaneStats[], region: string) {
+  const stats = new Map(lanes.map((s) => [s.id, s]));
   return engine.notifications.targets().map((id) => {
     const s = stats.get(id);
     return {

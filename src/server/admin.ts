@@ -8,7 +8,7 @@ import { parseTables, renderExport } from "../core/export-format.ts";
 import type { Engine } from "../core/engine.ts";
 import { S3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { QueueRuntime } from "../queue/delivery.ts";
+import type { QueueState } from "../queue/delivery.ts";
 import { eventsPage, notificationTargets } from "./admin-events.ts";
 import { kmsRoutes } from "./admin-kms.ts";
 import { publicView } from "./key-view.ts";
@@ -26,7 +26,8 @@ function bearerMatches(header: string | null, token: string): boolean {
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
-export function adminRoutes(engine: Engine, token: string, log: Logger, source: string, queue?: QueueRuntime, cluster?: { status(): Promise<unknown> }) {
+/** `queue`: the queue's state as the process that delivers events sees it (worker processes: the one that does). */
+export function adminRoutes(engine: Engine, token: string, log: Logger, source: string, queue?: () => Promise<QueueState>, cluster?: { status(): Promise<unknown> }) {
   return new Elysia({ name: "admin", prefix: ADMIN_PREFIX, detail: { tags: ["admin"], security: [{ bearer: [] }] } })
     .onBeforeHandle(({ request }) => {
       if (!token) return json({ error: "The admin API is disabled: set admin.token to enable it." }, 404);
@@ -127,7 +128,7 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
     .get("/cluster", async () => (cluster ? cluster.status() : json({ error: "This node is not in a cluster (cluster.enabled is false)." }, 404)), {
       detail: { summary: "The cluster's nodes (version, last heartbeat), which node runs each background job, and etcd's members and leader" },
     })
-    .get("/notifications/targets", () => notificationTargets(engine, queue, engine.region), {
+    .get("/notifications/targets", async () => notificationTargets(engine, (await queue?.())?.lanes ?? [], engine.region), {
       detail: { summary: "The notification targets (notifications.targets) with the ARN a bucket configuration names each by" },
     })
     .use(kmsRoutes(engine, log));

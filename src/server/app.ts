@@ -11,19 +11,22 @@ import { consoleRoutes } from "./console/routes.ts";
 import type { ConsoleSessions, SignInLimiter } from "./console/session.ts";
 import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
-import { opsRoutes } from "./ops.ts";
+import { opsRoutes, workerHealth } from "./ops.ts";
 import { signedBody } from "./auth/signed-body.ts";
 import { addCorsHeaders } from "./cors.ts";
 import { withRequest } from "../core/request-context.ts";
 import { checkExpectedOwners, refuseUnprotected } from "./protection.ts";
 import { parseCopySource } from "./copy-source.ts";
 import { S3Metrics } from "./s3-metrics.ts";
+import { WorkerPeers } from "../workers/peers.ts";
+import { mergeHistories, type HistoryView } from "./metrics-history.ts";
+import type { WorkerRole } from "../workers/worker.ts";
 import { fromLoopback, peerAddress } from "./peer.ts";
 import { hostBucket, resolve, type ResolvedRequest } from "./resolve.ts";
 import type { BodySpool } from "./sized-body.ts";
 import type { OperationHandler, S3Request, S3Response } from "./types.ts";
 import { buildXml } from "./xml.ts";
-import type { QueueRuntime } from "../queue/delivery.ts";
+import { queueHealth, type QueueRuntime, type QueueState } from "../queue/delivery.ts";
 import { AsyncWrites } from "./async-writes.ts";
 import { authorize } from "./authorize.ts";
 import type { AccessLogSpool } from "../core/access-log-spool.ts";
@@ -58,6 +61,8 @@ export interface AppOptions {
   spool?: BodySpool;
   /** The queue layer, when configured (health, metrics, and the waits of sync mode). */
   queue?: QueueRuntime;
+  /** One of several worker processes (server.workers): /metrics and /health answer for all of them; `jobs`: the background jobs it runs now. */
+  worker?: { role: WorkerRole; jobs: { heldJobs(): string[] } };
   /** This node of a cluster (cluster.enabled): the admin API's /cluster, and its metrics. */
   cluster?: { id: string; status(): Promise<unknown>; heldJobs(): string[] };
   /** queue.consistency: async — PutObject and DeleteObject queued, answered at once. */
@@ -298,19 +303,37 @@ export async function handleS3(request: Request, options: AppOptions, preAuth?: 
 export async function createApp(options: AppOptions) {
   const metrics = options.metrics ?? new S3Metrics(options.engine, options.queue, options.cluster, options.console !== undefined);
   const s3 = { ...options, metrics };
+  let workers: WorkerPeers | undefined;
+  if (options.worker) {
+    const { role, jobs } = options.worker;
+    workers = new WorkerPeers(role, {
+      metrics: () => metrics.render(), health: () => workerHealth(options.engine, jobs, options.queue), history: () => metrics.history?.view() ?? null,
+    });
+  }
+  // The queue as the process that delivers events sees it: this one, or (worker processes) the one that does.
+  const queue = options.queue;
+  const queueState = queue ? async (): Promise<QueueState> => {
+    const deliverer = await workers?.deliverer();
+    return {
+      health: (deliverer?.queue as QueueState["health"] | undefined) ?? queueHealth(queue),
+      lanes: deliverer?.lanes ?? queue.delivery.stats(),
+    };
+  } : undefined;
   let routes: () => unknown[] = () => [];
   const app = new Elysia()
     .use(opsRoutes({
       engine: options.engine, metrics, version: options.version ?? "dev",
       healthChecks: options.healthChecks ?? true, exposeMetrics: options.exposeMetrics ?? true,
       apiDocs: options.apiDocs ?? true, routes: () => routes() as never, ...(options.queue ? { queue: options.queue } : {}),
+      ...(workers ? { workers } : {}),
     }))
-    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, options.queue, options.cluster));
+    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, queueState, options.cluster));
   if (options.console) {
     const { sessions, limiter, config, dataDir, separate } = options.console;
     const server = {
       engine: options.engine, metrics, config: config ?? null, dataDir: dataDir ?? ".", version: options.version ?? "dev",
-      ...(options.queue ? { queue: options.queue } : {}), ...(options.cluster ? { cluster: options.cluster } : {}),
+      ...(queueState ? { queue: queueState } : {}), ...(options.cluster ? { cluster: options.cluster } : {}),
+      ...(workers ? { history: async () => mergeHistories((await workers!.histories()).filter((v): v is HistoryView => v !== null)) } : {}),
     };
     const routes = consoleRoutes({ engine: options.engine, log: options.log, sessions, limiter, server, s3: (request, auth) => handleS3(request, s3, auth) });
     if (separate) separate(routes);
@@ -325,7 +348,7 @@ export async function createApp(options: AppOptions) {
       return status ? Response.json(status) : Response.json({ error: "No such task." }, { status: 404 });
     }, { detail: { tags: ["operations"], summary: "A queued write's state (queue.consistency: async): pending, done or failed" } });
   }
-  return app
+  const built = app
     .all("/*", ({ request }) => handleS3(request, s3), { parse: "none" })
     .onError(({ error, request }) => {
       // Errors of S3 requests are rendered by handleS3; this catches the rest (a malformed admin body...).
@@ -334,4 +357,6 @@ export async function createApp(options: AppOptions) {
         return renderError(toS3Error(error), newRequestId(), "/", "GET");
       }
     });
+  await workers?.serve((request) => built.fetch(request));
+  return built;
 }

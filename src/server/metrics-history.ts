@@ -76,3 +76,31 @@ export class MetricsHistory {
     return { intervalSeconds: INTERVAL_MS / 1000, traffic: [...this.traffic], stored: [...this.stored] };
   }
 }
+
+export type HistoryView = ReturnType<MetricsHistory["view"]>;
+
+/**
+ * Several worker processes' charts as one: traffic summed interval by interval (each worker closes its
+ * intervals at its own moments, so points are matched by the 10-second slot they close in), the 99th
+ * percentile the highest of theirs; the stored series, which all read from the one engine, the first's.
+ */
+export function mergeHistories(views: HistoryView[]): HistoryView {
+  const [first] = views;
+  if (!first) return { intervalSeconds: INTERVAL_MS / 1000, traffic: [], stored: [] };
+  const slots = new Map<number, TrafficPoint>();
+  for (const view of views) {
+    for (const p of view.traffic) {
+      const slot = Math.floor(p.t / INTERVAL_MS);
+      const into = slots.get(slot);
+      if (!into) slots.set(slot, { ...p, t: slot * INTERVAL_MS });
+      else {
+        into.requests += p.requests;
+        into.errors += p.errors;
+        into.bytesIn += p.bytesIn;
+        into.bytesOut += p.bytesOut;
+        into.p99Ms = Math.max(into.p99Ms, p.p99Ms);
+      }
+    }
+  }
+  return { intervalSeconds: first.intervalSeconds, traffic: [...slots.values()].sort((a, b) => a.t - b.t), stored: first.stored };
+}

@@ -7,6 +7,7 @@ import type { Engine } from "../core/engine.ts";
 import type { DocumentedRoute } from "./docs.ts";
 import type { S3Metrics } from "./s3-metrics.ts";
 import { queueHealth, type QueueRuntime } from "../queue/delivery.ts";
+import type { PeerReport, WorkerHealth } from "../workers/peers.ts";
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -40,6 +41,15 @@ export async function componentHealth(engine: Engine): Promise<{ metadata: Compo
   return { metadata, storage };
 }
 
+/** This worker's own state, for its peers. */
+export async function workerHealth(engine: Engine, jobs: { heldJobs(): string[] }, queue?: QueueRuntime): Promise<WorkerHealth> {
+  const c = await componentHealth(engine);
+  return {
+    pid: process.pid, status: c.metadata.status === "ok" && c.storage.status === "ok" ? "ok" : "degraded",
+    delivers: jobs.heldJobs().includes("events"), ...(queue ? { queue: queueHealth(queue), lanes: queue.delivery.stats() } : {}),
+  };
+}
+
 export interface OpsOptions {
   engine: Engine;
   metrics: S3Metrics;
@@ -52,6 +62,8 @@ export interface OpsOptions {
   routes: () => DocumentedRoute[];
   /** The queue layer, when configured: /health shows it, and in sync mode /readyz waits for it. */
   queue?: QueueRuntime;
+  /** Worker processes (server.workers): /metrics and /health answer for all of them. */
+  workers?: { metrics(): Promise<string>; health(): Promise<PeerReport[]> };
 }
 
 export function opsRoutes(o: OpsOptions) {
@@ -76,12 +88,18 @@ export function opsRoutes(o: OpsOptions) {
         return new Response(null, { status: c.metadata.status === "ok" && c.storage.status === "ok" && queueOk ? 200 : 503 });
       }), { detail: { tags: ["operations"], summary: "Readiness: 200 when metadata and storage answer, else 503 (empty body)" } })
       .get("/health", timed("/health", async () => {
-        const checks = await componentHealth(o.engine);
-        const queue = o.queue ? { queue: queueHealth(o.queue) } : {};
+        const [checks, peers] = await Promise.all([componentHealth(o.engine), o.workers?.health()]);
+        // The queue as the worker that delivers events sees it (the others hold none of it).
+        const deliverer = peers?.find((p) => p.status === "ok" && p.report.delivers);
+        const delivering = deliverer?.status === "ok" ? deliverer.report.queue : undefined;
+        const queue = o.queue ? { queue: delivering ?? queueHealth(o.queue) } : {};
+        // Each worker process checks the engines itself. One that does not answer (being started again)
+        // is listed, but degrades nothing: the others serve.
+        const workers = peers?.map((p) => (p.status === "ok" ? { worker: p.worker, status: p.report.status, pid: p.report.pid } : { worker: p.worker, status: p.status, error: p.error }));
         // A broker that is down degrades the node only where writes need it (sync mode).
         const ok = checks.metadata.status === "ok" && checks.storage.status === "ok"
-          && (o.queue?.consistency !== "sync" || o.queue.delivery.healthy());
-        return Response.json({ status: ok ? "ok" : "degraded", checks, ...queue }, { status: ok ? 200 : 503 });
+          && (o.queue?.consistency !== "sync" || o.queue.delivery.healthy()) && (workers ?? []).every((w) => w.status !== "degraded");
+        return Response.json({ status: ok ? "ok" : "degraded", checks, ...queue, ...(workers ? { workers } : {}) }, { status: ok ? 200 : 503 });
       }), { detail: { tags: ["operations"], summary: "Each component's state and latency, as JSON" } });
   } else {
     // Switched off: the probes are gone and /health says only that the process answers.
@@ -89,7 +107,7 @@ export function opsRoutes(o: OpsOptions) {
   }
   if (o.exposeMetrics) {
     // Not timed: a scrape is not counted in the series it reads (SPEC §12).
-    app.get("/metrics", async () => new Response(await o.metrics.render(), {
+    app.get("/metrics", async () => new Response(await (o.workers ? o.workers.metrics() : o.metrics.render()), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
     }), { detail: { tags: ["operations"], summary: "Prometheus metrics" } });
   }

@@ -102,6 +102,16 @@ export class S3Metrics {
       { labels: { engine: engine.metadata.engine }, value: engine.metadata.statsApproximate ? 1 : 0 },
     ]));
     engine.events.subscribe((event) => this.events.inc({ type: event.type }));
+    const lockWaits = engine.metadata.lockWaits?.bind(engine.metadata);
+    if (lockWaits) {
+      // Worker processes take turns on SQLite's write lock: how often a group commit found it held, and how long it waited.
+      this.registry.add(new CollectedGauge("bleepstore_sqlite_lock_waits_total", "Group commits that waited for SQLite's write lock (held by another worker process).", () => [
+        { labels: {}, value: lockWaits().count },
+      ], "counter"));
+      this.registry.add(new CollectedGauge("bleepstore_sqlite_lock_wait_seconds_total", "Time group commits spent waiting for SQLite's write lock.", () => [
+        { labels: {}, value: lockWaits().seconds },
+      ], "counter"));
+    }
     this.registry.add(new CollectedGauge("process_resident_memory_bytes", "Resident memory size in bytes.", () => [
       { labels: {}, value: process.memoryUsage.rss() },
     ]));

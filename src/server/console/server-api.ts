@@ -5,7 +5,8 @@
 // (the engine's outbox, so every node's writes), filtered by bucket and key prefix.
 import { statfsSync } from "node:fs";
 import type { Engine } from "../../core/engine.ts";
-import { queueHealth, type QueueRuntime } from "../../queue/delivery.ts";
+import type { QueueState } from "../../queue/delivery.ts";
+import type { HistoryView } from "../metrics-history.ts";
 import { eventsPage, notificationTargets } from "../admin-events.ts";
 import { componentHealth } from "../ops.ts";
 import type { S3Metrics } from "../s3-metrics.ts";
@@ -16,7 +17,10 @@ import type { Session } from "./session.ts";
 export interface ServerView {
   engine: Engine;
   metrics: S3Metrics;
-  queue?: QueueRuntime;
+  /** Worker processes: the charts of all of them (else this process's, from `metrics`). */
+  history?: () => Promise<HistoryView>;
+  /** The queue's state as the process that delivers events sees it. */
+  queue?: () => Promise<QueueState>;
   cluster?: { status(): Promise<unknown> };
   /** The configuration without secrets (config-view.ts). */
   config: unknown;
@@ -38,10 +42,12 @@ function disk(dir: string): { total: number; free: number } | null {
 
 export async function serverPage(v: ServerView, session: Session): Promise<Response> {
   if (!(await isOperator(v.engine, session))) return notOperator();
-  const [health, cluster] = await Promise.all([componentHealth(v.engine), v.cluster?.status().catch((err: unknown) => ({ error: (err as Error).message }))]);
+  const [health, cluster, queue, history] = await Promise.all([
+    componentHealth(v.engine), v.cluster?.status().catch((err: unknown) => ({ error: (err as Error).message })), v.queue?.(), v.history?.(),
+  ]);
   return json({
-    version: v.version, uptimeSeconds: Math.round(process.uptime()), metrics: v.metrics.history?.view() ?? { intervalSeconds: 10, traffic: [], stored: [] }, disk: disk(v.dataDir), health,
-    queue: v.queue ? queueHealth(v.queue) : null, targets: notificationTargets(v.engine, v.queue, v.engine.region), cluster: cluster ?? null, config: v.config,
+    version: v.version, uptimeSeconds: Math.round(process.uptime()), metrics: history ?? v.metrics.history?.view() ?? { intervalSeconds: 10, traffic: [], stored: [] }, disk: disk(v.dataDir), health,
+    queue: queue?.health ?? null, targets: notificationTargets(v.engine, queue?.lanes ?? [], v.engine.region), cluster: cluster ?? null, config: v.config,
   });
 }
 
