@@ -37,17 +37,17 @@ function admin(worker: number, method: string, path: string, body?: unknown): Pr
   } as RequestInit);
 }
 
-interface Health { status: string; workers: Array<{ worker: number; status: string; pid?: number }> }
-const health = async (): Promise<Health> => (await fetch(`${server.endpoint}/health`)).json() as Promise<Health>;
+type Workers = Array<{ worker: number; status: string; pid?: number; delivers_events?: boolean }>;
+const workers = async (): Promise<Workers> => (await admin(1 + Math.floor(Math.random() * 2), "GET", "/workers")).json() as Promise<Workers>;
 
-/** Both workers up and answering; their pids. */
+/** Both workers up and answering (the admin API's list, through either); their pids. */
 async function bothUp(): Promise<number[]> {
   let pids: number[] = [];
   await until(async () => {
-    const h = await health().catch(() => null);
-    pids = h?.workers.map((w) => w.pid ?? 0) ?? [];
-    return h?.status === "ok" && h.workers.length === 2 && pids.every((p) => p > 0);
-  }, "both workers answer /health");
+    const list = await workers().catch(() => null);
+    pids = list?.map((w) => w.pid ?? 0) ?? [];
+    return list?.length === 2 && list.every((w) => w.status === "ok") && pids.every((p) => p > 0);
+  }, "both workers answer");
   return pids;
 }
 
@@ -63,10 +63,16 @@ afterAll(async () => {
 });
 
 describe.skipIf(!!EXTERNAL_ENDPOINT)("server.workers: 2", () => {
-  test("two processes serve the port; /health lists both and /metrics counts the requests of both", async () => {
+  test("two processes serve the port; the admin API lists both, /health answers for both, /metrics counts the requests of both", async () => {
     const pids = await bothUp();
     expect(new Set(pids).size).toBe(2);
     expect(pids).not.toContain(server.pid());
+    // One of them delivers events.
+    expect((await workers()).filter((w) => w.delivers_events)).toHaveLength(1);
+    // /health keeps the family's shape, whichever worker answers.
+    const health = await (await fetch(`${server.endpoint}/health`)).json() as Record<string, unknown>;
+    expect(Object.keys(health)).toEqual(["status", "checks"]);
+    expect(health.status).toBe("ok");
     const before = await requestsTotal();
     for (const worker of [1, 2, 1, 2]) expect((await via(worker, `/${bucket}`)).status).toBe(200);
     const metrics = await (await fetch(`${server.endpoint}/metrics`)).text();

@@ -1,10 +1,17 @@
-// Crash-test hooks: BLEEPSTORE_FAILPOINT=<name> makes the process kill itself (SIGKILL, no clean-up)
+// Crash-test hooks: BLEEPSTORE_FAILPOINT=<name> makes the server kill itself (SIGKILL, no clean-up)
 // when it reaches that point, so tests can prove a kill -9 there loses nothing. Read once at start;
 // unset (always, in normal use) each hook costs one string comparison.
+import { WORKER_ENV } from "./workers/worker.ts";
+
 const armed = process.env.BLEEPSTORE_FAILPOINT ?? "";
 
 export type Failpoint = "complete-committed" | "memory-snapshot-half-written" | "local-compaction-half-written";
 
+/** A worker process (server.workers) takes its supervisor, and with it the whole server, down first. */
+const supervised = process.env[WORKER_ENV] !== undefined;
+
 export function failpoint(name: Failpoint): void {
-  if (armed === name) process.kill(process.pid, "SIGKILL");
+  if (armed !== name) return;
+  if (supervised) process.kill(process.ppid, "SIGKILL");
+  process.kill(process.pid, "SIGKILL");
 }

@@ -24,8 +24,7 @@ import { createStorage } from "./storage/index.ts";
 import { startMemoryGovernor } from "./core/gc.ts";
 import { nodeId } from "./node-id.ts";
 import { AccessLogSpool, unownedSpools } from "./core/access-log-spool.ts";
-import type { ChangeEpoch } from "./change-epoch.ts";
-import { SharedEpoch } from "./change-epoch.ts";
+import { SharedEpoch, type ChangeEpoch } from "./change-epoch.ts";
 import { ClusterNode } from "./cluster/node.ts";
 import { lockDataDir } from "./data-lock.ts";
 import { batched, createLogger, PIPE_ATOMIC, type Logger } from "./log.ts";
@@ -162,9 +161,11 @@ export async function check(config: Config): Promise<void> {
 /** Jobs for a worker process: one worker at a time runs each, under a lease in workers/leases.db. */
 async function workerJobs(config: Config, role: WorkerRole, log: Logger): Promise<ClusterNode> {
   const { SqliteClusterStore } = await import("./cluster/sqlite-store.ts");
+  // Which worker runs which job is a detail here (a cluster's nodes log it at info).
+  const quiet = { ...log, info: log.debug };
   const jobs = new ClusterNode(
     new SqliteClusterStore(leasesPath(role.runDir)), `${role.name}.${process.pid}`, VERSION,
-    config.cluster.lease_ttl_seconds, log, config.cluster.reconcile_grace_seconds,
+    config.cluster.lease_ttl_seconds, quiet, config.cluster.reconcile_grace_seconds,
   );
   await jobs.start();
   return jobs;
@@ -176,13 +177,14 @@ export async function serve(config: Config, role?: WorkerRole): Promise<void> {
   // Worker processes share the supervisor's stderr: batches stay within what a pipe writes whole.
   const log = createLogger(config.logging.level, role && config.logging.level !== "silent" ? batched(undefined, PIPE_ATOMIC) : undefined);
   if (role) followSupervisor();
-  else if (config.metadata.engine === "sqlite" && config.metadata.sqlite.path !== ":memory:") lockDataDir(dirname(config.metadata.sqlite.path));
   const changes = role ? new SharedEpoch(epochPath(role.runDir)) : undefined;
   // A promise that failed with nobody waiting for it is a bug, but not a reason to drop every
   // request in flight: it is logged (level error) and the server goes on.
   process.on("unhandledRejection", (err: unknown) => log.error("unhandled rejection", { err }));
   const node = config.cluster.enabled ? thisNode(config) : undefined;
   const stores = await createStores(config, node ?? role?.name, changes);
+  // One server per data directory (a supervisor holds the lock for its workers); after the directory checks.
+  if (!role && config.metadata.engine === "sqlite" && config.metadata.sqlite.path !== ":memory:") lockDataDir(dirname(config.metadata.sqlite.path));
   await checkReachable(config, stores);
   // Cluster mode: registered (and able to take background jobs) before recovery runs any.
   const cluster = node ? await (await import("./cluster/start.ts")).joinCluster(config, stores.metadata, node, VERSION, log) : undefined;

@@ -9,6 +9,7 @@ import type { Engine } from "../core/engine.ts";
 import { S3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { QueueState } from "../queue/delivery.ts";
+import type { PeerReport } from "../workers/peers.ts";
 import { eventsPage, notificationTargets } from "./admin-events.ts";
 import { kmsRoutes } from "./admin-kms.ts";
 import { publicView } from "./key-view.ts";
@@ -27,7 +28,10 @@ function bearerMatches(header: string | null, token: string): boolean {
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
 /** `queue`: the queue's state as the process that delivers events sees it (worker processes: the one that does). */
-export function adminRoutes(engine: Engine, token: string, log: Logger, source: string, queue?: () => Promise<QueueState>, cluster?: { status(): Promise<unknown> }) {
+export function adminRoutes(
+  engine: Engine, token: string, log: Logger, source: string, queue?: () => Promise<QueueState>, cluster?: { status(): Promise<unknown> },
+  workers?: { health(): Promise<PeerReport[]> },
+) {
   return new Elysia({ name: "admin", prefix: ADMIN_PREFIX, detail: { tags: ["admin"], security: [{ bearer: [] }] } })
     .onBeforeHandle(({ request }) => {
       if (!token) return json({ error: "The admin API is disabled: set admin.token to enable it." }, 404);
@@ -127,6 +131,13 @@ export function adminRoutes(engine: Engine, token: string, log: Logger, source: 
     })
     .get("/cluster", async () => (cluster ? cluster.status() : json({ error: "This node is not in a cluster (cluster.enabled is false)." }, 404)), {
       detail: { summary: "The cluster's nodes (version, last heartbeat), which node runs each background job, and etcd's members and leader" },
+    })
+    .get("/workers", async () => (workers
+      ? (await workers.health()).map((p) => (p.status === "ok"
+        ? { worker: p.worker, status: p.report.status, pid: p.report.pid, delivers_events: p.report.delivers }
+        : { worker: p.worker, status: p.status, error: p.error }))
+      : json({ error: "This server runs as one process (server.workers: 1, or engines that belong to one process)." }, 404)), {
+      detail: { summary: "The worker processes (server.workers): each one's pid, its engines' state, and which one delivers events" },
     })
     .get("/notifications/targets", async () => notificationTargets(engine, (await queue?.())?.lanes ?? [], engine.region), {
       detail: { summary: "The notification targets (notifications.targets) with the ARN a bucket configuration names each by" },

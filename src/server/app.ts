@@ -327,7 +327,7 @@ export async function createApp(options: AppOptions) {
       apiDocs: options.apiDocs ?? true, routes: () => routes() as never, ...(options.queue ? { queue: options.queue } : {}),
       ...(workers ? { workers } : {}),
     }))
-    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, queueState, options.cluster));
+    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, queueState, options.cluster, workers));
   if (options.console) {
     const { sessions, limiter, config, dataDir, separate } = options.console;
     const server = {

@@ -10,6 +10,7 @@ import { SharedEpoch } from "../change-epoch.ts";
 import { releaseAll, releaseNode } from "../cluster/sqlite-store.ts";
 import type { Config } from "../config.ts";
 import { lockDataDir } from "../data-lock.ts";
+import { checkDirs } from "../startup.ts";
 import type { Logger } from "../log.ts";
 import { epochPath, leasesPath, runDirOf, WORKER_ENV } from "./worker.ts";
 
@@ -29,6 +30,8 @@ interface Running {
 }
 
 export async function supervise(config: Config, count: number, log: Logger): Promise<void> {
+  // The same checks, worded the same way, as a single process makes before it opens anything.
+  checkDirs(config);
   const runDir = runDirOf(config.metadata.sqlite.path);
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   lockDataDir(dirname(config.metadata.sqlite.path));
