@@ -159,6 +159,16 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("server.workers: 2", () => {
     expect(await (await via(1, `/${bucket}/kms.txt`)).text()).toBe("secret");
   });
 
+  test("failed console sign-ins count together whichever worker they reach: the sixth in a minute is refused", async () => {
+    const signIn = (worker: number) => fetch(`${server.endpoint}/_bleepstore/console/api/session`, {
+      method: "POST", unix: sock(worker), headers: { "content-type": "application/json" },
+      body: JSON.stringify({ accessKey: "bleepstore", secretKey: "wrong" }),
+    } as RequestInit);
+    for (const worker of [1, 2, 1, 2, 1]) expect((await signIn(worker)).status).toBe(401);
+    expect((await signIn(2)).status).toBe(429);
+    expect((await signIn(1)).status).toBe(429);
+  });
+
   test("kill -9 of a worker mid-PUT: what it acknowledged stays, the cut upload is nowhere, and it is started again", async () => {
     const [, pid2] = await bothUp();
     const acked: string[] = [];

@@ -29,6 +29,7 @@ import { ClusterNode } from "./cluster/node.ts";
 import { lockDataDir } from "./data-lock.ts";
 import { batched, createLogger, PIPE_ATOMIC, type Logger } from "./log.ts";
 import { epochPath, followSupervisor, leasesPath, reportListening, type WorkerRole } from "./workers/worker.ts";
+import { SharedSignInLimiter } from "./workers/sign-in-limiter.ts";
 
 const CLOUD_TIMEOUT_MS = 15_000;
 type ConsoleRoutes = ReturnType<typeof makeConsoleRoutes>;
@@ -249,7 +250,7 @@ export async function serve(config: Config, role?: WorkerRole): Promise<void> {
     ...(config.server.http_engine === "bun" ? { spool: new BodySpool(join(dirname(config.metadata.sqlite.path), "spool", ...(role ? [role.name] : []))) } : {}),
     ...(config.console.enabled ? {
       console: {
-        sessions: consoleSessions, limiter: new SignInLimiter(), config: shown(config), dataDir: dirname(config.metadata.sqlite.path),
+        sessions: consoleSessions, limiter: role ? new SharedSignInLimiter(leasesPath(role.runDir)) : new SignInLimiter(), config: shown(config), dataDir: dirname(config.metadata.sqlite.path),
         ...(config.console.port > 0 ? { separate: (routes: ConsoleRoutes) => void (consoleRoutes = routes) } : {}),
       },
     } : {}),

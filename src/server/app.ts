@@ -8,7 +8,7 @@ import type { Logger } from "../log.ts";
 import { authenticate, type AuthResult } from "./auth/authenticate.ts";
 import { adminRoutes } from "./admin.ts";
 import { consoleRoutes } from "./console/routes.ts";
-import type { ConsoleSessions, SignInLimiter } from "./console/session.ts";
+import type { ConsoleSessions, SignInGate } from "./console/session.ts";
 import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
 import { opsRoutes, workerHealth } from "./ops.ts";
@@ -69,7 +69,7 @@ export interface AppOptions {
   asyncWrites?: AsyncWrites;
   /** The web console (console.enabled): its sessions and the limit on failed sign-ins. */
   console?: {
-    sessions: ConsoleSessions; limiter: SignInLimiter; config?: unknown; dataDir?: string;
+    sessions: ConsoleSessions; limiter: SignInGate; config?: unknown; dataDir?: string;
     /** Given: the console's routes are handed to it (served on console.port) instead of mounted here. */
     separate?: (routes: ReturnType<typeof consoleRoutes>) => void;
   };

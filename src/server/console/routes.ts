@@ -13,7 +13,7 @@ import { json, jsonFields, refused } from "./json-body.ts";
 import { keysApi } from "./keys.ts";
 import { eventTail, serverPage, type ServerView } from "./server-api.ts";
 import { MAX_EXPIRY_SECONDS, presignedGet } from "./share.ts";
-import { COOKIE, type ConsoleSessions, type Session, type SignInLimiter } from "./session.ts";
+import { COOKIE, type ConsoleSessions, type Session, type SignInGate } from "./session.ts";
 
 export const CONSOLE_PREFIX = "/_bleepstore/console";
 /** The page and its script, loaded at the first request for either. */
@@ -44,7 +44,7 @@ export interface ConsoleOptions {
   engine: Engine;
   log: Logger;
   sessions: ConsoleSessions;
-  limiter: SignInLimiter;
+  limiter: SignInGate;
   /** What the server page and the event tail show. */
   server: ServerView;
   /** Runs an S3 request as an already authenticated key (app.ts handleS3). */

@@ -80,8 +80,15 @@ export class ConsoleSessions {
   }
 }
 
+/** Who may try to sign in: failed sign-ins counted per client address. */
+export interface SignInGate {
+  blocked(address: string): boolean;
+  failed(address: string): void;
+  succeeded(address: string): void;
+}
+
 /** Failed sign-ins per client address: after `limit` in `windowMs`, refused until the window passes (per node). */
-export class SignInLimiter {
+export class SignInLimiter implements SignInGate {
   private readonly failures = new Map<string, number[]>();
 
   constructor(private readonly limit = 5, private readonly windowMs = 60_000) {}
