@@ -48,6 +48,8 @@ describe.skipIf(!hasChromium)("console: buckets and objects", () => {
     await tab.getByText(`Deleting ${made} failed: BucketNotEmpty`).waitFor();
     await tab.getByRole("button", { name: made, exact: true }).click();
     await tab.getByRole("button", { name: "Delete one" }).click();
+    // Gone from the folder (the delete answered) before the user goes back to the buckets.
+    await tab.getByRole("button", { name: "Delete one" }).waitFor({ state: "detached" });
     await tab.getByRole("navigation", { name: "Breadcrumb" }).getByRole("button", { name: "Buckets" }).click();
     await tab.getByRole("button", { name: `Delete bucket ${made}` }).click();
     await tab.getByRole("button", { name: made, exact: true }).waitFor({ state: "detached" });

@@ -3,7 +3,7 @@
 import { all, read, s3Error, s3url, tagText, write, xml, xmlBody } from "./api.ts";
 import { crc32Base64 } from "./checksum.ts";
 import { byId, say } from "./dom.ts";
-import { go, place } from "./nav.ts";
+import { place, refreshFolder } from "./nav.ts";
 
 const BATCH = 1000;
 
@@ -34,6 +34,7 @@ async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
 }
 
 async function run(bucket: string, keys: string[]): Promise<void> {
+  const { prefix } = place;
   try {
     const failed = await deleteKeys(bucket, keys);
     say("objects-status", `Deleted ${(keys.length - failed.length).toLocaleString("en")} of ${keys.length.toLocaleString("en")} objects.`);
@@ -41,7 +42,7 @@ async function run(bucket: string, keys: string[]): Promise<void> {
   } catch (err) {
     say("objects-error", `Delete failed: ${(err as Error).message}`);
   }
-  await go.folder(place.bucket, place.prefix, "");
+  await refreshFolder(bucket, prefix);
 }
 
 export async function deleteFolder(bucket: string, prefix: string): Promise<void> {

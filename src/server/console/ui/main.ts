@@ -7,7 +7,7 @@ import { showEvents, stopTail, wireEvents } from "./events.ts";
 import { forgetNewKey, listKeys, wireKeys } from "./keys.ts";
 import { showServer } from "./server.ts";
 import { byId } from "./dom.ts";
-import { go, place, show } from "./nav.ts";
+import { go, place, refreshFolder, show } from "./nav.ts";
 import { openFolder } from "./objects.ts";
 import { resume, wireSession } from "./session.ts";
 import { showSettings } from "./settings.ts";
@@ -20,9 +20,9 @@ go.folder = openFolder;
 
 /** Uploads into the folder shown, then shows it again. */
 async function uploadAll(files: Array<{ key: string; file: File }>): Promise<void> {
-  const { bucket } = place;
+  const { bucket, prefix } = place;
   await Promise.all(files.map((f) => upload(bucket, f.key, f.file)));
-  if (place.bucket === bucket) await openFolder(place.bucket, place.prefix, "");
+  await refreshFolder(bucket, prefix);
 }
 
 wireSession();

@@ -23,3 +23,9 @@ export function show(view: View, accessKey?: string): void {
   byId("menu").hidden = view === "signin";
   if (accessKey !== undefined) byId("key").textContent = accessKey;
 }
+
+/** Shows a folder again after a change made in it, unless the user has gone elsewhere meanwhile. */
+export async function refreshFolder(bucket: string, prefix: string): Promise<void> {
+  if (byId("objects").hidden || place.bucket !== bucket || place.prefix !== prefix) return;
+  await go.folder(bucket, prefix, "");
+}

@@ -2,7 +2,7 @@
 // object download, share, versions and delete. Names are shown from the folder they are in.
 import { all, read, s3Error, s3url, tagText, write, xml } from "./api.ts";
 import { button, byId, cell, el, say, size, wide } from "./dom.ts";
-import { go, place, show } from "./nav.ts";
+import { go, place, refreshFolder, show } from "./nav.ts";
 import { deleteFolder } from "./delete.ts";
 import { showDetails } from "./details.ts";
 import { openShare } from "./share.ts";
@@ -39,7 +39,7 @@ function objectRow(bucket: string, prefix: string, folder: string, c: Element): 
     if (!confirm(`Delete ${key}?`)) return;
     const res = await write("DELETE", s3url(bucket, key));
     if (!res.ok) return say("objects-error", `Delete failed: ${await s3Error(res)}`);
-    await openFolder(bucket, prefix, "");
+    await refreshFolder(bucket, prefix);
   }, `Delete ${key}`);
   const pick = el("input");
   pick.type = "checkbox";
