@@ -81,7 +81,9 @@ function logPipe(name: string): string {
   process.on("exit", () => reader.kill("SIGKILL"));
   return fifo;
 }
-await using server = await startServer({ stderrFile: logPipe("server") });
+// One process (server.workers: 1): the cost of a request, comparable with earlier runs; worker processes
+// are measured by --workers (workers.ts), since on this 2-core machine a second one competes with the load generator.
+await using server = await startServer({ args: ["--workers", "1"], stderrFile: logPipe("server") });
 const pid = server.pid();
 const ep = server.endpoint;
 
@@ -189,7 +191,7 @@ async function inTurns(sides: Side[], turns = TURNS): Promise<Map<string, LoadRe
 const TURNS = 6;
 
 // The logs-off twin: the same GETs against it give the per-request log's cost.
-await using quiet = await startServer({ args: ["--log-level", "error"], stderrFile: logPipe("quiet") });
+await using quiet = await startServer({ args: ["--workers", "1", "--log-level", "error"], stderrFile: logPipe("quiet") });
 await fetch(`${quiet.endpoint}/bench`, signRequest(`${quiet.endpoint}/bench`, { method: "PUT" }));
 await benchClient.put(quiet.endpoint, "bench", "small", KiB4);
 

@@ -17,7 +17,7 @@ import { processTree, rssMiB } from "./cpu.ts";
 
 const root = join(import.meta.dir, "..", "..");
 const fromSource = process.argv.includes("--source");
-const runs = Number(process.argv.filter((a) => /^\d+$/.test(a))[0] ?? 7);
+const runs = Number(process.argv.filter((a, i) => /^\d+$/.test(a) && process.argv[i - 1] !== "--workers")[0] ?? 7);
 const binary = process.env.BLEEPSTORE_BINARY ?? join(root, "dist", "bleepstore");
 if (!fromSource && !existsSync(binary)) throw new Error(`${binary} not found: run npm run build first, or pass --source`);
 const withAws = process.argv.includes("--aws");
@@ -46,7 +46,13 @@ const pssMiB = (pid: number) => processTree(pid).reduce((sum, p) => {
   }
 }, 0);
 
-async function once(port: number): Promise<{ ms: number; idleMiB: number; pssMiB: number; processes: number }> {
+/** One process's resident and proportional set, MiB. */
+const own = (pid: number) => ({
+  rss: Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024,
+  pss: Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))![1]) / 1024,
+});
+
+async function once(port: number): Promise<{ ms: number; idleMiB: number; pssMiB: number; processes: number; each: Array<{ rss: number; pss: number }> }> {
   const dir = mkdtempSync(join(tmpdir(), "bleepstore-startup-"));
   const url = `http://127.0.0.1:${port}/`;
   const started = performance.now();
@@ -68,7 +74,8 @@ async function once(port: number): Promise<{ ms: number; idleMiB: number; pssMiB
       await Bun.sleep(25);
     }
     await Bun.sleep(1000);
-    return { ms, idleMiB: rssMiB(proc.pid), pssMiB: pssMiB(proc.pid), processes: processTree(proc.pid).length };
+    const tree = processTree(proc.pid);
+    return { ms, idleMiB: rssMiB(proc.pid), pssMiB: pssMiB(proc.pid), processes: tree.length, each: tree.map(own) };
   } finally {
     proc.kill("SIGKILL");
     await proc.exited;
@@ -97,6 +104,8 @@ const report = {
   idleRssMiB: +median(results.map((r) => r.idleMiB)).toFixed(1),
   idlePssMiB: +median(results.map((r) => r.pssMiB)).toFixed(1),
   processes: median(results.map((r) => r.processes)),
+  // With workers: the supervisor (first) and each worker, RSS / PSS.
+  perProcess: results[Math.floor(results.length / 2)]!.each.map((p) => `${p.rss.toFixed(1)} / ${p.pss.toFixed(1)}`),
   ...(asFound ? { asFound: { startMs: +median(asFound.map((r) => r.ms)).toFixed(1), idleRssMiB: +median(asFound.map((r) => r.idleMiB)).toFixed(1) } } : {}),
   ...(fromSource ? {} : { binaryMiB: +(statSync(binary).size / 1024 / 1024).toFixed(1) }),
 };
