@@ -11,6 +11,8 @@ import { awsClient, bucketName } from "./helpers/clients.ts";
 import { EXTERNAL_ENDPOINT, startServer, type TestServer } from "./helpers/server.ts";
 import { signRequest, type SignOptions } from "./helpers/sign.ts";
 import { until } from "./helpers/until.ts";
+import { startBroker } from "./helpers/brokers.ts";
+import { queueEnv } from "./helpers/event-suite.ts";
 import { socketPath } from "../src/workers/worker.ts";
 
 setDefaultTimeout(90_000);
@@ -227,6 +229,37 @@ describe.skipIf(!!EXTERNAL_ENDPOINT)("server.workers: 2", () => {
     expect(listed.KeyCount).toBe(10);
     const body = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "before-kill/7" }))).Body!.transformToString();
     expect(body).toBe("v7");
+  });
+});
+
+describe.skipIf(!!EXTERNAL_ENDPOINT)("server.workers: 2 with a queue", () => {
+  test("events of writes through the worker that does not deliver reach the broker within a moment, once each", async () => {
+    await using hook = await startBroker("webhook");
+    await using queued = await startServer({ args: ["--workers", "2"], env: { ...queueEnv(hook, "w"), BLEEPSTORE_ADMIN_TOKEN: TOKEN } });
+    const qsock = (worker: number) => socketPath(join(queued.dataDir, "workers"), worker);
+    let list: Workers = [];
+    await until(async () => {
+      const res = await fetch(`${queued.endpoint}/_bleepstore/admin/workers`, { unix: qsock(1), headers: { authorization: `Bearer ${TOKEN}` } } as RequestInit).catch(() => null);
+      list = res?.ok ? await res.json() as Workers : [];
+      return list.length === 2 && list.every((w) => w.status === "ok") && list.some((w) => w.delivers_events);
+    }, "both workers up, one delivering");
+    const other = list.find((w) => !w.delivers_events)!.worker;
+    const put = (path: string, body?: string) => {
+      const url = `${queued.endpoint}${path}`;
+      return fetch(url, { ...signRequest(url, { method: "PUT", ...(body ? { body } : {}) }), unix: qsock(other) } as RequestInit);
+    };
+    expect((await put("/queued")).status).toBe(200);
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      expect((await put(`/queued/k${i}`, "x")).status).toBe(200);
+      const sent = performance.now();
+      await until(async () => (await hook.received("w")).some((m) => (m.body as { data: { key?: string } }).data.key === `k${i}`), `the event of k${i}`, 10_000);
+      delays.push(performance.now() - sent);
+    }
+    // Well within the 5 s in which the delivering worker would look anyway.
+    expect(Math.max(...delays)).toBeLessThan(1500);
+    const keys = (await hook.received("w")).map((m) => (m.body as { data: { key?: string } }).data.key).filter(Boolean);
+    expect(keys.sort()).toEqual(["k0", "k1", "k2", "k3", "k4"]);
   });
 });
 

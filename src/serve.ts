@@ -34,6 +34,8 @@ import { SharedSignInLimiter } from "./workers/sign-in-limiter.ts";
 const CLOUD_TIMEOUT_MS = 15_000;
 type ConsoleRoutes = ReturnType<typeof makeConsoleRoutes>;
 const CLUSTER_RECONCILE_EVERY_MS = 5 * 60_000;
+/** How often a worker process looks whether another one committed (the change epoch), for event delivery. */
+const EPOCH_POLL_MS = 20;
 
 /** A cloud engine that does not answer stops start-up with its endpoint named. */
 async function reachable(what: string, endpoint: string, ping: () => Promise<void>): Promise<void> {
@@ -282,6 +284,16 @@ export async function serve(config: Config, role?: WorkerRole): Promise<void> {
   if (jobs) {
     // A node (or worker) that takes over event delivery finds what the last one left pending.
     setInterval(() => engine.events.kick(), (config.cluster.lease_ttl_seconds * 1000) / 2).unref();
+    if (changes) {
+      // Worker processes: another worker's commit (the epoch moved) may hold events; the one that
+      // delivers drains within a few milliseconds (the others' drains end at once at its lease).
+      let seen = changes.current();
+      setInterval(() => {
+        if (changes.current() === seen) return;
+        seen = changes.current();
+        engine.events.kick();
+      }, EPOCH_POLL_MS).unref();
+    }
     // Orphans a killed node left (data written, metadata never committed): removed by the node that
     // runs reconciliation, every few minutes.
     setInterval(() => {
