@@ -1,7 +1,7 @@
 // Crash-test hooks: BLEEPSTORE_FAILPOINT=<name> makes the server kill itself (SIGKILL, no clean-up)
 // when it reaches that point, so tests can prove a kill -9 there loses nothing. Read once at start;
 // unset (always, in normal use) each hook costs one string comparison.
-import { WORKER_ENV } from "./workers/worker.ts";
+import { WORKER_ENV } from "./worker-env.ts";
 
 const armed = process.env.BLEEPSTORE_FAILPOINT ?? "";
 

@@ -29,7 +29,7 @@ import { ClusterNode } from "./cluster/node.ts";
 import { lockDataDir } from "./data-lock.ts";
 import { batched, createLogger, PIPE_ATOMIC, type Logger } from "./log.ts";
 import { epochPath, followSupervisor, leasesPath, reportListening, type WorkerRole } from "./workers/worker.ts";
-import { SharedSignInLimiter } from "./workers/sign-in-limiter.ts";
+import { SharedSignInLimiter } from "./server/console/shared-sign-in-limiter.ts";
 
 const CLOUD_TIMEOUT_MS = 15_000;
 type ConsoleRoutes = ReturnType<typeof makeConsoleRoutes>;

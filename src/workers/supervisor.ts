@@ -12,7 +12,8 @@ import type { Config } from "../config.ts";
 import { lockDataDir } from "../data-lock.ts";
 import { checkDirs } from "../startup.ts";
 import type { Logger } from "../log.ts";
-import { epochPath, leasesPath, runDirOf, WORKER_ENV } from "./worker.ts";
+import { WORKER_ENV } from "../worker-env.ts";
+import { epochPath, leasesPath, runDirOf } from "./worker.ts";
 
 /** A worker that dies sooner than this after its start is started again after a growing pause. */
 const STEADY_MS = 5000;

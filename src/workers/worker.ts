@@ -4,9 +4,7 @@
 // when it listens and on which port, and it ends when the supervisor does (kill -9 included: the
 // channel and the stdin pipe close with it).
 import { join, resolve } from "node:path";
-
-/** The supervisor's word to a worker: `<index>/<count>[/first]` (1-based); no BLEEPSTORE_ prefix, which config would refuse. */
-export const WORKER_ENV = "_BLEEPSTORE_WORKER";
+import { WORKER_ENV } from "../worker-env.ts";
 
 export interface WorkerRole {
   /** 1…count. */

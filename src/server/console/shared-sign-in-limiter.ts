@@ -2,7 +2,7 @@
 // address counted in workers/leases.db, so five failures within a minute are five whichever workers
 // the attempts reached. Only failures write (a sign-in that fails is already slow by design).
 import { Database } from "bun:sqlite";
-import type { SignInGate } from "../server/console/session.ts";
+import type { SignInGate } from "./session.ts";
 
 export class SharedSignInLimiter implements SignInGate {
   private readonly q;

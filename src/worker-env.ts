@@ -1,0 +1,4 @@
+// How a supervisor tells a process it started that it is one of the worker processes of
+// server.workers: `<index>/<count>[/first]` (1-based) in this variable, which has no BLEEPSTORE_ prefix
+// (config refuses unknown ones). Read by the worker's set-up (workers/worker.ts) and the crash hooks.
+export const WORKER_ENV = "_BLEEPSTORE_WORKER";
