@@ -65,12 +65,15 @@ export async function supervise(config: Config, count: number, log: Logger): Pro
         pauses.set(index, pause);
         log.error("worker process died; starting it again", { worker: index, pid: proc.pid, exitCode, signal: signal ?? undefined, restartInMs: pause });
         setTimeout(() => {
-          if (!stopping) start(index, false).catch(() => {});
+          if (!stopping) start(index, false).catch(cannotStart(index));
         }, pause);
       },
     });
     workers.set(index, { proc, startedAt: Date.now() });
   });
+
+  // A spawn that fails (the executable gone from under the server) leaves that worker out, said once.
+  const cannotStart = (index: number) => (err: unknown) => log.error("worker process could not be started", { worker: index, err });
 
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -97,5 +100,5 @@ export async function supervise(config: Config, count: number, log: Logger): Pro
     // The worker said why on stderr; its exit code is the server's.
     process.exit((err as { exitCode?: number }).exitCode || 1);
   }
-  for (let index = 2; index <= count; index++) void start(index, false).catch(() => {});
+  for (let index = 2; index <= count; index++) void start(index, false).catch(cannotStart(index));
 }
