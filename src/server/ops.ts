@@ -63,7 +63,7 @@ export interface OpsOptions {
   /** The queue layer, when configured: /health shows it, and in sync mode /readyz waits for it. */
   queue?: QueueRuntime;
   /** Worker processes (server.workers): /metrics and /health answer for all of them. */
-  workers?: { metrics(): Promise<string>; health(): Promise<PeerReport[]> };
+  workers?: { metrics(): Promise<string>; othersHealth(): Promise<PeerReport[]> };
 }
 
 export function opsRoutes(o: OpsOptions) {
@@ -88,8 +88,8 @@ export function opsRoutes(o: OpsOptions) {
         return new Response(null, { status: c.metadata.status === "ok" && c.storage.status === "ok" && queueOk ? 200 : 503 });
       }), { detail: { tags: ["operations"], summary: "Readiness: 200 when metadata and storage answer, else 503 (empty body)" } })
       .get("/health", timed("/health", async () => {
-        const [checks, peers] = await Promise.all([componentHealth(o.engine), o.workers?.health()]);
-        // The queue as the worker that delivers events sees it (the others hold none of it).
+        const [checks, peers] = await Promise.all([componentHealth(o.engine), o.workers?.othersHealth()]);
+        // The queue as the worker that delivers events sees it (the others hold none of it): another's, or this one's.
         const deliverer = peers?.find((p) => p.status === "ok" && p.report.delivers);
         const delivering = deliverer?.status === "ok" ? deliverer.report.queue : undefined;
         const queue = o.queue ? { queue: delivering ?? queueHealth(o.queue) } : {};

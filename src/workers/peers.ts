@@ -84,14 +84,17 @@ export class WorkerPeers {
     return mergeMetrics(await this.own.metrics(), answered.map((o) => o.body!), [this.role.index, ...answered.map((o) => o.worker)].sort((a, b) => a - b));
   }
 
+  /** The other workers' own health reports (this one checks itself where it answers). */
+  async othersHealth(): Promise<PeerReport[]> {
+    return (await this.others(OWN_HEALTH)).map((o) => (o.body !== undefined
+      ? { worker: o.worker, status: "ok", report: JSON.parse(o.body) as WorkerHealth }
+      : { worker: o.worker, status: "unreachable", error: o.error! }));
+  }
+
   /** Each worker's own health report, this one's included. */
   async health(): Promise<PeerReport[]> {
-    const [mine, others] = await Promise.all([this.own.health(), this.others(OWN_HEALTH)]);
-    const reports: PeerReport[] = [{ worker: this.role.index, status: "ok", report: mine }];
-    for (const o of others) {
-      reports.push(o.body !== undefined ? { worker: o.worker, status: "ok", report: JSON.parse(o.body) as WorkerHealth } : { worker: o.worker, status: "unreachable", error: o.error! });
-    }
-    return reports.sort((a, b) => a.worker - b.worker);
+    const [mine, others] = await Promise.all([this.own.health(), this.othersHealth()]);
+    return [{ worker: this.role.index, status: "ok" as const, report: mine }, ...others].sort((a, b) => a.worker - b.worker);
   }
 
   /** Every answering worker's chart history, this one's first. */
@@ -100,9 +103,12 @@ export class WorkerPeers {
     return [this.own.history(), ...others.filter((o) => o.body !== undefined).map((o) => JSON.parse(o.body!) as unknown)];
   }
 
-  /** The report of the worker that delivers events now (its queue is the one with state), if one answered. */
+  /**
+   * The report of another worker that delivers events now (its queue is the one with state); undefined
+   * when none of the others does (this one does, or the one that did is being started again).
+   */
   async deliverer(): Promise<WorkerHealth | undefined> {
-    for (const p of await this.health()) if (p.status === "ok" && p.report.delivers) return p.report;
+    for (const p of await this.othersHealth()) if (p.status === "ok" && p.report.delivers) return p.report;
     return undefined;
   }
 }
