@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { emulatorPort } from "./ports.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const ACCOUNT = "devstoreaccount1";
@@ -16,7 +17,7 @@ export interface Azurite extends AsyncDisposable {
 export async function startAzurite(): Promise<Azurite> {
   const location = mkdtempSync(join(tmpdir(), "bleepstore-azurite-"));
   for (let attempt = 0; ; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = emulatorPort("azurite");
     const proc = Bun.spawn([join(ROOT, "node_modules", ".bin", "azurite-blob"), "--blobHost", "127.0.0.1", "--blobPort", String(port),
       "--location", location, "--skipApiVersionCheck", "--disableTelemetry", "--loose"], { stdout: "pipe", stderr: "pipe" });
     let out = "";

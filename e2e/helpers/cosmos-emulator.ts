@@ -4,6 +4,7 @@
 // (cosmos-db.ts shapes every batch so that this changes nothing; test/metadata/cosmos.test.ts shows it).
 import { join } from "node:path";
 import { waitForHttp } from "./wait-http.ts";
+import { emulatorPort } from "./ports.ts";
 
 const CLI = join(import.meta.dir, "..", "..", "node_modules", "@vercel", "cosmosdb-server", "lib", "cli.js");
 
@@ -14,7 +15,7 @@ export interface CosmosEmulator extends AsyncDisposable {
 }
 
 export async function startCosmosEmulator(): Promise<CosmosEmulator> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = emulatorPort("cosmos");
   const proc = Bun.spawn([process.execPath, CLI, "--host", "127.0.0.1", "-p", String(port), "--no-ssl"], { stdout: "pipe", stderr: "pipe" });
   process.once("exit", () => proc.kill("SIGKILL"));
   const endpoint = `http://127.0.0.1:${port}`;

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ISOLATED } from "./isolated.ts";
 import { waitForHttp } from "./wait-http.ts";
+import { emulatorPort } from "./ports.ts";
 
 const EMULATOR = join(import.meta.dir, "..", "..", "node_modules", "amplify-dynamodb-simulator", "emulator");
 
@@ -23,7 +24,7 @@ export function dynamoDbLocalUnavailable(): string | undefined {
 
 export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
   if (!ISOLATED) throw new Error("DynamoDB Local listens on every interface: start it only inside an isolated network namespace (e2e/helpers/isolated.ts)");
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = emulatorPort("dynamodb");
   const proc = Bun.spawn(["java", `-Djava.library.path=${join(EMULATOR, "DynamoDBLocal_lib")}`, "-jar", join(EMULATOR, "DynamoDBLocal.jar"), "-inMemory", "-disableTelemetry", "-port", String(port)], {
     cwd: EMULATOR, stdout: "pipe", stderr: "pipe",
   });

@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { waitForHttp } from "./wait-http.ts";
+import { emulatorPort } from "./ports.ts";
 
 const CANDIDATES = ["/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk"];
 
@@ -31,7 +32,7 @@ export interface FirestoreEmulator extends AsyncDisposable {
 export async function startFirestoreEmulator(): Promise<FirestoreEmulator> {
   const path = launcher();
   if (!path) throw new Error(firestoreEmulatorUnavailable());
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = emulatorPort("firestore");
   // setsid: the launcher and its java child in a group of their own, killed together.
   const proc = Bun.spawn(["setsid", path, "--host", "127.0.0.1", "--port", String(port)], { stdout: "pipe", stderr: "pipe" });
   const host = `127.0.0.1:${port}`;

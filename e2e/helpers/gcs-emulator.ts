@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { emulatorPort } from "./ports.ts";
 
 export interface GcsEmulator extends AsyncDisposable {
   port: number;
@@ -15,7 +16,7 @@ export interface GcsEmulator extends AsyncDisposable {
 export async function startGcsEmulator(): Promise<GcsEmulator> {
   const dir = mkdtempSync(join(tmpdir(), "bleepstore-gcs-"));
   for (let attempt = 0; ; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = emulatorPort("gcs");
     const proc = Bun.spawn([process.execPath, join(import.meta.dir, "gcs-emulator-main.ts"), String(port)], {
       stdout: "pipe", stderr: "pipe", env: { ...process.env, TMPDIR: dir },
     });
