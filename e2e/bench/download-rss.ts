@@ -23,7 +23,7 @@ const resetPeak = (pid: number) => writeFileSync(`/proc/${pid}/clear_refs`, "5")
 
 const work = mkdtempSync(join(tmpdir(), "bleepstore-download-rss-"));
 process.on("exit", () => rmSync(work, { recursive: true, force: true }));
-await using server = await startServer({ args: ["--log-level", "warn"] });
+await using server = await startServer({ args: ["--workers", "1", "--log-level", "warn"] });
 const ep = server.endpoint;
 const pid = server.pid();
 await fetch(`${ep}/bench`, signRequest(`${ep}/bench`, { method: "PUT" }));

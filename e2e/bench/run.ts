@@ -50,6 +50,9 @@ const OTHERS = [
   ["metadata", "./metadata.ts"], // the metadata engines beside sqlite
   ["storage", "./gateway.ts"], // the gateway benchmark, through BleepStore and direct
 ] as const;
+// Every benchmark but the workers one measures one process (server.workers: 1), so that its figures
+// compare with earlier ones and its CPU and memory are one server's; the variable reaches each server.
+if (!values.workers) process.env.BLEEPSTORE_SERVER_WORKERS ??= "1";
 for (const [flag, script] of OTHERS) {
   if (!values[flag]) continue;
   await import(script);

@@ -22,7 +22,7 @@ const SECONDS = Number(values.seconds);
 const PREFIXES = 1000;
 const BODY = new Uint8Array(4096).fill(98);
 
-await using server = await startServer({ args: ["--log-level", "error"] });
+await using server = await startServer({ args: ["--workers", "1", "--log-level", "error"] });
 const ep = () => server.endpoint;
 const send = async (url: string, init: ReturnType<typeof signRequest>) => {
   const res = await fetch(url, init);

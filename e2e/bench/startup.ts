@@ -1,7 +1,7 @@
 // Benchmark: time from exec to the first successful signed ListBuckets, idle RSS, and binary size.
 // Runs the compiled binary (BLEEPSTORE_BINARY, default dist/bleepstore) or, with --source, bun src/main.ts.
 // Usage: bun e2e/bench/startup.ts [--source] [--aws] [--console-off] [--workers N] [runs]   (loopback only; a fresh data dir per run)
-// --workers N sets server.workers (default: the configuration's, one worker per core): the idle figures
+// --workers N sets server.workers (default 1, one process): with more, the idle figures
 // are then the supervisor's and every worker's together — RSS summed, and PSS (each shared page of the
 // executable counted once across them), once every worker answers /health.
 // --aws selects the aws storage backend, with another BleepStore on loopback as the upstream S3.
@@ -36,7 +36,8 @@ const command = fromSource ? [process.execPath, join(root, "src", "main.ts")] : 
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const workersFlag = process.argv.indexOf("--workers");
-const workers = workersFlag > 0 ? Number(process.argv[workersFlag + 1]) : undefined;
+// One process unless told: the budget is one process's.
+const workers = workersFlag > 0 ? Number(process.argv[workersFlag + 1]) : 1;
 /** Proportional set size of the process tree, MiB: pages shared by its processes (the executable's) counted once. */
 const pssMiB = (pid: number) => processTree(pid).reduce((sum, p) => {
   try {
@@ -56,7 +57,7 @@ async function once(port: number): Promise<{ ms: number; idleMiB: number; pssMiB
   const dir = mkdtempSync(join(tmpdir(), "bleepstore-startup-"));
   const url = `http://127.0.0.1:${port}/`;
   const started = performance.now();
-  const proc = Bun.spawn([...command, "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, "--log-level", "warn", ...(workers ? ["--workers", String(workers)] : [])], {
+  const proc = Bun.spawn([...command, "--host", "127.0.0.1", "--port", String(port), "--data-dir", dir, "--log-level", "warn", "--workers", String(workers)], {
     cwd: dir, stdout: "ignore", stderr: "ignore", env: { ...serverEnv(), ...backendEnv },
   });
   try {

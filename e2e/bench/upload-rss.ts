@@ -27,7 +27,7 @@ function* chunks(total: number): Generator<Uint8Array> {
   for (let sent = 0; sent < total; sent += MiB) yield block.subarray(0, Math.min(MiB, total - sent));
 }
 
-await using server = await startServer({ args: ["--log-level", "warn"] });
+await using server = await startServer({ args: ["--workers", "1", "--log-level", "warn"] });
 const s3 = awsClient(server.endpoint);
 await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
 const pid = server.pid();
@@ -61,7 +61,7 @@ const head = await s3.send(new HeadObjectCommand({ Bucket: "bench", Key: "multip
 if (head.ContentLength !== size) throw new Error(`multipart object has ${head.ContentLength} bytes, expected ${size}`);
 
 // POST Object: a multipart/form-data body streamed as a browser sends it, on a fresh server.
-await using postServer = await startServer({ args: ["--log-level", "warn"] });
+await using postServer = await startServer({ args: ["--workers", "1", "--log-level", "warn"] });
 const s3post = awsClient(postServer.endpoint);
 await s3post.send(new CreateBucketCommand({ Bucket: "bench" }));
 const postIdle = memory(postServer.pid());
