@@ -7,11 +7,14 @@ const armed = process.env.BLEEPSTORE_FAILPOINT ?? "";
 
 export type Failpoint = "complete-committed" | "memory-snapshot-half-written" | "local-compaction-half-written";
 
-/** A worker process (server.workers) takes its supervisor, and with it the whole server, down first. */
-const supervised = process.env[WORKER_ENV] !== undefined;
+/**
+ * A worker process (server.workers) takes its supervisor, and with it the whole server, down first —
+ * the process that started it, and only while it is still its parent (never whatever adopted it since).
+ */
+const supervisor = process.env[WORKER_ENV] !== undefined ? process.ppid : 0;
 
 export function failpoint(name: Failpoint): void {
   if (armed !== name) return;
-  if (supervised) process.kill(process.ppid, "SIGKILL");
+  if (supervisor > 1 && process.ppid === supervisor) process.kill(supervisor, "SIGKILL");
   process.kill(process.pid, "SIGKILL");
 }
