@@ -1,7 +1,7 @@
 // Crash-test hooks: BLEEPSTORE_FAILPOINT=<name> makes the server kill itself (SIGKILL, no clean-up)
 // when it reaches that point, so tests can prove a kill -9 there loses nothing. Read once at start;
 // unset (always, in normal use) each hook costs one string comparison.
-import { WORKER_ENV } from "./worker-env.ts";
+import { supervisorOf } from "./worker-env.ts";
 
 const armed = process.env.BLEEPSTORE_FAILPOINT ?? "";
 
@@ -11,7 +11,7 @@ export type Failpoint = "complete-committed" | "memory-snapshot-half-written" | 
  * A worker process (server.workers) takes its supervisor, and with it the whole server, down first —
  * the process that started it, and only while it is still its parent (never whatever adopted it since).
  */
-const supervisor = process.env[WORKER_ENV] !== undefined ? process.ppid : 0;
+const supervisor = supervisorOf();
 
 export function failpoint(name: Failpoint): void {
   if (armed !== name) return;

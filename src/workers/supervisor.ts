@@ -49,7 +49,7 @@ export async function supervise(config: Config, count: number, log: Logger): Pro
   const start = (index: number, first: boolean): Promise<number> => new Promise((resolve, reject) => {
     const proc = Bun.spawn(selfCommand(), {
       stdin: "pipe", stdout: "inherit", stderr: "inherit",
-      env: { ...process.env, [WORKER_ENV]: `${index}/${count}${first ? "/first" : ""}`, ...(port ? { BLEEPSTORE_PORT: String(port) } : {}) },
+      env: { ...process.env, [WORKER_ENV]: `${index}/${count}${first ? "/first" : ""}@${process.pid}`, ...(port ? { BLEEPSTORE_PORT: String(port) } : {}) },
       ipc(message: { listening?: number }) {
         if (typeof message?.listening === "number") resolve(message.listening);
       },

@@ -2,9 +2,10 @@
 // supervisor in its environment), where the workers keep what they share (workers/ beside the data:
 // the change epoch and the job leases; each worker's socket), and its ties to the supervisor: it says
 // when it listens and on which port, and it ends when the supervisor does (kill -9 included: the
-// channel and the stdin pipe close with it).
+// kernel's parent-death signal at once, and the channel and the stdin pipe closing with it).
 import { join, resolve } from "node:path";
-import { WORKER_ENV } from "../worker-env.ts";
+import { supervisorOf, WORKER_ENV } from "../worker-env.ts";
+import { dieWithParent } from "./parent-death.ts";
 
 export interface WorkerRole {
   /** 1…count. */
@@ -31,14 +32,15 @@ export const socketPath = (runDir: string, index: number) =>
 
 /** This process's role, when a supervisor started it as a worker. */
 export function workerRole(metadataPath: string, env: Record<string, string | undefined> = process.env): WorkerRole | undefined {
-  const m = /^(\d+)\/(\d+)(\/first)?$/.exec(env[WORKER_ENV] ?? "");
+  const m = /^(\d+)\/(\d+)(\/first)?@\d+$/.exec(env[WORKER_ENV] ?? "");
   if (!m) return undefined;
   const index = Number(m[1]);
   return { index, count: Number(m[2]), runDir: runDirOf(metadataPath), name: `w${index}`, first: m[3] !== undefined };
 }
 
 /** Ends this worker when its supervisor is gone, however it went. */
-export function followSupervisor(): void {
+export function followSupervisor(supervisor: number = supervisorOf()): void {
+  dieWithParent(supervisor);
   process.on("disconnect", () => process.exit(0));
   void (async () => {
     const reader = Bun.stdin.stream().getReader();
