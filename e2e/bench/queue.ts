@@ -2,7 +2,9 @@
 // two servers in the same run, one publishing every event to a real broker started here on loopback
 // (write-through) and one with no queue, in alternating turns; the ratio of their ops/s, each one's CPU
 // per request, and the delivery lag (commit to the broker's confirmation) p50/p99 from the server's
-// own bleepstore_queue_latency_ms. Targets: ratio ≥ 0.8, lag p99 < 100 ms.
+// own bleepstore_queue_latency_ms. Targets: ratio ≥ 0.8, lag p99 < 100 ms. Beside them, the broker's
+// own CPU per request while the events-on side runs: the broker shares the machine's cores with the
+// server and the load generator, so what it spends per message is throughput the server cannot have.
 import { cpuSeconds } from "./cpu.ts";
 import { parseArgs } from "node:util";
 import { startBroker, type BrokerKind } from "../helpers/brokers.ts";
@@ -39,10 +41,13 @@ await prepare(off);
 const sides = [{ name: "events on", server: on }, { name: "events off", server: off }];
 const samples = new Map<string, LoadSample[]>(sides.map((s) => [s.name, []]));
 const cpu = new Map<string, number>(sides.map((s) => [s.name, 0]));
+const brokerPid = broker.pid();
+let brokerCpu = 0;
 let n = 0;
 for (let t = 0; t < TURNS; t++) {
   for (const side of sides) {
     const before = cpuSeconds(side.server.pid());
+    const brokerBefore = side.server === on && brokerPid ? cpuSeconds(brokerPid) : 0;
     samples.get(side.name)!.push(await sampleLoad({
       concurrency: C, seconds: SECONDS / TURNS,
       request: async () => {
@@ -51,6 +56,7 @@ for (let t = 0; t < TURNS; t++) {
       },
     }));
     cpu.set(side.name, cpu.get(side.name)! + cpuSeconds(side.server.pid()) - before);
+    if (side.server === on && brokerPid) brokerCpu += cpuSeconds(brokerPid) - brokerBefore;
   }
 }
 
@@ -70,9 +76,14 @@ const results = sides.map((side) => {
 });
 const ratio = +(results[0]!.opsPerSec / results[1]!.opsPerSec).toFixed(2);
 const lag = { p50ms: quantile("0.5"), p99ms: quantile("0.99") };
+const brokerCpuUsPerRequest = brokerPid ? +((brokerCpu * 1e6) / Math.max(1, results[0]!.ops)).toFixed(0) : undefined;
 for (const r of results) console.log(JSON.stringify({ bench: "queue", queue: kind, ...r }));
-console.log(JSON.stringify({ bench: "queue", queue: kind, ratio, lag }));
+console.log(JSON.stringify({ bench: "queue", queue: kind, ratio, lag, brokerCpuUsPerRequest }));
 console.log(`\n| ${kind} | ops/s | p50 ms | p99 ms | errors | server CPU µs/request |`);
 console.log("|---|---:|---:|---:|---:|---:|");
 for (const r of results) console.log(`| ${r.scenario} | ${r.opsPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.errors} | ${r.serverCpuUsPerRequest} |`);
 console.log(`\nevents on / off: ${ratio} (target ≥ 0.8); delivery lag p50 ${lag.p50ms} ms, p99 ${lag.p99ms} ms (target p99 < 100 ms)`);
+if (brokerCpuUsPerRequest !== undefined) {
+  const extra = results[0]!.serverCpuUsPerRequest - results[1]!.serverCpuUsPerRequest;
+  console.log(`per event: the server spends ${extra} µs of CPU more than with events off, the ${kind} broker ${brokerCpuUsPerRequest} µs of its own`);
+}

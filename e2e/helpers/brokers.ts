@@ -25,6 +25,8 @@ export interface Broker extends AsyncDisposable {
   received(name: string): Promise<Received[]>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** The broker's own process (its CPU is the broker's share of a benchmark); none for the in-process webhook receiver. */
+  pid(): number | undefined;
 }
 
 const BINARIES: Record<Exclude<BrokerKind, "webhook">, string> = {
@@ -77,6 +79,7 @@ function processBroker(port: number, dir: string, spawn: () => Subprocess, ready
       if (!exited) p.kill("SIGKILL");
       await p.exited;
     },
+    pid: () => proc?.pid,
     async dispose() {
       await this.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -114,7 +117,7 @@ async function startRedis(): Promise<Broker> {
   await p.start();
   const url = `redis://127.0.0.1:${port}`;
   return {
-    kind: "redis", url, start: () => p.start(), stop: () => p.stop(), [Symbol.asyncDispose]: () => p.dispose(),
+    kind: "redis", url, start: () => p.start(), stop: () => p.stop(), pid: p.pid, [Symbol.asyncDispose]: () => p.dispose(),
     async received(name) {
       const client = new Bun.RedisClient(url);
       try {
@@ -138,7 +141,7 @@ async function startNats(): Promise<Broker> {
   await p.start();
   const url = `nats://127.0.0.1:${port}`;
   return {
-    kind: "nats", url, start: () => p.start(), stop: () => p.stop(), [Symbol.asyncDispose]: () => p.dispose(),
+    kind: "nats", url, start: () => p.start(), stop: () => p.stop(), pid: p.pid, [Symbol.asyncDispose]: () => p.dispose(),
     async received(name) {
       const { connect } = await import("@nats-io/transport-node");
       const { jetstreamManager } = await import("@nats-io/jetstream");
@@ -183,7 +186,7 @@ async function startRabbit(): Promise<Broker> {
   // A queue is read by taking its messages: what was taken is kept here, so each read returns them all.
   const taken = new Map<string, Received[]>();
   return {
-    kind: "rabbitmq", url, start: () => p.start(), stop: () => p.stop(),
+    kind: "rabbitmq", url, start: () => p.start(), stop: () => p.stop(), pid: p.pid,
     async [Symbol.asyncDispose]() {
       await p.dispose();
       Bun.spawnSync(["/usr/bin/epmd", "-kill"], { env: { ...process.env, ERL_EPMD_PORT: epmdPort } });
@@ -225,7 +228,7 @@ async function startWebhook(): Promise<Broker> {
   };
   await start();
   return {
-    kind: "webhook", url: `http://127.0.0.1:${port}`, start,
+    kind: "webhook", url: `http://127.0.0.1:${port}`, start, pid: () => undefined,
     async stop() {
       await server?.stop(true);
       server = null;

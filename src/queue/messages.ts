@@ -3,15 +3,24 @@
 import type { StoredEvent } from "../metadata/events.ts";
 import type { OutMessage } from "./target.ts";
 
-const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** camelCase → snake_case, remembered: events carry a handful of field names, each converted once. */
+const snakeNames = new Map<string, string>();
+function snake(name: string): string {
+  let s = snakeNames.get(name);
+  if (s === undefined) {
+    s = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (snakeNames.size < 256) snakeNames.set(name, s);
+  }
+  return s;
+}
 
 /** The family's envelope: {id, type, timestamp (ISO 8601, ms), source (node id), request_id, data}. */
 export function envelope(event: StoredEvent, source: string): OutMessage {
   const data: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(event.data)) {
+  for (const k in event.data) {
     // Who made the change is in the envelope's request, not in its data.
     if (k === "requester" || k === "sourceIp") continue;
-    data[snake(k)] = v;
+    data[snake(k)] = event.data[k];
   }
   const body = JSON.stringify({
     id: event.id, type: event.type, timestamp: new Date(event.timestamp).toISOString(), source, request_id: event.requestId, data,

@@ -48,12 +48,22 @@ export class RabbitTarget implements QueueTarget {
     const socket = (this.connection as unknown as { connection?: { stream?: { cork?: () => void; uncork?: () => void } } } | null)?.connection?.stream;
     socket?.cork?.();
     setImmediate(() => setImmediate(() => socket?.uncork?.()));
-    for (const m of messages) {
-      channel.publish(this.options.name, m.type, Buffer.from(m.body), {
-        persistent: true, messageId: m.id, contentType: "application/json", type: m.type, headers: { bucket: m.bucket },
-      });
-    }
-    await channel.waitForConfirms();
+    // One callback for the batch (amqplib's waitForConfirms makes a promise per message): done once
+    // RabbitMQ confirmed every message; a nack, or the channel closing first, fails the batch.
+    await new Promise<void>((resolve, reject) => {
+      let left = messages.length;
+      let failure: Error | null = null;
+      const confirmed = (err: unknown) => {
+        if (err) failure ??= err instanceof Error ? err : new Error(String(err));
+        if (--left === 0) failure ? reject(failure) : resolve();
+      };
+      for (const m of messages) {
+        channel.publish(this.options.name, m.type, Buffer.from(m.body), {
+          persistent: true, messageId: m.id, contentType: "application/json", type: m.type, headers: { bucket: m.bucket },
+        }, confirmed);
+      }
+      if (left === 0) resolve();
+    });
   }
 
   connected(): boolean {
