@@ -21,6 +21,9 @@ export function compareKeys(a: string, b: string): number {
 
 /** The smallest key greater than every key that starts with `prefix`; null when there is none. */
 export function prefixEnd(prefix: string): string | null {
+  // Most prefixes end in a character of the Basic Multilingual Plane whose successor is one too.
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if (last < 0xd7ff || (last >= 0xe000 && last < 0xffff)) return prefix.slice(0, -1) + String.fromCharCode(last + 1);
   const points = Array.from(prefix);
   while (points.length > 0) {
     const last = points.pop()!.codePointAt(0)!;
@@ -41,32 +44,87 @@ export function prefixEnd(prefix: string): string | null {
 export type Seek = (from: string, inclusive: boolean, limit: number) => ListEntry[] | Promise<ListEntry[]>;
 
 /**
+ * A delimiter listing's whole skip scan in one call, for an engine that can run it in place (SQLite):
+ * up to `limit` entries from `from`, each following one past its predecessor — past every key under
+ * the predecessor's common prefix (the part of its key up to the first `delimiter` after `prefix`),
+ * or, for a key with none, past that key — ending after the first key outside `prefix`.
+ */
+export type Walk = (from: string, inclusive: boolean, prefix: string, delimiter: string, limit: number) => ListEntry[];
+
+/**
  * One page of a listing: keys under `prefix`, rolled up at `delimiter` into common prefixes, starting
  * after `query.after`. Each common prefix costs one seek past it, never a scan of the keys inside it.
  * Seeks ask for what the page can still use; with a delimiter they start with one entry (the next key
  * may well open a new common prefix) and double while keys keep coming without one.
  */
-export async function listPage(query: ListQuery, seek: Seek): Promise<ListPage> {
+export async function listPage(query: ListQuery, seek: Seek, walk?: Walk): Promise<ListPage> {
   const page: ListPage = { entries: [], commonPrefixes: [], isTruncated: false };
-  await fill(page, query, seek);
+  if (walk && query.delimiter) fillByWalk(page, query, walk);
+  else await fill(page, query, seek);
   if (!page.isTruncated) delete page.nextMarker;
   return page;
 }
 
-async function fill(page: ListPage, query: ListQuery, seek: Seek): Promise<void> {
-  const { prefix, delimiter, after, maxKeys } = query;
-  if (maxKeys <= 0) return;
-
-  let from = compareKeys(after, prefix) >= 0 ? after : prefix;
-  let inclusive = from !== after;
+/** Where a page starts reading: after the marker, or at the prefix; null when nothing can follow. */
+function start({ prefix, delimiter, after }: ListQuery): { from: string; inclusive: boolean } | null {
+  const from = compareKeys(after, prefix) >= 0 ? after : prefix;
   // A marker that is itself a common prefix (a page that ended on one): every key that starts with it
   // rolls up into it again, so start past all of them instead of seeking into it first.
   if (delimiter && from === after && after.startsWith(prefix) && after.endsWith(delimiter) && after.indexOf(delimiter, prefix.length) === after.length - delimiter.length) {
     const end = prefixEnd(after);
-    if (end === null) return;
-    from = end;
-    inclusive = true;
+    return end === null ? null : { from: end, inclusive: true };
   }
+  return { from, inclusive: from !== after };
+}
+
+/** The delimiter listing over a Walk: the same roll-up as fill, with the seeks made by the engine. */
+function fillByWalk(page: ListPage, query: ListQuery, walk: Walk): void {
+  const { prefix, delimiter, after, maxKeys } = query;
+  const at = maxKeys > 0 ? start(query) : null;
+  if (!at) return;
+  let { from, inclusive } = at;
+  let count = 0;
+  for (;;) {
+    // One more than the page can hold tells whether it is truncated; one more still for a first key
+    // whose common prefix the marker already passed.
+    const want = Math.min(maxKeys - count + 2, 1002);
+    const entries = walk(from, inclusive, prefix, delimiter, want);
+    for (const entry of entries) {
+      const key = entry.key;
+      if (!key.startsWith(prefix)) return;
+      const cut = key.indexOf(delimiter, prefix.length);
+      if (count === maxKeys && (cut < 0 || compareKeys(key.slice(0, cut + delimiter.length), after) > 0)) {
+        page.isTruncated = true;
+        return;
+      }
+      if (cut < 0) {
+        page.entries.push(entry);
+        page.nextMarker = key;
+        count++;
+        from = key;
+        inclusive = false;
+        continue;
+      }
+      const common = key.slice(0, cut + delimiter.length);
+      if (compareKeys(common, after) > 0) {
+        page.commonPrefixes.push(common);
+        page.nextMarker = common;
+        count++;
+      }
+      const end = prefixEnd(common);
+      if (end === null) return;
+      from = end;
+      inclusive = true;
+    }
+    if (entries.length < want) return;
+  }
+}
+
+async function fill(page: ListPage, query: ListQuery, seek: Seek): Promise<void> {
+  const { prefix, delimiter, after, maxKeys } = query;
+  const at = maxKeys > 0 ? start(query) : null;
+  if (!at) return;
+  let { from, inclusive } = at;
   let count = 0;
   let batch = 1;
   for (;;) {

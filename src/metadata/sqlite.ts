@@ -24,6 +24,7 @@ import { SqliteOutbox } from "./sqlite-outbox.ts";
 import { SqliteRecords } from "./sqlite-records.ts";
 import { bucketParams, MIGRATIONS, toBucket, toCredential, type BucketRow, type CredentialRow } from "./sqlite-schema.ts";
 import { SqliteUploads } from "./sqlite-uploads.ts";
+import { prepareWalk, walkOf } from "./sqlite-walk.ts";
 import { frozen } from "./frozen.ts";
 import type { ChangeEpoch } from "../change-epoch.ts";
 
@@ -46,6 +47,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private outbox!: SqliteOutbox;
   private records!: SqliteRecords;
   private o!: ReturnType<typeof prepareObjects>;
+  private walk!: ReturnType<typeof prepareWalk>;
   /**
    * Recently read object records, so a GET or HEAD of a hot key skips the row fetch and its JSON
    * parsing. Each statement that changes an object row drops the key here in the same transaction;
@@ -110,6 +112,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.records = new SqliteRecords(this.db, (run) => this.grouped(run));
     this.commits.beforeCommit = () => this.outbox.persist();
     this.o = prepareObjects(this.db);
+    this.walk = prepareWalk(this.db);
   }
 
   private migrate(): void {
@@ -370,7 +373,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {
     if (!this.q.getBucket.get(bucket)) throw noSuchBucket(bucket);
-    return listPage(query, this.seek(bucket, this.o.live));
+    return listPage(query, this.seek(bucket, this.o.live), walkOf(this.walk, bucket));
   }
 
   async listObjectVersions(bucket: string, query: VersionQuery): Promise<VersionPage> {

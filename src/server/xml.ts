@@ -1,6 +1,6 @@
 // XML in and out through fast-xml-parser: typed objects to documents via the builder (which escapes
 // every value), and request bodies validated, size-capped and parsed with no DTD or entity expansion.
-import { XMLBuilder, XMLParser, XMLValidator } from "fast-xml-parser";
+import { XMLBuilder, XMLParser, XMLValidator, type XmlBuilderOptions } from "fast-xml-parser";
 import { S3Error } from "../errors.ts";
 
 export const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -17,8 +17,13 @@ export interface XmlNode {
 
 // The builder's own entity replacement runs five regular expressions per value; escape() below does
 // the same in one pass (and writes the characters XML 1.0 cannot carry literally as character
-// references, as S3 does), and every text and attribute value goes through it in escaped().
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", suppressEmptyNode: false, processEntities: false });
+// references, as S3 does), and every text and attribute value goes through it in escaped(). No
+// callback here reads an element's path, so the builder is told not to spell one out per element.
+// (jPath: an option of fast-xml-builder's that fast-xml-parser's types do not list yet.)
+const builderOptions: XmlBuilderOptions & { jPath: boolean } = {
+  ignoreAttributes: false, attributeNamePrefix: "@_", suppressEmptyNode: false, processEntities: false, jPath: false,
+};
+const builder = new XMLBuilder(builderOptions);
 
 const SPECIAL_CLASS = "[&<>\"'\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\uFFFE\\uFFFF]";
 const HAS_SPECIAL = new RegExp(SPECIAL_CLASS);
