@@ -166,6 +166,27 @@ describe("access log records", () => {
     expect(new Set(lines)).toEqual(new Set([source]));
   });
 
+  test("a bucket that logs to itself: its log objects' own writes are not logged, so the logs do not feed themselves", async () => {
+    const { s3 } = fx;
+    const bucket = bucketName("alogself");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketLoggingCommand({ Bucket: bucket, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: bucket, TargetPrefix: "self/" } } }));
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `data/${i}`, Body: "x" }))).$metadata.requestId!);
+    let found = new Map<string, { f: string[]; n: number }>();
+    await until(async () => {
+      found = await records(s3, bucket, "self/");
+      return ids.every((id) => found.has(id));
+    }, "the records in the bucket's own log objects", 30_000);
+    // Three flush intervals with no request but the reads of the logs: every record is a request made
+    // over HTTP (the writes, and the reads that looked), none a delivery of log objects.
+    await Bun.sleep(3_000);
+    found = await records(s3, bucket, "self/");
+    const puts = [...found.values()].filter((r) => r.f[6] === "REST.PUT.OBJECT").map((r) => decodeURIComponent(r.f[7]!));
+    expect(puts.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `data/${i}`).sort());
+    for (const r of found.values()) expect(r.n).toBe(1);
+  });
+
   test("kill -9 after the answers and before the log objects are written: after the restart every record is there", async () => {
     await using server = await startServer({ env: { BLEEPSTORE_ADMIN_TOKEN: TOKEN, BLEEPSTORE_ACCESS_LOGS_FLUSH_SECONDS: "3600" } });
     const s3 = awsClient(server.endpoint);
