@@ -8,6 +8,11 @@ import type { SseInfo } from "../metadata/store.ts";
 
 const SSE_C = "x-amz-server-side-encryption-customer-";
 const SSE_C_COPY = "x-amz-copy-source-server-side-encryption-customer-";
+/** The three header names of each, spelled once (they are looked up on every read and write). */
+const NAMES = {
+  [SSE_C]: [`${SSE_C}algorithm`, `${SSE_C}key`, `${SSE_C}key-md5`],
+  [SSE_C_COPY]: [`${SSE_C_COPY}algorithm`, `${SSE_C_COPY}key`, `${SSE_C_COPY}key-md5`],
+} as const;
 
 export interface CustomerKey {
   key: Uint8Array;
@@ -20,21 +25,22 @@ const invalid = (message: string, name: string) => new S3Error("InvalidArgument"
 /** SSE-C headers (or their copy-source twins), validated; undefined when none is sent. */
 export function customerKey(headers: Headers, keysAllowed: () => boolean, copySource = false): CustomerKey | undefined {
   const prefix = copySource ? SSE_C_COPY : SSE_C;
-  const algorithm = headers.get(`${prefix}algorithm`);
-  const key = headers.get(`${prefix}key`);
-  const md5 = headers.get(`${prefix}key-md5`);
+  const [algorithmName, keyName, md5Name] = NAMES[prefix];
+  const algorithm = headers.get(algorithmName);
+  const key = headers.get(keyName);
+  const md5 = headers.get(md5Name);
   if (algorithm === null && key === null && md5 === null) return undefined;
   if (!keysAllowed()) {
     throw new S3Error("InvalidRequest", { message: "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection." });
   }
-  if (algorithm === null) throw invalid("Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.", `${prefix}algorithm`);
-  if (algorithm !== "AES256") throw new S3Error("InvalidEncryptionAlgorithmError", { detail: { ArgumentName: `${prefix}algorithm`, ArgumentValue: algorithm } });
-  if (key === null) throw invalid("Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.", `${prefix}key`);
-  if (md5 === null) throw invalid("Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.", `${prefix}key-md5`);
+  if (algorithm === null) throw invalid("Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.", algorithmName);
+  if (algorithm !== "AES256") throw new S3Error("InvalidEncryptionAlgorithmError", { detail: { ArgumentName: algorithmName, ArgumentValue: algorithm } });
+  if (key === null) throw invalid("Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.", keyName);
+  if (md5 === null) throw invalid("Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.", md5Name);
   const bytes = Buffer.from(key, "base64");
-  if (bytes.length !== 32 || bytes.toString("base64") !== key.trim()) throw invalid("The secret key was invalid for the specified algorithm.", `${prefix}key`);
+  if (bytes.length !== 32 || bytes.toString("base64") !== key.trim()) throw invalid("The secret key was invalid for the specified algorithm.", keyName);
   if (createHash("md5").update(bytes).digest("base64") !== md5.trim()) {
-    throw invalid("The calculated MD5 hash of the key did not match the hash that was provided.", `${prefix}key-md5`);
+    throw invalid("The calculated MD5 hash of the key did not match the hash that was provided.", md5Name);
   }
   return { key: bytes, md5: md5.trim() };
 }

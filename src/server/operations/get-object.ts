@@ -5,14 +5,15 @@ import type { ReadConditions } from "../../core/conditions.ts";
 import type { GetObjectInput, ObjectRead } from "../../core/objects.ts";
 import { S3Error } from "../../errors.ts";
 import { objectHeaders, RESPONSE_OVERRIDES, versionHeader } from "../headers.ts";
-import { customerKey, sseHeaders } from "../sse-headers.ts";
+import { customerKey, sseHeaders, type CustomerKey } from "../sse-headers.ts";
 import { lockResponseHeaders } from "../lock-headers.ts";
 import type { OperationHandler, S3Request, S3Response } from "../types.ts";
 import { expirationHeader } from "../lifecycle-headers.ts";
 
 type Read = S3Request<"GetObject" | "HeadObject">;
 
-function readInput(req: Read): GetObjectInput {
+/** The read the request asks for, and its SSE-C key (read once: its headers are echoed in the answer). */
+function readInput(req: Read): { input: GetObjectInput; ssec: CustomerKey | undefined } {
   const h = req.headers;
   const input: GetObjectInput = { bucket: req.params.bucket, key: req.params.key };
   const ssec = customerKey(h, req.keysAllowed);
@@ -36,7 +37,7 @@ function readInput(req: Read): GetObjectInput {
     input.partNumber = partNumber;
   }
   if (range !== null) input.range = range;
-  return input;
+  return { input, ssec };
 }
 
 const CONDITION_HEADERS: ReadonlyArray<readonly [string, keyof ReadConditions]> = [
@@ -46,14 +47,14 @@ const CONDITION_HEADERS: ReadonlyArray<readonly [string, keyof ReadConditions]> 
 /** What S3 sends with a 304: the validators and the caching headers, no body headers. */
 const NOT_MODIFIED_HEADERS = ["etag", "last-modified", "cache-control", "expires", "x-amz-version-id"];
 
-function readResponse(req: Read, read: ObjectRead): S3Response {
+function readResponse(req: Read, read: ObjectRead, ssec: CustomerKey | undefined): S3Response {
   const { record, range } = read;
   if (read.notModified) {
     const all = objectHeaders(record, false);
     return { status: 304, headers: Object.fromEntries(NOT_MODIFIED_HEADERS.filter((h) => all[h] !== undefined).map((h) => [h, all[h]!])) };
   }
   const withChecksum = !range && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED";
-  const headers = lockResponseHeaders(sseHeaders(objectHeaders(record, withChecksum), record.sse, customerKey(req.headers, req.keysAllowed)), record);
+  const headers = lockResponseHeaders(sseHeaders(objectHeaders(record, withChecksum), record.sse, ssec), record);
   versionHeader(headers, req.params.versionId, true);
   expirationHeader(headers, read.expiration);
   for (const [param, header] of req.query.size === 0 ? [] : Object.entries(RESPONSE_OVERRIDES)) {
@@ -74,11 +75,13 @@ function readResponse(req: Read, read: ObjectRead): S3Response {
 }
 
 export const getObject: OperationHandler<"GetObject"> = async (req) => {
-  const read = await req.engine.objects.get(req.requester, readInput(req));
-  return { ...readResponse(req, read), ...(read.data ? { body: read.data } : {}) };
+  const { input, ssec } = readInput(req);
+  const read = await req.engine.objects.get(req.requester, input);
+  return { ...readResponse(req, read, ssec), ...(read.data ? { body: read.data } : {}) };
 };
 
 export const headObject: OperationHandler<"HeadObject"> = async (req) => {
-  const read = await req.engine.objects.head(req.requester, readInput(req));
-  return readResponse(req, read);
+  const { input, ssec } = readInput(req);
+  const read = await req.engine.objects.head(req.requester, input);
+  return readResponse(req, read, ssec);
 };
