@@ -1,18 +1,10 @@
 // A server's CPU time so far (user + system, seconds) and its peak memory, from /proc: what a
 // benchmark charges a server with over a measured window. A server with worker processes
 // (server.workers) is its supervisor and every process under it: their figures are summed.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { processTree } from "../helpers/process-tree.ts";
 
-/** `pid` and every process it started, and theirs. */
-export function processTree(pid: number): number[] {
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) {
-    const path = `/proc/${tree[i]}/task/${tree[i]}/children`;
-    if (!existsSync(path)) continue;
-    for (const child of readFileSync(path, "utf8").trim().split(/\s+/)) if (child) tree.push(Number(child));
-  }
-  return tree;
-}
+export { processTree };
 
 function ownCpuSeconds(pid: number): number {
   try {

@@ -5,6 +5,7 @@ import type { Subprocess } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { alive, processTree } from "./process-tree.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 export const EXTERNAL_ENDPOINT = process.env.BLEEPSTORE_ENDPOINT;
@@ -116,8 +117,12 @@ export async function startServer(options: { args?: string[]; env?: Record<strin
     dataDir,
     pid: () => proc.pid,
     async kill9() {
+      // The server is every process of it: a supervisor's workers die with it (the kernel's
+      // parent-death signal), a moment after it; only then is nothing of it left holding the data.
+      const tree = processTree(proc.pid);
       proc.kill("SIGKILL");
       await proc.exited;
+      for (const deadline = Date.now() + 10_000; tree.some(alive) && Date.now() < deadline;) await Bun.sleep(5);
     },
     async restart(newEnv?: Record<string, string>) {
       ({ proc, port } = await spawnServer(port, dataDir, args, newEnv ?? env, sink, options.stderrFile, options.listenMs));
