@@ -2,7 +2,7 @@
 // however it died (kill -9 included), so no worker outlives the server for even the moment it takes
 // to notice its channel close — a worker left serving would answer a client's retry of the very
 // request the server died in. Elsewhere (no glibc), the closing channel and stdin pipe still end it.
-import { dlopen, FFIType } from "bun:ffi";
+import type * as Ffi from "bun:ffi";
 
 const PR_SET_PDEATHSIG = 1;
 const SIGKILL = 9;
@@ -12,6 +12,8 @@ export function dieWithParent(parent: number): boolean {
   if (process.platform !== "linux") return false;
   let prctl: (option: number, arg: number) => number;
   try {
+    // Loaded here, by a worker only: a single process never pays for the FFI module.
+    const { dlopen, FFIType } = import.meta.require("bun:ffi") as typeof Ffi;
     const lib = dlopen("libc.so.6", { prctl: { args: [FFIType.i32, FFIType.u64], returns: FFIType.i32 } });
     prctl = (option, arg) => lib.symbols.prctl(option, arg);
   } catch {
