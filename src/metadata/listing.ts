@@ -77,41 +77,60 @@ function start({ prefix, delimiter, after }: ListQuery): { from: string; inclusi
   return { from, inclusive: from !== after };
 }
 
+/**
+ * The roll-up every listing shares: each entry read in key order is listed as itself, or as the
+ * common prefix it rolls up into (once, and only past the marker), until one falls outside the prefix
+ * or the page is full (then truncated): "stop".
+ */
+class RollUp {
+  count = 0;
+  constructor(private readonly page: ListPage, private readonly query: ListQuery) {}
+
+  take(entry: ListEntry): "stop" | "key" | { common: string } {
+    const { prefix, delimiter, after, maxKeys } = this.query;
+    const key = entry.key;
+    if (!key.startsWith(prefix)) return "stop";
+    const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+    const common = cut >= 0 ? key.slice(0, cut + delimiter.length) : undefined;
+    const counts = common === undefined || compareKeys(common, after) > 0;
+    if (counts && this.count === maxKeys) {
+      this.page.isTruncated = true;
+      return "stop";
+    }
+    if (counts) this.count++;
+    if (common === undefined) {
+      this.page.entries.push(entry);
+      this.page.nextMarker = key;
+      return "key";
+    }
+    if (counts) {
+      this.page.commonPrefixes.push(common);
+      this.page.nextMarker = common;
+    }
+    return { common };
+  }
+}
+
 /** The delimiter listing over a Walk: the same roll-up as fill, with the seeks made by the engine. */
 function fillByWalk(page: ListPage, query: ListQuery, walk: Walk): void {
-  const { prefix, delimiter, after, maxKeys } = query;
-  const at = maxKeys > 0 ? start(query) : null;
+  const at = query.maxKeys > 0 ? start(query) : null;
   if (!at) return;
   let { from, inclusive } = at;
-  let count = 0;
+  const roll = new RollUp(page, query);
   for (;;) {
     // One more than the page can hold tells whether it is truncated; one more still for a first key
     // whose common prefix the marker already passed.
-    const want = Math.min(maxKeys - count + 2, 1002);
-    const entries = walk(from, inclusive, prefix, delimiter, want);
+    const want = Math.min(query.maxKeys - roll.count + 2, 1002);
+    const entries = walk(from, inclusive, query.prefix, query.delimiter, want);
     for (const entry of entries) {
-      const key = entry.key;
-      if (!key.startsWith(prefix)) return;
-      const cut = key.indexOf(delimiter, prefix.length);
-      if (count === maxKeys && (cut < 0 || compareKeys(key.slice(0, cut + delimiter.length), after) > 0)) {
-        page.isTruncated = true;
-        return;
-      }
-      if (cut < 0) {
-        page.entries.push(entry);
-        page.nextMarker = key;
-        count++;
-        from = key;
+      const taken = roll.take(entry);
+      if (taken === "stop") return;
+      if (taken === "key") {
+        from = entry.key;
         inclusive = false;
         continue;
       }
-      const common = key.slice(0, cut + delimiter.length);
-      if (compareKeys(common, after) > 0) {
-        page.commonPrefixes.push(common);
-        page.nextMarker = common;
-        count++;
-      }
-      const end = prefixEnd(common);
+      const end = prefixEnd(taken.common);
       if (end === null) return;
       from = end;
       inclusive = true;
@@ -121,43 +140,25 @@ function fillByWalk(page: ListPage, query: ListQuery, walk: Walk): void {
 }
 
 async function fill(page: ListPage, query: ListQuery, seek: Seek): Promise<void> {
-  const { prefix, delimiter, after, maxKeys } = query;
+  const { delimiter, maxKeys } = query;
   const at = maxKeys > 0 ? start(query) : null;
   if (!at) return;
   let { from, inclusive } = at;
-  let count = 0;
+  const roll = new RollUp(page, query);
   let batch = 1;
   for (;;) {
     // One more than the page can hold tells whether it is truncated.
-    const want = delimiter ? Math.min(batch, maxKeys - count + 1) : maxKeys - count + 1;
+    const want = delimiter ? Math.min(batch, maxKeys - roll.count + 1) : maxKeys - roll.count + 1;
     const found = seek(from, inclusive, want);
     const entries = Array.isArray(found) ? found : await found;
     let restart: string | null | undefined;
     for (const entry of entries) {
-      const key = entry.key;
-      if (!key.startsWith(prefix)) return;
-      const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
-      if (cut >= 0) {
-        const common = key.slice(0, cut + delimiter.length);
-        if (compareKeys(common, after) > 0) {
-          if (count === maxKeys) {
-            page.isTruncated = true;
-            return;
-          }
-          page.commonPrefixes.push(common);
-          page.nextMarker = common;
-          count++;
-        }
-        restart = prefixEnd(common);
+      const taken = roll.take(entry);
+      if (taken === "stop") return;
+      if (taken !== "key") {
+        restart = prefixEnd(taken.common);
         break;
       }
-      if (count === maxKeys) {
-        page.isTruncated = true;
-        return;
-      }
-      page.entries.push(entry);
-      page.nextMarker = key;
-      count++;
     }
     if (restart === null) return;
     if (restart !== undefined) {
