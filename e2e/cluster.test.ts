@@ -164,6 +164,29 @@ if (!EXTERNAL_ENDPOINT && !process.env.BLEEPSTORE_BINARY && requires("etcd", etc
       await dead.restart();
     });
 
+    test("a node killed between a Complete's commit and the clean-up of its parts, never restarted: the node that runs reconciliation cleans them up", async () => {
+      const stored = () => readdirSync(shared).filter((d) => /^[0-9a-f]{2}$/.test(d)).flatMap((d) => readdirSync(join(shared, d)));
+      await using c = await startServer({ env: { ...env("node-c"), BLEEPSTORE_FAILPOINT: "complete-committed" } });
+      const s3c = awsClient(c.endpoint);
+      const bucket = bucketName("left");
+      await s3a.send(new CreateBucketCommand({ Bucket: bucket }));
+      const before = stored().length;
+      const { UploadId } = await s3c.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "k" }));
+      const { ETag } = await s3c.send(new UploadPartCommand({ Bucket: bucket, Key: "k", UploadId, PartNumber: 1, Body: "one part" }));
+      const complete = s3c.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "k", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+      expect(await complete.then(() => "answered", () => "failed")).toBe("failed");
+      await c.kill9();
+      expect(await text(s3a, bucket, "k")).toBe("one part");
+      // The part's data and the object's: the part's record still points at the first.
+      expect(stored().length).toBe(before + 2);
+      // The job's holder runs it; a job node C held lapses with it (3 s), and the next node that asks takes it.
+      const holder = ((await (await admin(a, "/cluster")).json()) as { jobs: Record<string, string> }).jobs.reconcile;
+      if (holder === "node-c") await Bun.sleep(3500);
+      expect((await admin(holder === "node-b" ? b : a, "/reconcile", { method: "POST" })).status).toBe(200);
+      expect(stored().length).toBe(before + 1);
+      expect(await text(s3b, bucket, "k")).toBe("one part");
+    });
+
     test.skipIf(!balanced)("behind HAProxy (round robin): signed requests through the balancer verify on every node and see one store", async () => {
       await using balancer = await startHaproxy([a.endpoint, b.endpoint]);
       const s3 = awsClient(balancer.endpoint);

@@ -20,6 +20,16 @@ export async function cleanupParts(ctx: EngineContext, uploadId: string): Promis
   }
 }
 
+/** The clean-up that follows a commit, as part of the request that committed: a failure (the metadata
+ * engine lost for a moment) does not undo the commit, so it is logged, and reconciliation finishes it. */
+export async function cleanupAfterCommit(ctx: EngineContext, uploadId: string): Promise<void> {
+  try {
+    await cleanupParts(ctx, uploadId);
+  } catch (err) {
+    ctx.log.warn("clean-up of a finished upload's parts failed; reconciliation finishes it", { uploadId, err });
+  }
+}
+
 /** Finishes every clean-up a crash interrupted; returns how many uploads it cleaned. */
 export async function cleanupLeftovers(ctx: EngineContext): Promise<number> {
   let cleaned = 0;

@@ -160,8 +160,8 @@ export class Engine {
   }
 
   /**
-   * Removes stored data no metadata refers to: what a crash left between writing data and committing
-   * its metadata. Only data older than `startedAt` is considered, since anything newer may belong to a
+   * Finishes interrupted clean-ups, then removes stored data no metadata refers to: what a crash left
+   * between writing data and committing its metadata. Only data older than `startedAt` is considered, since anything newer may belong to a
    * request in flight; everything older was written by a process that is gone. Safe to run while serving.
    */
   async reconcile(startedAt: number, everyWriterStartedSince = false): Promise<number> {
@@ -174,6 +174,10 @@ export class Engine {
       if (!(await this.options.cluster.leads("reconcile"))) return 0;
       if (!everyWriterStartedSince) startedAt = Date.now() - this.options.cluster.reconcileGraceMs;
     }
+    // Clean-ups a commit left unfinished (a node killed, or the metadata engine lost, right after it):
+    // their parts' records still point at their data.
+    const cleaned = await cleanupLeftovers(this.ctx);
+    if (cleaned > 0) this.options.log.info("finished interrupted multipart clean-up", { uploads: cleaned });
     let removed = 0;
     for await (const { id, modified } of this.storage.listStored()) {
       if (modified >= startedAt || (await this.metadata.isStorageIdReferenced(id))) continue;

@@ -8,7 +8,7 @@ import { ANONYMOUS, objectOwner, requirePermission, resolveAcl, type AclSpec, ty
 import type { Buckets } from "./buckets.ts";
 import { checkCondition } from "../metadata/condition.ts";
 import { freeReplaced, versionIdFor } from "./versioning.ts";
-import { cleanupParts } from "./cleanup.ts";
+import { cleanupAfterCommit, cleanupParts } from "./cleanup.ts";
 import { newEvent, objectCreated } from "./events.ts";
 import { failpoint } from "../failpoint.ts";
 import { certainlyRefused, freeStorage, type EngineContext } from "./context.ts";
@@ -176,7 +176,9 @@ export class Multipart {
       if (certainlyRefused(err)) await this.parts.free([part]);
       throw err;
     }
-    if (previous) await this.parts.free([previous]);
+    // The same data named again: a transaction the metadata engine applied although its answer was lost,
+    // sent again, finds its own record in place.
+    if (previous && previous.storageId !== part.storageId) await this.parts.free([previous]);
     return part;
   }
 
@@ -247,7 +249,7 @@ export class Multipart {
     await this.ctx.metadata.deleteUpload(uploadId, [newEvent("multipart.aborted", { bucket, key, uploadId })]);
     this.ctx.publish();
     if (upload) await this.parts.abort(upload);
-    await cleanupParts(this.ctx, uploadId);
+    await cleanupAfterCommit(this.ctx, uploadId);
   }
 
   /** Checks the requested part list against the stored parts; returns the stored parts in order. */
@@ -338,7 +340,7 @@ export class Multipart {
     }
     this.ctx.publish();
     failpoint("complete-committed");
-    await cleanupParts(this.ctx, input.uploadId);
+    await cleanupAfterCommit(this.ctx, input.uploadId);
     await freeReplaced(this.ctx, completed, record);
     return record;
   }
