@@ -15,6 +15,7 @@
 //        bun e2e/bench/run.ts --access-log  (GET with server access logging on and off, access-log.ts)
 //        bun e2e/bench/run.ts --sse  (PUT/GET 4 KiB and 64 MiB plain, SSE-S3, SSE-KMS; GET access-logged, sse.ts)
 //        bun e2e/bench/run.ts --workers 1,2 [--clients P]  (1…N worker processes on one port, workers.ts)
+//        bun e2e/bench/run.ts --ladder  (a 4 KiB GET's CPU rung by rung from the S3 floor to BleepStore, ladder.ts)
 //        --only takes a regular expression over scenario names, e.g. --only "(GET|HEAD) 4KiB c=32"
 // The same file-system thread pool as the server, so the disk ceiling measured here is comparable.
 import "../../src/runtime-env.ts";
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" },
     metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" }, cluster: { type: "string" }, policy: { type: "boolean" },
     lifecycle: { type: "boolean" }, objects: { type: "string" }, "access-log": { type: "boolean" }, sse: { type: "boolean" }, workers: { type: "string" }, clients: { type: "string" },
+    ladder: { type: "boolean" },
   },
 });
 // The other benchmarks, each a script of its own, chosen by its flag (their usage is at the top).
@@ -46,6 +48,7 @@ const OTHERS = [
   ["sse", "./sse.ts"], // plain, SSE-S3 and SSE-KMS PUT/GET, and an access-logged GET, in one run
   ["cluster", "./cluster.ts"], // N nodes on etcd behind HAProxy, beside one embedded node
   ["workers", "./workers.ts"], // 1…N worker processes (server.workers) on one port
+  ["ladder", "./ladder.ts"], // a small GET's CPU, rung by rung from the S3 floor to BleepStore
   ["queue", "./queue.ts"], // PUTs with events on and off, and the delivery lag
   ["metadata", "./metadata.ts"], // the metadata engines beside sqlite
   ["storage", "./gateway.ts"], // the gateway benchmark, through BleepStore and direct

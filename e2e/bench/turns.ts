@@ -13,17 +13,22 @@ export interface TurnRow {
   serverCpuUsPerRequest: number;
 }
 
-/** `sides`: each side's scenario name and its request; `seconds` in all, split over `turns`; `concurrency` clients. */
+/**
+ * `sides`: each side's scenario name and its request (and the server it is charged to, when not `pid`'s);
+ * `seconds` in all, split over `turns`; `concurrency` clients.
+ */
 export async function inTurns(
-  pid: () => number, sides: Array<{ scenario: string; request: (i: number) => Promise<number | { error: string }> }>, seconds: number, turns = 6, concurrency = 32,
+  pid: () => number, sides: Array<{ scenario: string; request: (i: number) => Promise<number | { error: string }>; pid?: () => number }>,
+  seconds: number, turns = 6, concurrency = 32,
 ): Promise<TurnRow[]> {
   const samples = sides.map(() => [] as LoadSample[]);
   const cpu = sides.map(() => 0);
   for (let t = 0; t < turns; t++) {
     for (const [i, side] of sides.entries()) {
-      const before = cpuSeconds(pid());
+      const of = side.pid ?? pid;
+      const before = cpuSeconds(of());
       samples[i]!.push(await sampleLoad({ concurrency, seconds: seconds / turns, request: side.request }));
-      cpu[i]! += cpuSeconds(pid()) - before;
+      cpu[i]! += cpuSeconds(of()) - before;
     }
   }
   return sides.map((side, i) => {
