@@ -1,4 +1,4 @@
-// Where a small GET's CPU goes (npm run bench -- --ladder): GET 4 KiB at c=32 against each rung of the
+// Where a small GET's (and HEAD's) CPU goes (npm run bench -- --ladder): GET, then HEAD, 4 KiB at c=32 against each rung of the
 // ladder fixture (ladder-fixture.ts: the HTTP ceiling, the S3 floor, + S3's response headers, + the
 // object's record looked up by key, + the request log line) and against BleepStore (default configuration,
 // request logs on, one process), all in alternating turns, each with its server's CPU per request.
@@ -40,20 +40,22 @@ const ep = server.endpoint;
 await fetch(`${ep}/bench`, signRequest(`${ep}/bench`, { method: "PUT" }));
 await benchClient.put(ep, "bench", "small", new Uint8Array(4096).fill(97));
 
-const rung = (scenario: string, bucket: string) => ({ scenario, request: () => benchClient.get(ladder, bucket, "small"), pid: () => fixture.pid });
-const rows = await inTurns(() => server.pid(), [
-  rung("HTTP ceiling (4 KiB from memory)", "mem"),
-  rung("S3 floor (+ SigV4 verified)", "s3floor"),
-  rung("+ S3 response headers", "headers"),
-  rung("+ record looked up by key", "lookup"),
-  rung("+ request log line", "logged"),
-  { scenario: "BleepStore GET 4KiB c=32", request: () => benchClient.get(ep, "bench", "small") },
-], SECONDS);
-printRows("ladder", rows);
-console.log("\n| step | CPU µs per GET |\n|---|---:|");
-rows.forEach((r, i) => {
-  const step = i === 0 ? r.serverCpuUsPerRequest : r.serverCpuUsPerRequest - rows[i - 1]!.serverCpuUsPerRequest;
-  console.log(`| ${r.scenario} | ${i === 0 ? "" : step >= 0 ? "+" : ""}${step} |`);
-});
-const floor = rows[1]!.serverCpuUsPerRequest;
-console.log(`\nBleepStore / S3 floor: ${(rows[5]!.serverCpuUsPerRequest / floor).toFixed(2)} (target ≤ 1.15); last rung / S3 floor: ${(rows[4]!.serverCpuUsPerRequest / floor).toFixed(2)}`);
+const RUNGS = [
+  ["HTTP ceiling (4 KiB from memory)", "mem"], ["S3 floor (+ SigV4 verified)", "s3floor"], ["+ S3 response headers", "headers"],
+  ["+ record looked up by key", "lookup"], ["+ request log line", "logged"],
+] as const;
+for (const method of ["GET", "HEAD"] as const) {
+  const call = method === "GET" ? benchClient.get : async (e: string, b: string, k: string) => (await benchClient.head(e, b, k), 0);
+  const rows = await inTurns(() => server.pid(), [
+    ...RUNGS.map(([scenario, bucket]) => ({ scenario: `${method}: ${scenario}`, request: () => call(ladder, bucket, "small"), pid: () => fixture.pid })),
+    { scenario: `BleepStore ${method} 4KiB c=32`, request: () => call(ep, "bench", "small") },
+  ], SECONDS);
+  printRows("ladder", rows);
+  console.log(`\n| ${method} step | CPU µs per request |\n|---|---:|`);
+  rows.forEach((r, i) => {
+    const step = i === 0 ? r.serverCpuUsPerRequest : r.serverCpuUsPerRequest - rows[i - 1]!.serverCpuUsPerRequest;
+    console.log(`| ${r.scenario} | ${i === 0 ? "" : step >= 0 ? "+" : ""}${step} |`);
+  });
+  const floor = rows[1]!.serverCpuUsPerRequest;
+  console.log(`\n${method}: BleepStore / S3 floor ${(rows[5]!.serverCpuUsPerRequest / floor).toFixed(2)} (target ≤ 1.15), ops/s ${(rows[5]!.opsPerSec / rows[1]!.opsPerSec).toFixed(2)} (target ≥ 0.85); last rung / S3 floor ${(rows[4]!.serverCpuUsPerRequest / floor).toFixed(2)}, ops/s ${(rows[4]!.opsPerSec / rows[1]!.opsPerSec).toFixed(2)}\n`);
+}
