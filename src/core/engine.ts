@@ -161,11 +161,11 @@ export class Engine {
 
   /**
    * Finishes interrupted clean-ups, then removes stored data no metadata refers to: what a crash left
-   * between writing data and committing its metadata. Only data older than `startedAt` is considered, since anything newer may belong to a
-   * request in flight; everything older was written by a process that is gone. Safe to run while serving.
+   * between writing data and committing its metadata. Only data older than `startedAt` is considered,
+   * since anything newer may belong to a request in flight; everything older was written by a process
+   * that is gone. Safe to run while serving.
    */
   async reconcile(startedAt: number, everyWriterStartedSince = false): Promise<number> {
-    if (!this.storage.listStored) return 0;
     // In a cluster another node may be between writing data and committing it at any moment: only data
     // older than cluster.reconcile_grace_seconds is considered, and only by the node that runs
     // reconciliation — unless every process that may be writing started after `startedAt` (the first
@@ -178,6 +178,7 @@ export class Engine {
     // their parts' records still point at their data.
     const cleaned = await cleanupLeftovers(this.ctx);
     if (cleaned > 0) this.options.log.info("finished interrupted multipart clean-up", { uploads: cleaned });
+    if (!this.storage.listStored) return 0;
     let removed = 0;
     for await (const { id, modified } of this.storage.listStored()) {
       if (modified >= startedAt || (await this.metadata.isStorageIdReferenced(id))) continue;
