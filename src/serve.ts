@@ -11,7 +11,7 @@ import { shown } from "./config-view.ts";
 import { Engine } from "./core/engine.ts";
 import { checkMasterKey, loadMasterKey, masterKeyPath, warnGenerated } from "./master-key.ts";
 import { Elysia } from "elysia";
-import type { consoleRoutes as makeConsoleRoutes } from "./server/console/routes.ts";
+import { mountLazy, type LazyRoutes } from "./server/lazy-routes.ts";
 import { ConsoleSessions, SignInLimiter } from "./server/console/session.ts";
 import { createMetadataStore } from "./metadata/index.ts";
 import type { MetadataStore } from "./metadata/store.ts";
@@ -32,7 +32,6 @@ import { epochPath, followSupervisor, leasesPath, reportListening, type WorkerRo
 import { SharedSignInLimiter } from "./server/console/shared-sign-in-limiter.ts";
 
 const CLOUD_TIMEOUT_MS = 15_000;
-type ConsoleRoutes = ReturnType<typeof makeConsoleRoutes>;
 const CLUSTER_RECONCILE_EVERY_MS = 5 * 60_000;
 /** How often a worker process looks whether another one committed (the change epoch), for event delivery. */
 const EPOCH_POLL_MS = 20;
@@ -223,7 +222,7 @@ export async function serve(config: Config, role?: WorkerRole): Promise<void> {
   const shipLogs = () => void Promise.all(spools.map((s) => s.flush())).catch((err: unknown) => log.error("access log delivery failed; it is tried again", { err }));
   shipLogs();
   setInterval(shipLogs, config.access_logs.flush_seconds * 1000).unref();
-  let consoleRoutes: ConsoleRoutes | undefined;
+  let consoleRoutes: LazyRoutes | undefined;
   const consoleSessions = new ConsoleSessions(master.key, stores.metadata);
   // Sign-out records outlive their sessions only until the next pass.
   const pruneSessions = () => void (async () => {
@@ -253,7 +252,7 @@ export async function serve(config: Config, role?: WorkerRole): Promise<void> {
     ...(config.console.enabled ? {
       console: {
         sessions: consoleSessions, limiter: role ? new SharedSignInLimiter(leasesPath(role.runDir)) : new SignInLimiter(), config: shown(config), dataDir: dirname(config.metadata.sqlite.path),
-        ...(config.console.port > 0 ? { separate: (routes: ConsoleRoutes) => void (consoleRoutes = routes) } : {}),
+        ...(config.console.port > 0 ? { separate: (routes: LazyRoutes) => void (consoleRoutes = routes) } : {}),
       },
     } : {}),
   });
@@ -261,7 +260,8 @@ export async function serve(config: Config, role?: WorkerRole): Promise<void> {
   let consoleUrl = config.console.enabled ? `${listenUrls(config, port)[0]!}/_bleepstore/console/` : undefined;
   if (consoleRoutes) {
     // console.port: the console alone on a port of its own (its root leads to it).
-    const only = new Elysia().get("/", () => Response.redirect("/_bleepstore/console/", 302)).use(consoleRoutes);
+    const only = new Elysia().get("/", () => Response.redirect("/_bleepstore/console/", 302));
+    mountLazy(only, consoleRoutes);
     consoleUrl = `${listenUrls(config, await listen(config, only.fetch, config.console.port, role !== undefined))[0]!}/_bleepstore/console/`;
   }
   startMemoryGovernor();

@@ -13,8 +13,8 @@ import type { PeerReport } from "../workers/peers.ts";
 import { eventsPage, notificationTargets } from "./admin-events.ts";
 import { kmsRoutes } from "./admin-kms.ts";
 import { publicView } from "./key-view.ts";
+import { ADMIN_PREFIX } from "./prefixes.ts";
 
-export const ADMIN_PREFIX = "/_bleepstore/admin";
 /** Data written in the last minute may belong to a request still committing it. */
 const RECONCILE_GRACE_MS = 60_000;
 

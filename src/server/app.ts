@@ -6,8 +6,8 @@ import type { Engine } from "../core/engine.ts";
 import { notImplemented, S3Error, toS3Error } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { authenticate, type AuthResult } from "./auth/authenticate.ts";
-import { adminRoutes } from "./admin.ts";
-import { consoleRoutes } from "./console/routes.ts";
+import { lazyRoutes, mountLazy, type LazyRoutes } from "./lazy-routes.ts";
+import { ADMIN_PREFIX, CONSOLE_PREFIX } from "./prefixes.ts";
 import type { ConsoleSessions, SignInGate } from "./console/session.ts";
 import { OPERATIONS } from "./operations/index.ts";
 import { rawTarget } from "./node-listener.ts";
@@ -71,7 +71,7 @@ export interface AppOptions {
   console?: {
     sessions: ConsoleSessions; limiter: SignInGate; config?: unknown; dataDir?: string;
     /** Given: the console's routes are handed to it (served on console.port) instead of mounted here. */
-    separate?: (routes: ReturnType<typeof consoleRoutes>) => void;
+    separate?: (routes: LazyRoutes) => void;
   };
 }
 
@@ -319,15 +319,21 @@ export async function createApp(options: AppOptions) {
       lanes: deliverer?.lanes ?? queue.delivery.stats(),
     };
   } : undefined;
-  let routes: () => unknown[] = () => [];
+  // The admin API and the console are imported and built at their first request (lazy-routes.ts).
+  const lazy: LazyRoutes[] = [];
+  let routes: () => Promise<unknown[]> = async () => [];
   const app = new Elysia()
     .use(opsRoutes({
       engine: options.engine, metrics, version: options.version ?? "dev",
       healthChecks: options.healthChecks ?? true, exposeMetrics: options.exposeMetrics ?? true,
       apiDocs: options.apiDocs ?? true, routes: () => routes() as never, ...(options.queue ? { queue: options.queue } : {}),
       ...(workers ? { workers } : {}),
-    }))
-    .use(adminRoutes(options.engine, options.adminToken ?? "", options.log, `typescript/${options.version ?? "dev"}`, queueState, options.cluster, workers));
+    }));
+  const version = `typescript/${options.version ?? "dev"}`;
+  const admin = lazyRoutes(ADMIN_PREFIX, async () =>
+    (await import("./admin.ts")).adminRoutes(options.engine, options.adminToken ?? "", options.log, version, queueState, options.cluster, workers));
+  mountLazy(app, admin);
+  lazy.push(admin);
   if (options.console) {
     const { sessions, limiter, config, dataDir, separate } = options.console;
     const server = {
@@ -335,11 +341,16 @@ export async function createApp(options: AppOptions) {
       ...(queueState ? { queue: queueState } : {}), ...(options.cluster ? { cluster: options.cluster } : {}),
       ...(workers ? { history: async () => mergeHistories((await workers!.histories()).filter((v): v is HistoryView => v !== null)) } : {}),
     };
-    const routes = consoleRoutes({ engine: options.engine, log: options.log, sessions, limiter, server, s3: (request, auth) => handleS3(request, s3, auth) });
-    if (separate) separate(routes);
-    else app.use(routes);
+    const group = lazyRoutes(CONSOLE_PREFIX, async () => (await import("./console/routes.ts")).consoleRoutes({
+      engine: options.engine, log: options.log, sessions, limiter, server, s3: (request, auth) => handleS3(request, s3, auth),
+    }));
+    if (separate) separate(group);
+    else {
+      mountLazy(app, group);
+      lazy.push(group);
+    }
   }
-  routes = () => app.routes;
+  routes = async () => [...app.routes, ...(await Promise.all(lazy.map((g) => g.routes()))).flat()];
   const writes = options.asyncWrites;
   if (writes) {
     // The state of a queued write (async mode); the task id, random, is what lets one read it.

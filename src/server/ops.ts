@@ -58,8 +58,8 @@ export interface OpsOptions {
   exposeMetrics: boolean;
   /** Serve /openapi.json and /docs; the docs module is imported on the first request to either. */
   apiDocs: boolean;
-  /** The app's routes once built (the admin and ops routes are documented from them). */
-  routes: () => DocumentedRoute[];
+  /** The app's routes, the lazily built groups among them (the admin and ops routes are documented from them). */
+  routes: () => Promise<DocumentedRoute[]>;
   /** The queue layer, when configured: /health shows it, and in sync mode /readyz waits for it. */
   queue?: QueueRuntime;
   /** Worker processes (server.workers): /metrics and /health answer for all of them. */
@@ -115,10 +115,10 @@ export function opsRoutes(o: OpsOptions) {
     const docs = () => import("./docs.ts");
     app
       .get("/openapi.json", timed("/openapi.json", async ({ request }) =>
-        (await docs()).openApiResponse(o.version, new URL(request.url).origin, o.routes())), {
+        (await docs()).openApiResponse(o.version, new URL(request.url).origin, await o.routes())), {
         detail: { tags: ["operations"], summary: "This document (OpenAPI 3)" },
       })
-      .get("/docs", timed("/docs", async ({ request }) => (await docs()).docsPage(o.version, new URL(request.url).origin, o.routes())), {
+      .get("/docs", timed("/docs", async ({ request }) => (await docs()).docsPage(o.version, new URL(request.url).origin, await o.routes())), {
         detail: { tags: ["operations"], summary: "Swagger UI" },
       })
       .get("/docs/:asset", timed("/docs/{asset}", async ({ request }) =>

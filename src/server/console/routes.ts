@@ -9,13 +9,13 @@ import type { Engine } from "../../core/engine.ts";
 import type { Logger } from "../../log.ts";
 import type { AuthResult } from "../auth/authenticate.ts";
 import { peerAddress, recordPeer } from "../peer.ts";
+import { CONSOLE_PREFIX } from "../prefixes.ts";
 import { json, jsonFields, refused } from "./json-body.ts";
 import { keysApi } from "./keys.ts";
 import { eventTail, serverPage, type ServerView } from "./server-api.ts";
 import { MAX_EXPIRY_SECONDS, presignedGet } from "./share.ts";
 import { COOKIE, type ConsoleSessions, type Session, type SignInGate } from "./session.ts";
 
-export const CONSOLE_PREFIX = "/_bleepstore/console";
 /** The page and its script, loaded at the first request for either. */
 const assets = () => import("./assets.ts");
 const SAFE = new Set(["GET", "HEAD"]);

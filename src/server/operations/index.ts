@@ -1,5 +1,5 @@
 // The operation table: every operation BleepStore serves, by its AWS name.
-import type { OperationTable } from "../types.ts";
+import type { OperationTable, S3Response } from "../types.ts";
 import { abortMultipartUpload } from "./abort-multipart-upload.ts";
 import { completeMultipartUpload } from "./complete-multipart-upload.ts";
 import { copyObject } from "./copy-object.ts";
@@ -8,28 +8,12 @@ import { createBucket } from "./create-bucket.ts";
 import { getBucketVersioning, putBucketVersioning } from "./bucket-versioning.ts";
 import { deleteBucketSetting, getBucketSetting } from "./bucket-settings.ts";
 import { deleteBucketCors, getBucketCors, preflightCors, putBucketCors } from "./cors.ts";
-import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from "./bucket-encryption.ts";
-import { getBucketNotificationConfiguration, putBucketNotificationConfiguration } from "./bucket-notification.ts";
-import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from "./bucket-policy.ts";
-import { postObject } from "./post-object.ts";
-import { deleteBucketLifecycle, getBucketLifecycleConfiguration, putBucketLifecycleConfiguration } from "./bucket-lifecycle.ts";
-import { getBucketLogging, putBucketLogging } from "./bucket-logging.ts";
-import {
-  deleteBucketOwnershipControls, deletePublicAccessBlock, getBucketOwnershipControls, getPublicAccessBlock, putBucketOwnershipControls, putPublicAccessBlock,
-} from "./bucket-access.ts";
-import {
-  getObjectLegalHold, getObjectLockConfiguration, getObjectRetention, putObjectLegalHold, putObjectLockConfiguration, putObjectRetention,
-} from "./object-lock.ts";
-import {
-  deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging,
-} from "./tagging.ts";
 import { deleteBucket } from "./delete-bucket.ts";
 import { deleteObject } from "./delete-object.ts";
 import { deleteObjects } from "./delete-objects.ts";
 import { getBucketAcl, getObjectAcl } from "./get-acl.ts";
 import { getBucketLocation } from "./get-bucket-location.ts";
 import { getObject, headObject } from "./get-object.ts";
-import { getObjectAttributes } from "./get-object-attributes.ts";
 import { headBucket } from "./head-bucket.ts";
 import { listBuckets } from "./list-buckets.ts";
 import { listMultipartUploads } from "./list-multipart-uploads.ts";
@@ -41,6 +25,24 @@ import { putBucketAcl, putObjectAcl } from "./put-acl.ts";
 import { putObject } from "./put-object.ts";
 import { uploadPart } from "./upload-part.ts";
 import { uploadPartCopy } from "./upload-part-copy.ts";
+
+/**
+ * An operation whose module is imported at its first request: the settings of buckets and objects
+ * and POST uploads, which most requests never reach, stay out of start-up (idle RSS, issue 33).
+ */
+function lazy<M extends Record<K, (req: never) => Promise<S3Response>>, K extends keyof M>(load: () => Promise<M>, name: K): M[K] {
+  return (async (req: never) => (await load())[name](req)) as M[K];
+}
+const encryption = () => import("./bucket-encryption.ts");
+const notification = () => import("./bucket-notification.ts");
+const policy = () => import("./bucket-policy.ts");
+const post = () => import("./post-object.ts");
+const lifecycle = () => import("./bucket-lifecycle.ts");
+const logging = () => import("./bucket-logging.ts");
+const access = () => import("./bucket-access.ts");
+const lock = () => import("./object-lock.ts");
+const tagging = () => import("./tagging.ts");
+const attributes = () => import("./get-object-attributes.ts");
 
 export const OPERATIONS: OperationTable = {
   ListBuckets: listBuckets,
@@ -55,40 +57,40 @@ export const OPERATIONS: OperationTable = {
   GetBucketCors: getBucketCors,
   PutBucketCors: putBucketCors,
   DeleteBucketCors: deleteBucketCors,
-  GetBucketEncryption: getBucketEncryption,
-  PutBucketEncryption: putBucketEncryption,
-  DeleteBucketEncryption: deleteBucketEncryption,
-  GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
-  PutBucketNotificationConfiguration: putBucketNotificationConfiguration,
-  PostObject: postObject,
-  GetBucketLifecycleConfiguration: getBucketLifecycleConfiguration,
-  PutBucketLifecycleConfiguration: putBucketLifecycleConfiguration,
-  GetBucketLogging: getBucketLogging,
-  PutBucketLogging: putBucketLogging,
-  DeleteBucketLifecycle: deleteBucketLifecycle,
-  GetBucketPolicy: getBucketPolicy,
-  PutBucketPolicy: putBucketPolicy,
-  DeleteBucketPolicy: deleteBucketPolicy,
-  GetBucketPolicyStatus: getBucketPolicyStatus,
-  GetPublicAccessBlock: getPublicAccessBlock,
-  PutPublicAccessBlock: putPublicAccessBlock,
-  DeletePublicAccessBlock: deletePublicAccessBlock,
-  GetBucketOwnershipControls: getBucketOwnershipControls,
-  PutBucketOwnershipControls: putBucketOwnershipControls,
-  DeleteBucketOwnershipControls: deleteBucketOwnershipControls,
-  GetObjectLockConfiguration: getObjectLockConfiguration,
-  PutObjectLockConfiguration: putObjectLockConfiguration,
-  GetObjectRetention: getObjectRetention,
-  PutObjectRetention: putObjectRetention,
-  GetObjectLegalHold: getObjectLegalHold,
-  PutObjectLegalHold: putObjectLegalHold,
+  GetBucketEncryption: lazy(encryption, "getBucketEncryption"),
+  PutBucketEncryption: lazy(encryption, "putBucketEncryption"),
+  DeleteBucketEncryption: lazy(encryption, "deleteBucketEncryption"),
+  GetBucketNotificationConfiguration: lazy(notification, "getBucketNotificationConfiguration"),
+  PutBucketNotificationConfiguration: lazy(notification, "putBucketNotificationConfiguration"),
+  PostObject: lazy(post, "postObject"),
+  GetBucketLifecycleConfiguration: lazy(lifecycle, "getBucketLifecycleConfiguration"),
+  PutBucketLifecycleConfiguration: lazy(lifecycle, "putBucketLifecycleConfiguration"),
+  GetBucketLogging: lazy(logging, "getBucketLogging"),
+  PutBucketLogging: lazy(logging, "putBucketLogging"),
+  DeleteBucketLifecycle: lazy(lifecycle, "deleteBucketLifecycle"),
+  GetBucketPolicy: lazy(policy, "getBucketPolicy"),
+  PutBucketPolicy: lazy(policy, "putBucketPolicy"),
+  DeleteBucketPolicy: lazy(policy, "deleteBucketPolicy"),
+  GetBucketPolicyStatus: lazy(policy, "getBucketPolicyStatus"),
+  GetPublicAccessBlock: lazy(access, "getPublicAccessBlock"),
+  PutPublicAccessBlock: lazy(access, "putPublicAccessBlock"),
+  DeletePublicAccessBlock: lazy(access, "deletePublicAccessBlock"),
+  GetBucketOwnershipControls: lazy(access, "getBucketOwnershipControls"),
+  PutBucketOwnershipControls: lazy(access, "putBucketOwnershipControls"),
+  DeleteBucketOwnershipControls: lazy(access, "deleteBucketOwnershipControls"),
+  GetObjectLockConfiguration: lazy(lock, "getObjectLockConfiguration"),
+  PutObjectLockConfiguration: lazy(lock, "putObjectLockConfiguration"),
+  GetObjectRetention: lazy(lock, "getObjectRetention"),
+  PutObjectRetention: lazy(lock, "putObjectRetention"),
+  GetObjectLegalHold: lazy(lock, "getObjectLegalHold"),
+  PutObjectLegalHold: lazy(lock, "putObjectLegalHold"),
   PreflightCors: preflightCors,
-  GetBucketTagging: getBucketTagging,
-  PutBucketTagging: putBucketTagging,
-  DeleteBucketTagging: deleteBucketTagging,
-  GetObjectTagging: getObjectTagging,
-  PutObjectTagging: putObjectTagging,
-  DeleteObjectTagging: deleteObjectTagging,
+  GetBucketTagging: lazy(tagging, "getBucketTagging"),
+  PutBucketTagging: lazy(tagging, "putBucketTagging"),
+  DeleteBucketTagging: lazy(tagging, "deleteBucketTagging"),
+  GetObjectTagging: lazy(tagging, "getObjectTagging"),
+  PutObjectTagging: lazy(tagging, "putObjectTagging"),
+  DeleteObjectTagging: lazy(tagging, "deleteObjectTagging"),
   DeleteBucketSetting: deleteBucketSetting,
   PutBucketVersioning: putBucketVersioning,
   GetObjectAcl: getObjectAcl,
@@ -107,7 +109,7 @@ export const OPERATIONS: OperationTable = {
   ListMultipartUploads: listMultipartUploads,
   GetObject: getObject,
   HeadObject: headObject,
-  GetObjectAttributes: getObjectAttributes,
+  GetObjectAttributes: lazy(attributes, "getObjectAttributes"),
   DeleteObject: deleteObject,
   DeleteObjects: deleteObjects,
 };
