@@ -21,7 +21,7 @@ import { setPeerResolver } from "./server/peer.ts";
 import { checkDirs, StartupError } from "./startup.ts";
 import type { StorageBackend } from "./storage/backend.ts";
 import { createStorage } from "./storage/index.ts";
-import { startMemoryGovernor } from "./core/gc.ts";
+import { settleAfterStart, startMemoryGovernor } from "./core/gc.ts";
 import { nodeId } from "./node-id.ts";
 import { AccessLogSpool, unownedSpools } from "./core/access-log-spool.ts";
 import { SharedEpoch, type ChangeEpoch } from "./change-epoch.ts";
@@ -314,6 +314,6 @@ export async function serve(config: Config, role?: WorkerRole): Promise<void> {
   engine.reconcile(startedAt, role?.first === true).then(
     (removed) => log.info("storage reconciled", { orphansRemoved: removed }),
     (err: unknown) => log.error("storage reconciliation failed", { err }),
-  ).finally(() => Bun.gc(true));
+  ).finally(settleAfterStart);
 }
 

@@ -24,6 +24,18 @@ export function bodyFinished(bytes: number): void {
   }
 }
 
+/**
+ * Once start-up is done (recovery and reconciliation finished): a full collection, then
+ * JavaScriptCore is asked to shrink — it drops the code compiled for start-up alone (whatever runs
+ * again is recompiled from the executable's bytecode) and hands freed memory back to the system.
+ * Measured on the compiled binary: idle RSS 56.0 → 54.0 MiB (anonymous memory 12.4 → 10.6 MiB).
+ */
+export function settleAfterStart(): void {
+  Bun.gc(true);
+  // Marked deprecated in Bun's types, with nothing in its place; where it is gone, the collection alone.
+  if (typeof Bun.shrink === "function") Bun.shrink();
+}
+
 // When the heap keeps growing: a busy S3 server promotes garbage into JavaScriptCore's old
 // generation all the time (each nursery collection finds the requests in flight and keeps what they
 // hold), and the old generation is collected only once it is a few times the nursery. Over 32
