@@ -9,6 +9,7 @@
 //        bun e2e/bench/run.ts --storage aws|azure|gcp [--rounds N]  (the gateway benchmark, gateway.ts)
 //        bun e2e/bench/run.ts --metadata local [--concurrency N]  (metadata engines beside sqlite, metadata.ts)
 //        bun e2e/bench/run.ts --queue redis|rabbitmq|nats|webhook  (PUT with events on and off, queue.ts)
+//            [--seconds N] [--alone]  (--alone: one server at a time instead of both in alternating turns)
 //        bun e2e/bench/run.ts --cluster N  (N nodes on etcd behind HAProxy beside one embedded node, cluster.ts)
 //        bun e2e/bench/run.ts --policy  (GET with a 10-statement bucket policy beside none, policy.ts)
 //        bun e2e/bench/run.ts --lifecycle [--objects N]  (GET while a lifecycle pass scans 100,000 objects, lifecycle.ts)
@@ -37,7 +38,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" }, only: { type: "string" }, storage: { type: "string" }, rounds: { type: "string" },
     metadata: { type: "string" }, concurrency: { type: "string" }, queue: { type: "string" }, cluster: { type: "string" }, policy: { type: "boolean" },
     lifecycle: { type: "boolean" }, objects: { type: "string" }, "access-log": { type: "boolean" }, sse: { type: "boolean" }, workers: { type: "string" }, clients: { type: "string" },
-    ladder: { type: "boolean" },
+    ladder: { type: "boolean" }, alone: { type: "boolean" },
   },
 });
 // The other benchmarks, each a script of its own, chosen by its flag (their usage is at the top).
