@@ -95,12 +95,12 @@ class PortTaken extends Error {
 
 const series = async () => {
   const results = [];
-  for (let i = 0, retries = 0; i < runs; i++) {
+  let retries = 0;
+  while (results.length < runs) {
     try {
       results.push(await once(19000 + Math.floor(Math.random() * 20000)));
     } catch (err) {
       if (!(err instanceof PortTaken) || ++retries > 3) throw err;
-      i--;
     }
   }
   return results;
